@@ -1,0 +1,26 @@
+// The benchmark page: a tracker as a real site would run it (IndexedDB queue, fetch transport to the
+// local recorder), plus a long-task observer. The benchmark drives it through window.bench.
+import { createTracker, fetchTransport, indexedDbQueue } from '/sdk.js';
+
+const longTasks = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) longTasks.push(entry.duration);
+}).observe({ type: 'longtask', buffered: true });
+
+const tracker = createTracker({
+  siteId: 'bench',
+  transport: fetchTransport({ url: '/collect' }),
+  queue: indexedDbQueue({ dbName: 'bench' }),
+});
+
+window.bench = {
+  /** Calls track() `count` times and returns the time spent in the calls alone. */
+  run(count) {
+    const start = performance.now();
+    for (let i = 0; i < count; i++) tracker.track('bench_event', { i, label: 'button', plan: 'pro' });
+    return performance.now() - start;
+  },
+  flush: () => tracker.flush(),
+  longTasks: () => longTasks.slice(),
+  ready: true,
+};

@@ -1,0 +1,122 @@
+import { expect, test } from '@playwright/test';
+import { control, events, recorded } from './support/recorder-client.js';
+
+const types = async () => (await events()).map((e) => e.type);
+
+test.beforeEach(async () => {
+  await control({ reset: true, script: [], delayMs: 0 });
+});
+
+test('the built trailmark.min.js starts from its data attributes and replays the stub queue in order', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+  await page.goto('/pages/site.html');
+  await expect.poll(types).toEqual(expect.arrayContaining(['before_load', 'pageview']));
+  const all = await events();
+  const queued = all.find((e) => e.type === 'before_load')!;
+  expect(queued.props).toEqual({ queued: 1 });
+  expect(queued.user_id).toBeUndefined();
+  expect(all.find((e) => e.type === 'pageview')!.user_id).toBe('user-1');
+  expect(await page.evaluate(() => typeof (window as unknown as { trailmark: unknown }).trailmark)).toBe('function');
+  expect(errors).toEqual([]);
+});
+
+test('clicks: a data-tm-event element sends its named event with its props, links carry their flags', async ({ page }) => {
+  await page.goto('/pages/site.html');
+  await expect.poll(types).toContain('pageview');
+  await page.click('#book');
+  await page.click('#download', { modifiers: [] }).catch(() => undefined);
+  await expect.poll(types).toContain('booking_created');
+  const booking = (await events()).find((e) => e.type === 'booking_created')!;
+  expect(booking.props).toMatchObject({ plan: 'pro' });
+  await page.evaluate(() => {
+    const link = document.getElementById('outbound')!;
+    link.addEventListener('click', (event) => event.preventDefault());
+    link.click();
+  });
+  await expect.poll(async () => (await events()).filter((e) => e.type === 'click').map((e) => e.props)).toContainEqual(
+    expect.objectContaining({ outbound: true }),
+  );
+});
+
+test('scroll depth reports each milestone once', async ({ page }) => {
+  await page.goto('/pages/site.html');
+  await expect.poll(types).toContain('pageview');
+  for (const y of [1200, 2400, 3600, 10_000]) {
+    await page.evaluate((top) => window.scrollTo(0, top), y);
+    await page.waitForTimeout(100);
+  }
+  await expect
+    .poll(async () => (await events()).filter((e) => e.type === 'scroll_depth' && e.props?.milestone).map((e) => e.props?.milestone))
+    .toEqual([25, 50, 75, 100]);
+});
+
+test('a form submission never carries a password, card number or e-mail value', async ({ page }) => {
+  await page.goto('/pages/site.html');
+  await expect.poll(types).toContain('pageview');
+  await page.fill('input[name=company]', 'Acme 4111 1111 1111 1111');
+  await page.fill('input[name=email]', 'jane.secret@example.com');
+  await page.fill('input[name=password]', 'hunter2-very-secret');
+  await page.fill('input[name=card]', '4242 4242 4242 4242');
+  await page.fill('textarea[name=message]', 'call me on +44 20 7946 0958');
+  await page.click('button[type=submit]');
+  await expect.poll(types).toContain('form_submit');
+  const submit = (await events()).find((e) => e.type === 'form_submit')!;
+  expect(submit.props).toMatchObject({ id: 'contact' });
+  const bodies = (await recorded()).map((r) => r.body).join('\n');
+  for (const secret of ['hunter2-very-secret', 'jane.secret', '4242 4242', '4242424242424242', '4111 1111', '7946 0958']) {
+    expect(bodies).not.toContain(secret);
+  }
+  expect(bodies).toContain('[redacted:card]');
+});
+
+test('text copy reports the length, never the text', async ({ page }) => {
+  await page.goto('/pages/site.html');
+  await expect.poll(types).toContain('pageview');
+  await page.evaluate(() => {
+    const range = document.createRange();
+    range.selectNodeContents(document.getElementById('copyme')!);
+    getSelection()!.removeAllRanges();
+    getSelection()!.addRange(range);
+    document.getElementById('copyme')!.dispatchEvent(new ClipboardEvent('copy', { bubbles: true }));
+  });
+  await expect.poll(types).toContain('text_copy');
+  const bodies = (await recorded()).map((r) => r.body).join('\n');
+  expect(bodies).not.toContain('Copy this sentence');
+});
+
+test('leaving the page sends time on page, visibility and web vitals', async ({ page }) => {
+  await page.goto('/pages/site.html');
+  await expect.poll(types).toContain('pageview');
+  await page.click('#title');
+  await page.goto('/pages/blank.html');
+  await expect.poll(types, { timeout: 10_000 }).toEqual(expect.arrayContaining(['page_leave', 'page_visibility', 'web_vital']));
+  const vitals = (await events()).filter((e) => e.type === 'web_vital').map((e) => e.props?.name);
+  expect(vitals).toEqual(expect.arrayContaining(['TTFB', 'FCP']));
+});
+
+test('SPA navigation through history.pushState counts a pageview with the previous URL as referrer', async ({ page }) => {
+  await page.goto('/pages/site.html');
+  await expect.poll(types).toContain('pageview');
+  await page.evaluate(() => history.pushState({}, '', '/pages/pricing'));
+  await expect.poll(async () => (await events()).filter((e) => e.type === 'pageview').length).toBe(2);
+  const second = (await events()).filter((e) => e.type === 'pageview')[1]!;
+  expect(second.path).toBe('/pages/pricing');
+  expect(second.referrer).toContain('/pages/site.html');
+});
+
+test('a blocked script leaves the stub working and the page unharmed', async ({ page }) => {
+  await page.route('**/trailmark.min.js', (route) => route.abort());
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto('/pages/site.html');
+  const queued = await page.evaluate(() => {
+    const tm = (window as unknown as { trailmark: ((...args: unknown[]) => void) & { q: unknown[] } }).trailmark;
+    tm('track', 'after_block');
+    return tm.q.length;
+  });
+  expect(queued).toBe(3);
+  expect(errors).toEqual([]);
+  expect((await recorded()).length).toBe(0);
+});

@@ -1,0 +1,126 @@
+import { errorResponse } from '@trailmark/protocol';
+import { type Context, Hono } from 'hono';
+import { type Authorization, authorizeRead, authorizeWrite } from './auth.js';
+import type { Env } from './env.js';
+import { allowOrigin, methodNotAllowed, preflight, readableError } from './http.js';
+import { createKeyStore, type SiteKey } from './keys.js';
+import { createLivePublisher, forwardLive, type LiveEvent } from './live-client.js';
+import { ParamError } from './query-params.js';
+import { findVisitor, listEvents, listVisitors, siteStats, videoAcceptance } from './read-api.js';
+import { trackBatch } from './track-batch.js';
+import { trackVisitor } from './track-visitor.js';
+import { createUsageCounter } from './usage.js';
+import { updateVideoStatus } from './video.js';
+
+export { LiveVisitors } from './live-visitors.js';
+
+type App = { Bindings: Env };
+type Ctx = Context<App>;
+
+// Per-isolate state, plain data only: key lookups cached (ingest then costs one D1 round trip, the batch),
+// key uses summed, live updates gathered into one Durable Object call per short window.
+const keys = createKeyStore();
+const usage = createUsageCounter();
+const live = createLivePublisher();
+
+const app = new Hono<App>();
+
+app.options('*', (c) => preflight(c.req.raw));
+app.get('/health', () => Response.json({ ok: true }));
+
+/** Counts a registered key's use, written off the response path. */
+function recordUsage(c: Ctx, key: SiteKey): void {
+  if (!key.registered) return;
+  const write = usage.record(c.env.DB, key.key);
+  if (write) c.executionCtx.waitUntil(write);
+}
+
+/** Queues newly stored events for the site's live object, sent off the response path. */
+function publishLive(c: Ctx, siteId: string, events: LiveEvent[]): void {
+  const send = live.publish(c.env, siteId, events);
+  if (send) c.executionCtx.waitUntil(send);
+}
+
+/** Runs a write handler for an authorised write key, recording usage and live updates off the response path. */
+async function ingest(c: Ctx, handler: (key: SiteKey) => Promise<Response>): Promise<Response> {
+  const auth = await authorizeWrite(c.req.raw, c.env, keys);
+  if (!auth.ok) return auth.response;
+  return allowOrigin(await handler(auth.key), c.req.header('origin') ?? null);
+}
+
+async function batchRoute(c: Ctx): Promise<Response> {
+  return ingest(c, async (key) => {
+    const stored = await trackBatch(c.req.raw, c.env.DB, key);
+    if (stored instanceof Response) return stored;
+    recordUsage(c, key);
+    for (const [siteId, events] of stored.live) publishLive(c, siteId, events);
+    return stored.response;
+  });
+}
+
+app.post('/track/batch', batchRoute);
+app.post('/v1/batch', batchRoute);
+
+app.post('/track/visitor', (c) =>
+  ingest(c, async (key) => {
+    const stored = await trackVisitor(c.req.raw, c.env.DB, key);
+    if (stored instanceof Response) return stored;
+    recordUsage(c, key);
+    publishLive(c, key.siteId ?? stored.website, [stored.live]);
+    return stored.response;
+  }),
+);
+
+/** Runs a read handler for an authorised secret key, with the key's site. */
+async function read(c: Ctx, handler: (siteId: string) => Promise<Response>): Promise<Response> {
+  const auth: Authorization = await authorizeRead(c.req.raw, c.env, keys);
+  if (!auth.ok) return auth.response;
+  // Secret keys always come from `api_keys`, so they always have a site.
+  const response = await handler(auth.key.siteId ?? '');
+  return response.status === 101 ? response : allowOrigin(response, c.req.header('origin') ?? null);
+}
+
+const params = (c: Ctx) => new URL(c.req.url).searchParams;
+
+app.get('/api/visitors', (c) => read(c, (site) => listVisitors(c.env.DB, site, params(c))));
+app.get('/api/visitors/:visitorId', (c) =>
+  read(c, async (site) => {
+    const visitor = await findVisitor(c.env.DB, site, c.req.param('visitorId'));
+    return visitor ? Response.json({ ok: true, visitor }) : errorResponse('not_found', 'no such visitor on this site');
+  }),
+);
+const videoRoute = (c: Ctx) => read(c, (site) => updateVideoStatus(c.req.raw, c.env.DB, site, c.req.param('visitorId') ?? ''));
+app.post('/api/visitors/:visitorId/video', videoRoute);
+app.patch('/api/visitors/:visitorId/video', videoRoute);
+app.get('/api/stats', (c) => read(c, (site) => siteStats(c.env.DB, site, params(c))));
+app.get('/api/video/acceptance', (c) => read(c, (site) => videoAcceptance(c.env.DB, site)));
+app.get('/api/events', (c) => read(c, (site) => listEvents(c.env.DB, site, params(c))));
+app.get('/api/live', (c) => read(c, (site) => forwardLive(c.env, site, c.req.raw)));
+
+// Known paths with the wrong method answer 405; anything else 404.
+const METHODS: [RegExp, string][] = [
+  [/^\/(track\/batch|v1\/batch|track\/visitor)$/, 'POST'],
+  [/^\/api\/visitors\/[^/]+\/video$/, 'POST, PATCH'],
+  [/^\/(api\/(visitors(\/[^/]+)?|stats|video\/acceptance|events|live)|health)$/, 'GET'],
+];
+app.notFound((c) => {
+  const allow = METHODS.find(([pattern]) => pattern.test(c.req.path))?.[1];
+  return allow ? methodNotAllowed(allow) : errorResponse('not_found', `no route for ${c.req.method} ${c.req.path}`);
+});
+
+app.onError((error) => {
+  if (error instanceof ParamError) return errorResponse('invalid_request', error.message);
+  // Bad input is answered above with 4xx; what reaches here is storage failing (or a bug): nothing was stored.
+  console.error('trailmark d1-worker:', error);
+  return errorResponse('unavailable', 'storage is unavailable; retry later', { 'retry-after': '5' });
+});
+
+/** The Worker: Hono's router, plus the two rules every answer follows (bodies drained, errors readable). */
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const response = await app.fetch(request, env, ctx);
+    // An unread body breaks the next request on a keep-alive connection (workerd): drop what is left.
+    if (request.body && !request.bodyUsed) await request.body.cancel().catch(() => undefined);
+    return readableError(response, request.headers.get('origin'));
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchInit, event, OTHER, SITE, secret, startTestWorker, type TestWorker } from './helpers.js';
+
+let worker: TestWorker;
+
+// Visitors of the test site with known companies, locations and times, written straight to D1.
+const SEEDED = [
+  ['alpha-1', 'Alpha GmbH', 'Berlin, DE', 5, '-1 hours', '-3 days'],
+  ['alpha-2', 'Alpha GmbH', 'Munich, DE', 2, '-2 hours', '-2 days'],
+  ['beta-1', 'Beta 100% Ltd', 'Sydney, AU', 1, '-50 hours', '-2 days'],
+  ['gamma_1', 'Gamma Inc', 'Austin, US', 7, '-10 days', '-10 days'],
+] as const;
+
+beforeAll(async () => {
+  worker = await startTestWorker();
+  const insert = worker.db.prepare(
+    `INSERT INTO visitors (api_key, visitor_id, company, location, page_views, last_seen_at, first_seen_at)
+     VALUES (?, ?, ?, ?, ?, datetime('now', ?), datetime('now', ?))`,
+  );
+  await worker.db.batch(
+    SEEDED.map(([id, company, location, views, last, first]) => insert.bind(SITE.writeKey, id, company, location, views, last, first)),
+  );
+  // Another site's visitor must never show up.
+  await worker.db.batch([insert.bind(OTHER.writeKey, 'foreign-1', 'Alpha GmbH', 'Berlin, DE', 9, '-1 hours', '-1 hours')]);
+});
+afterAll(async () => {
+  await worker?.mf.dispose();
+});
+
+const ids = (body: { visitors: { visitor_id: string }[] }) => body.visitors.map((v) => v.visitor_id);
+
+describe('GET /api/visitors', () => {
+  it("lists the site's visitors newest first with the total, and pages with limit/offset", async () => {
+    const all = await worker.call('/api/visitors', { headers: secret() });
+    expect(all.status).toBe(200);
+    expect(ids(all.body)).toEqual(['alpha-1', 'alpha-2', 'beta-1', 'gamma_1']);
+    expect(all.body.total).toBe(4);
+    const page = await worker.call('/api/visitors?limit=2&offset=1', { headers: secret() });
+    expect(ids(page.body)).toEqual(['alpha-2', 'beta-1']);
+    expect(page.body).toMatchObject({ total: 4, limit: 2, offset: 1 });
+  });
+
+  it('filters by company, location, visitor id, last-seen date range and recent activity', async () => {
+    const get = async (query: string) => ids((await worker.call(`/api/visitors?${query}`, { headers: secret() })).body);
+    expect(await get('company=alpha')).toEqual(['alpha-1', 'alpha-2']);
+    expect(await get('company=100%25')).toEqual(['beta-1']);
+    expect(await get('location=DE')).toEqual(['alpha-1', 'alpha-2']);
+    expect(await get('q=_')).toEqual(['gamma_1']);
+    expect(await get('active_hours=3')).toEqual(['alpha-1', 'alpha-2']);
+    const from = new Date(Date.now() - 5 * 86_400_000).toISOString();
+    const to = new Date(Date.now() - 90 * 60_000).toISOString();
+    expect(await get(`from=${from}&to=${to}`)).toEqual(['alpha-2', 'beta-1']);
+  });
+
+  it('answers one visitor by id, and 404 for a visitor of another site', async () => {
+    const one = await worker.call('/api/visitors/alpha-1', { headers: secret() });
+    expect(one.body.visitor).toMatchObject({ visitor_id: 'alpha-1', company: 'Alpha GmbH', page_views: 5 });
+    const foreign = await worker.call('/api/visitors/foreign-1', { headers: secret() });
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.code).toBe('not_found');
+  });
+
+  it('refuses bad paging parameters with 400', async () => {
+    for (const query of ['limit=0', 'limit=abc', 'offset=-1', 'from=yesterday-ish', `q=${'x'.repeat(200)}`]) {
+      const res = await worker.call(`/api/visitors?${query}`, { headers: secret() });
+      expect(res.status, query).toBe(400);
+      expect(res.body.code, query).toBe('invalid_request');
+    }
+  });
+});
+
+describe('GET /api/stats', () => {
+  it('counts unique visitors, page views, top companies, the daily timeline and recent activity', async () => {
+    const res = await worker.call('/api/stats?hours=24&days=5', { headers: secret() });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ ok: true, unique_visitors: 4, total_page_views: 15, active: { hours: 24, visitors: 2 } });
+    expect(res.body.top_companies[0]).toEqual({ company: 'Alpha GmbH', visits: 2, total_views: 7 });
+    expect(res.body.timeline).toHaveLength(2);
+    expect(res.body.timeline.reduce((sum: number, day: { unique_visitors: number }) => sum + day.unique_visitors, 0)).toBe(3);
+  });
+});
+
+describe('video sessions', () => {
+  const move = (visitorId: string, status: string, method = 'PATCH', extra: Record<string, unknown> = {}) =>
+    worker.call(`/api/visitors/${visitorId}/video`, {
+      method,
+      headers: { 'content-type': 'application/json', ...secret() },
+      body: JSON.stringify({ status, ...extra }),
+    });
+
+  it('moves invited → accepted → completed, setting the session and timestamps', async () => {
+    const invited = await move('alpha-1', 'invited', 'POST', { video_session_id: 'vs_abc123' });
+    expect(invited.status).toBe(200);
+    expect(invited.body).toMatchObject({ video_status: 'invited', video_session_id: 'vs_abc123', video_accepted_at: null });
+    expect(invited.body.video_invited_at).toMatch(/^\d{4}-/);
+    const accepted = await move('alpha-1', 'accepted');
+    expect(accepted.body).toMatchObject({ video_status: 'accepted', video_session_id: 'vs_abc123' });
+    expect(accepted.body.video_accepted_at).toMatch(/^\d{4}-/);
+    const completed = await move('alpha-1', 'completed');
+    expect(completed.body.video_status).toBe('completed');
+  });
+
+  it('refuses moves the state machine does not allow with 409', async () => {
+    const skip = await move('alpha-2', 'accepted');
+    expect(skip.status).toBe(409);
+    expect(skip.body.code).toBe('conflict');
+    await move('alpha-2', 'invited', 'POST');
+    await move('alpha-2', 'declined');
+    const afterDecline = await move('alpha-2', 'completed');
+    expect(afterDecline.status).toBe(409);
+    const twice = await move('beta-1', 'invited', 'POST');
+    expect(twice.body.video_session_id).toMatch(/^vs_/);
+    expect((await move('beta-1', 'invited', 'POST')).status).toBe(409);
+  });
+
+  it('answers 400 for an unknown status and 404 for an unknown visitor', async () => {
+    const bad = await move('gamma_1', 'teleported');
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('invalid_request');
+    const missing = await move('nobody', 'invited', 'POST');
+    expect(missing.status).toBe(404);
+  });
+
+  it('reports the acceptance rate, counting completed calls as accepted', async () => {
+    const res = await worker.call('/api/video/acceptance', { headers: secret() });
+    expect(res.status).toBe(200);
+    // alpha-1 completed (accepted), alpha-2 declined, beta-1 invited.
+    expect(res.body).toEqual({ ok: true, total_invites: 3, accepted: 1, declined: 1, completed: 1, pending: 1, acceptance_rate: 33.33 });
+  });
+});
+
+describe('GET /health', () => {
+  it('answers without a key', async () => {
+    const res = await worker.call('/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ ok: true });
+  });
+});
+
+describe('read API keys', () => {
+  it('never answers a write key, nor a key in the query string', async () => {
+    const write = await worker.call('/api/visitors', { headers: { authorization: `Bearer ${SITE.writeKey}` } });
+    expect(write.status).toBe(403);
+    expect(write.body.code).toBe('forbidden');
+    const query = await worker.call(`/api/visitors?key=${SITE.secretKey}`);
+    expect(query.status).toBe(401);
+    expect(query.body.code).toBe('unauthorized');
+  });
+
+  it("shows each secret key its own site's data only", async () => {
+    await worker.call(
+      '/track/batch',
+      batchInit([event({ visitor_id: 'other-live', site_id: OTHER.site })], { 'x-trailmark-key': OTHER.writeKey }),
+    );
+    const other = await worker.call('/api/visitors', { headers: secret(OTHER.secretKey) });
+    expect(ids(other.body).sort()).toEqual(['foreign-1', 'other-live']);
+  });
+});

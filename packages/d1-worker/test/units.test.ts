@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { enrich, roleOf } from '../src/enrich.js';
+import type { Env } from '../src/env.js';
+import { compactLive, createLivePublisher, isGone, type LiveEvent } from '../src/live-client.js';
+import { createUsageCounter } from '../src/usage.js';
+import { canMove } from '../src/video.js';
+
+const liveEvent = (fields: Partial<LiveEvent>): LiveEvent => ({
+  visitor_id: 'v',
+  session_id: 's',
+  type: 'click',
+  ts: 0,
+  url: 'https://a.example/',
+  path: '/',
+  title: null,
+  gone: false,
+  company: 'C',
+  location: 'L',
+  role: 'R',
+  ...fields,
+});
+
+describe('compactLive', () => {
+  it('keeps the last event of each run on one URL and every leave, in time order', () => {
+    const events = [
+      liveEvent({ ts: 3, url: 'https://a.example/b' }),
+      liveEvent({ ts: 1 }),
+      liveEvent({ ts: 2 }),
+      liveEvent({ ts: 4, url: 'https://a.example/b' }),
+      liveEvent({ ts: 5, gone: true, url: 'https://a.example/b' }),
+      liveEvent({ ts: 6, url: 'https://a.example/b' }),
+      liveEvent({ ts: 1, visitor_id: 'w' }),
+      liveEvent({ ts: 2, visitor_id: 'w' }),
+    ];
+    expect(compactLive(events).map((e) => `${e.visitor_id}@${e.ts}`)).toEqual(['v@2', 'w@2', 'v@4', 'v@5', 'v@6']);
+  });
+
+  it('reads a page hide or a page leave as gone', () => {
+    expect(isGone('page_visibility', { state: 'hidden' })).toBe(true);
+    expect(isGone('page_visibility', { state: 'visible' })).toBe(false);
+    expect(isGone('page_leave', undefined)).toBe(true);
+    expect(isGone('click', { state: 'hidden' })).toBe(false);
+  });
+});
+
+describe('createLivePublisher', () => {
+  it('sends the events of every request in one window once, per site', async () => {
+    const sent: [string, string[]][] = [];
+    const publisher = createLivePublisher(20, async (_env, site, events) => {
+      sent.push([site, events.map((e) => e.visitor_id)]);
+    });
+    const env = {} as Env;
+    const first = publisher.publish(env, 'a', [liveEvent({ visitor_id: '1' })]);
+    expect(publisher.publish(env, 'a', [liveEvent({ visitor_id: '2' })])).toBeUndefined();
+    const other = publisher.publish(env, 'b', [liveEvent({ visitor_id: '3' })]);
+    expect(publisher.publish(env, 'a', [])).toBeUndefined();
+    await Promise.all([first, other]);
+    expect(sent).toEqual([
+      ['a', ['1', '2']],
+      ['b', ['3']],
+    ]);
+    const next = publisher.publish(env, 'a', [liveEvent({ visitor_id: '4' })]);
+    expect(next).toBeInstanceOf(Promise);
+    await next;
+    expect(sent.at(-1)).toEqual(['a', ['4']]);
+  });
+});
+
+describe('createUsageCounter', () => {
+  it('writes the first use at once, then sums uses into one write per interval', async () => {
+    let time = 10_000;
+    const writes: [string, number][] = [];
+    const counter = createUsageCounter(
+      1000,
+      async (_db, key, uses) => {
+        writes.push([key, uses]);
+      },
+      () => time,
+    );
+    const db = {} as D1Database;
+    await counter.record(db, 'k');
+    time = 10_100;
+    expect(counter.record(db, 'k')).toBeUndefined();
+    time = 10_200;
+    expect(counter.record(db, 'k')).toBeUndefined();
+    time = 11_200;
+    await counter.record(db, 'k');
+    expect(writes).toEqual([
+      ['k', 1],
+      ['k', 3],
+    ]);
+  });
+
+  it('keeps the count of a failed write for the next one', async () => {
+    let time = 10_000;
+    let fail = true;
+    const writes: number[] = [];
+    const counter = createUsageCounter(
+      1000,
+      async (_db, _key, uses) => {
+        if (fail) throw new Error('D1 down');
+        writes.push(uses);
+      },
+      () => time,
+    );
+    await counter.record({} as D1Database, 'k');
+    fail = false;
+    time = 12_000;
+    await counter.record({} as D1Database, 'k');
+    expect(writes).toEqual([2]);
+  });
+});
+
+describe('video transitions', () => {
+  it('allow invited → accepted | declined, accepted → completed, and a new invitation after the end', () => {
+    expect(canMove(null, 'invited')).toBe(true);
+    expect(canMove('invited', 'accepted')).toBe(true);
+    expect(canMove('invited', 'declined')).toBe(true);
+    expect(canMove('accepted', 'completed')).toBe(true);
+    expect(canMove('declined', 'invited')).toBe(true);
+    expect(canMove('completed', 'invited')).toBe(true);
+    expect(canMove(null, 'accepted')).toBe(false);
+    expect(canMove('declined', 'accepted')).toBe(false);
+    expect(canMove('invited', 'completed')).toBe(false);
+    expect(canMove('accepted', 'invited')).toBe(false);
+  });
+});
+
+describe('enrich', () => {
+  it('names OS and browser from the user agent', () => {
+    expect(roleOf('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36')).toBe(
+      'Windows - Chrome',
+    );
+    expect(roleOf(null)).toBe('Unknown Device - Unknown Browser');
+  });
+
+  it('prefers city and country, then the timezone, then the seed’s fallbacks', () => {
+    expect(enrich({ city: 'Oslo', country: 'NO', timezone: 'Europe/Oslo', asOrganization: 'Telenor' }, null, 'x.example')).toMatchObject({
+      company: 'Telenor',
+      location: 'Oslo, NO',
+    });
+    expect(enrich({ country: 'NO' }, null, 'x.example').location).toBe('NO');
+    expect(enrich({ timezone: 'Europe/Oslo', asOrganization: 42 }, null, 'x.example')).toMatchObject({
+      company: 'x.example Visitor',
+      location: 'Europe/Oslo',
+    });
+    expect(enrich(undefined, null, '')).toMatchObject({ company: 'Unknown Visitor', location: 'Unknown Location' });
+  });
+});

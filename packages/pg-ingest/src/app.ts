@@ -1,0 +1,139 @@
+import { MAX_EVENT_AGE_MS } from '@trailmark/protocol';
+import { Hono } from 'hono';
+import { handleBatch } from './batch-route.js';
+import type { IpMode } from './client-ip.js';
+import type { RequestEnv as Env, IngestContext } from './context.js';
+import { cors } from './cors.js';
+import { type Db, openDatabase } from './db.js';
+import { type EtlLoop, type EtlResult, startEtlLoop } from './etl.js';
+import { fail, json } from './http.js';
+import { migrate } from './migrate.js';
+import { createGate, createRateLimiter } from './rate-limit.js';
+import { mountReadRoutes } from './read-routes.js';
+import { createKeyring, type SiteConfig, validateSites } from './sites.js';
+import type { InsertStrategy } from './store.js';
+
+/** Options of `createIngest()`. */
+export interface IngestOptions {
+  sites: SiteConfig[];
+  /** An open database; otherwise one is opened from `databaseUrl` / `dataDir` and closed by `close()`. */
+  db?: Db;
+  databaseUrl?: string | undefined;
+  /** PGlite data directory when there is no `databaseUrl` (in memory when neither is given). */
+  dataDir?: string | undefined;
+  /** PostgreSQL schema (search_path) to use; tests isolate themselves with it. */
+  schema?: string | undefined;
+  /** Apply pending migrations at start (default true). */
+  migrate?: boolean;
+  /** In-process ETL period in ms; 0 turns it off (run `trailmark-pg etl` from cron instead). Default 10000. */
+  etlIntervalMs?: number;
+  /** Raw events per `process_events_batch` call (default 5000). */
+  etlBatchSize?: number;
+  /** Per-key requests per second (0, the default, turns it off) and burst. */
+  rateLimit?: { perSecond: number; burst: number };
+  /** Most batch writes waiting on the database at once before 429 (default 64; 0 = no bound). */
+  maxInFlight?: number;
+  /** How the client IP is stored: truncated to /24 (IPv4) or /48 (IPv6) by default. */
+  ip?: IpMode;
+  /** Header set by a trusted reverse proxy with the client address, e.g. `x-forwarded-for`. */
+  trustProxyHeader?: string | undefined;
+  insertStrategy?: InsertStrategy;
+  /** Oldest event accepted, ms (protocol default 7 days). */
+  maxEventAgeMs?: number;
+  /** `Retry-After` of a 503 (default 5 s). */
+  retryAfterSeconds?: number;
+  clock?: () => number;
+  log?: (line: string) => void;
+}
+
+/** A running ingest handler: a pure `fetch` plus its database and ETL. */
+export interface Ingest {
+  /** Answers one request. `remoteAddress` is the socket peer (the Node server passes it; tests may). */
+  fetch(request: Request, env?: Env): Promise<Response>;
+  readonly db: Db;
+  /** Runs one ETL pass now (process, close idle sessions, recent daily metrics). */
+  runEtl(): Promise<EtlResult>;
+  readonly counters: IngestContext['counters'];
+  /** Stops the ETL and, when it opened the database, closes it. */
+  close(): Promise<void>;
+}
+
+/** Builds the ingest handler: opens (and migrates) the database, starts the ETL timer. */
+export async function createIngest(options: IngestOptions): Promise<Ingest> {
+  const sites = validateSites(options.sites);
+  const log = options.log ?? ((line: string) => console.error(`[trailmark-pg] ${line}`));
+  const ownDb = !options.db;
+  const db =
+    options.db ??
+    (await openDatabase({
+      databaseUrl: options.databaseUrl,
+      dataDir: options.dataDir,
+      schema: options.schema,
+      onError: (error) => log(`database connection error: ${error.message}`),
+    }));
+  try {
+    if (options.migrate !== false) await migrate(db);
+  } catch (error) {
+    if (ownDb) await db.close().catch(() => undefined);
+    throw error;
+  }
+  const ctx: IngestContext = {
+    db,
+    keys: createKeyring(sites),
+    limiter: createRateLimiter(options.rateLimit ?? { perSecond: 0, burst: 0 }),
+    gate: createGate(options.maxInFlight ?? 64),
+    ipMode: options.ip ?? 'truncate',
+    trustProxyHeader: options.trustProxyHeader?.toLowerCase(),
+    insertStrategy: options.insertStrategy ?? 'json',
+    maxEventAgeMs: options.maxEventAgeMs ?? MAX_EVENT_AGE_MS,
+    retryAfterSeconds: options.retryAfterSeconds ?? 5,
+    clock: options.clock ?? Date.now,
+    counters: { accepted: 0, duplicates: 0, rejected: 0, storageErrors: 0, overloaded: 0 },
+    log,
+  };
+  const app = buildApp(ctx);
+  const etl: EtlLoop = startEtlLoop(db, {
+    intervalMs: options.etlIntervalMs ?? 10_000,
+    batchSize: options.etlBatchSize ?? 5000,
+    clock: ctx.clock,
+    onError: (error) => log(`ETL failed (retried at the next tick): ${error.message}`),
+  });
+  return {
+    fetch: async (request, env) => app.fetch(request, env),
+    db,
+    runEtl: () => etl.runNow(),
+    counters: ctx.counters,
+    async close() {
+      await etl.stop();
+      if (ownDb) await db.close();
+    },
+  };
+}
+
+function buildApp(ctx: IngestContext): Hono<{ Bindings: Env }> {
+  const app = new Hono<{ Bindings: Env }>();
+  app.use('*', cors(ctx));
+  app.post('/v1/batch', (c) => {
+    const env = c.env as Env | undefined;
+    return handleBatch(ctx, c.req.raw, env?.remoteAddress ?? env?.incoming?.socket?.remoteAddress);
+  });
+  app.all('/v1/batch', () => fail('method_not_allowed', 'use POST', { allow: 'POST, OPTIONS' }));
+  mountReadRoutes(app, ctx);
+  app.get('/health', async () => {
+    try {
+      await ctx.db.query('SELECT 1');
+      return json({ ok: true, database: ctx.db.kind, counters: ctx.counters });
+    } catch (error) {
+      return fail('unavailable', `the database is unavailable: ${(error as Error).message}`, {
+        'retry-after': String(ctx.retryAfterSeconds),
+      });
+    }
+  });
+  app.notFound(() => fail('not_found', 'no such endpoint'));
+  app.onError((error) => {
+    // Reached only by a bug: bad input is answered with a 4xx before this. Logged, answered as retryable.
+    ctx.log(`internal error: ${error.stack ?? error.message}`);
+    return fail('unavailable', 'internal error; nothing was stored', { 'retry-after': String(ctx.retryAfterSeconds) });
+  });
+  return app;
+}

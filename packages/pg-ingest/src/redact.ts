@@ -1,0 +1,86 @@
+import { isSensitiveField, type Props, type PropValue, redactText, type TrailmarkEvent } from '@trailmark/protocol';
+
+/** What replaces the value of a field that must never be stored (password, card, token…). */
+export const SENSITIVE_VALUE = '[redacted]';
+
+/**
+ * The server's second line of defence against personal data. The SDK already redacts form values and copied
+ * text; the server runs the same rules (`redactText`) again over every free-text field and prop, and on a
+ * `form_submit` blanks whole values of fields whose name marks them sensitive (`isSensitiveField`).
+ */
+export function redactEvent(event: TrailmarkEvent): TrailmarkEvent {
+  const out: TrailmarkEvent = { ...event, url: redactText(event.url), path: redactText(event.path) };
+  if (event.title !== undefined) out.title = redactText(event.title);
+  if (event.referrer !== undefined) out.referrer = redactText(event.referrer);
+  if (event.props !== undefined) {
+    out.props = redactProps(event.props);
+    if (event.type === 'form_submit') out.props = redactFormFields(out.props);
+  }
+  return out;
+}
+
+// Props are at most 4 levels deep (validated before this runs), so recursion depth is bounded.
+function redactProps(props: Props): Props {
+  const out: Props = {};
+  for (const [key, value] of Object.entries(props)) out[key] = redactValue(value);
+  return out;
+}
+
+function redactValue(value: PropValue): PropValue {
+  if (typeof value === 'string') return redactText(value);
+  if (Array.isArray(value)) return value.map(redactValue);
+  if (value !== null && typeof value === 'object') return redactProps(value);
+  return value;
+}
+
+const FIELD_KEYS = ['fields', 'values', 'data'] as const;
+
+/**
+ * Form values travel as `fields: { name: value }` or `fields: [{ name, type?, id?, value }]`
+ * (also accepted under `values` or `data`).
+ */
+function redactFormFields(props: Props): Props {
+  const out: Props = { ...props };
+  for (const key of FIELD_KEYS) {
+    const fields = out[key];
+    if (Array.isArray(fields)) out[key] = fields.map(redactFieldEntry);
+    else if (fields !== null && typeof fields === 'object') {
+      const next: Props = {};
+      for (const [name, value] of Object.entries(fields)) next[name] = isSensitiveField({ name }) ? SENSITIVE_VALUE : value;
+      out[key] = next;
+    }
+  }
+  return out;
+}
+
+function redactFieldEntry(entry: PropValue): PropValue {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return entry;
+  const text = (value: PropValue | undefined) => (typeof value === 'string' ? value : null);
+  const sensitive = isSensitiveField({
+    name: text(entry.name),
+    id: text(entry.id),
+    type: text(entry.type),
+    autocomplete: text(entry.autocomplete),
+  });
+  return sensitive && 'value' in entry ? { ...entry, value: SENSITIVE_VALUE } : entry;
+}
+
+/**
+ * Why an event cannot be stored by PostgreSQL although the protocol allows it, or undefined.
+ * PostgreSQL text and JSONB refuse U+0000, which JSON can carry as `\u0000`.
+ */
+export function storageProblem(event: TrailmarkEvent): string | undefined {
+  return hasNul(event) ? 'strings must not contain U+0000 (NUL)' : undefined;
+}
+
+// Walks the event's strings (and prop keys) without serialising it: this runs on every event of every request.
+// Props are at most 4 levels deep (validated before this runs), so the stack stays small.
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(hasNul);
+  for (const key in value) {
+    if (key.includes('\0') || hasNul((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}

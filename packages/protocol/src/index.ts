@@ -1,0 +1,24 @@
+export type {
+  Attribution,
+  Batch,
+  BuiltinEventType,
+  DeviceContext,
+  EventType,
+  PageContext,
+  Props,
+  PropValue,
+  SplitReason,
+  TrailmarkEvent,
+} from './event.js';
+export { BUILTIN_EVENT_TYPES } from './event.js';
+export type { BodyResult, ErrorBody, ErrorCode } from './http.js';
+export { ERROR_STATUS, errorBody, errorResponse, originAllowed, readJsonBody, requestKey } from './http.js';
+export * from './limits.js';
+export type { BatchError, IngestResponse, ParseBatchOptions, ParsedBatch, Rejection } from './parse-batch.js';
+export { ingestResponse, parseBatch } from './parse-batch.js';
+export { propsProblem, utf8Length } from './props.js';
+export type { FieldDescription, RedactionRule } from './redact.js';
+export { DEFAULT_REDACTION_RULES, ibanValid, isSensitiveField, luhnValid, redactText } from './redact.js';
+export type { SourceType, TrafficSource } from './referrer.js';
+export { classifySource, parseUtm } from './referrer.js';
+export { envelopeSchema, eventSchema } from './schema.js';

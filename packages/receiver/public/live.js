@@ -1,0 +1,231 @@
+// The live page: a summary from /api/live/summary, then new events from the SSE stream /api/live/stream.
+// Plain script, no build step. Everything from events is written with textContent, never as HTML: event
+// fields come from web pages and may hold anything. The read key (outside dev mode) lives in memory only.
+
+(() => {
+  const HOURS = 24;
+  const FEED_MAX = 150;
+  const state = { key: null, summary: null, refreshTimer: 0, retryTimer: 0, controller: null };
+  const $ = (id) => document.getElementById(id);
+
+  const authHeaders = () => (state.key ? { authorization: `Bearer ${state.key}` } : {});
+
+  function setStatus(kind, text) {
+    const el = $('status');
+    el.className = `status ${kind}`;
+    el.textContent = text;
+  }
+
+  async function loadSummary() {
+    const response = await fetch(`/api/live/summary?hours=${HOURS}`, { headers: authHeaders(), cache: 'no-store' });
+    const body = await response.json().catch(() => ({}));
+    if (response.status === 401 || response.status === 403) {
+      askForKey(state.key ? `refused: ${body.error || response.status}` : 'this receiver needs its read key');
+      return false;
+    }
+    if (!response.ok) throw new Error(body.error || `HTTP ${response.status}`);
+    state.summary = body;
+    render();
+    return true;
+  }
+
+  function askForKey(message) {
+    if (state.controller) state.controller.abort();
+    $('dashboard').hidden = true;
+    $('key-form').hidden = false;
+    setStatus('bad', message);
+    $('read-key').focus();
+  }
+
+  async function start() {
+    try {
+      if (!(await loadSummary())) return;
+    } catch (error) {
+      setStatus('bad', `cannot load: ${error.message}; retrying`);
+      state.retryTimer = setTimeout(start, 3000);
+      return;
+    }
+    $('key-form').hidden = true;
+    $('dashboard').hidden = false;
+    connect();
+  }
+
+  // EventSource cannot send an Authorization header, so the stream is read with fetch and parsed here.
+  async function connect() {
+    if (state.controller) state.controller.abort();
+    const controller = new AbortController();
+    state.controller = controller;
+    try {
+      const response = await fetch('/api/live/stream', { headers: authHeaders(), signal: controller.signal, cache: 'no-store' });
+      if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+      setStatus('ok', `live · site ${state.summary.site_id}`);
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end = buffer.indexOf('\n\n');
+        while (end >= 0) {
+          handleMessage(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+          end = buffer.indexOf('\n\n');
+        }
+      }
+      throw new Error('stream ended');
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      setStatus('bad', `disconnected (${error.message}); reconnecting`);
+      state.retryTimer = setTimeout(() => start(), 2000);
+    }
+  }
+
+  function handleMessage(block) {
+    let type = 'message';
+    const data = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith('event:')) type = line.slice(6).trim();
+      else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+    }
+    if (type !== 'events' || data.length === 0) return;
+    let events;
+    try {
+      events = JSON.parse(data.join('\n'));
+    } catch {
+      return;
+    }
+    if (Array.isArray(events)) addEvents(events);
+  }
+
+  function addEvents(events) {
+    const summary = state.summary;
+    const feed = $('feed');
+    for (const event of events) {
+      summary.counts[event.type] = (summary.counts[event.type] || 0) + 1;
+      summary.total_events += 1;
+      if (event.type === 'pageview') {
+        const hours = summary.pageviews_per_hour;
+        const hour = new Date(Math.floor(event.ts / 3_600_000) * 3_600_000).toISOString();
+        const bucket = hours.find((entry) => entry.hour === hour);
+        if (bucket) bucket.count += 1;
+        else if (hours.length === 0 || hour > hours[hours.length - 1].hour) {
+          hours.push({ hour, count: 1 });
+          if (hours.length > HOURS) hours.shift();
+        }
+        const page = summary.top_pages.find((entry) => entry.path === event.path);
+        if (page) page.count += 1;
+        else summary.top_pages.push({ path: event.path, count: 1 });
+        summary.top_pages.sort((a, b) => b.count - a.count);
+      }
+      feed.prepend(feedItem(event));
+    }
+    while (feed.children.length > FEED_MAX) feed.lastElementChild.remove();
+    render();
+    // Percentiles and referrer hosts are the server's to compute: refresh them shortly after a burst.
+    clearTimeout(state.refreshTimer);
+    state.refreshTimer = setTimeout(() => loadSummary().catch(() => undefined), 2500);
+  }
+
+  function feedItem(event) {
+    const li = document.createElement('li');
+    li.className = 'new';
+    const time = document.createElement('span');
+    time.textContent = `${new Date(event.ts).toLocaleTimeString()} `;
+    const type = document.createElement('span');
+    type.className = 'type';
+    type.textContent = event.type;
+    const detail = document.createElement('span');
+    const props = event.props ? ` ${JSON.stringify(event.props).slice(0, 200)}` : '';
+    detail.textContent = ` ${event.path || ''}${props} · session ${String(event.session_id).slice(0, 8)}`;
+    li.append(time, type, detail);
+    return li;
+  }
+
+  function render() {
+    const summary = state.summary;
+    $('range').textContent = `(last ${summary.hours} h)`;
+    $('total').textContent = `(${summary.total_events})`;
+    fillTable(
+      'counts',
+      Object.entries(summary.counts).sort((a, b) => b[1] - a[1]),
+    );
+    fillTable(
+      'pages',
+      summary.top_pages.slice(0, 10).map((entry) => [entry.path, entry.count]),
+    );
+    fillTable(
+      'referrers',
+      summary.top_referrers.map((entry) => [entry.referrer, entry.count]),
+    );
+    fillTable(
+      'vitals',
+      Object.entries(summary.web_vitals).map(([name, vital]) => [name, formatVital(name, vital.p75), `n=${vital.count}`]),
+    );
+    drawChart(summary.pageviews_per_hour);
+  }
+
+  function formatVital(name, value) {
+    return name === 'CLS' ? value.toFixed(3) : `${Math.round(value)} ms`;
+  }
+
+  function fillTable(id, rows) {
+    const body = $(id).tBodies[0];
+    body.replaceChildren(
+      ...(rows.length === 0 ? [['nothing yet']] : rows).map((cells) => {
+        const tr = document.createElement('tr');
+        cells.forEach((cell, index) => {
+          const td = document.createElement('td');
+          if (index > 0) td.className = 'n';
+          td.textContent = String(cell);
+          tr.append(td);
+        });
+        return tr;
+      }),
+    );
+  }
+
+  function drawChart(hours) {
+    const NS = 'http://www.w3.org/2000/svg';
+    const width = 720;
+    const height = 160;
+    const bottom = 18;
+    const max = Math.max(1, ...hours.map((entry) => entry.count));
+    const svg = document.createElementNS(NS, 'svg');
+    svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+    svg.setAttribute('preserveAspectRatio', 'none');
+    svg.setAttribute('role', 'img');
+    svg.setAttribute('aria-label', 'pageviews per hour');
+    const step = width / Math.max(1, hours.length);
+    hours.forEach((entry, index) => {
+      const barHeight = ((height - bottom - 4) * entry.count) / max;
+      const rect = document.createElementNS(NS, 'rect');
+      rect.setAttribute('x', String(index * step + 1));
+      rect.setAttribute('y', String(height - bottom - barHeight));
+      rect.setAttribute('width', String(Math.max(1, step - 2)));
+      rect.setAttribute('height', String(barHeight));
+      const title = document.createElementNS(NS, 'title');
+      title.textContent = `${entry.hour.slice(11, 16)} UTC: ${entry.count}`;
+      rect.append(title);
+      svg.append(rect);
+      if (index % 3 === 0) {
+        const label = document.createElementNS(NS, 'text');
+        label.setAttribute('x', String(index * step + 1));
+        label.setAttribute('y', String(height - 4));
+        label.textContent = entry.hour.slice(11, 16);
+        svg.append(label);
+      }
+    });
+    $('chart').replaceChildren(svg);
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    $('key-form').addEventListener('submit', (submit) => {
+      submit.preventDefault();
+      state.key = $('read-key').value.trim();
+      $('read-key').value = '';
+      clearTimeout(state.retryTimer);
+      start();
+    });
+    start();
+  });
+})();

@@ -1,0 +1,151 @@
+import { errorResponse } from '@trailmark/protocol';
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { createCommitQueue } from './commit-queue.js';
+import type { ReceiverContext } from './context.js';
+import { cors } from './cors.js';
+import { StorageError } from './errors.js';
+import { fail, json } from './http.js';
+import { createLiveBus } from './live-bus.js';
+import { createRateLimiter } from './rate-limit.js';
+import { createRejectionLog } from './rejection-log.js';
+import { type RetentionOptions, type RetentionResult, runRetention, scheduleRetention } from './retention.js';
+import type { RollupDimensions } from './rollup-keys.js';
+import { batchRoutes } from './routes/batch.js';
+import { inspectRoutes } from './routes/inspect.js';
+import { liveRoutes } from './routes/live.js';
+import { trackRoutes } from './routes/track.js';
+import { createKeyring, type SiteConfig, validateSites } from './sites.js';
+import { type EventStore, openStore } from './store.js';
+
+/** Options of `createReceiver()`. */
+export interface ReceiverOptions {
+  sites: SiteConfig[];
+  /** Directory of the database (default `.data/receiver` under the working directory). */
+  dataDir?: string;
+  /** Keep everything in memory. */
+  memory?: boolean;
+  /** Use this store instead of opening one (it is closed with the receiver). */
+  store?: EventStore;
+  /** Inspection endpoints (`/_trailmark/*`) and an open live page. */
+  dev?: boolean;
+  /** Accept requests from any origin. */
+  corsAny?: boolean;
+  /** Per-key token bucket (default 50 requests/s, bursts of 200); `perSecond: 0` turns it off. */
+  rateLimit?: { perSecond: number; burst: number };
+  retention?: RetentionOptions;
+  rollupDimensions?: RollupDimensions;
+  /**
+   * Commit the batches of concurrent requests in one transaction (default true): one fsync for all of them.
+   * Off, every request is its own transaction.
+   */
+  groupCommit?: boolean;
+  /** Run the redaction rules over stored text (default true). */
+  redact?: boolean;
+  /** Oldest event a request may carry, ms (default: the protocol's 7 days). */
+  maxEventAgeMs?: number;
+  /** Server clock (tests inject one). */
+  clock?: () => number;
+  /** Where operational messages go (default stderr). */
+  log?: (line: string) => void;
+}
+
+/** A receiver: a pure `fetch` handler over its store, plus maintenance. */
+export interface Receiver {
+  fetch(request: Request): Promise<Response>;
+  readonly store: EventStore;
+  readonly sites: readonly SiteConfig[];
+  /** Runs the retention cleanup now (it also runs on its own timer). */
+  runRetention(now?: number): Promise<RetentionResult>;
+  /** Ends the live streams (the first step of a shutdown: they never end on their own). */
+  endStreams(): void;
+  /** Ends live streams, stops the timer and closes the store. */
+  close(): Promise<void>;
+}
+
+/** Builds the receiver: validates the sites, opens and migrates the store, wires the routes. */
+export function createReceiver(options: ReceiverOptions): Receiver {
+  const sites = validateSites(options.sites);
+  const clock = options.clock ?? Date.now;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const store =
+    options.store ?? openStore({ dataDir: options.dataDir, memory: options.memory ?? false, rollupDimensions: options.rollupDimensions });
+  const ctx: ReceiverContext = {
+    store,
+    keys: createKeyring(sites),
+    limiter: createRateLimiter({ ...(options.rateLimit ?? { perSecond: 50, burst: 200 }), clock }),
+    rejections: createRejectionLog(),
+    bus: createLiveBus(),
+    ...(options.groupCommit === false ? {} : { commits: createCommitQueue(store) }),
+    clock,
+    dev: options.dev ?? false,
+    corsAny: options.corsAny ?? false,
+    redact: options.redact ?? true,
+    maxEventAgeMs: options.maxEventAgeMs ?? 7 * 86_400_000,
+    startedAt: clock(),
+    counters: { internalErrors: 0, storageErrors: 0 },
+    log,
+  };
+
+  const app = new Hono();
+  app.use('*', async (c, next) => {
+    await next();
+    c.res.headers.set('x-content-type-options', 'nosniff');
+  });
+  app.use('*', cors(ctx));
+  app.get('/healthz', () => {
+    ctx.store.ping();
+    return json({ ok: true, uptime_s: Math.round((clock() - ctx.startedAt) / 1000) });
+  });
+  batchRoutes(app, ctx);
+  trackRoutes(app, ctx);
+  if (ctx.dev) inspectRoutes(app, ctx);
+  const endStreams = liveRoutes(app, ctx);
+
+  const known = ['/healthz', '/v1/batch', '/api/analytics/track', '/api/analytics/rollups', '/api/live/summary', '/api/live/stream'];
+  if (ctx.dev) known.push('/_trailmark/events', '/_trailmark/rejections', '/_trailmark/reset', '/_trailmark/stats');
+  for (const path of known) {
+    app.all(path, (c) =>
+      fail(ctx, c.req.raw, 'method_not_allowed', `${c.req.method} is not allowed on ${path}`, {
+        headers: { allow: 'GET, POST, OPTIONS' },
+        bodyUnread: true,
+      }),
+    );
+  }
+  app.notFound((c) =>
+    fail(ctx, c.req.raw, 'not_found', `no endpoint at ${new URL(c.req.url).pathname.slice(0, 200)}`, { bodyUnread: true }),
+  );
+  app.onError((error, c) => {
+    if (error instanceof StorageError) {
+      ctx.counters.storageErrors++;
+      log(`trailmark-receiver: ${error.message}`);
+      return errorResponse('unavailable', 'storage is unavailable; nothing was stored, retry later', { 'retry-after': '5' });
+    }
+    if (error instanceof HTTPException && error.status < 500) {
+      return fail(ctx, c.req.raw, 'invalid_request', error.message || 'the request could not be used');
+    }
+    // Input is validated before anything can throw on it, so this is a receiver bug: logged and counted,
+    // and answered as a refusal of the request rather than a 5xx (the contract: bad input never gets a 5xx).
+    ctx.counters.internalErrors++;
+    log(`trailmark-receiver: unexpected error on ${c.req.method} ${c.req.path}: ${(error as Error)?.stack ?? error}`);
+    return fail(ctx, c.req.raw, 'invalid_request', 'the request could not be processed');
+  });
+
+  const retention = options.retention ?? {};
+  const timer = scheduleRetention(store, clock, retention, (error) => log(`trailmark-receiver: retention cleanup failed: ${error}`));
+  let closed = false;
+  return {
+    fetch: async (request) => app.fetch(request),
+    store,
+    sites,
+    runRetention: (now = clock()) => runRetention(store, now, retention),
+    endStreams,
+    async close() {
+      if (closed) return;
+      closed = true;
+      timer.stop();
+      endStreams();
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,347 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TrailmarkEvent } from '@trailmark/protocol';
+import Database from 'better-sqlite3';
+import { guardStorage } from './errors.js';
+import { migrate } from './migrate.js';
+import { DEFAULT_ROLLUP_DIMENSIONS, dimensionValue, hourOf, type RollupDimensions } from './rollup-keys.js';
+
+/** How an event reached the store. */
+export type EventSource = 'batch' | 'track' | 'import';
+
+/** One stored event with what the receiver knows about its arrival. */
+export interface StoredEvent {
+  event: TrailmarkEvent;
+  /** Server-time of the event: `ts` plus the batch's clock-skew correction. */
+  ts: number;
+  receivedAt: number;
+  source: EventSource;
+}
+
+/** Options of `openStore()`. */
+export interface StoreOptions {
+  /** Directory of `receiver.db`; ignored with `memory`. */
+  dataDir?: string | undefined;
+  /** Keep everything in memory (tests, CI): nothing survives `close()`. */
+  memory?: boolean | undefined;
+  rollupDimensions?: RollupDimensions | undefined;
+}
+
+/** What `insert()` needs besides the events. */
+export interface InsertOptions {
+  /** Added to each event's `ts` to get server time (from `parseBatch`). */
+  skewMs: number;
+  receivedAt: number;
+  source: EventSource;
+}
+
+/** Filters of `listEvents()`. */
+export interface EventQuery {
+  siteId?: string | undefined;
+  type?: string | undefined;
+  sessionId?: string | undefined;
+  eventId?: string | undefined;
+  /** Inclusive bounds on server-time `ts`. */
+  fromTs?: number | undefined;
+  toTs?: number | undefined;
+  limit: number;
+  /** `arrival`: oldest stored first (inspection); `newest`: latest `ts` first, with keyset cursor. */
+  order: 'arrival' | 'newest';
+  /** From a previous page's `nextCursor` (order `newest` only). */
+  after?: { ts: number; id: number } | undefined;
+}
+
+/** One hour's counts for one site. */
+export interface RollupRow {
+  hour: number;
+  totalEvents: number;
+  uniqueSessions: number;
+  eventCounts: Record<string, number>;
+  /** Output dimension name → value → count. */
+  dimensions: Record<string, Record<string, number>>;
+}
+
+/** The receiver's embedded database: raw events by `event_id` plus hourly rollups. */
+export interface EventStore {
+  /** Where the database lives (`:memory:` in memory mode). */
+  readonly location: string;
+  readonly dimensions: RollupDimensions;
+  /**
+   * Stores a batch in ONE transaction, rollups included; a repeat `event_id` is ignored.
+   * Returns the ids this call newly inserted. Throws `StorageError` (and stores nothing) when SQLite fails.
+   */
+  insert(events: readonly TrailmarkEvent[], options: InsertOptions): Set<string>;
+  /**
+   * Stores several batches in ONE transaction (group commit: one fsync for all of them). Each batch is wholly in
+   * or, if the transaction fails, wholly out. Returns each batch's newly inserted ids, in order.
+   */
+  insertBatches(batches: ReadonlyArray<{ events: readonly TrailmarkEvent[]; options: InsertOptions }>): Set<string>[];
+  listEvents(query: EventQuery): { events: StoredEvent[]; nextCursor: { ts: number; id: number } | null };
+  /** Events of a site in a time range (of one type, when given). */
+  countEvents(siteId: string, fromTs: number, toTs: number, type?: string): number;
+  rollups(siteId: string, fromHour: number, toHour: number): RollupRow[];
+  /** Distinct sessions across the hours (a session spanning hours counts once). */
+  totalSessions(siteId: string, fromHour: number, toHour: number): number;
+  /** Rows older than the cutoffs go, a chunk at a time (so one call never blocks for long). */
+  deleteChunk(rawBefore: number, rollupBefore: number, chunk: number): { events: number; rollups: number };
+  /** Per-type counts of everything stored (optionally for one site). */
+  typeCounts(siteId?: string): Record<string, number>;
+  /** Raw rows for the live page's summary: `[path, referrer, props]` of recent events of some types. */
+  recent(siteId: string, fromTs: number, types: readonly string[], max: number): StoredEvent[];
+  /** Throws `StorageError` when the database cannot answer (health check). */
+  ping(): void;
+  /** Empties every table (inspection reset). */
+  reset(): void;
+  close(): void;
+}
+
+type Counts = Map<string, [site: string, hour: number, dimension: string, key: string, count: number]>;
+type Sessions = Map<string, [site: string, hour: number, session: string]>;
+
+interface Row {
+  id: number;
+  data: string;
+  ts: number;
+  received_at: number;
+  source: EventSource;
+}
+
+/**
+ * Opens (creating and migrating) the store. Durable settings: WAL with `synchronous=FULL`, so a
+ * committed batch survives power loss, and a crash mid-batch leaves no part of it.
+ */
+export function openStore(options: StoreOptions = {}): EventStore {
+  const dimensions = options.rollupDimensions ?? DEFAULT_ROLLUP_DIMENSIONS;
+  let location = ':memory:';
+  if (!options.memory) {
+    const dir = options.dataDir ?? join(process.cwd(), '.data', 'receiver');
+    mkdirSync(dir, { recursive: true });
+    location = join(dir, 'receiver.db');
+  }
+  const db = new Database(location);
+  applyPragmas(db);
+  migrate(db);
+
+  const insertEvent = db.prepare(
+    `INSERT INTO events (event_id, site_id, type, session_id, ts, received_at, source, data)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING`,
+  );
+  const bumpRollup = db.prepare(
+    `INSERT INTO rollups (site_id, hour, dimension, key, count) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT(site_id, hour, dimension, key) DO UPDATE SET count = count + excluded.count`,
+  );
+  const addSession = db.prepare('INSERT INTO rollup_sessions (site_id, hour, session_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+
+  const dimensionList = Object.entries(dimensions);
+  // Rollup counts of one transaction, gathered in memory and written once per (site, hour, dimension, key).
+  const insertOne = (events: readonly TrailmarkEvent[], opts: InsertOptions, counts: Counts, sessions: Sessions) => {
+    const inserted = new Set<string>();
+    const bump = (site: string, hour: number, dimension: string, key: string) => {
+      const id = `${site}\u0000${hour}\u0000${dimension}\u0000${key}`;
+      const entry = counts.get(id);
+      if (entry) entry[4]++;
+      else counts.set(id, [site, hour, dimension, key, 1]);
+    };
+    for (const event of events) {
+      const ts = event.ts + opts.skewMs;
+      const info = insertEvent.run(
+        event.event_id,
+        event.site_id,
+        event.type,
+        event.session_id,
+        ts,
+        opts.receivedAt,
+        opts.source,
+        JSON.stringify(event),
+      );
+      if (info.changes === 0) continue;
+      inserted.add(event.event_id);
+      const hour = hourOf(ts);
+      bump(event.site_id, hour, 'total', '');
+      bump(event.site_id, hour, 'type', event.type);
+      for (const [name, field] of dimensionList) {
+        const value = dimensionValue(event, field);
+        if (value !== undefined) bump(event.site_id, hour, `dim:${name}`, value);
+      }
+      sessions.set(`${event.site_id}\u0000${hour}\u0000${event.session_id}`, [event.site_id, hour, event.session_id]);
+    }
+    return inserted;
+  };
+  const writeRollups = (counts: Counts, sessions: Sessions) => {
+    // A batch mostly repeats a few sessions and hours, so the rollup writes are few per transaction.
+    for (const [site, hour, session] of sessions.values()) {
+      if (addSession.run(site, hour, session).changes > 0) {
+        const id = `${site}\u0000${hour}\u0000sessions\u0000`;
+        const entry = counts.get(id);
+        if (entry) entry[4]++;
+        else counts.set(id, [site, hour, 'sessions', '', 1]);
+      }
+    }
+    for (const row of counts.values()) bumpRollup.run(...row);
+  };
+  const insertTx = db.transaction((batches: ReadonlyArray<{ events: readonly TrailmarkEvent[]; options: InsertOptions }>) => {
+    const counts: Counts = new Map();
+    const sessions: Sessions = new Map();
+    const results = batches.map((batch) => insertOne(batch.events, batch.options, counts, sessions));
+    writeRollups(counts, sessions);
+    return results;
+  });
+
+  const toStored = (row: Row): StoredEvent => ({
+    event: JSON.parse(row.data) as TrailmarkEvent,
+    ts: row.ts,
+    receivedAt: row.received_at,
+    source: row.source,
+  });
+
+  return {
+    location,
+    dimensions,
+    insert(events, opts) {
+      if (events.length === 0) return new Set();
+      return guardStorage('storing the batch', () => insertTx([{ events, options: opts }]))[0] as Set<string>;
+    },
+    insertBatches(batches) {
+      if (batches.length === 0) return [];
+      return guardStorage('storing the batch', () => insertTx(batches));
+    },
+    listEvents(query) {
+      const where: string[] = [];
+      const params: Array<string | number> = [];
+      const add = (sql: string, value: string | number | undefined) => {
+        if (value === undefined) return;
+        where.push(sql);
+        params.push(value);
+      };
+      add('site_id = ?', query.siteId);
+      add('type = ?', query.type);
+      add('session_id = ?', query.sessionId);
+      add('event_id = ?', query.eventId);
+      add('ts >= ?', query.fromTs);
+      add('ts <= ?', query.toTs);
+      if (query.order === 'newest' && query.after) {
+        where.push('(ts, id) < (?, ?)');
+        params.push(query.after.ts, query.after.id);
+      }
+      const order = query.order === 'newest' ? 'ts DESC, id DESC' : 'id ASC';
+      const sql = `SELECT id, data, ts, received_at, source FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY ${order} LIMIT ?`;
+      const rows = guardStorage('listing events', () => db.prepare(sql).all(...params, query.limit + 1) as Row[]);
+      const page = rows.slice(0, query.limit);
+      const last = page[page.length - 1];
+      const nextCursor = rows.length > query.limit && last ? { ts: last.ts, id: last.id } : null;
+      return { events: page.map(toStored), nextCursor };
+    },
+    countEvents(siteId, fromTs, toTs, type) {
+      return guardStorage('counting events', () => {
+        const row =
+          type === undefined
+            ? db.prepare('SELECT count(*) AS n FROM events WHERE site_id = ? AND ts >= ? AND ts <= ?').get(siteId, fromTs, toTs)
+            : db
+                .prepare('SELECT count(*) AS n FROM events WHERE site_id = ? AND ts >= ? AND ts <= ? AND type = ?')
+                .get(siteId, fromTs, toTs, type);
+        return (row as { n: number }).n;
+      });
+    },
+    rollups(siteId, fromHour, toHour) {
+      const rows = guardStorage(
+        'reading rollups',
+        () =>
+          db
+            .prepare('SELECT hour, dimension, key, count FROM rollups WHERE site_id = ? AND hour >= ? AND hour <= ? ORDER BY hour')
+            .all(siteId, fromHour, toHour) as Array<{ hour: number; dimension: string; key: string; count: number }>,
+      );
+      const byHour = new Map<number, RollupRow>();
+      for (const row of rows) {
+        let entry = byHour.get(row.hour);
+        if (!entry) {
+          entry = { hour: row.hour, totalEvents: 0, uniqueSessions: 0, eventCounts: {}, dimensions: {} };
+          for (const name of Object.keys(dimensions)) entry.dimensions[name] = {};
+          byHour.set(row.hour, entry);
+        }
+        if (row.dimension === 'total') entry.totalEvents = row.count;
+        else if (row.dimension === 'sessions') entry.uniqueSessions = row.count;
+        else if (row.dimension === 'type') entry.eventCounts[row.key] = row.count;
+        else if (row.dimension.startsWith('dim:')) {
+          const name = row.dimension.slice(4);
+          const dim = entry.dimensions[name] ?? {};
+          dim[row.key] = row.count;
+          entry.dimensions[name] = dim;
+        }
+      }
+      return [...byHour.values()];
+    },
+    totalSessions(siteId, fromHour, toHour) {
+      return guardStorage('counting sessions', () => {
+        const row = db
+          .prepare('SELECT count(DISTINCT session_id) AS n FROM rollup_sessions WHERE site_id = ? AND hour >= ? AND hour <= ?')
+          .get(siteId, fromHour, toHour);
+        return (row as { n: number }).n;
+      });
+    },
+    deleteChunk(rawBefore, rollupBefore, chunk) {
+      return guardStorage('retention cleanup', () =>
+        db.transaction(() => {
+          const events = db
+            .prepare('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE ts < ? LIMIT ?)')
+            .run(rawBefore, chunk).changes;
+          const rollups = db
+            .prepare(
+              `DELETE FROM rollups WHERE (site_id, hour, dimension, key) IN
+               (SELECT site_id, hour, dimension, key FROM rollups WHERE hour < ? LIMIT ?)`,
+            )
+            .run(rollupBefore, chunk).changes;
+          const sessions = db
+            .prepare(
+              `DELETE FROM rollup_sessions WHERE (site_id, hour, session_id) IN
+               (SELECT site_id, hour, session_id FROM rollup_sessions WHERE hour < ? LIMIT ?)`,
+            )
+            .run(rollupBefore, chunk).changes;
+          return { events, rollups: rollups + sessions };
+        })(),
+      );
+    },
+    typeCounts(siteId) {
+      return guardStorage('counting types', () => {
+        const rows = (
+          siteId === undefined
+            ? db.prepare('SELECT type, count(*) AS n FROM events GROUP BY type').all()
+            : db.prepare('SELECT type, count(*) AS n FROM events WHERE site_id = ? GROUP BY type').all(siteId)
+        ) as Array<{ type: string; n: number }>;
+        return Object.fromEntries(rows.map((row) => [row.type, row.n]));
+      });
+    },
+    recent(siteId, fromTs, types, max) {
+      const marks = types.map(() => '?').join(', ');
+      const rows = guardStorage(
+        'reading recent events',
+        () =>
+          db
+            .prepare(
+              `SELECT id, data, ts, received_at, source FROM events WHERE site_id = ? AND ts >= ? AND type IN (${marks})
+               ORDER BY ts DESC LIMIT ?`,
+            )
+            .all(siteId, fromTs, ...types, max) as Row[],
+      );
+      return rows.map(toStored);
+    },
+    ping() {
+      guardStorage('health check', () => db.prepare('SELECT 1').get());
+    },
+    reset() {
+      guardStorage('reset', () => db.exec('DELETE FROM events; DELETE FROM rollups; DELETE FROM rollup_sessions;'));
+    },
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}
+
+/** The durable settings, shared with the benchmark's storage ceiling so both measure the same engine. */
+export function applyPragmas(db: Database.Database): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  // Another process (the import command) may hold the write lock for a moment.
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+}

@@ -1,0 +1,48 @@
+import type { Props } from '@trailmark/protocol';
+import type { Plugin } from '../plugin.js';
+import { scope } from './scope.js';
+
+/** Options of `textCopy()`. */
+export interface TextCopyOptions {
+  /** The page's document (tests pass their own). */
+  document?: Document;
+}
+
+/**
+ * Copying: `text_copy` with `{ length, tag, id? }`: how many characters were copied (never the text itself) and the
+ * element they came from (the field, or the element holding the start of the selection). Empty copies are skipped.
+ */
+export function textCopy(options: TextCopyOptions = {}): Plugin {
+  return {
+    name: 'textCopy',
+    setup(tracker) {
+      const doc = options.document ?? document;
+      const s = scope(tracker, 'textCopy');
+      s.on(
+        doc,
+        'copy',
+        (event: ClipboardEvent) => {
+          const target = event.target as HTMLInputElement;
+          let source: Element | null | undefined;
+          let length = 0;
+          if (/^(INPUT|TEXTAREA)$/.test(target?.tagName)) {
+            // A field's selection is not part of the document selection.
+            source = target;
+            length = (target.selectionEnd ?? 0) - (target.selectionStart ?? 0);
+          } else {
+            const selection = doc.getSelection();
+            const node = selection?.anchorNode;
+            source = node?.nodeType === 1 ? (node as Element) : node?.parentElement;
+            length = String(selection ?? '').length;
+          }
+          if (!source || length <= 0 || source.closest('[data-tm-ignore]')) return;
+          const props: Props = { length, tag: source.tagName.toLowerCase() };
+          if (source.id) props.id = source.id.slice(0, 256);
+          tracker.track('text_copy', props);
+        },
+        true,
+      );
+      return s.stop;
+    },
+  };
+}

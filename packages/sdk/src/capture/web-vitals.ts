@@ -1,0 +1,60 @@
+import type { Props } from '@trailmark/protocol';
+import { type MetricType, onCLS, onFCP, onINP, onLCP, onTTFB, type ReportOpts } from 'web-vitals';
+import type { Plugin } from '../plugin.js';
+import { scope } from './scope.js';
+
+/** A web-vitals observer such as `onLCP`. */
+export type VitalObserver = (report: (metric: MetricType) => void, options?: ReportOpts) => void;
+
+/** Options of `webVitals()`. */
+export interface WebVitalsOptions {
+  /** Report every change of a metric, not only its final value (default false). */
+  reportAllChanges?: boolean;
+  /** The observers to run (default `onLCP`, `onINP`, `onCLS`, `onFCP`, `onTTFB` from the bundled `web-vitals`). */
+  observers?: VitalObserver[];
+  /** The page's window (tests pass their own). */
+  window?: Window;
+}
+
+/**
+ * Core Web Vitals through the bundled `web-vitals` package: `web_vital` with `{ name, value, rating, delta, id,
+ * navigation_type, bfcache? }`. A report repeating a metric id with an unchanged value is dropped; a changed one
+ * (CLS growing, `reportAllChanges`) is sent again with its `delta`, so consumers keep the last value per `id`.
+ * Metrics of the loaded document carry its landing URL, even when reported after SPA navigation.
+ */
+export function webVitals(options: WebVitalsOptions = {}): Plugin {
+  return {
+    name: 'webVitals',
+    setup(tracker) {
+      const loc = (options.window ?? window).location;
+      const landing = { url: loc.href, path: loc.pathname };
+      const s = scope(tracker, 'webVitals');
+      const seen = new Map<string, number>();
+      let live = true;
+      const report = s.wrap((metric: MetricType) => {
+        if (!live || seen.get(metric.id) === metric.value) return;
+        seen.set(metric.id, metric.value);
+        // CLS is a small unitless score; the others are milliseconds, whose fractions are noise.
+        const round = (value: number) => (metric.name === 'CLS' ? Math.round(value * 1e4) / 1e4 : Math.round(value));
+        const props: Props = {
+          name: metric.name,
+          value: round(metric.value),
+          rating: metric.rating,
+          delta: round(metric.delta),
+          id: metric.id,
+          navigation_type: metric.navigationType,
+        };
+        const restored = metric.navigationType === 'back-forward-cache';
+        if (restored) props.bfcache = true;
+        // A bfcache restore measures the page as it is now, not as it was loaded.
+        tracker.track('web_vital', props, restored ? undefined : landing);
+      });
+      const opts = options.reportAllChanges ? { reportAllChanges: true } : {};
+      for (const observe of options.observers ?? [onLCP, onINP, onCLS, onFCP, onTTFB]) observe(report, opts);
+      // web-vitals offers no way to stop observing: its callbacks stay, inert.
+      return () => {
+        live = false;
+      };
+    },
+  };
+}

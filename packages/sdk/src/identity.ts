@@ -1,0 +1,193 @@
+import type { SplitReason } from '@trailmark/protocol';
+import type { KeyValue } from './kv.js';
+
+const VISITOR_KEY = 'tm_vid';
+const SESSION_KEY = 'tm_ses';
+/** Sequence numbers are reserved from shared storage in blocks, so tabs never repeat one and `track()` rarely writes. */
+const SEQ_BLOCK = 1000;
+/** The session's last-activity time is written at most this often (the idle timeout is minutes, not ms). */
+const SAVE_EVERY_MS = 5000;
+
+/** A session as stored (shared by the tabs of one origin). */
+interface SessionState {
+  id: string;
+  start: number;
+  last: number;
+  /** End of the sequence block reserved so far. */
+  seq: number;
+  /** The next local midnight after the start: sessions end there. */
+  end: number;
+  /** UTM source/medium/campaign the session began with. */
+  utm: string;
+  /** External referrer host the session began with. */
+  ref: string;
+}
+
+/** Options of `createIdentity()`. */
+export interface IdentityOptions {
+  kv: KeyValue;
+  /** False while consent is pending or denied: ids live in memory only. */
+  writable: boolean;
+  timeoutMs: number;
+  newId: () => string;
+  onError: (error: unknown, where: string) => void;
+}
+
+/** Visitor id and session bookkeeping for the tracker. */
+export interface Identity {
+  readonly visitorId: string;
+  /** The current session id (valid after `touch`). */
+  readonly sessionId: string;
+  /**
+   * Brings the session up to date for an event at `now` on `href`, arriving from `referrer`, with the
+   * page's campaign (`source|medium|campaign`, empty without UTM), and returns why a new session began, if one did.
+   */
+  touch(now: number, href: string, referrer: string, campaign: string): SplitReason | undefined;
+  /** The next sequence number of the current session. */
+  nextSeq(): number;
+  /** Consent granted: from now on ids are written to storage. */
+  persist(): void;
+  /** Consent denied: stored ids are removed and nothing more is written. */
+  forget(): void;
+}
+
+function nextMidnight(now: number): number {
+  const date = new Date(now);
+  date.setHours(24, 0, 0, 0);
+  return date.getTime();
+}
+
+function hostOf(url: string): string {
+  try {
+    return url ? new URL(url).host : '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Creates the identity keeper: a visitor id persisted first-party, and sessions that end after
+ * `timeoutMs` of inactivity, at local midnight, and when a new campaign or external referrer arrives.
+ * State is shared through `kv` so every tab of an origin sees one session.
+ */
+export function createIdentity(options: IdentityOptions): Identity {
+  const { kv, timeoutMs, newId, onError } = options;
+  let writable = options.writable;
+  const read = (key: string): string | null => {
+    try {
+      return kv.get(key);
+    } catch (error) {
+      onError(error, 'storage read');
+      return null;
+    }
+  };
+  const readSession = (): SessionState | undefined => {
+    try {
+      const parsed = JSON.parse(read(SESSION_KEY) ?? 'null') as SessionState | null;
+      return parsed && typeof parsed.id === 'string' && typeof parsed.last === 'number' ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  let visitorId = read(VISITOR_KEY) ?? newId();
+  let session = readSession();
+  let seq = 0;
+  let seqEnd = 0;
+  let lastHref = '';
+  let lastSaved = 0;
+  let firstTouch = true;
+
+  const save = () => {
+    if (!writable || !session) return;
+    try {
+      kv.set(VISITOR_KEY, visitorId);
+      kv.set(SESSION_KEY, JSON.stringify(session));
+      lastSaved = session.last;
+    } catch (error) {
+      onError(error, 'storage write');
+    }
+  };
+  const begin = (now: number, utm: string, ref: string) => {
+    session = { id: newId(), start: now, last: now, seq: 0, end: nextMidnight(now), utm, ref };
+    seq = 0;
+    seqEnd = 0;
+  };
+  const alive = (state: SessionState | undefined, now: number): boolean => !!state && now - state.last <= timeoutMs && now < state.end;
+
+  return {
+    get visitorId() {
+      return visitorId;
+    },
+    get sessionId() {
+      return session?.id ?? '';
+    },
+    touch(now, href, referrer, utm) {
+      let split: SplitReason | undefined;
+      if (!alive(session, now)) {
+        // Another tab may have kept the session alive or already started the next one.
+        const stored = readSession();
+        // A tab opened at the same time may have stored a visitor id first: one visitor, one id.
+        visitorId = read(VISITOR_KEY) ?? visitorId;
+        if (stored && alive(stored, now)) {
+          session = stored;
+          seqEnd = 0;
+        } else {
+          const last = session ?? stored;
+          split = !last ? 'new' : now >= last.end ? 'midnight' : 'idle';
+          begin(now, '', '');
+        }
+      }
+      const current = session!;
+      if (href !== lastHref) {
+        lastHref = href;
+        if (utm && utm !== current.utm) {
+          if (split || (current.utm === '' && current.seq === 0)) current.utm = utm;
+          else {
+            split = 'campaign';
+            begin(now, utm, current.ref);
+          }
+        }
+      }
+      if (firstTouch) {
+        firstTouch = false;
+        const ref = hostOf(referrer);
+        if (ref && ref !== hostOf(href) && ref !== session!.ref) {
+          if (split || session!.seq === 0) session!.ref = ref;
+          else {
+            split = 'referrer';
+            begin(now, session!.utm, ref);
+          }
+        }
+      }
+      session!.last = now;
+      if (split || now - lastSaved > SAVE_EVERY_MS) save();
+      return split;
+    },
+    nextSeq() {
+      if (seq >= seqEnd && session) {
+        const stored = readSession();
+        if (stored?.id === session.id && stored.seq > session.seq) session.seq = stored.seq;
+        seq = session.seq;
+        session.seq += SEQ_BLOCK;
+        seqEnd = session.seq;
+        save();
+      }
+      return ++seq;
+    },
+    persist() {
+      writable = true;
+      save();
+    },
+    forget() {
+      writable = false;
+      try {
+        kv.remove(VISITOR_KEY);
+        kv.remove(SESSION_KEY);
+      } catch (error) {
+        onError(error, 'storage write');
+      }
+      visitorId = newId();
+      session = undefined;
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/** A tiny synchronous key-value store for identity state (visitor id, session, lease). */
+export interface KeyValue {
+  get(key: string): string | null;
+  set(key: string, value: string): void;
+  remove(key: string): void;
+}
+
+/** Where identity lives: first-party localStorage, or memory only (cookieless). `cookieStorage()` is a third choice. */
+export type Persistence = 'localStorage' | 'memory';
+
+/** A `KeyValue` in memory: nothing outlives the page. */
+export function memoryKV(): KeyValue {
+  const map = new Map<string, string>();
+  return {
+    get: (key) => map.get(key) ?? null,
+    set: (key, value) => void map.set(key, value),
+    remove: (key) => void map.delete(key),
+  };
+}
+
+/** A `KeyValue` over Web Storage; throws from the storage (quota, disabled) are the caller's to catch. */
+export function storageKV(storage: Storage): KeyValue {
+  return {
+    get: (key) => storage.getItem(key),
+    set: (key, value) => storage.setItem(key, value),
+    remove: (key) => storage.removeItem(key),
+  };
+}
+
+/**
+ * A `KeyValue` over first-party cookies (one year, `SameSite=Lax`, `Secure` on https): pass it as
+ * `persistence` to share the visitor id across subdomains (`domain: 'example.com'`).
+ */
+export function cookieStorage(domain?: string, doc: Document = document): KeyValue {
+  const suffix = () => `;path=/;SameSite=Lax${domain ? `;domain=${domain}` : ''}${doc.location?.protocol === 'https:' ? ';Secure' : ''}`;
+  return {
+    get(key) {
+      const match = doc.cookie.match(new RegExp(`(?:^|; )${key}=([^;]*)`));
+      return match ? decodeURIComponent(match[1]!) : null;
+    },
+    set: (key, value) => {
+      doc.cookie = `${key}=${encodeURIComponent(value)};max-age=31536000${suffix()}`;
+    },
+    remove: (key) => {
+      doc.cookie = `${key}=;max-age=0${suffix()}`;
+    },
+  };
+}

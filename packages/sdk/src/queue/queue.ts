@@ -1,0 +1,183 @@
+import { memoryQueue } from './memory-queue.js';
+import type { QueueEntry, QueueStore } from './store.js';
+
+/** Why an event was given up; counted per reason and available from `tracker.dropped()`. */
+export type DropReason = 'queue_full' | 'too_large' | 'consent_denied' | 'retries_exhausted' | 'rejected' | 'invalid';
+
+/** Options of `createQueue()`. */
+export interface QueueOptions {
+  store: QueueStore;
+  maxEvents: number;
+  maxBytes: number;
+  onDrop: (reason: DropReason, count: number) => void;
+  onError: (error: unknown, where: string) => void;
+}
+
+/** The queue: an in-memory mirror of the store, with writes coalesced to one transaction per tick. */
+export interface Queue {
+  /** Adds entries (evicting by priority past the caps) and schedules one write for the tick. */
+  add(entries: QueueEntry[]): void;
+  /** Marks and returns the oldest entries not in flight, up to the limits (at least one if any). */
+  take(maxEvents: number, maxBytes: number): QueueEntry[];
+  /** Ends a send: `done` ids leave the queue, the rest of `taken` can be taken again. */
+  settle(taken: readonly QueueEntry[], done: readonly string[]): void;
+  /** Removes entries older than `before` (ms) that are not in flight; returns how many. */
+  expire(before: number): number;
+  /** Resolves when every write so far has reached the store. */
+  persist(): Promise<void>;
+  /** Re-reads a shared store, so entries other tabs wrote (or removed) are seen. */
+  sync(): Promise<void>;
+  /** Removes everything, stored or not. */
+  clear(): Promise<void>;
+  /** Entries waiting, not in flight. */
+  readonly waiting: number;
+  /** Whether a shared store (IndexedDB) is in use, so tabs must take turns. */
+  readonly shared: boolean;
+}
+
+/**
+ * Creates the queue over a store. A failing store is reopened once; if it fails again the queue
+ * moves to memory and says so once through `onError`, and never throws.
+ */
+export function createQueue(options: QueueOptions): Queue {
+  const { maxEvents, maxBytes, onDrop, onError } = options;
+  let store = options.store;
+  let reopened = false;
+  const entries = new Map<string, QueueEntry>();
+  const inFlight = new Set<string>();
+  let bytes = 0;
+  let toPut: QueueEntry[] = [];
+  let toRemove: string[] = [];
+  let writing: Promise<void> = Promise.resolve();
+  let scheduled = false;
+
+  const remove = (id: string) => {
+    const entry = entries.get(id);
+    if (!entry) return;
+    entries.delete(id);
+    bytes -= entry.bytes;
+    toRemove.push(id);
+  };
+
+  const run = async <T>(operation: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!reopened && store.reset) {
+        reopened = true;
+        store.reset();
+        try {
+          return await operation();
+        } catch {
+          // Falls through to memory below.
+        }
+      }
+      onError(error, 'queue storage failed; events are kept in memory');
+      store = memoryQueue();
+      return fallback;
+    }
+  };
+
+  const write = () => {
+    scheduled = false;
+    const put = toPut.filter((entry) => entries.has(entry.id));
+    const removed = toRemove;
+    toPut = [];
+    toRemove = [];
+    if (put.length === 0 && removed.length === 0) return writing;
+    writing = writing.then(() => run(() => store.write(put, removed), undefined));
+    return writing;
+  };
+  const kick = () => {
+    if (scheduled) return;
+    scheduled = true;
+    queueMicrotask(write);
+  };
+
+  const evict = () => {
+    let dropped = 0;
+    while (entries.size > maxEvents || bytes > maxBytes) {
+      let victim: QueueEntry | undefined;
+      for (const entry of entries.values()) {
+        if (!inFlight.has(entry.id) && (!victim || entry.priority < victim.priority)) victim = entry;
+      }
+      if (!victim) break;
+      remove(victim.id);
+      dropped++;
+    }
+    if (dropped) onDrop('queue_full', dropped);
+  };
+
+  return {
+    add(added) {
+      for (const entry of added) {
+        if (entries.has(entry.id)) continue;
+        entries.set(entry.id, entry);
+        bytes += entry.bytes;
+        toPut.push(entry);
+      }
+      evict();
+      kick();
+    },
+    take(max, maxTakeBytes) {
+      const taken: QueueEntry[] = [];
+      let size = 0;
+      for (const entry of entries.values()) {
+        if (inFlight.has(entry.id)) continue;
+        if (taken.length === max || (taken.length > 0 && size + entry.bytes > maxTakeBytes)) break;
+        taken.push(entry);
+        inFlight.add(entry.id);
+        size += entry.bytes + 1;
+      }
+      return taken;
+    },
+    settle(taken, done) {
+      for (const entry of taken) inFlight.delete(entry.id);
+      for (const id of done) remove(id);
+      if (done.length) kick();
+    },
+    expire(before) {
+      let expired = 0;
+      for (const entry of entries.values()) {
+        if (entry.ts < before && !inFlight.has(entry.id)) {
+          remove(entry.id);
+          expired++;
+        }
+      }
+      if (expired) kick();
+      return expired;
+    },
+    persist: () => write(),
+    async sync() {
+      if (!store.shared) return;
+      await write();
+      const stored = await run(() => store.load(), undefined);
+      if (!stored) return;
+      stored.sort((a, b) => a.ts - b.ts);
+      const unsaved = [...entries.values()].filter((entry) => toPut.includes(entry));
+      entries.clear();
+      bytes = 0;
+      for (const entry of [...stored, ...unsaved]) {
+        if (entries.has(entry.id)) continue;
+        entries.set(entry.id, entry);
+        bytes += entry.bytes;
+      }
+      evict();
+    },
+    async clear() {
+      entries.clear();
+      inFlight.clear();
+      bytes = 0;
+      toPut = [];
+      toRemove = [];
+      await writing;
+      await run(() => store.clear(), undefined);
+    },
+    get waiting() {
+      return entries.size - inFlight.size;
+    },
+    get shared() {
+      return store.shared;
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { FlushLock } from '../lock.js';
+
+/** One event as the queue keeps it: serialised once, so storing and sending never re-encode it. */
+export interface QueueEntry {
+  /** The event's `event_id`. */
+  id: string;
+  /** The event as JSON text. */
+  body: string;
+  /** UTF-8 length of `body`. */
+  bytes: number;
+  /** Eviction order when the queue is full: lower goes first. */
+  priority: number;
+  /** Event time (ms): sending is oldest first, and events past the maximum age are given up. */
+  ts: number;
+}
+
+/** Where queued events persist. Each call is one transaction. */
+export interface QueueStore {
+  /** True when other tabs of the origin see the same entries (then one tab flushes at a time). */
+  readonly shared: boolean;
+  load(): Promise<QueueEntry[]>;
+  write(put: readonly QueueEntry[], remove: readonly string[]): Promise<void>;
+  clear(): Promise<void>;
+  /**
+   * The origin-wide lock flushes take when the store is shared, so two tabs never send the same event.
+   * Stores seen by one tab only have none.
+   */
+  lock?(name: string): FlushLock;
+  /** Drops any open connection so the next call opens afresh (after WebKit's "connection lost", say). */
+  reset?(): void;
+}

@@ -1,0 +1,87 @@
+/**
+ * The script-tag entry (built as `trailmark.js` / `trailmark.min.js`, an IIFE). Configured from the
+ * `data-*` attributes of its own `<script>` tag; defines one global, `window.trailmark` (or `data-global`),
+ * and replays the calls the pre-load stub queued, in order. Nothing here may throw into the page.
+ */
+import type { Props } from '@trailmark/protocol';
+import { clicks, forms, pageviews, scrollDepth, textCopy, visibility, webVitals } from './capture/index.js';
+import type { ConsentState } from './consent.js';
+import type { Plugin } from './plugin.js';
+import { indexedDbQueue } from './queue/indexeddb-queue.js';
+import { createTracker, type Tracker } from './tracker.js';
+import type { Transport } from './transport.js';
+import { type BackendOptions, d1Worker, postgresIngest, referenceReceiver } from './transports/backends.js';
+import { beaconTransport } from './transports/beacon.js';
+import { fetchTransport } from './transports/fetch.js';
+
+type Call = [method: string, ...args: unknown[]];
+type Global = ((...args: Call) => unknown) & { q?: IArguments[] | Call[] };
+
+const list = (value: string | undefined) => (value ?? '').split(/[\s,]+/).filter(Boolean);
+
+const BACKENDS: Record<string, (options: BackendOptions) => Transport> = {
+  reference: referenceReceiver,
+  postgres: postgresIngest,
+  d1: d1Worker,
+  fetch: ({ endpoint }) => fetchTransport({ url: endpoint }),
+  beacon: ({ endpoint }) => beaconTransport({ url: endpoint }),
+};
+
+function capture(data: DOMStringMap): Plugin[] {
+  const on = new Set(list(data.capture ?? 'pageviews clicks scroll forms visibility vitals'));
+  const plugins: Plugin[] = [];
+  if (on.has('pageviews')) plugins.push(pageviews({ hash: data.hash === 'true' }));
+  if (on.has('clicks')) plugins.push(clicks());
+  if (on.has('scroll')) plugins.push(scrollDepth());
+  if (on.has('forms')) plugins.push(forms({ allow: list(data.formsAllow) }));
+  if (on.has('visibility')) plugins.push(visibility(data.heartbeat ? { heartbeat: Number(data.heartbeat) } : {}));
+  if (on.has('vitals')) plugins.push(webVitals());
+  if (on.has('copy')) plugins.push(textCopy());
+  return plugins;
+}
+
+function start(): void {
+  const script = (document.currentScript ?? document.querySelector('script[data-site]')) as HTMLScriptElement | null;
+  const data = script?.dataset ?? {};
+  const name = data.global ?? 'trailmark';
+  const win = window as unknown as Record<string, Global | undefined>;
+  const queued = win[name]?.q ?? [];
+  if (!data.site || !data.endpoint) {
+    if (__DEBUG_BUILD__) console.warn('[trailmark] data-site and data-endpoint are required on the script tag');
+    return;
+  }
+  const tracker: Tracker = createTracker({
+    siteId: data.site,
+    transport: (BACKENDS[data.transport ?? 'reference'] ?? referenceReceiver)({ endpoint: data.endpoint, key: data.key ?? '' }),
+    queue: indexedDbQueue(),
+    consent: (data.consent as ConsentState | undefined) ?? 'granted',
+    respectDNT: data.respectDnt === 'true',
+    persistence: data.persistence === 'memory' ? 'memory' : 'localStorage',
+    debug: data.debug !== undefined && data.debug !== 'false',
+    ...(data.flushInterval ? { flushInterval: Number(data.flushInterval) } : {}),
+  });
+  const api: Global = (method, ...args) => {
+    try {
+      if (method === 'track') return tracker.track(String(args[0]), args[1] as Props | undefined);
+      if (method === 'consent') return tracker.consent(args[0] as ConsentState);
+      if (method === 'identify') return tracker.identify(args[0] as string | undefined);
+      if (method === 'flush') return tracker.flush();
+      if (method === 'dropped') return tracker.dropped();
+      tracker.reportError(new Error(`unknown method ${String(method)}`), 'api');
+    } catch (error) {
+      tracker.reportError(error, 'api');
+    }
+    return undefined;
+  };
+  win[name] = api;
+  // Queued calls first (consent, identify), so the first pageview already carries them.
+  for (const call of queued) api(...(Array.from(call) as Call));
+  for (const plugin of capture(data)) tracker.use(plugin);
+}
+
+try {
+  start();
+} catch (error) {
+  // The page must never pay for the SDK; debug builds say why it did not start.
+  if (__DEBUG_BUILD__) console.error('[trailmark] failed to start', error);
+}

@@ -1,0 +1,45 @@
+import type { TrailmarkEvent } from '@trailmark/protocol';
+
+/** One batch on its way out: the envelope already serialised once, so no transport pays for it again. */
+export interface Payload {
+  /** The batch envelope as JSON text (`{"v":1,…,"events":[…]}`). */
+  readonly body: string;
+  /** UTF-8 length of `body`. */
+  readonly bytes: number;
+  /** Number of events. */
+  readonly count: number;
+  /** The events as objects (parsed on demand, for transports that re-encode). */
+  events(): TrailmarkEvent[];
+}
+
+/** What the transport knows of the page when it sends. */
+export interface SendOptions {
+  /** True when the page is being hidden or unloaded: only keepalive fetch or sendBeacon survive. */
+  unloading: boolean;
+}
+
+/** An event the server refused, as the transport reports it back. */
+export interface EventRejection {
+  event_id: string | null;
+  reason: string;
+}
+
+/**
+ * The outcome of one send. A transport never rejects its promise because of an HTTP status:
+ * - `ok`: accepted (individual events may still be listed as rejected by the server);
+ * - `retry`: keep the events and try later (after `afterMs` when the server said so);
+ * - `split`: the batch was too large (413): the SDK sends it again in halves;
+ * - `drop`: the server will never accept this batch as it is;
+ * - `unknown`: handed to the browser (sendBeacon) with no way to see the answer: keep, resend later.
+ */
+export type TransportResult =
+  | { status: 'ok'; rejected?: EventRejection[] }
+  | { status: 'retry'; afterMs?: number; reason?: string }
+  | { status: 'split' }
+  | { status: 'drop'; reason: string }
+  | { status: 'unknown' };
+
+/** The one interface every delivery path implements; a custom one is a few lines. */
+export interface Transport {
+  send(payload: Payload, options: SendOptions): Promise<TransportResult>;
+}

@@ -1,0 +1,34 @@
+import type { TrailmarkEvent } from '@trailmark/protocol';
+import type { Payload, SendOptions, Transport, TransportResult } from '../src/index.js';
+
+/** A recorded send. */
+export interface Sent {
+  events: TrailmarkEvent[];
+  body: string;
+  unloading: boolean;
+}
+
+/**
+ * A fake transport at the network edge: records every payload and answers from a script of results
+ * (`ok` once the script runs out). It fails loudly on a payload that is not the protocol's envelope.
+ */
+export function recordingTransport(script: TransportResult[] = []) {
+  const sent: Sent[] = [];
+  const transport: Transport = {
+    async send(payload: Payload, options: SendOptions) {
+      const envelope = JSON.parse(payload.body) as { v: number; events: TrailmarkEvent[] };
+      if (envelope.v !== 1 || !Array.isArray(envelope.events)) throw new Error(`not an envelope: ${payload.body.slice(0, 100)}`);
+      if (envelope.events.length !== payload.count) throw new Error('payload.count disagrees with the body');
+      sent.push({ events: envelope.events, body: payload.body, unloading: options.unloading });
+      return script.shift() ?? { status: 'ok' };
+    },
+  };
+  return { transport, sent, ids: () => sent.flatMap((s) => s.events.map((e) => e.event_id)) };
+}
+
+/** Lets timers and microtasks run (with fake timers: advances them). */
+export async function settle(ms = 0) {
+  const { vi } = await import('vitest');
+  if (vi.isFakeTimers()) await vi.advanceTimersByTimeAsync(ms);
+  else await new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,112 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it, vi } from 'vitest';
+import { indexedDbQueue, memoryQueue, type QueueEntry, type QueueStore } from '../src/index.js';
+import { createQueue, type DropReason } from '../src/queue/queue.js';
+
+let n = 0;
+const entry = (priority = 2, bytes = 100): QueueEntry => ({ id: `e${++n}`, body: '{}', bytes, priority, ts: n });
+
+function queueOver(store: QueueStore, caps: { maxEvents?: number; maxBytes?: number } = {}) {
+  const drops: Partial<Record<DropReason, number>> = {};
+  const errors: string[] = [];
+  const queue = createQueue({
+    store,
+    maxEvents: caps.maxEvents ?? 100,
+    maxBytes: caps.maxBytes ?? 1e6,
+    onDrop: (reason, count) => {
+      drops[reason] = (drops[reason] ?? 0) + count;
+    },
+    onError: (_error, where) => errors.push(where),
+  });
+  return { queue, drops, errors };
+}
+
+describe('createQueue', () => {
+  it('coalesces the writes of one tick into one store transaction', async () => {
+    const store = memoryQueue();
+    const write = vi.spyOn(store, 'write');
+    const { queue } = queueOver(store);
+    for (let i = 0; i < 50; i++) queue.add([entry()]);
+    await queue.persist();
+    expect(write).toHaveBeenCalledTimes(1);
+    expect(write.mock.calls[0]![0]).toHaveLength(50);
+  });
+
+  it('evicts low-priority events first when full, and counts each eviction', () => {
+    const { queue, drops } = queueOver(memoryQueue(), { maxEvents: 3 });
+    const vital = entry(0);
+    const pageviews = [entry(2), entry(2)];
+    queue.add([vital, ...pageviews]);
+    queue.add([entry(2)]);
+    expect(drops).toEqual({ queue_full: 1 });
+    const kept = queue.take(10, 1e6).map((e) => e.id);
+    expect(kept).not.toContain(vital.id);
+    expect(kept).toEqual(expect.arrayContaining(pageviews.map((e) => e.id)));
+  });
+
+  it('caps by bytes as well as by count', () => {
+    const { queue, drops } = queueOver(memoryQueue(), { maxBytes: 250 });
+    queue.add([entry(2, 100), entry(2, 100), entry(2, 100)]);
+    expect(drops).toEqual({ queue_full: 1 });
+    expect(queue.waiting).toBe(2);
+  });
+
+  it('takes oldest first within the limits and never hands out an entry twice while in flight', () => {
+    const { queue } = queueOver(memoryQueue());
+    const all = [entry(2, 10), entry(2, 10), entry(2, 10)];
+    queue.add(all);
+    const first = queue.take(2, 1e6);
+    expect(first.map((e) => e.id)).toEqual([all[0]!.id, all[1]!.id]);
+    expect(queue.take(10, 1e6).map((e) => e.id)).toEqual([all[2]!.id]);
+    expect(queue.take(10, 1e6)).toEqual([]);
+    queue.settle(first, [all[0]!.id]);
+    expect(queue.take(10, 1e6).map((e) => e.id)).toEqual([all[1]!.id]);
+  });
+
+  it('reopens a failing store once, then falls back to memory and says so without throwing', async () => {
+    const failing: QueueStore = {
+      shared: true,
+      load: () => Promise.reject(new Error('InvalidStateError')),
+      write: vi.fn(() => Promise.reject(new Error('Connection to Indexed Database server lost'))),
+      clear: () => Promise.reject(new Error('x')),
+      reset: vi.fn(),
+    };
+    const { queue, errors } = queueOver(failing);
+    queue.add([entry()]);
+    await queue.persist();
+    expect(failing.reset).toHaveBeenCalledOnce();
+    expect(failing.write).toHaveBeenCalledTimes(2);
+    expect(errors).toEqual(['queue storage failed; events are kept in memory']);
+    expect(queue.shared).toBe(false);
+    expect(queue.take(10, 1e6)).toHaveLength(1);
+  });
+});
+
+describe('indexedDbQueue', () => {
+  it('keeps entries for the next page, in its own database', async () => {
+    const first = queueOver(indexedDbQueue({ dbName: 'queue-test' })).queue;
+    const entries = [entry(), entry()];
+    first.add(entries);
+    await first.persist();
+    const second = queueOver(indexedDbQueue({ dbName: 'queue-test' })).queue;
+    await second.sync();
+    expect(second.take(10, 1e6).map((e) => e.id)).toEqual(entries.map((e) => e.id));
+    const names = (await indexedDB.databases()).map((db) => db.name);
+    expect(names).toContain('queue-test');
+    expect(names).not.toContain('keyval-store');
+  });
+
+  it('sees entries another tab removed as gone after a sync', async () => {
+    const tabA = queueOver(indexedDbQueue({ dbName: 'queue-sync' })).queue;
+    const tabB = queueOver(indexedDbQueue({ dbName: 'queue-sync' })).queue;
+    const shared = entry();
+    tabA.add([shared]);
+    await tabA.persist();
+    await tabB.sync();
+    const taken = tabB.take(10, 1e6);
+    tabB.settle(taken, [shared.id]);
+    await tabB.persist();
+    await tabA.sync();
+    expect(tabA.waiting).toBe(0);
+  });
+});

@@ -1,0 +1,196 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createTracker, memoryQueue } from '../src/index.js';
+import { recordingTransport, settle } from './helpers.js';
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  vi.setSystemTime(new Date(2026, 10, 22, 12, 0, 0));
+  localStorage.clear();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('createTracker', () => {
+  it('enriches each event with ids, time, sequence and page context', async () => {
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({ siteId: 'site', transport, queue: memoryQueue() });
+    tracker.track('signup', { plan: 'pro' });
+    await tracker.flush();
+    const [event] = sent[0]!.events;
+    expect(event).toMatchObject({ type: 'signup', site_id: 'site', seq: 1, props: { plan: 'pro' }, split_reason: 'new' });
+    expect(event!.event_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(event!.url).toBe(location.href);
+    expect(event!.visitor_id).toBe(tracker.visitorId);
+    expect(event!.session_id).toBe(tracker.sessionId);
+  });
+
+  it('sends when the batch size is reached, without waiting for the timer', async () => {
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({ siteId: 's', transport, batchSize: 5, flushInterval: 60_000 });
+    for (let i = 0; i < 5; i++) tracker.track('e');
+    await settle(1);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.events).toHaveLength(5);
+  });
+
+  it('sends after the flush interval when the batch stays small', async () => {
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({ siteId: 's', transport, batchSize: 50, flushInterval: 3000 });
+    tracker.track('e');
+    await settle(2000);
+    expect(sent).toHaveLength(0);
+    await settle(1500);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('retries with backoff after a 503 and removes events only once accepted', async () => {
+    const { transport, sent, ids } = recordingTransport([
+      { status: 'retry', reason: 'http 503' },
+      { status: 'retry', afterMs: 10_000 },
+    ]);
+    const tracker = createTracker({ siteId: 's', transport, batchSize: 1, flushInterval: 500, random: () => 0 });
+    tracker.track('e');
+    await settle(1);
+    expect(sent).toHaveLength(1);
+    await settle(600);
+    expect(sent).toHaveLength(2);
+    await settle(9000);
+    expect(sent).toHaveLength(2);
+    await settle(1500);
+    expect(sent).toHaveLength(3);
+    expect(new Set(ids()).size).toBe(1);
+    await settle(60_000);
+    expect(sent).toHaveLength(3);
+  });
+
+  it('halves a batch the server answers with 413 and drops a single event that is still too large', async () => {
+    const { transport, sent } = recordingTransport([{ status: 'split' }, { status: 'split' }]);
+    const tracker = createTracker({ siteId: 's', transport, batchSize: 100 });
+    for (let i = 0; i < 4; i++) tracker.track('e', { i });
+    await tracker.flush();
+    expect(sent.map((s) => s.events.length)).toEqual([4, 2, 1, 1, 2]);
+    expect(tracker.dropped()).toEqual({});
+    const single = recordingTransport([{ status: 'split' }]);
+    const other = createTracker({ siteId: 's', transport: single.transport });
+    other.track('big');
+    await other.flush();
+    expect(other.dropped()).toEqual({ too_large: 1 });
+  });
+
+  it('drops a batch the server refuses for good and counts it', async () => {
+    const errors: string[] = [];
+    const { transport } = recordingTransport([{ status: 'drop', reason: 'http 401: unknown key' }]);
+    const tracker = createTracker({ siteId: 's', transport, onError: (e) => errors.push(e.message) });
+    tracker.track('e');
+    tracker.track('e');
+    await tracker.flush();
+    expect(tracker.dropped()).toEqual({ rejected: 2 });
+    expect(errors).toContain('http 401: unknown key');
+  });
+
+  it('counts events the server rejected one by one', async () => {
+    const { transport } = recordingTransport([{ status: 'ok', rejected: [{ event_id: null, reason: 'props: too deep' }] }]);
+    const tracker = createTracker({ siteId: 's', transport });
+    tracker.track('a');
+    tracker.track('b');
+    await tracker.flush();
+    expect(tracker.dropped()).toEqual({ rejected: 1 });
+  });
+
+  it('never throws into the page: a throwing transport or a cyclic prop is reported', async () => {
+    const errors: string[] = [];
+    const tracker = createTracker({
+      siteId: 's',
+      transport: {
+        send: () => {
+          throw new Error('boom');
+        },
+      },
+      onError: (e, where) => errors.push(`${where}: ${e.message}`),
+    });
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => tracker.track('e', cyclic as never)).not.toThrow();
+    expect(() => tracker.track('e')).not.toThrow();
+    await expect(tracker.flush()).resolves.toBeUndefined();
+    expect(errors.some((e) => e.startsWith('transport: boom'))).toBe(true);
+    expect(tracker.dropped().invalid).toBe(1);
+  });
+
+  it('drops an event with an invalid type name and reports it', async () => {
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({ siteId: 's', transport });
+    tracker.track('9 not valid');
+    tracker.track('fine');
+    await tracker.flush();
+    expect(sent[0]!.events.map((e) => e.type)).toEqual(['fine']);
+    expect(tracker.dropped()).toEqual({ invalid: 1 });
+  });
+
+  it('reports drop counts as an sdk_dropped event when asked', async () => {
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({ siteId: 's', transport, reportDrops: true });
+    tracker.track('9bad');
+    tracker.track('ok');
+    await tracker.flush();
+    const types = sent.flatMap((s) => s.events.map((e) => [e.type, e.props]));
+    expect(types).toContainEqual(['sdk_dropped', { invalid: 1 }]);
+  });
+
+  it('gives up events older than the maximum age', async () => {
+    const { transport } = recordingTransport([{ status: 'retry' }]);
+    const tracker = createTracker({ siteId: 's', transport, maxEventAge: 60_000, random: () => 0 });
+    tracker.track('e');
+    await tracker.flush();
+    vi.setSystemTime(Date.now() + 120_000);
+    await tracker.flush();
+    expect(tracker.dropped()).toEqual({ retries_exhausted: 1 });
+  });
+
+  it('flushes with keepalive semantics when the page is hidden, including events plugins track then', async () => {
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({
+      siteId: 's',
+      transport,
+      flushInterval: 60_000,
+      plugins: [
+        {
+          name: 'leave',
+          setup: (t) => {
+            window.addEventListener('pagehide', () => t.track('page_leave'));
+            return undefined;
+          },
+        },
+      ],
+    });
+    tracker.track('pageview');
+    window.dispatchEvent(new Event('pagehide'));
+    await settle(0);
+    expect(sent.map((s) => [s.unloading, s.events.map((e) => e.type)])).toEqual([[true, ['pageview', 'page_leave']]]);
+  });
+
+  it('flushes when the browser comes back online', async () => {
+    const { transport, sent } = recordingTransport([{ status: 'retry', afterMs: 600_000 }]);
+    const tracker = createTracker({ siteId: 's', transport });
+    tracker.track('e');
+    await tracker.flush();
+    expect(sent).toHaveLength(1);
+    window.dispatchEvent(new Event('online'));
+    await settle(1);
+    expect(sent).toHaveLength(2);
+  });
+
+  it('adds user_id after identify() and removes every listener on shutdown', async () => {
+    const { transport, sent } = recordingTransport();
+    const teardown = vi.fn();
+    const tracker = createTracker({ siteId: 's', transport, plugins: [{ name: 'p', setup: () => teardown }] });
+    tracker.identify('user-7');
+    tracker.track('e');
+    await tracker.shutdown();
+    expect(sent[0]!.events[0]!.user_id).toBe('user-7');
+    expect(teardown).toHaveBeenCalledOnce();
+    window.dispatchEvent(new Event('pagehide'));
+    expect(sent).toHaveLength(1);
+  });
+});

@@ -1,0 +1,121 @@
+// One build for every package: ESM + .d.ts for npm, the SDK's script-tag IIFE (.js and .min.js),
+// Node entries for the servers, and the Worker bundle. Packages are built in order (protocol first).
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import commonjs from '@rollup/plugin-commonjs';
+import nodeResolve from '@rollup/plugin-node-resolve';
+import replace from '@rollup/plugin-replace';
+import terser from '@rollup/plugin-terser';
+import typescript from '@rollup/plugin-typescript';
+
+const sdkVersion = JSON.parse(readFileSync('packages/sdk/package.json', 'utf8')).version;
+
+/** Compile-time flags: `__DEBUG_BUILD__` keeps log strings; the .min.js drops them. */
+export function defines(debug) {
+  return replace({
+    preventAssignment: true,
+    values: { __DEBUG_BUILD__: JSON.stringify(debug), __SDK_VERSION__: JSON.stringify(sdkVersion) },
+  });
+}
+
+/** Terser settings shared by the script-tag build and the size-budget test. */
+export const terserOptions = { ecma: 2020, module: false, compress: { passes: 3, pure_getters: true }, format: { comments: false } };
+
+const isExternal = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0');
+
+function library(dir, input, { debug = true, declarations = true } = {}) {
+  return {
+    input: Object.fromEntries(input.map((name) => [name, `packages/${dir}/src/${name}.ts`])),
+    external: isExternal,
+    plugins: [
+      defines(debug),
+      typescript({
+        tsconfig: `packages/${dir}/tsconfig.json`,
+        declaration: declarations,
+        declarationDir: resolve(`packages/${dir}/dist`),
+        outDir: resolve(`packages/${dir}/dist`),
+        rootDir: resolve(`packages/${dir}/src`),
+        include: [`packages/${dir}/src/**/*.ts`],
+        filterRoot: '.',
+        noEmitOnError: true,
+      }),
+    ],
+    output: { dir: `packages/${dir}/dist`, format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+  };
+}
+
+/** Writes the Subresource Integrity hash of each script-tag file beside it (`trailmark.min.js.sri`). */
+function sri() {
+  return {
+    name: 'sri',
+    generateBundle(_options, bundle) {
+      for (const file of Object.values(bundle)) {
+        if (file.type !== 'chunk') continue;
+        const hash = `sha384-${createHash('sha384').update(file.code).digest('base64')}`;
+        this.emitFile({ type: 'asset', fileName: `${file.fileName}.sri`, source: `${hash}\n` });
+      }
+    },
+  };
+}
+
+function scriptTag(minified) {
+  return {
+    input: 'packages/sdk/src/script-tag.ts',
+    plugins: [
+      defines(!minified),
+      nodeResolve({ browser: true }),
+      typescript({
+        tsconfig: 'packages/sdk/tsconfig.json',
+        declaration: false,
+        declarationDir: undefined,
+        outDir: resolve('packages/sdk/dist'),
+        include: ['packages/*/src/**/*.ts'],
+        filterRoot: '.',
+        noEmitOnError: true,
+      }),
+      ...(minified ? [terser(terserOptions)] : []),
+      sri(),
+    ],
+    output: { file: `packages/sdk/dist/trailmark${minified ? '.min' : ''}.js`, format: 'iife' },
+  };
+}
+
+const configs = [library('protocol', ['index']), library('sdk', ['index']), scriptTag(false), scriptTag(true)];
+if (existsSync('packages/receiver/src/index.ts'))
+  configs.push(
+    library(
+      'receiver',
+      ['index', 'cli'].filter((n) => existsSync(`packages/receiver/src/${n}.ts`)),
+    ),
+  );
+if (existsSync('packages/pg-ingest/src/index.ts'))
+  configs.push(
+    library(
+      'pg-ingest',
+      ['index', 'cli'].filter((n) => existsSync(`packages/pg-ingest/src/${n}.ts`)),
+    ),
+  );
+if (existsSync('packages/d1-worker/src/worker.ts')) {
+  // The Worker ships as one self-contained ES module, as workerd and wrangler load it.
+  configs.push({
+    input: 'packages/d1-worker/src/worker.ts',
+    plugins: [
+      defines(false),
+      nodeResolve({ browser: true, exportConditions: ['workerd', 'worker', 'browser'] }),
+      commonjs(),
+      typescript({
+        tsconfig: 'packages/d1-worker/tsconfig.json',
+        outDir: resolve('packages/d1-worker/dist'),
+        include: ['packages/*/src/**/*.ts'],
+        filterRoot: '.',
+        noEmitOnError: true,
+      }),
+    ],
+    output: { file: 'packages/d1-worker/dist/worker.js', format: 'es' },
+  });
+}
+
+// `TM_ONLY=receiver npx rollup -c` builds one package (its outputs' paths contain the name).
+const only = process.env.TM_ONLY;
+export default only ? configs.filter((config) => JSON.stringify(config.output).includes(`packages/${only}/`)) : configs;

@@ -1,0 +1,20 @@
+/** Options of `startStaticServer()` (see serve-static.mjs). */
+export interface StaticServerOptions {
+  root: string;
+  /** Default 8080; 0 picks a free port. */
+  port?: number;
+  /** URL path → absolute file, e.g. `{ '/trailmark.min.js': '/repo/packages/sdk/dist/trailmark.min.js' }`. */
+  files?: Record<string, string>;
+  /** The receiver URL written into the pages' `data-endpoint` and allowed by the CSP (default http://127.0.0.1:8787). */
+  endpoint?: string;
+}
+
+/** A running static server on 127.0.0.1. */
+export interface StaticServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_ENDPOINT: string;
+export function startStaticServer(options: StaticServerOptions): Promise<StaticServer>;

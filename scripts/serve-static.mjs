@@ -1,0 +1,112 @@
+// A tiny static file server for the example sites (the demo and the e2e web server use it).
+// Loopback only, GET/HEAD for files, and POST to an .html page answered with a 303 to that page,
+// so the example contact form can submit without a backend. Nothing of a posted body is kept.
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.pdf': 'application/pdf',
+  '.txt': 'text/plain; charset=utf-8',
+  '.sri': 'text/plain; charset=utf-8',
+};
+
+/** The endpoint written into the example pages' script tags. */
+export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8787';
+
+/**
+ * Starts the server. Options: `root` (folder served), `port` (default 8080; 0 picks one), `files` (URL path →
+ * absolute file, e.g. `/trailmark.min.js` from the SDK's dist), `endpoint` (the receiver URL: rewritten into
+ * the pages' `data-endpoint` when it is not the default, and allowed by the CSP). Every HTML page is served
+ * under a strict Content-Security-Policy, which proves the site and the SDK need no inline script or style.
+ * Resolves to `{ url, port, close() }`.
+ */
+export async function startStaticServer({ root, port = 8080, files = {}, endpoint = DEFAULT_ENDPOINT } = {}) {
+  if (!root) throw new Error('startStaticServer needs a root folder');
+  const base = resolve(root);
+  const receiverOrigin = new URL(endpoint).origin;
+  const csp = `default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ${receiverOrigin}; img-src 'self' data:; form-action 'self'; base-uri 'none'`;
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error) => {
+      if (!response.headersSent) send(response, 500, 'text/plain; charset=utf-8', `static server error: ${error.message}\n`);
+      else response.destroy();
+    });
+  });
+
+  async function handle(request, response) {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    let path;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      return send(response, 400, 'text/plain; charset=utf-8', 'bad path\n');
+    }
+    if (request.method === 'POST') {
+      request.resume();
+      if (!path.endsWith('.html')) return send(response, 405, 'text/plain; charset=utf-8', 'POST only to .html pages\n');
+      response.writeHead(303, { location: path, 'cache-control': 'no-store' });
+      return response.end();
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return send(response, 405, 'text/plain; charset=utf-8', 'method not allowed\n', { allow: 'GET, HEAD, POST' });
+    }
+    const file = files[path] ?? locate(base, path);
+    if (!file || !existsSync(file) || !statSync(file).isFile()) {
+      const hint = files[path] ? ` (${path} comes from ${files[path]}: run npm run build)` : '';
+      return send(response, 404, 'text/plain; charset=utf-8', `not found: ${path}${hint}\n`);
+    }
+    const type = TYPES[extname(file)] ?? 'application/octet-stream';
+    const headers = { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+    if (type.startsWith('text/html')) {
+      let html = await readFile(file, 'utf8');
+      if (endpoint !== DEFAULT_ENDPOINT) html = html.replaceAll(`data-endpoint="${DEFAULT_ENDPOINT}"`, `data-endpoint="${endpoint}"`);
+      return send(response, 200, type, request.method === 'HEAD' ? '' : html, { ...headers, 'content-security-policy': csp });
+    }
+    response.writeHead(200, { ...headers, 'content-length': statSync(file).size });
+    if (request.method === 'HEAD') return response.end();
+    createReadStream(file).pipe(response);
+  }
+
+  await new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolvePromise();
+    });
+  });
+  const actual = server.address().port;
+  return {
+    url: `http://127.0.0.1:${actual}`,
+    port: actual,
+    close: () =>
+      new Promise((resolveClose) => {
+        server.close(() => resolveClose());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+// `/guide` → guide.html, `/` → index.html; anything resolving outside the root is refused.
+function locate(base, path) {
+  const target = normalize(join(base, path));
+  if (target !== base && !target.startsWith(base + sep)) return undefined;
+  if (existsSync(target) && statSync(target).isDirectory()) return join(target, 'index.html');
+  if (!extname(target) && existsSync(`${target}.html`)) return `${target}.html`;
+  return target;
+}
+
+function send(response, status, type, body, headers = {}) {
+  response.writeHead(status, { 'content-type': type, ...headers });
+  response.end(body);
+}

@@ -1,0 +1,45 @@
+import { defineConfig } from 'vitest/config';
+
+const alias = {
+  '@trailmark/protocol': new URL('./packages/protocol/src/index.ts', import.meta.url).pathname,
+};
+const define = { __DEBUG_BUILD__: 'true', __SDK_VERSION__: '"0.0.0-test"' };
+const setupFiles = ['./vitest.setup.ts'];
+
+/** One project per package: each finds its tests in its own `test/` folder. */
+export default defineConfig({
+  define,
+  test: {
+    projects: [
+      { define, resolve: { alias }, test: { name: 'protocol', include: ['packages/protocol/test/**/*.test.ts'], environment: 'node' } },
+      {
+        define,
+        resolve: { alias },
+        test: { name: 'sdk', include: ['packages/sdk/test/**/*.test.ts'], environment: 'happy-dom', setupFiles },
+      },
+      { define, resolve: { alias }, test: { name: 'receiver', include: ['packages/receiver/test/**/*.test.ts'], environment: 'node' } },
+      {
+        define,
+        resolve: { alias },
+        test: {
+          name: 'pg-ingest',
+          include: ['packages/pg-ingest/test/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        define,
+        resolve: { alias },
+        test: {
+          name: 'd1-worker',
+          include: ['packages/d1-worker/test/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
