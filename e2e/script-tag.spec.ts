@@ -35,9 +35,9 @@ test('clicks: a data-tm-event element sends its named event with its props, link
     link.addEventListener('click', (event) => event.preventDefault());
     link.click();
   });
-  await expect.poll(async () => (await events()).filter((e) => e.type === 'click').map((e) => e.props)).toContainEqual(
-    expect.objectContaining({ outbound: true }),
-  );
+  await expect
+    .poll(async () => (await events()).filter((e) => e.type === 'click').map((e) => e.props))
+    .toContainEqual(expect.objectContaining({ outbound: true }));
 });
 
 test('scroll depth reports each milestone once', async ({ page }) => {

@@ -2,8 +2,9 @@
 window.trailmark =
   window.trailmark ||
   function () {
+    window.trailmark.q = window.trailmark.q || [];
     // biome-ignore lint/complexity/noArguments: the stub must queue the call exactly as made
-    (window.trailmark.q = window.trailmark.q || []).push(arguments);
+    window.trailmark.q.push(arguments);
   };
 trailmark('track', 'before_load', { queued: 1 });
 trailmark('identify', 'user-1');

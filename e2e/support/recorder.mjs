@@ -40,6 +40,7 @@ export function startRecorder(port = 0) {
         requests.push({
           at: Date.now(),
           status: answer.status,
+          body: text,
           ids: events.map((e) => e.event_id),
           events,
           keepalive: req.headers['sec-fetch-mode'],

@@ -7,6 +7,7 @@ export type {
   SplitReason,
   TrailmarkEvent,
 } from '@trailmark/protocol';
+export * from './capture/index.js';
 export type { ConsentState } from './consent.js';
 export type { KeyValue, Persistence } from './kv.js';
 export { cookieStorage } from './kv.js';
@@ -26,4 +27,3 @@ export type { BeaconTransportOptions } from './transports/beacon.js';
 export { beaconTransport } from './transports/beacon.js';
 export type { FetchTransportOptions } from './transports/fetch.js';
 export { fetchTransport } from './transports/fetch.js';
-export * from './capture/index.js';
