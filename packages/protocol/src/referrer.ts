@@ -47,7 +47,7 @@ const SOCIAL: Record<string, string> = {
   bsky: 'bluesky',
   'news.ycombinator': 'hackernews',
   whatsapp: 'whatsapp',
-  telegram: 't.me',
+  telegram: 'telegram',
   't.me': 'telegram',
   snapchat: 'snapchat',
   vk: 'vk',

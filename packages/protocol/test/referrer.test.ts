@@ -8,6 +8,8 @@ describe('classifySource', () => {
     ['https://t.co/abc', 'social', 'twitter'],
     ['https://www.linkedin.com/feed', 'social', 'linkedin'],
     ['https://news.ycombinator.com/item?id=1', 'social', 'hackernews'],
+    ['https://web.telegram.org/k/', 'social', 'telegram'],
+    ['https://t.me/somechannel', 'social', 'telegram'],
     ['https://blog.example.org/post', 'referral', 'blog.example.org'],
     ['', 'direct', null],
     ['https://shop.test/other', 'direct', null],
