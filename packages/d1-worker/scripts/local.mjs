@@ -1,6 +1,6 @@
 // Starts the Worker bundle under Miniflare with its D1 and Durable Object, applies the migrations and
 // seeds keys. Shared by the dev server, the tests and the benchmark, so all three run the same setup.
-import { existsSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 import { applyMigrations } from './migrations.mjs';
@@ -12,14 +12,36 @@ export const WORKER_BUNDLE = `${PACKAGE_DIR}dist/worker.js`;
 /** The compatibility date of wrangler.toml. */
 export const COMPATIBILITY_DATE = '2026-04-01';
 
+/** The newest modification time under a folder (0 when it is missing). */
+function newestIn(folder) {
+  if (!existsSync(folder)) return 0;
+  let newest = 0;
+  for (const entry of readdirSync(folder, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(`${entry.parentPath}/${entry.name}`).mtimeMs);
+  }
+  return newest;
+}
+
 /**
- * Builds dist/worker.js with the root rollup config when it is missing (or `force`). Test files run in
- * parallel and may all find it missing: each writes its own temporary file and renames it into place, so
- * no one ever loads a half-written bundle.
+ * True when dist/worker.js is older than what it is built from: the Worker's and the protocol's sources,
+ * or the lockfile (a dependency swap, e.g. ua-parser-js 2 → 1, must not leave tests running the old one).
+ */
+function bundleIsStale(root) {
+  const built = statSync(WORKER_BUNDLE).mtimeMs;
+  const inputs = [`${PACKAGE_DIR}src`, `${root}packages/protocol/src`];
+  const lockfile = `${root}package-lock.json`;
+  const newest = Math.max(...inputs.map(newestIn), existsSync(lockfile) ? statSync(lockfile).mtimeMs : 0);
+  return newest > built;
+}
+
+/**
+ * Builds dist/worker.js with the root rollup config when it is missing, stale, or `force`. Test files run
+ * in parallel and may all find it missing: each writes its own temporary file and renames it into place,
+ * so no one ever loads a half-written bundle.
  */
 export async function ensureBundle({ force = false } = {}) {
-  if (!force && existsSync(WORKER_BUNDLE)) return WORKER_BUNDLE;
   const root = fileURLToPath(new URL('../../../', import.meta.url));
+  if (!force && existsSync(WORKER_BUNDLE) && !bundleIsStale(root)) return WORKER_BUNDLE;
   const cwd = process.cwd();
   const previous = process.env.TM_ONLY;
   process.chdir(root);

@@ -18,8 +18,9 @@ export interface CfLike {
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value.trim().slice(0, 256) : undefined);
 
-// The tippen data shows "Mac - Edge"; ua-parser says "macOS".
-const OS_NAMES: Record<string, string> = { macOS: 'Mac', 'Mac OS': 'Mac' };
+// ua-parser-js 1.x names (MIT; 2.x is AGPL) mapped to the labels the tippen data shows ("Mac - Edge",
+// "Windows - Chrome"). 1.x says "Mac OS" where 2.x says "macOS"; both map to the seed's "Mac".
+const OS_LABELS: Record<string, string> = { 'Mac OS': 'Mac', macOS: 'Mac', 'Chromium OS': 'Chrome OS' };
 
 /**
  * Company from the network's organisation, location as "City, Country" (or the timezone, as the seed
@@ -32,11 +33,14 @@ export function enrich(cf: CfLike | undefined, userAgent: string | null, website
   return { company, location, lastRole: roleOf(userAgent) };
 }
 
-/** "OS - Browser" from a user agent, via ua-parser-js (kept current by its maintainers, unlike ad-hoc regexes). */
+/**
+ * "OS - Browser" from a user agent, via ua-parser-js 1.x (kept current by its maintainers, unlike
+ * ad-hoc regexes), with the seed's "Unknown Device" / "Unknown Browser" when it names neither.
+ */
 export function roleOf(userAgent: string | null): string {
-  const result = new UAParser(userAgent ?? '').getResult();
-  const os = result.os.name ? (OS_NAMES[result.os.name] ?? result.os.name) : 'Unknown Device';
-  return `${os} - ${result.browser.name ?? 'Unknown Browser'}`;
+  const { os, browser } = new UAParser(userAgent ?? '').getResult();
+  const osName = os.name ? (OS_LABELS[os.name] ?? os.name) : 'Unknown Device';
+  return `${osName} - ${browser.name ?? 'Unknown Browser'}`;
 }
 
 /** The host of a URL or origin, or '' when it is not one. */

@@ -127,11 +127,47 @@ describe('video transitions', () => {
 });
 
 describe('enrich', () => {
-  it('names OS and browser from the user agent', () => {
-    expect(roleOf('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36')).toBe(
-      'Windows - Chrome',
-    );
+  // ua-parser-js 1.x output names, mapped to the seed's labels ("Mac - Edge", "Windows - Chrome").
+  it.each([
+    [
+      'Mac - Chrome',
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+    ],
+    [
+      'Mac - Edge',
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 Edg/130.0.0.0',
+    ],
+    [
+      'Mac - Safari',
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15',
+    ],
+    ['Windows - Chrome', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'],
+    [
+      'Windows - Edge',
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0',
+    ],
+    ['Windows - Firefox', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0'],
+    [
+      'iOS - Mobile Safari',
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
+    ],
+    [
+      'Android - Chrome',
+      'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
+    ],
+    ['Linux - Chrome', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'],
+    [
+      'Chrome OS - Chrome',
+      'Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+    ],
+  ])('labels the role %s', (label, userAgent) => {
+    expect(roleOf(userAgent)).toBe(label);
+  });
+
+  it('falls back to the seed’s unknown labels when the user agent names no OS or browser', () => {
     expect(roleOf(null)).toBe('Unknown Device - Unknown Browser');
+    expect(roleOf('')).toBe('Unknown Device - Unknown Browser');
+    expect(roleOf('curl/8.5.0')).toBe('Unknown Device - Unknown Browser');
   });
 
   it('prefers city and country, then the timezone, then the seed’s fallbacks', () => {
