@@ -44,7 +44,9 @@ export function ibanValid(text: string): boolean {
 
 /** The built-in rules, in the order they run (cards before phones, so card digits are named as cards). */
 export const DEFAULT_REDACTION_RULES: readonly RedactionRule[] = [
-  { name: 'card', pattern: /\b\d(?:[ -]?\d){11,18}\b/g, validate: luhnValid },
+  // A leading `+` is taken into the match so that an international phone number (`+49 151 1234 5678`, which may
+  // pass Luhn by chance) is left whole for the phone rule; no card number starts with 0, national phone numbers do.
+  { name: 'card', pattern: /\+?\b[1-9](?:[ -]?\d){11,18}\b/g, validate: (match) => match[0] !== '+' && luhnValid(match) },
   { name: 'iban', pattern: /\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}\b/g, validate: ibanValid },
   { name: 'email', pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g },
   { name: 'ssn', pattern: /\b\d{3}-\d{2}-\d{4}\b/g },

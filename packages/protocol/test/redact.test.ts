@@ -11,6 +11,10 @@ describe('redactText', () => {
     ['ssn 078-05-1120', 'ssn [redacted:ssn]'],
     ['call +44 20 7946 0958', 'call [redacted:phone]'],
     ['call (555) 123-4567', 'call [redacted:phone]'],
+    // Its 13 digits pass Luhn: a phone number, not a card.
+    ['call +49 151 1234 5678', 'call [redacted:phone]'],
+    ['call 0049 151 1234 5678 now', 'call [redacted:phone] now'],
+    ['card 5555 5555 5555 4444, call +49 151 1234 5678', 'card [redacted:card], call [redacted:phone]'],
   ])('redacts %s', (input, expected) => {
     expect(redactText(input)).toBe(expected);
   });
