@@ -49,12 +49,28 @@ function engagedMs(event: TrailmarkEvent): number {
 }
 
 /**
- * One `INSERT … SELECT FROM json_each(?) … ON CONFLICT DO NOTHING RETURNING event_id` for the whole batch:
- * the rows travel as one JSON parameter, so D1's 100-parameter limit never applies, and the ids it returns
- * are the events this request stored (the others were already there). Measured against multi-row INSERTs
- * chunked under the parameter limit (12 rows each) and one-row INSERTs, it was the fastest (bench/d1-worker.mjs).
+ * Rows per insert statement. Each statement's rows travel as one JSON parameter, so D1's 100-parameter limit
+ * never applies; the chunk keeps that one value far under D1's 2 MB limit on a string (a 512 KiB request of
+ * quote-heavy text can nearly double once its payloads are escaped again) and each statement short.
  */
-export function insertEventsStatement(db: D1Database, context: IngestContext, rows: readonly EventRow[]): D1PreparedStatement {
+export const INSERT_CHUNK_ROWS = 250;
+
+/**
+ * `INSERT … SELECT FROM json_each(?) … ON CONFLICT DO NOTHING RETURNING event_id`, one statement per
+ * `INSERT_CHUNK_ROWS` rows, all meant for one `batch()`: the ids they return are the events this request
+ * stored (the others were already there). Measured against multi-row INSERTs chunked under the parameter
+ * limit (12 rows each) and one-row INSERTs, it was the fastest (bench/d1-worker.mjs).
+ */
+export function insertEventsStatements(db: D1Database, context: IngestContext, rows: readonly EventRow[]): D1PreparedStatement[] {
+  const statements: D1PreparedStatement[] = [];
+  for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
+    statements.push(insertEventsStatement(db, context, rows.slice(start, start + INSERT_CHUNK_ROWS)));
+  }
+  return statements;
+}
+
+/** One chunk's insert statement (see `insertEventsStatements`). */
+function insertEventsStatement(db: D1Database, context: IngestContext, rows: readonly EventRow[]): D1PreparedStatement {
   const picks = ROW_COLUMNS.map((_, i) => `json_extract(value, '$[${i}]')`).join(', ');
   return db
     .prepare(
@@ -111,11 +127,13 @@ export function upsertVisitorsStatement(
     .bind(context.apiKey, rowCount, enrichment.company, enrichment.location, enrichment.lastRole, website, context.ingestId);
 }
 
-/** The ids the insert statement returned: the events newly stored. */
-export function insertedIds(result: D1Result | undefined): Set<string> {
+/** The ids the insert statements returned: the events newly stored. */
+export function insertedIds(results: readonly (D1Result | undefined)[]): Set<string> {
   const ids = new Set<string>();
-  for (const row of (result?.results ?? []) as { event_id?: unknown }[]) {
-    if (typeof row.event_id === 'string') ids.add(row.event_id);
+  for (const result of results) {
+    for (const row of (result?.results ?? []) as { event_id?: unknown }[]) {
+      if (typeof row.event_id === 'string') ids.add(row.event_id);
+    }
   }
   return ids;
 }

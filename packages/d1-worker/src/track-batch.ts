@@ -3,7 +3,7 @@ import { enrich, hostOf } from './enrich.js';
 import { json } from './http.js';
 import type { SiteKey } from './keys.js';
 import { isGone, type LiveEvent } from './live-client.js';
-import { eventRow, type IngestContext, insertEventsStatement, insertedIds, upsertVisitorsStatement } from './store-events.js';
+import { eventRow, type IngestContext, insertEventsStatements, insertedIds, upsertVisitorsStatement } from './store-events.js';
 
 /** What a stored batch hands on to the live-visitor objects, per site. */
 export interface StoredBatch {
@@ -30,11 +30,11 @@ export async function trackBatch(request: Request, db: D1Database, key: SiteKey,
   const enrichment = enrich(request.cf as Record<string, unknown> | undefined, request.headers.get('user-agent'), website);
   let inserted = new Set<string>();
   if (rows.length > 0) {
-    const insert = insertEventsStatement(db, context, rows);
+    const inserts = insertEventsStatements(db, context, rows);
     const upsert = upsertVisitorsStatement(db, context, rows.length, enrichment, website);
     // One transaction: the visitors count exactly the events that were stored, or nothing is stored.
-    const [insertResult] = await db.batch([insert, upsert]);
-    inserted = insertedIds(insertResult);
+    const results = await db.batch([...inserts, upsert]);
+    inserted = insertedIds(results.slice(0, inserts.length));
   }
   const live = new Map<string, LiveEvent[]>();
   batch.events.forEach((event, i) => {

@@ -76,6 +76,15 @@ describe('POST /track/batch', () => {
       .prepare("SELECT SUM(page_views) AS n, COUNT(*) AS rows FROM visitors WHERE visitor_id LIKE 'v-big-%'")
       .first<{ n: number; rows: number }>();
     expect(views).toEqual({ n: 500, rows: 7 });
+    // Resent with 500 new events mixed in: only the new ones are stored, across every chunk.
+    const again = [...events.slice(0, 500), ...events.slice(0, 500).map((e) => ({ ...e, event_id: crypto.randomUUID() }))];
+    const resent = await worker.call('/track/batch', batchInit(again));
+    expect(resent.body.accepted).toHaveLength(500);
+    expect(resent.body.duplicates).toHaveLength(500);
+    const after = await worker.db
+      .prepare("SELECT SUM(page_views) AS n FROM visitors WHERE visitor_id LIKE 'v-big-%'")
+      .first<{ n: number }>();
+    expect(after?.n).toBe(750);
   });
 
   it('rejects an event of another site and a malformed event on their own, storing the rest', async () => {
