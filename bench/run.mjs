@@ -1,6 +1,6 @@
 // `npm run bench`: one report. Bundle sizes (min+gzip) per import combination, the main-thread cost of
 // 1000 track() calls in Chromium, and each backend's ingest rate against its ceiling, where present.
-// Prints one table per part and a final JSON line with every figure.
+// Prints one table of every figure (sizes, track(), backends) and a final JSON line with all of them.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -8,7 +8,7 @@ import { combinations, measure } from '../scripts/size.mjs';
 import { benchTrack } from './track.mjs';
 
 const root = resolve(import.meta.dirname, '..');
-const report = { machine: { node: process.version, cpus: (await import('node:os')).cpus().length }, date: new Date().toISOString() };
+const report = { machine: await machine(), date: new Date().toISOString() };
 
 const BUDGETS = {
   'createTracker + fetchTransport + memoryQueue': 3.5 * 1024,
@@ -30,24 +30,152 @@ if (existsSync(scriptTag)) {
     budget: BUDGETS['script tag (trailmark.min.js)'],
   };
 }
-console.log('\nBundle sizes (bytes; budget is min+gzip)');
-console.table(sizes);
 report.sizes = sizes;
 
-console.log('\n1000 track() calls in Chromium (ms of main-thread time; median of runs)');
 report.track = await benchTrack();
-console.table(report.track);
 
-for (const [name, file, fn] of [
-  ['receiver', 'bench/receiver.mjs', 'benchReceiver'],
-  ['pg-ingest', 'bench/pg-ingest.mjs', 'benchPgIngest'],
-  ['d1-worker', 'bench/d1-worker.mjs', 'benchD1Worker'],
-]) {
+// Backends: each bench module returns its own detailed figures (kept in the JSON under `details`); the
+// report takes from each the durable ingest rate, the ceiling it is measured against in the same run, and
+// their ratio (target ≥ 0.8).
+const BACKENDS = [
+  ['receiver', 'bench/receiver.mjs', 'benchReceiver', receiverFigures],
+  ['pg-ingest', 'bench/pg-ingest.mjs', 'benchPgIngest', pgFigures],
+  ['d1-worker', 'bench/d1-worker.mjs', 'benchD1Worker', d1Figures],
+];
+report.backends = {};
+for (const [name, file, fn, summarise] of BACKENDS) {
   if (!existsSync(resolve(root, file))) continue;
-  console.log(`\n${name}: ingest rate against its ceiling`);
-  const module = await import(resolve(root, file));
-  report[name] = await module[fn]();
-  console.table(report[name]);
+  process.stderr.write(`bench: ${name}…\n`);
+  try {
+    const module = await import(resolve(root, file));
+    const details = await module[fn]();
+    report.backends[name] = { ...summarise(details), details };
+  } catch (error) {
+    // One backend failing to bench (e.g. no database) must not hide the others' figures: reported as such.
+    report.backends[name] = { error: String(error?.message ?? error) };
+  }
 }
 
+printReport(report);
 console.log(JSON.stringify(report));
+
+/** Reference receiver: group-commit receiver vs `JSON.parse` + one SQLite transaction per request. */
+function receiverFigures(f) {
+  return {
+    engine: 'better-sqlite3 (WAL, synchronous=FULL)',
+    scenario: `${f.perBatch}-event requests, ${f.concurrency} in flight, median of ${f.rounds} rounds`,
+    events_per_s: f.receiver,
+    ceiling_name: 'bare HTTP + JSON.parse + 1 SQLite transaction per request',
+    ceiling_events_per_s: f.storageCeiling,
+    ratio: f.ratio,
+    target: 0.8,
+    extra: { discard_events_per_s: f.discard, one_tx_per_request_events_per_s: f.receiverOneTxPerRequest },
+  };
+}
+
+/** Postgres ingest: HTTP → events_log (default insert) vs COPY → staging → INSERT … ON CONFLICT. */
+function pgFigures(rows) {
+  const ceiling = rows.find((row) => row.measure.startsWith('raw ceiling'));
+  const http = rows.find((row) => row.measure.includes('default'));
+  const etl = rows.find((row) => row.measure.startsWith('ETL'));
+  return {
+    engine: http?.engine,
+    scenario: `100-event requests, ${http?.concurrency} in flight, median of rounds`,
+    events_per_s: http?.['events/s'],
+    ceiling_name: 'COPY → staging → INSERT … ON CONFLICT, same database and concurrency',
+    ceiling_events_per_s: ceiling?.['events/s'],
+    ratio: http?.['ratio to ceiling'],
+    target: 0.8,
+    extra: { etl_rows_per_s: etl?.['events/s'] },
+  };
+}
+
+/**
+ * D1 Worker under Miniflare: POST /track/batch against the fastest bare write of the same event rows measured
+ * in the run. The issue names multi-row INSERTs as the ceiling, but a bare `INSERT … SELECT FROM json_each(?)`
+ * (what the Worker itself uses) is faster, so the ratio is taken against whichever bare write was faster:
+ * a ratio above 1 against a slower "ceiling" would flatter the Worker.
+ */
+function d1Figures(f) {
+  const multirow = f.results.ceiling.perSecond;
+  const jsonEach = f.results.jsonEach.perSecond;
+  const worker = f.results.worker.perSecond;
+  const ceiling = Math.max(multirow, jsonEach);
+  return {
+    engine: 'Miniflare 4 / workerd, local D1',
+    scenario: `${f.batch}-event batches, ${f.inFlight} in flight, median of ${f.rounds} rounds`,
+    events_per_s: Math.round(worker),
+    ceiling_name: `bare Worker, events rows only: ${jsonEach >= multirow ? 'INSERT … SELECT FROM json_each(?)' : 'multi-row INSERTs (12 rows each) in one batch()'} (the faster bare write)`,
+    ceiling_events_per_s: Math.round(ceiling),
+    ratio: Number((worker / ceiling).toFixed(2)),
+    target: 0.8,
+    extra: {
+      bare_multirow_insert_events_per_s: Math.round(multirow),
+      ratio_to_multirow_insert: Number(f.ratio.toFixed(2)),
+      bare_json_each_events_per_s: Math.round(jsonEach),
+      bare_one_row_inserts_events_per_s: Math.round(f.results.single.perSecond),
+    },
+  };
+}
+
+/** The one table: a row per figure, grouped by part. */
+function printReport(r) {
+  const rows = [];
+  const row = (part, figure, value, unit, note = '') => rows.push({ part, figure, value, unit, note });
+  for (const [name, size] of Object.entries(r.sizes ?? {})) {
+    const budget = size.budget ? `budget ${size.budget} B gzip: ${size.gzip <= size.budget ? 'within' : 'OVER'}` : '';
+    row('size', name, `${size.min} / ${size.gzip}`, 'B min / gzip', budget);
+  }
+  const t = r.track ?? {};
+  const runs = `median of ${t.runs} runs`;
+  row('track()', `${t.events} calls: time in the calls`, round(t.calls_ms), 'ms', runs);
+  row(
+    'track()',
+    'main-thread time incl. deferred work',
+    round(t.main_thread_ms),
+    'ms',
+    `idle baseline ${round(t.idle_baseline_ms)} ms subtracted`,
+  );
+  row('track()', 'long tasks (> 50 ms)', t.long_tasks, 'count', runs);
+  row('track()', 'heap growth after GC', round(t.heap_kb), 'KiB', runs);
+  row('track()', 'events delivered per run', t.delivered_per_run, 'events', '');
+  for (const [name, b] of Object.entries(r.backends ?? {})) {
+    if (b.error) {
+      row(name, 'ingest', 'n/a', '', `failed: ${b.error}`);
+      continue;
+    }
+    const verdict = typeof b.ratio === 'number' ? (b.ratio >= b.target ? 'meets' : 'BELOW') : '?';
+    row(name, `ingest (${b.engine})`, b.events_per_s, 'events/s', b.scenario);
+    row(name, 'ceiling', b.ceiling_events_per_s, 'events/s', b.ceiling_name);
+    row(name, 'ratio to ceiling', b.ratio, '×', `${verdict} the ${b.target} target`);
+    for (const [key, value] of Object.entries(b.extra ?? {}))
+      row(name, key, value, key.endsWith('_per_s') ? 'events/s' : key.startsWith('ratio') ? '×' : '', '');
+  }
+  const m = r.machine;
+  console.log(`\nTrailmark benchmark — ${r.date}; Node ${m.node}, ${m.cpus} × ${m.cpu}, ${m.memory_gib} GiB; ${m.chromium}`);
+  console.table(rows);
+}
+
+/** Node, cores, CPU model and the Chromium the track() figures come from. */
+async function machine() {
+  const os = await import('node:os');
+  const { execFileSync } = await import('node:child_process');
+  const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  let chromium = null;
+  try {
+    chromium = execFileSync(chromiumPath, ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch (error) {
+    chromium = `unknown (${chromiumPath}: ${error.code ?? 'failed'})`;
+  }
+  return {
+    node: process.version,
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    memory_gib: Math.round(os.totalmem() / 2 ** 30),
+    chromium,
+  };
+}
+
+function round(n) {
+  return typeof n === 'number' ? Math.round(n * 10) / 10 : n;
+}
