@@ -1,8 +1,12 @@
 import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
+import { PORTS, RECEIVER_URL, SITE_URL } from './e2e/support/ports.js';
 
 /** Debian's Chromium (or CHROMIUM_PATH); Playwright's own browser where a user has installed one. */
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+
+/** The ports scripts/demo.mjs derives the site's endpoint and the receiver's allowed origin from. */
+const demoEnv = (site: number, receiver: number) => ({ PORT_SITE: String(site), PORT_RECEIVER: String(receiver) });
 
 export default defineConfig({
   testDir: './e2e',
@@ -13,7 +17,7 @@ export default defineConfig({
   reporter: process.env.CI ? [['list']] : [['list']],
   globalSetup: './e2e/support/global-setup.ts',
   use: {
-    baseURL: 'http://127.0.0.1:4310',
+    baseURL: `http://127.0.0.1:${PORTS.recorder}`,
     launchOptions: {
       ...(executablePath ? { executablePath } : {}),
       args: [
@@ -30,9 +34,30 @@ export default defineConfig({
   webServer: [
     {
       command: 'node e2e/support/recorder.mjs',
-      url: 'http://127.0.0.1:4310/pages/blank.html',
+      url: `http://127.0.0.1:${PORTS.recorder}/pages/blank.html`,
       reuseExistingServer: !process.env.CI,
-      env: { PORT: '4310' },
+      env: { PORT: String(PORTS.recorder) },
+    },
+    {
+      // The reference receiver, in memory and in dev mode (inspection endpoints), allowing the site's origin.
+      command: 'node scripts/demo.mjs --receiver-only --memory',
+      url: `${RECEIVER_URL}/healthz`,
+      reuseExistingServer: !process.env.CI,
+      env: demoEnv(PORTS.site, PORTS.receiver),
+    },
+    {
+      // examples/static-site with the built trailmark.min.js, its pages sending to the receiver.
+      command: 'node scripts/demo.mjs --site-only',
+      url: `${SITE_URL}/`,
+      reuseExistingServer: !process.env.CI,
+      env: demoEnv(PORTS.site, PORTS.receiver),
+    },
+    {
+      // The same site for the chaos tests, its pages sending to the fault proxy those tests start.
+      command: 'node scripts/demo.mjs --site-only',
+      url: `http://127.0.0.1:${PORTS.chaosSite}/`,
+      reuseExistingServer: !process.env.CI,
+      env: demoEnv(PORTS.chaosSite, PORTS.proxy),
     },
   ],
 });

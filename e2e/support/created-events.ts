@@ -1,0 +1,118 @@
+import { type BrowserContext, expect, type Page } from '@playwright/test';
+import type { TrailmarkEvent } from '@trailmark/protocol';
+import { receiver } from './receiver-client.js';
+
+/** An event the page created, as the page reported it. */
+export interface CreatedEvent {
+  id: string;
+  visitor: string;
+  type: string;
+  /** The `n` prop the test's own `trailmark('track', …)` calls carry. */
+  n?: number;
+}
+
+declare global {
+  interface Window {
+    __tmCreated?: (event: CreatedEvent) => Promise<void>;
+  }
+}
+
+/** The localStorage keys the pages write their created events under (one key per document). */
+export const CREATED_KEY_PREFIX = '__tm_e2e_created:';
+
+/**
+ * The page side of the exactly-once check: every event the tracker creates, reported out of the page. The script
+ * tag offers no event hook (and the SDK should not grow one for tests), so an init script watches the one step every
+ * event passes through before it may leave the page: the tracker serialising it into the queue (`JSON.stringify` of
+ * an object shaped like an event). Events serialised at pagehide (time on page, vitals, the unload batch) would be
+ * lost with a Playwright binding, whose calls from a document being torn down never arrive, so each document also
+ * keeps its list in the origin's localStorage (`__tm_e2e_created:<random>`), which outlives reloads and closed tabs
+ * of the context. Events the test tracks itself carry a counter `n`: one lost before it was serialised still shows
+ * up as a missing `n`.
+ */
+export async function recordCreatedEvents(context: BrowserContext) {
+  const created = new Map<string, CreatedEvent>();
+  await context.exposeBinding('__tmCreated', (_source, event: CreatedEvent) => {
+    created.set(event.id, event);
+  });
+  await context.addInitScript((prefix) => {
+    const stringify = JSON.stringify;
+    const key = prefix + Math.random().toString(36).slice(2);
+    const mine: CreatedEvent[] = [];
+    JSON.stringify = function (this: unknown, value: unknown, ...rest: unknown[]) {
+      const event = value as Partial<TrailmarkEvent> | null;
+      if (event && typeof event === 'object' && typeof event.event_id === 'string' && typeof event.seq === 'number') {
+        const n = event.props?.n;
+        const report = { id: event.event_id, visitor: String(event.visitor_id), type: String(event.type) };
+        mine.push(typeof n === 'number' ? { ...report, n } : report);
+        try {
+          localStorage.setItem(key, stringify(mine));
+        } catch {
+          // The binding below still reports it while the page lives.
+        }
+        window.__tmCreated?.(mine[mine.length - 1]!)?.catch(() => undefined);
+      }
+      return (stringify as (...args: unknown[]) => string).call(this, value, ...rest);
+    } as typeof JSON.stringify;
+  }, CREATED_KEY_PREFIX);
+
+  /** Merges what the origin's pages kept in localStorage (read through any open page of the origin). */
+  const collect = async (page?: Page) => {
+    if (!page || page.isClosed()) return;
+    const lists = await page
+      .evaluate((prefix) => {
+        const out: string[] = [];
+        for (let i = 0; i < localStorage.length; i++) {
+          const key = localStorage.key(i);
+          if (key?.startsWith(prefix)) out.push(localStorage.getItem(key) ?? '[]');
+        }
+        return out;
+      }, CREATED_KEY_PREFIX)
+      .catch(() => [] as string[]);
+    for (const list of lists) for (const event of JSON.parse(list) as CreatedEvent[]) created.set(event.id, event);
+  };
+  return {
+    created,
+    collect,
+    ids: () => new Set(created.keys()),
+    visitors: () => new Set([...created.values()].map((event) => event.visitor)),
+  };
+}
+
+/** What `recordCreatedEvents()` resolves to. */
+export type CreatedLog = Awaited<ReturnType<typeof recordCreatedEvents>>;
+
+/** The receiver's events of the visitors this test's pages created events for. */
+export async function storedFor(log: CreatedLog): Promise<TrailmarkEvent[]> {
+  const visitors = log.visitors();
+  return (await receiver.events()).filter((event) => visitors.has(event.visitor_id));
+}
+
+/** Compares what the page created with what the receiver stored: missing ids, unexpected ids, ids stored twice. */
+export async function compare(log: CreatedLog, page: Page | undefined, expectedN: readonly number[] = []) {
+  await log.collect(page);
+  const stored = await storedFor(log);
+  const storedIds = stored.map((event) => event.event_id);
+  const created = log.ids();
+  const storedSet = new Set(storedIds);
+  const storedN = new Set(stored.map((event) => event.props?.n).filter((n) => typeof n === 'number'));
+  return {
+    missing: [...created].filter((id) => !storedSet.has(id)),
+    unexpected: [...storedSet].filter((id) => !created.has(id)),
+    storedTwice: storedIds.filter((id, index) => storedIds.indexOf(id) !== index),
+    missingN: expectedN.filter((n) => !storedN.has(n)),
+    unexpectedTypes: [...new Set(stored.filter((event) => !created.has(event.event_id)).map((event) => event.type))],
+  };
+}
+
+/**
+ * Waits (event-driven, by polling the receiver) until the set of event ids the page created equals the set the
+ * receiver stored, with no id twice and every counted event of the test present. `page`: any open page of the
+ * origin, to read what the closed or reloaded documents kept.
+ */
+export async function expectExactlyOnce(log: CreatedLog, page: Page | undefined, expectedN: readonly number[] = [], timeout = 20_000) {
+  await expect
+    .poll(() => compare(log, page, expectedN), { timeout, message: 'created event ids = stored event ids, each once' })
+    .toEqual({ missing: [], unexpected: [], storedTwice: [], missingN: [], unexpectedTypes: [] });
+  expect(log.created.size).toBeGreaterThan(0);
+}

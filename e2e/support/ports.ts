@@ -1,0 +1,21 @@
+/**
+ * Where the e2e harness serves everything (all on 127.0.0.1). Ports of their own, not the demo's 8787/8080, so a
+ * `npm start` left running is never reused, reset or wiped by a test run.
+ */
+export const PORTS = {
+  /** The recorder of the SDK's own browser tests (e2e/support/recorder.mjs). */
+  recorder: 4310,
+  /** The reference receiver: `scripts/demo.mjs --receiver-only --memory` (dev mode, so /_trailmark/* exists). */
+  receiver: 18787,
+  /** examples/static-site with the built script tag, sending straight to the receiver. */
+  site: 18080,
+  /** The fault-injecting proxy the chaos tests start in front of the receiver (e2e/support/fault-proxy.ts). */
+  proxy: 18790,
+  /** examples/static-site again, sending to the proxy instead: the chaos tests' pages. */
+  chaosSite: 18081,
+} as const;
+
+export const RECEIVER_URL = `http://127.0.0.1:${PORTS.receiver}`;
+export const SITE_URL = `http://127.0.0.1:${PORTS.site}`;
+export const PROXY_URL = `http://127.0.0.1:${PORTS.proxy}`;
+export const CHAOS_SITE_URL = `http://127.0.0.1:${PORTS.chaosSite}`;
