@@ -1,6 +1,6 @@
 // Starts the Worker bundle under Miniflare with its D1 and Durable Object, applies the migrations and
 // seeds keys. Shared by the dev server, the tests and the benchmark, so all three run the same setup.
-import { existsSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 import { applyMigrations } from './migrations.mjs';
@@ -35,13 +35,46 @@ function bundleIsStale(root) {
 }
 
 /**
- * Builds dist/worker.js with the root rollup config when it is missing, stale, or `force`. Test files run
- * in parallel and may all find it missing: each writes its own temporary file and renames it into place,
- * so no one ever loads a half-written bundle.
+ * Runs `build` holding a lock directory beside the bundle, so the test files vitest starts in parallel build it
+ * once instead of seven times at once on two cores. A lock older than two minutes is a dead builder's: taken over.
+ */
+async function withBuildLock(build) {
+  const lock = `${WORKER_BUNDLE}.lock`;
+  mkdirSync(`${PACKAGE_DIR}dist`, { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 120_000)
+        rmSync(lock, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  try {
+    return await build();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Builds dist/worker.js with the root rollup config when it is missing, stale, or `force`, one builder at a
+ * time; the bundle is written to a temporary file and renamed into place, so no one ever loads a half-written one.
  */
 export async function ensureBundle({ force = false } = {}) {
   const root = fileURLToPath(new URL('../../../', import.meta.url));
-  if (!force && existsSync(WORKER_BUNDLE) && !bundleIsStale(root)) return WORKER_BUNDLE;
+  const fresh = () => existsSync(WORKER_BUNDLE) && !bundleIsStale(root);
+  if (!force && fresh()) return WORKER_BUNDLE;
+  return withBuildLock(async () => {
+    // Another process may have built it while this one waited for the lock.
+    if (!force && fresh()) return WORKER_BUNDLE;
+    return build(root);
+  });
+}
+
+async function build(root) {
   const cwd = process.cwd();
   const previous = process.env.TM_ONLY;
   process.chdir(root);

@@ -3,6 +3,7 @@ import { enrich, hostOf } from './enrich.js';
 import { json } from './http.js';
 import type { SiteKey } from './keys.js';
 import { isGone, type LiveEvent } from './live-client.js';
+import { redactEvent } from './redact.js';
 import { eventRow, type IngestContext, insertEventsStatements, insertedIds, upsertVisitorsStatement } from './store-events.js';
 
 /** What a stored batch hands on to the live-visitor objects, per site. */
@@ -25,8 +26,10 @@ export async function trackBatch(request: Request, db: D1Database, key: SiteKey,
   if (!parsed.ok) return errorResponse(parsed.code, parsed.error);
   const batch = withoutForeignSites(parsed, key, body.value);
   const context: IngestContext = { ingestId: crypto.randomUUID(), apiKey: key.key, receivedAt: now };
-  const rows = batch.events.map((event) => eventRow(event, batch.skewMs));
-  const website = hostOf(batch.events[0]?.url) || hostOf(key.origins.find((o) => o !== '*'));
+  // Stored and shown live as redacted; the answer still names each event by its id.
+  const events = batch.events.map(redactEvent);
+  const rows = events.map((event) => eventRow(event, batch.skewMs));
+  const website = hostOf(events[0]?.url) || hostOf(key.origins.find((o) => o !== '*'));
   const enrichment = enrich(request.cf as Record<string, unknown> | undefined, request.headers.get('user-agent'), website);
   let inserted = new Set<string>();
   if (rows.length > 0) {
@@ -37,7 +40,7 @@ export async function trackBatch(request: Request, db: D1Database, key: SiteKey,
     inserted = insertedIds(results.slice(0, inserts.length));
   }
   const live = new Map<string, LiveEvent[]>();
-  batch.events.forEach((event, i) => {
+  events.forEach((event, i) => {
     const row = rows[i];
     if (!row || !inserted.has(event.event_id)) return;
     const list = live.get(event.site_id) ?? [];

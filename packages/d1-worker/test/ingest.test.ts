@@ -201,6 +201,25 @@ describe('POST /track/batch', () => {
     expect(res.body.events).toHaveLength(1);
     expect(res.body.events[0]).toMatchObject({ event_id: e.event_id, props: { plan: 'pro' }, site_id: SITE.site });
   });
+
+  it('redacts personal data in URLs, titles and props again on the server before storing', async () => {
+    const e = event({
+      visitor_id: 'v-redact',
+      url: 'https://acme.example/signup?email=jane@example.com',
+      title: 'Order for 4111 1111 1111 1111',
+      props: { note: 'call +44 20 7946 0958', nested: { list: ['jane@example.com', 'plain'] }, count: 3 },
+    });
+    const res = await worker.call('/track/batch', batchInit([e]));
+    expect(res.body.accepted).toEqual([e.event_id]);
+    const stored = await worker.call('/api/events?visitor_id=v-redact', { headers: secret() });
+    expect(stored.body.events[0]).toMatchObject({
+      event_id: e.event_id,
+      url: 'https://acme.example/signup?email=[redacted:email]',
+      title: 'Order for [redacted:card]',
+      props: { note: 'call [redacted:phone]', nested: { list: ['[redacted:email]', 'plain'] }, count: 3 },
+    });
+    expect(stored.text).not.toContain('jane@example.com');
+  });
 });
 
 describe('POST /track/visitor (the tippen contract)', () => {
