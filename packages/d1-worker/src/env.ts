@@ -10,6 +10,8 @@ export interface Env {
   LIVE_TIMEOUT_SECONDS?: string;
   /** Seconds a looked-up key is remembered by an isolate (default 60); revocation takes this long. */
   KEY_CACHE_SECONDS?: string;
+  /** Days raw events are kept, enforced by the cron trigger (default 30, at least 8; "0" keeps them forever). */
+  EVENT_RETENTION_DAYS?: string;
 }
 
 /** A positive number from a string var, or the fallback. */

@@ -7,6 +7,7 @@ import { createKeyStore, type SiteKey } from './keys.js';
 import { createLivePublisher, forwardLive, type LiveEvent } from './live-client.js';
 import { ParamError } from './query-params.js';
 import { findVisitor, listEvents, listVisitors, siteStats, videoAcceptance } from './read-api.js';
+import { runRetention } from './retention.js';
 import { trackBatch } from './track-batch.js';
 import { trackVisitor } from './track-visitor.js';
 import { createUsageCounter } from './usage.js';
@@ -122,5 +123,15 @@ export default {
     // An unread body breaks the next request on a keep-alive connection (workerd): drop what is left.
     if (request.body && !request.bodyUsed) await request.body.cancel().catch(() => undefined);
     return readableError(response, request.headers.get('origin'));
+  },
+
+  /** The cron trigger of wrangler.toml: raw-event retention, off every request's path. */
+  async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
+    ctx.waitUntil(
+      runRetention(env.DB, env.EVENT_RETENTION_DAYS).then(
+        ({ days, deleted }) => console.log(`trailmark d1-worker: retention (${days} days) deleted ${deleted} events`),
+        (error: unknown) => console.error('trailmark d1-worker: retention failed', error),
+      ),
+    );
   },
 } satisfies ExportedHandler<Env>;
