@@ -101,6 +101,8 @@ export async function compare(log: CreatedLog, page: Page | undefined, expectedN
     unexpected: [...storedSet].filter((id) => !created.has(id)),
     storedTwice: storedIds.filter((id, index) => storedIds.indexOf(id) !== index),
     missingN: expectedN.filter((n) => !storedN.has(n)),
+    /** Types of the missing and unexpected events, to say at a glance what went wrong. */
+    missingTypes: [...new Set([...log.created.values()].filter((event) => !storedSet.has(event.id)).map((event) => event.type))],
     unexpectedTypes: [...new Set(stored.filter((event) => !created.has(event.event_id)).map((event) => event.type))],
   };
 }
@@ -113,6 +115,6 @@ export async function compare(log: CreatedLog, page: Page | undefined, expectedN
 export async function expectExactlyOnce(log: CreatedLog, page: Page | undefined, expectedN: readonly number[] = [], timeout = 20_000) {
   await expect
     .poll(() => compare(log, page, expectedN), { timeout, message: 'created event ids = stored event ids, each once' })
-    .toEqual({ missing: [], unexpected: [], storedTwice: [], missingN: [], unexpectedTypes: [] });
+    .toEqual({ missing: [], unexpected: [], storedTwice: [], missingN: [], missingTypes: [], unexpectedTypes: [] });
   expect(log.created.size).toBeGreaterThan(0);
 }

@@ -121,7 +121,7 @@ export async function startFaultProxy(options: FaultProxyOptions) {
       res.on('close', finish);
       notify();
       setTimeout(() => {
-        const fault = tooLargeOver !== undefined && ids.length > tooLargeOver ? ({ status: 413 } as Fault) : script.shift();
+        const fault = script.shift() ?? (tooLargeOver !== undefined && ids.length > tooLargeOver ? ({ status: 413 } as Fault) : undefined);
         if (fault) {
           entry.status = fault.status;
           entry.injected = true;
@@ -153,6 +153,7 @@ export async function startFaultProxy(options: FaultProxyOptions) {
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
+      if (server.listening) return resolve();
       server.once('error', reject);
       server.listen(options.port, '127.0.0.1', () => {
         server.off('error', reject);
@@ -175,7 +176,7 @@ export async function startFaultProxy(options: FaultProxyOptions) {
     get maxInFlight() {
       return maxInFlight;
     },
-    /** Answers the next batches with these faults, one each, in order. */
+    /** Answers the next batches with these faults, one each, in order (before the too-large rule applies). */
     script(faults: Fault[]) {
       script = [...faults];
     },
@@ -189,13 +190,13 @@ export async function startFaultProxy(options: FaultProxyOptions) {
     },
     /** Stops listening and drops every open connection: the server is down, connections are refused. */
     down: stop,
-    /** Listens again. */
+    /** Listens again (nothing to do when it is listening). */
     up: listen,
-    /** Resolves when a batch matching `predicate` has arrived (or rejects after `timeout` ms). */
-    waitFor(predicate: (batch: ProxiedBatch) => boolean, timeout = 10_000): Promise<ProxiedBatch> {
+    /** Resolves when a batch matching `predicate` (given the batch and its index) has arrived, or rejects after `timeout` ms. */
+    waitFor(predicate: (batch: ProxiedBatch, index: number) => boolean, timeout = 10_000): Promise<ProxiedBatch> {
       return new Promise((resolve, reject) => {
         const check = () => {
-          const found = batches.find(predicate);
+          const found = batches.find((batch, index) => predicate(batch, index));
           if (!found) return false;
           waiters.delete(check);
           clearTimeout(timer);

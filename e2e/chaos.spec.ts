@@ -1,0 +1,299 @@
+// Chaos: the example site with the built trailmark.min.js in Chromium, its pages sending through a fault-injecting
+// proxy (e2e/support/fault-proxy.ts) to the reference receiver. Every scenario ends by comparing the event ids the
+// pages created with the ids the receiver stored: the same set, no id twice (e2e/support/created-events.ts).
+import { type BrowserContext, test as base, expect, type Page } from '@playwright/test';
+import { CREATED_KEY_PREFIX, type CreatedLog, expectExactlyOnce, recordCreatedEvents, storedFor } from './support/created-events.js';
+import { type FaultProxy, startFaultProxy } from './support/fault-proxy.js';
+import { trackTicks, trailmark, waitForTracker } from './support/page-api.js';
+import { CHAOS_SITE_URL, PORTS, PROXY_URL, RECEIVER_URL, SITE_URL } from './support/ports.js';
+import { receiver } from './support/receiver-client.js';
+
+let proxy: FaultProxy;
+
+const test = base.extend<{ created: CreatedLog; pageErrors: string[] }>({
+  created: async ({ context }, use) => {
+    await use(await recordCreatedEvents(context));
+  },
+  // The SDK must never throw into the host page, whatever the network or storage does.
+  pageErrors: [
+    async ({ context }, use) => {
+      const errors: string[] = [];
+      context.on('weberror', (error) => errors.push(error.error().message));
+      await use(errors);
+      expect(errors).toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+test.beforeAll(async () => {
+  proxy = await startFaultProxy({ port: PORTS.proxy, target: RECEIVER_URL, upstreamOrigin: SITE_URL });
+});
+
+test.afterAll(async () => {
+  await proxy?.close();
+});
+
+test.beforeEach(async () => {
+  await proxy.up();
+  proxy.reset();
+  await receiver.reset();
+});
+
+/** Opens a page of the chaos site and waits for the tracker. */
+async function open(page: Page, path = '/') {
+  await page.goto(`${CHAOS_SITE_URL}${path}`);
+  await waitForTracker(page);
+}
+
+/** Resolves at the next batch request of `page` that failed in the browser (offline, connection refused). */
+const failedSend = (page: Page) => page.waitForEvent('requestfailed', (request) => request.url().startsWith(`${PROXY_URL}/v1/batch`));
+
+/** Ids sent in more than one batch. */
+const sentTwice = () => {
+  const ids = proxy.batches.flatMap((batch) => batch.ids);
+  return [...new Set(ids.filter((id, index) => ids.indexOf(id) !== index))];
+};
+
+test('drops nothing while the browser is offline for a while, events keep coming, and it comes back', async ({
+  page,
+  context,
+  created,
+}) => {
+  await open(page, '/');
+  const ns = await trackTicks(page, 0, 3);
+  await context.setOffline(true);
+  const failed = failedSend(page);
+  ns.push(...(await trackTicks(page, 100, 5)));
+  await page.click('#book-demo');
+  await failed; // the tracker tried, and the browser refused: offline
+  ns.push(...(await trackTicks(page, 200, 5)));
+  await page.mouse.wheel(0, 400);
+  expect(proxy.batches).toEqual([]);
+  await context.setOffline(false);
+  await expectExactlyOnce(created, page, ns);
+});
+
+test('drops nothing when the tab closes in the middle of a flush', async ({ page, context, created }) => {
+  proxy.delay(1500);
+  await open(page, '/guide.html');
+  const ns = await trackTicks(page, 0, 6);
+  await page.evaluate(() => {
+    void (window as unknown as { trailmark: (m: string) => unknown }).trailmark('flush');
+  });
+  await proxy.waitFor((batch) => batch.ids.length > 0);
+  await page.close(); // the batch is still held by the proxy: no answer has reached the page
+  proxy.delay(0);
+  const next = await context.newPage();
+  await open(next, '/pricing.html');
+  await expectExactlyOnce(created, next, ns);
+});
+
+test('drops nothing when the tab closes while events are only in memory at pagehide', async ({ page, context, created }) => {
+  await open(page, '/');
+  // Tracked during pagehide itself, after the tracker's own pagehide handler: they exist only in memory then.
+  await page.evaluate(() => {
+    addEventListener('pagehide', () => {
+      const api = (window as unknown as { trailmark: (m: string, ...a: unknown[]) => unknown }).trailmark;
+      for (let n = 1000; n < 1005; n++) api('track', 'chaos_tick', { n });
+    });
+  });
+  const ns = [...(await trackTicks(page, 0, 5)), 1000, 1001, 1002, 1003, 1004];
+  await page.close({ runBeforeUnload: true });
+  const next = await context.newPage();
+  await open(next, '/pricing.html');
+  await expectExactlyOnce(created, next, ns);
+});
+
+test('drops and duplicates nothing across a reload loop with a send in flight each time', async ({ page, created }) => {
+  proxy.delay(400);
+  await open(page, '/');
+  const ns: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    const before = proxy.batches.length;
+    ns.push(...(await trackTicks(page, round * 10, 4)));
+    await page.evaluate(() => {
+      void (window as unknown as { trailmark: (m: string) => unknown }).trailmark('flush');
+    });
+    await proxy.waitFor((_, index) => index >= before);
+    await page.reload();
+    await waitForTracker(page);
+  }
+  proxy.delay(0);
+  await expectExactlyOnce(created, page, ns);
+});
+
+test('retries through 500s, a 429 with Retry-After and 413s for large batches, and recovers', async ({ page, created }) => {
+  proxy.script([{ status: 500 }, { status: 500 }, { status: 429, retryAfter: 1 }]);
+  proxy.tooLarge(4);
+  await open(page, '/');
+  const ns = await trackTicks(page, 0, 12);
+  await expectExactlyOnce(created, page, ns, 40_000);
+  const statuses = proxy.batches.map((batch) => batch.status);
+  expect(statuses.slice(0, 4)).toEqual([500, 500, 429, 413]);
+  expect(proxy.batches.filter((batch) => batch.status === 200).every((batch) => batch.ids.length <= 4)).toBe(true);
+  // The 429 asked for a second: the next try came no sooner.
+  const at429 = proxy.batches.findIndex((batch) => batch.status === 429);
+  expect(proxy.batches[at429 + 1]!.at - proxy.batches[at429]!.at).toBeGreaterThanOrEqual(1000);
+
+  proxy.tooLarge(undefined);
+  ns.push(...(await trackTicks(page, 100, 8)));
+  await expectExactlyOnce(created, page, ns);
+  expect(proxy.batches.at(-1)!.status).toBe(200);
+});
+
+test('holds everything while the server is down at page load, and delivers it once it comes up', async ({ page, created }) => {
+  await proxy.down();
+  const failed = failedSend(page);
+  await open(page, '/');
+  const ns = await trackTicks(page, 0, 5);
+  await failed; // connection refused
+  await page.click('#book-demo');
+  ns.push(...(await trackTicks(page, 100, 5)));
+  await proxy.up();
+  await expectExactlyOnce(created, page, ns, 30_000);
+});
+
+test('keeps what a page created up to its pagehide when the server is unreachable as it is left', async ({ page, created }) => {
+  await proxy.down();
+  const failed = failedSend(page);
+  await open(page, '/');
+  const ns = await trackTicks(page, 0, 5);
+  await failed;
+  // Leaving the page creates its last events (time on page, max scroll depth, vitals, visibility) at pagehide.
+  await page.click('nav a[href="/pricing.html"]');
+  await waitForTracker(page);
+  ns.push(...(await trackTicks(page, 100, 5)));
+  await proxy.up();
+  await expectExactlyOnce(created, page, ns, 30_000);
+});
+
+test('five tabs of one origin: one flusher at a time, nothing sent twice, nothing lost', async ({ page, context, created }) => {
+  proxy.delay(150);
+  const pages = [page, ...(await Promise.all(Array.from({ length: 4 }, () => context.newPage())))];
+  const paths = ['/', '/pricing.html', '/guide.html', '/links.html', '/contact.html'];
+  await Promise.all(pages.map((tab, i) => open(tab, paths[i])));
+  const ns: number[] = [];
+  for (let round = 0; round < 4; round++) {
+    const sets = await Promise.all(pages.map((tab, i) => trackTicks(tab, i * 1000 + round * 10, 6)));
+    ns.push(...sets.flat());
+  }
+  await expectExactlyOnce(created, page, ns, 30_000);
+  expect(sentTwice()).toEqual([]);
+  expect(proxy.batches.flatMap((batch) => batch.duplicates)).toEqual([]);
+  expect(proxy.maxInFlight).toBe(1);
+});
+
+/** Checks that the host page's own localStorage works. */
+async function hostStorageWorks(page: Page) {
+  expect(
+    await page.evaluate(() => {
+      localStorage.setItem('host-app', 'still works');
+      return localStorage.getItem('host-app');
+    }),
+  ).toBe('still works');
+}
+
+test('without IndexedDB (indexedDB.open throws) events still arrive, and the page keeps its localStorage', async ({
+  page,
+  context,
+  created,
+}) => {
+  await context.addInitScript(() => {
+    IDBFactory.prototype.open = () => {
+      throw new DOMException('IndexedDB is disabled in this test', 'InvalidStateError');
+    };
+  });
+  await open(page, '/');
+  await page.click('#book-demo');
+  const ns = await trackTicks(page, 0, 5);
+  await hostStorageWorks(page);
+  await page.click('nav a[href="/pricing.html"]');
+  await waitForTracker(page);
+  ns.push(...(await trackTicks(page, 100, 5)));
+  await expectExactlyOnce(created, page, ns);
+  await hostStorageWorks(page);
+});
+
+test('with the IndexedDB quota exhausted (QuotaExceededError on put) events still arrive, and localStorage works', async ({
+  page,
+  context,
+  created,
+}) => {
+  await context.addInitScript(() => {
+    IDBObjectStore.prototype.put = () => {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    };
+    IDBObjectStore.prototype.add = IDBObjectStore.prototype.put;
+  });
+  await open(page, '/');
+  await page.click('#book-demo');
+  const ns = await trackTicks(page, 0, 5);
+  await hostStorageWorks(page);
+  await page.click('nav a[href="/guide.html"]');
+  await waitForTracker(page);
+  ns.push(...(await trackTicks(page, 100, 5)));
+  await expectExactlyOnce(created, page, ns);
+  await hostStorageWorks(page);
+});
+
+/** Every request any page of the context makes to the proxy or the receiver. */
+function collectorRequests(context: BrowserContext): string[] {
+  const seen: string[] = [];
+  context.on('request', (request) => {
+    const url = request.url();
+    if (url.startsWith(PROXY_URL) || url.startsWith(RECEIVER_URL)) seen.push(`${request.method()} ${url}`);
+  });
+  return seen;
+}
+
+/** What the origin's storage holds, apart from the test's own record of created events. */
+async function originStorage(page: Page) {
+  return page.evaluate(async (prefix) => {
+    const keys: string[] = [];
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i)!;
+      if (!key.startsWith(prefix)) keys.push(key);
+    }
+    return {
+      localStorage: keys,
+      sessionStorage: sessionStorage.length,
+      indexedDB: (await indexedDB.databases()).map((db) => db.name),
+      cookies: document.cookie,
+    };
+  }, CREATED_KEY_PREFIX);
+}
+
+test('consent pending then denied: nothing ever leaves the page or touches storage', async ({ page, created }) => {
+  const requests = collectorRequests(page.context());
+  await open(page, '/consent.html');
+  await trackTicks(page, 0, 3);
+  await page.click('#book-demo');
+  await page.mouse.wheel(0, 300);
+  await page.click('#consent-decline');
+  await trackTicks(page, 100, 3);
+  await page.click('#book-demo');
+  await trailmark(page, 'flush');
+  // Leave the page (pagehide: the unload path), for a document of the origin without the SDK, and look.
+  await page.goto(`${CHAOS_SITE_URL}/site.css`);
+  expect(await originStorage(page)).toEqual({ localStorage: [], sessionStorage: 0, indexedDB: [], cookies: '' });
+  expect(requests).toEqual([]);
+  expect(proxy.batches).toEqual([]);
+  expect(created.created.size).toBe(0);
+});
+
+test('consent pending then granted: everything held while pending arrives, exactly once', async ({ page, created }) => {
+  const requests = collectorRequests(page.context());
+  await open(page, '/consent.html');
+  const ns = await trackTicks(page, 0, 3);
+  await page.click('#book-demo');
+  await trailmark(page, 'flush');
+  expect(requests).toEqual([]);
+  expect(await originStorage(page)).toEqual({ localStorage: [], sessionStorage: 0, indexedDB: [], cookies: '' });
+  await page.click('#consent-accept');
+  ns.push(...(await trackTicks(page, 100, 3)));
+  await expectExactlyOnce(created, page, ns);
+  const types = (await storedFor(created)).map((event) => event.type);
+  expect(types).toEqual(expect.arrayContaining(['pageview', 'booking_created', 'click', 'chaos_tick']));
+  expect((await storedFor(created)).find((event) => event.type === 'pageview')!.path).toBe('/consent.html');
+});
