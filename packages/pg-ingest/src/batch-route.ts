@@ -1,7 +1,7 @@
 import { ingestResponse, parseBatch, type Rejection, readJsonBody, type TrailmarkEvent } from '@trailmark/protocol';
 import { clientAddress, storedIp } from './client-ip.js';
 import type { IngestContext } from './context.js';
-import { authorize, fail, json } from './http.js';
+import { authorize, closeUnread, fail, json } from './http.js';
 import { redactEvent, storageProblem } from './redact.js';
 import { insertEvents, StorageError } from './store.js';
 
@@ -16,7 +16,11 @@ export async function handleBatch(ctx: IngestContext, request: Request, remoteAd
   if (!auth.ok) return auth.response;
   const siteId = auth.grant.site.id;
   const body = await readJsonBody(request);
-  if (!body.ok) return fail(body.code, body.error);
+  // Refused before or while reading (too large, wrong type, unreadable): the rest of the body was never read.
+  if (!body.ok)
+    return body.code === 'malformed_json' || body.code === 'invalid_utf8'
+      ? fail(body.code, body.error)
+      : closeUnread(fail(body.code, body.error), request);
   const parsed = parseBatch(body.value, { now: ctx.clock(), maxAgeMs: ctx.maxEventAgeMs });
   if (!parsed.ok) return fail(parsed.code, parsed.error);
 

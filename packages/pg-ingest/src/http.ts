@@ -19,6 +19,17 @@ export async function discardBody(request: Request): Promise<void> {
   await request.body?.cancel().catch(() => undefined);
 }
 
+/**
+ * Marks an answer given before the request's body was read to its end: the connection closes after it.
+ * Kept alive, the unread rest of the body would be parsed as the next request on that connection, which
+ * then fails as a network error (the SDK retries instead of splitting on 413). Found by the contract suite.
+ */
+export function closeUnread(response: Response, request: Request): Response {
+  const length = request.headers.get('content-length');
+  if ((length !== null && length !== '0') || request.headers.has('transfer-encoding')) response.headers.set('connection', 'close');
+  return response;
+}
+
 /** The outcome of `authorize()`. */
 export type AuthResult = { ok: true; grant: KeyGrant } | { ok: false; response: Response };
 
@@ -29,7 +40,7 @@ export type AuthResult = { ok: true; grant: KeyGrant } | { ok: false; response: 
 export async function authorize(ctx: IngestContext, request: Request, need: 'write' | 'read'): Promise<AuthResult> {
   const refuse = async (response: Response): Promise<AuthResult> => {
     await discardBody(request);
-    return { ok: false, response };
+    return { ok: false, response: closeUnread(response, request) };
   };
   const key = requestKey(request);
   if (!key) return refuse(fail('unauthorized', 'a key is required: ?key=, X-Trailmark-Key or Authorization: Bearer'));

@@ -130,6 +130,10 @@ const BAD_EVENTS: Array<[string, unknown, RegExp]> = [
   ['NUL in a string', { ...event(), title: 'a\u0000b' }, /U\+0000/],
   ['NUL in a prop key', { ...event(), props: { 'k\u0000': 1 } }, /U\+0000/],
   ['NUL deep in props', { ...event(), props: { a: { b: ['x', 'y\u0000'] } } }, /U\+0000/],
+  // Found by the contract suite's hostile run: PostgreSQL's JSONB refused these and the batch got a 503.
+  ['a lone high surrogate in a string', { ...event(), title: 'lone \ud800 surrogate' }, /surrogate/],
+  ['a lone low surrogate in a prop key', { ...event(), props: { 'k\udc00': 1 } }, /surrogate/],
+  ['a lone surrogate deep in props', { ...event(), props: { a: { b: ['x', 'y\ud83d'] } } }, /surrogate/],
   ['dpr out of range', { ...event(), dpr: 1e9 }, /dpr/],
 ];
 
@@ -184,5 +188,11 @@ describe.each(BACKENDS)('bad input on %s', (kind) => {
       [e.event_id],
     );
     expect(row).toEqual({ title: nasty, session_id: "s'1" });
+  });
+
+  it('stores a well-formed surrogate pair (an emoji) as it is', async () => {
+    const e = event({ title: 'launch 🚀 day', props: { '😀': 'ok' } });
+    const response = await ingest.fetch(new Request(`http://127.0.0.1${write}`, { method: 'POST', body: JSON.stringify({ events: [e] }) }));
+    expect(await response.json()).toMatchObject({ accepted: [e.event_id], rejected: [] });
   });
 });
