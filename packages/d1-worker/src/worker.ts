@@ -8,6 +8,7 @@ import { createLivePublisher, forwardLive, type LiveEvent } from './live-client.
 import { ParamError } from './query-params.js';
 import { findVisitor, listEvents, listVisitors, siteStats, videoAcceptance } from './read-api.js';
 import { runRetention } from './retention.js';
+import { spareBody } from './spare-body.js';
 import { trackBatch } from './track-batch.js';
 import { trackVisitor } from './track-visitor.js';
 import { createUsageCounter } from './usage.js';
@@ -119,9 +120,10 @@ app.onError((error) => {
 /** The Worker: Hono's router, plus the two rules every answer follows (bodies drained, errors readable). */
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    const response = await app.fetch(request, env, ctx);
-    // An unread body breaks the next request on a keep-alive connection (workerd): drop what is left.
-    if (request.body && !request.bodyUsed) await request.body.cancel().catch(() => undefined);
+    // An unread body breaks the next request on a keep-alive connection (workerd): what is left is read and dropped.
+    const spared = spareBody(request);
+    const response = await app.fetch(spared.request, env, ctx);
+    await spared.drain();
     return readableError(response, request.headers.get('origin'));
   },
 

@@ -311,4 +311,35 @@ describe('bad input', () => {
     expect(ok.status).toBe(200);
     expect(ok.body.accepted).toEqual([e.event_id]);
   });
+
+  it('keeps connections usable after refusing bodies it did not read (401, 413, 415), under concurrent clients', async () => {
+    // Found by the contract suite: workerd reset a kept-alive connection whose body was left unread, so the
+    // next request on it failed with ECONNRESET. Eight clients alternate a refused 300 KiB body and a small request.
+    const big = 'x'.repeat(300 * 1024);
+    const refused: Init[] = [
+      { method: 'POST', headers: { ...json, 'x-trailmark-key': 'pk_nobody' }, body: big },
+      { method: 'POST', headers: withKey, body: `{"events":["${'h'.repeat(600 * 1024)}"]}` },
+      { method: 'POST', headers: { ...withKey, 'content-type': 'image/png' }, body: big },
+    ];
+    const errors: string[] = [];
+    const statuses = new Set<number>();
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, client) => {
+        for (let round = 0; round < 15; round++) {
+          for (const init of [
+            refused[(client + round) % refused.length] as Init,
+            { method: 'POST', headers: withKey, body: '{"events":[]}' },
+          ]) {
+            try {
+              statuses.add((await worker.call('/track/batch', init)).status);
+            } catch (error) {
+              errors.push(String((error as Error & { cause?: { code?: string } }).cause?.code ?? error));
+            }
+          }
+        }
+      }),
+    );
+    expect(errors).toEqual([]);
+    expect([...statuses].sort()).toEqual([400, 401, 413, 415]);
+  });
 });
