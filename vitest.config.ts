@@ -40,6 +40,26 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        define,
+        resolve: {
+          alias: {
+            ...alias,
+            // Backends and SDK from source, so a contract fix is tested without a rebuild (the D1 Worker runs its bundle).
+            '@trailmark/receiver': new URL('./packages/receiver/src/index.ts', import.meta.url).pathname,
+            '@trailmark/pg-ingest': new URL('./packages/pg-ingest/src/index.ts', import.meta.url).pathname,
+            trailmark: new URL('./packages/sdk/src/index.ts', import.meta.url).pathname,
+          },
+        },
+        test: {
+          name: 'contract',
+          include: ['packages/contract/test/**/*.test.ts'],
+          environment: 'node',
+          setupFiles,
+          testTimeout: 90_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

@@ -1,0 +1,203 @@
+import { ensureBundle, seedSite, startWorker } from '@trailmark/d1-worker/scripts/local.mjs';
+import { type Db, openDatabase, startIngest } from '@trailmark/pg-ingest';
+import { type EventStore, openStore, StorageError, startReceiver } from '@trailmark/receiver';
+import pg from 'pg';
+import { type BackendOptions, d1Worker, postgresIngest, referenceReceiver, type Transport } from 'trailmark';
+
+/** The site every backend serves, and a second site whose key must not write into the first. */
+export const SITE = { id: 'contract', writeKey: 'pk_contract_site', readKey: 'sk_contract_site', origin: 'https://app.example' };
+export const OTHER = { id: 'other', writeKey: 'pk_other_site', readKey: 'sk_other_site', origin: 'https://other.example' };
+
+/** A backend answering "later" (429 or 503 with `Retry-After`) on `endpoint` until it heals. */
+export interface Refusal {
+  status: 429 | 503;
+  endpoint: string;
+  /** Makes the next batch request be refused. */
+  trip(): Promise<void>;
+  /** Ends the refusal (a 429's bucket refills by itself). */
+  heal(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One backend as the contract suite sees it: its SDK adapter, its read side, and ways to make it refuse. */
+export interface Backend {
+  name: string;
+  /** Base URL of the running server. */
+  endpoint: string;
+  /** Path of the batch endpoint. */
+  batchPath: string;
+  /** The backend's SDK adapter (`referenceReceiver`, `postgresIngest`, `d1Worker`). */
+  adapter(options: BackendOptions): Transport;
+  /** The stored events of one session, read back through the backend's read API or database. */
+  session(sessionId: string): Promise<Record<string, unknown>[]>;
+  /** Every stored `event_id` of the site, one entry per stored row (a double store shows twice). */
+  storedIds(): Promise<string[]>;
+  /** Status of the backend's health endpoint. */
+  health(): Promise<number>;
+  /** The refusals this backend can produce, by status. */
+  refusals(): Promise<Refusal[]>;
+  close(): Promise<void>;
+}
+
+const json = async (response: Response) => (await response.json()) as Record<string, unknown>;
+
+/** The reference receiver in memory, dev mode (inspection endpoints are its read side), no rate limit. */
+export async function referenceBackend(): Promise<Backend> {
+  const sites = [SITE, OTHER].map(({ id, writeKey, readKey, origin }) => ({ id, writeKey, readKey, origins: [origin] }));
+  let failing = false;
+  const real = openStore({ memory: true });
+  // A fake only at the edge it replaces: the real store, except that inserts fail while `failing` is set.
+  const store: EventStore = Object.assign(Object.create(real) as EventStore, {
+    insert: (...args: Parameters<EventStore['insert']>) => {
+      if (failing) throw new StorageError('contract: storage made to fail');
+      return real.insert(...args);
+    },
+    insertBatches: (...args: Parameters<EventStore['insertBatches']>) => {
+      if (failing) throw new StorageError('contract: storage made to fail');
+      return real.insertBatches(...args);
+    },
+    close: () => undefined,
+  });
+  const server = await startReceiver({ port: 0, store, dev: true, sites, rateLimit: { perSecond: 0, burst: 0 }, log: () => undefined });
+  const get = async (query: string) => json(await fetch(`${server.url}/_trailmark/events?site_id=${SITE.id}&limit=10000${query}`));
+  return {
+    name: 'reference receiver',
+    endpoint: server.url,
+    batchPath: '/v1/batch',
+    adapter: referenceReceiver,
+    session: async (id) => (await get(`&session_id=${encodeURIComponent(id)}`)).events as Record<string, unknown>[],
+    storedIds: async () => ((await get('')).events as Array<{ event_id: string }>).map((event) => event.event_id),
+    health: async () => (await fetch(`${server.url}/healthz`)).status,
+    async refusals() {
+      const limited = await startReceiver({ port: 0, store, sites, rateLimit: { perSecond: 1, burst: 1 }, log: () => undefined });
+      return [
+        bucketSpent(limited.url, () => limited.close()),
+        {
+          status: 503,
+          endpoint: server.url,
+          trip: async () => {
+            failing = true;
+          },
+          heal: async () => {
+            failing = false;
+          },
+          close: async () => undefined,
+        },
+      ];
+    },
+    async close() {
+      await server.close();
+      real.close();
+    },
+  };
+}
+
+/** A 429: a server whose per-key bucket holds one request, spent by `trip()` (the bucket is taken before the body is read). */
+function bucketSpent(endpoint: string, close: () => Promise<void>): Refusal {
+  return {
+    status: 429,
+    endpoint,
+    async trip() {
+      const response = await fetch(`${endpoint}/v1/batch?key=${SITE.writeKey}`, { method: 'POST', body: '{}' });
+      await response.arrayBuffer();
+    },
+    heal: async () => undefined,
+    close,
+  };
+}
+
+/** A 503: the events table renamed away, which is what a failed or half-migrated database looks like to the INSERT. */
+function tableGone(endpoint: string, exec: (sql: string) => Promise<unknown>, table: string): Refusal {
+  let gone = false;
+  return {
+    status: 503,
+    endpoint,
+    async trip() {
+      if (!gone) await exec(`ALTER TABLE ${table} RENAME TO ${table}_away`);
+      gone = true;
+    },
+    async heal() {
+      if (gone) await exec(`ALTER TABLE ${table}_away RENAME TO ${table}`);
+      gone = false;
+    },
+    close: async () => undefined,
+  };
+}
+
+/**
+ * The Postgres ingest server over HTTP: PGlite in memory, or PostgreSQL (`databaseUrl`) in a schema of its
+ * own that `close()` drops.
+ */
+export async function postgresBackend(databaseUrl?: string): Promise<Backend> {
+  const schema = databaseUrl ? `tm_contract_${Math.random().toString(36).slice(2, 12)}` : undefined;
+  if (databaseUrl && schema) await admin(databaseUrl, `CREATE SCHEMA ${schema}`);
+  const db: Db = await openDatabase(databaseUrl ? { databaseUrl, schema } : {});
+  const sites = [SITE, OTHER].map(({ id, writeKey, readKey, origin }) => ({ id, writeKey, readKey, origins: [origin] }));
+  const common = { db, sites, etlIntervalMs: 0, retryAfterSeconds: 1, log: () => undefined };
+  const server = await startIngest({ ...common, maxInFlight: 0 });
+  return {
+    name: databaseUrl ? 'postgres ingest (PostgreSQL)' : 'postgres ingest (PGlite)',
+    endpoint: server.url,
+    batchPath: '/v1/batch',
+    adapter: postgresIngest,
+    session: async (id) =>
+      (
+        await db.query<{ raw_event_data: Record<string, unknown> | string }>(
+          'SELECT raw_event_data FROM events_log WHERE site_id = $1 AND session_id = $2 ORDER BY id',
+          [SITE.id, id],
+        )
+      ).map((row) => (typeof row.raw_event_data === 'string' ? JSON.parse(row.raw_event_data) : row.raw_event_data)),
+    storedIds: async () =>
+      (await db.query<{ id: string }>('SELECT event_id::text AS id FROM events_log WHERE site_id = $1', [SITE.id])).map((row) => row.id),
+    health: async () => (await fetch(`${server.url}/health`)).status,
+    async refusals() {
+      // A second server on the same database, as a load balancer would run it, with a one-request bucket.
+      const limited = await startIngest({ ...common, migrate: false, rateLimit: { perSecond: 1, burst: 1 } });
+      return [bucketSpent(limited.url, () => limited.close()), tableGone(server.url, (sql) => db.exec(sql), 'events_log')];
+    },
+    async close() {
+      await server.close();
+      await db.close().catch(() => undefined);
+      if (databaseUrl && schema) await admin(databaseUrl, `DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    },
+  };
+}
+
+async function admin(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The real Worker bundle (`packages/d1-worker/dist/worker.js`) under Miniflare, with D1 and the live Durable Object. */
+export async function d1Backend(): Promise<Backend> {
+  await ensureBundle();
+  const { mf, db, url } = await startWorker();
+  for (const site of [SITE, OTHER]) {
+    await seedSite(db, { site: site.id, writeKey: site.writeKey, secretKey: site.readKey, website: site.origin });
+  }
+  const endpoint = url.origin;
+  return {
+    name: 'd1 worker (Miniflare)',
+    endpoint,
+    batchPath: '/track/batch',
+    adapter: d1Worker,
+    async session(id) {
+      const response = await fetch(`${endpoint}/api/events?limit=1000&session_id=${encodeURIComponent(id)}`, {
+        headers: { authorization: `Bearer ${SITE.readKey}` },
+      });
+      return (await json(response)).events as Record<string, unknown>[];
+    },
+    async storedIds() {
+      const result = await db.prepare('SELECT event_id FROM events WHERE site_id = ?').bind(SITE.id).all<{ event_id: string }>();
+      return result.results.map((row: { event_id: string }) => row.event_id);
+    },
+    health: async () => (await fetch(`${endpoint}/health`)).status,
+    refusals: async () => [tableGone(endpoint, (sql) => db.exec(sql), 'events')],
+    close: () => mf.dispose(),
+  };
+}
