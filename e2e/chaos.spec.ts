@@ -170,6 +170,38 @@ test('keeps what a page created up to its pagehide when the server is unreachabl
   await expectExactlyOnce(created, page, ns);
 });
 
+/**
+ * Turns the page hidden (or visible again) as a tab switch does, without unloading it. Chromium under Playwright
+ * keeps every page visible, so the lifecycle is the one thing faked: `document.visibilityState` and the
+ * `visibilitychange` event. Everything the SDK does about it (keepalive fetch, sendBeacon, IndexedDB) is real.
+ */
+const setHidden = (page: Page, hidden: boolean) =>
+  page.evaluate(
+    (state) => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+      document.dispatchEvent(new Event('visibilitychange'));
+    },
+    hidden ? 'hidden' : 'visible',
+  );
+
+test('keeps events that left by sendBeacon when the tab was hidden until the server accepts them', async ({ page, created }) => {
+  await open(page, '/');
+  proxy.script(Array.from({ length: 10 }, () => ({ status: 500 as const })));
+  // More than the 64 KiB keepalive budget, tracked and hidden in one task: at hide the first batch leaves by
+  // keepalive fetch and the rest by sendBeacon, and the server answers every one of them 500.
+  const ns = Array.from({ length: 250 }, (_, n) => n);
+  await page.evaluate((list) => {
+    const api = (window as unknown as { trailmark: (m: string, ...a: unknown[]) => unknown }).trailmark;
+    for (const n of list) api('track', 'chaos_tick', { n, pad: 'x'.repeat(400) });
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, ns);
+  await proxy.waitFor((batch) => batch.mode === 'no-cors' && batch.status === 500);
+  await setHidden(page, false);
+  proxy.script([]);
+  await expectExactlyOnce(created, page, ns);
+});
+
 test('five tabs of one origin: one flusher at a time, nothing sent twice, nothing lost', async ({ page, context, created }) => {
   proxy.delay(150);
   const pages = [page, ...(await Promise.all(Array.from({ length: 4 }, () => context.newPage())))];

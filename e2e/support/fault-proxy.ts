@@ -13,6 +13,8 @@ export interface ProxiedBatch {
   at: number;
   ids: string[];
   bytes: number;
+  /** `Sec-Fetch-Mode`: `cors` for the SDK's fetch, `no-cors` for `navigator.sendBeacon`. */
+  mode: string;
   /** The status the page got: a scripted fault, or the receiver's own answer (0 when the page never got one). */
   status: number;
   /** True when the proxy answered itself (a scripted fault or the too-large rule). */
@@ -107,7 +109,17 @@ export async function startFaultProxy(options: FaultProxyOptions) {
       } catch {
         // Not JSON: forwarded as it is, and the receiver says what is wrong with it.
       }
-      const entry: ProxiedBatch = { at: Date.now(), ids, bytes: body.length, status: 0, injected: false, accepted: [], duplicates: [] };
+      const mode = String(req.headers['sec-fetch-mode'] ?? '');
+      const entry: ProxiedBatch = {
+        at: Date.now(),
+        ids,
+        bytes: body.length,
+        mode,
+        status: 0,
+        injected: false,
+        accepted: [],
+        duplicates: [],
+      };
       batches.push(entry);
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
