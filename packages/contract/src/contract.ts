@@ -47,7 +47,7 @@ export function defineContract(name: string, start: () => Promise<Backend>): voi
       expect(stored.find((row) => row.event_id === sent[0]?.event_id)).not.toHaveProperty('not_in_the_schema');
     });
 
-    test('stores a repeated event_id once, within a batch and across batches, and says so', async () => {
+    test('stores a repeated event_id once, within a batch, across batches and in any letter case, and says so', async () => {
       const a = event();
       const b = event();
       const first = await postRaw(batchUrl, payload([a, a]).body, { key: SITE.writeKey });
@@ -55,6 +55,10 @@ export function defineContract(name: string, start: () => Promise<Backend>): voi
       expect(first.body).toMatchObject({ ok: true, accepted: [a.event_id], duplicates: [a.event_id], rejected: [] });
       const second = await postRaw(batchUrl, payload([a, b]).body, { key: SITE.writeKey });
       expect(second.body).toMatchObject({ ok: true, accepted: [b.event_id], duplicates: [a.event_id], rejected: [] });
+      // UUIDs are case-insensitive (RFC 9562): another spelling of a stored id is the same event.
+      const shouted = { ...b, event_id: b.event_id.toUpperCase() };
+      const third = await postRaw(batchUrl, payload([shouted]).body, { key: SITE.writeKey });
+      expect(third.body).toMatchObject({ ok: true, accepted: [], duplicates: [shouted.event_id], rejected: [] });
       // The adapter acknowledges a resend as ok: the SDK removes the events from its queue.
       expect(await adapter().send(payload([a, b]), SEND)).toEqual({ status: 'ok' });
       expect(await storedCount([a.event_id, b.event_id])).toEqual([1, 1]);

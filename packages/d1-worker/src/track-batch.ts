@@ -1,5 +1,6 @@
 import { errorResponse, ingestResponse, type ParsedBatch, parseBatch, type Rejection, readJsonBody } from '@trailmark/protocol';
 import { enrich, hostOf } from './enrich.js';
+import { lowerId, oncePerId } from './event-ids.js';
 import { json } from './http.js';
 import type { SiteKey } from './keys.js';
 import { isGone, type LiveEvent } from './live-client.js';
@@ -24,10 +25,12 @@ export async function trackBatch(request: Request, db: D1Database, key: SiteKey,
   if (!body.ok) return errorResponse(body.code, body.error);
   const parsed = parseBatch(body.value, { now });
   if (!parsed.ok) return errorResponse(parsed.code, parsed.error);
-  const batch = withoutForeignSites(parsed, key, body.value);
+  const checked = withoutForeignSites(parsed, key, body.value);
+  const { unique, repeats } = oncePerId(checked.events);
+  const batch: ParsedBatch = { ...checked, events: unique, duplicates: [...checked.duplicates, ...repeats] };
   const context: IngestContext = { ingestId: crypto.randomUUID(), apiKey: key.key, receivedAt: now };
-  // Stored and shown live as redacted; the answer still names each event by its id.
-  const events = batch.events.map(redactEvent);
+  // Stored and shown live as redacted, ids in lower case; the answer still names each event as the client spelled it.
+  const events = unique.map((event) => redactEvent(lowerId(event)));
   const rows = events.map((event) => eventRow(event, batch.skewMs));
   const website = hostOf(events[0]?.url) || hostOf(key.origins.find((o) => o !== '*'));
   const enrichment = enrich(request.cf as Record<string, unknown> | undefined, request.headers.get('user-agent'), website);
@@ -59,8 +62,9 @@ export async function trackBatch(request: Request, db: D1Database, key: SiteKey,
     });
     live.set(event.site_id, list);
   });
+  const accepted = new Set(unique.filter((event) => inserted.has(event.event_id.toLowerCase())).map((event) => event.event_id));
   return {
-    response: json(ingestResponse(batch, inserted)),
+    response: json(ingestResponse(batch, accepted)),
     live,
     stored: inserted.size,
   };

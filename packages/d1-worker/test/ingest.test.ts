@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchInit, event, eventually, type Init, SITE, secret, startTestWorker, type TestWorker } from './helpers.js';
+import { batchInit, event, eventId, eventually, type Init, SITE, secret, startTestWorker, type TestWorker } from './helpers.js';
 
 let worker: TestWorker;
 beforeAll(async () => {
@@ -39,6 +39,18 @@ describe('POST /track/batch', () => {
     const count = await worker.db.prepare("SELECT COUNT(*) AS n FROM events WHERE visitor_id = 'v-idem'").first<{ n: number }>();
     expect(count?.n).toBe(2);
     expect((await visitorRow('v-idem'))?.page_views).toBe(2);
+  });
+
+  it('takes an event_id in another letter case for the same event (UUIDs are case-insensitive)', async () => {
+    const e = event({ visitor_id: 'v-case', event_id: eventId().toUpperCase() });
+    const lower = { ...e, event_id: (e.event_id as string).toLowerCase() };
+    const first = await worker.call('/track/batch', batchInit([e, lower]));
+    expect(first.body).toEqual({ ok: true, accepted: [e.event_id], duplicates: [lower.event_id], rejected: [] });
+    const again = await worker.call('/track/batch', batchInit([lower]));
+    expect(again.body).toMatchObject({ accepted: [], duplicates: [lower.event_id] });
+    const rows = await worker.db.prepare("SELECT event_id FROM events WHERE visitor_id = 'v-case'").all<{ event_id: string }>();
+    expect(rows.results.map((row) => row.event_id)).toEqual([lower.event_id]);
+    expect((await visitorRow('v-case'))?.page_views).toBe(1);
   });
 
   it('upserts one visitor row, adding page views and engaged seconds from heartbeats and visibility', async () => {

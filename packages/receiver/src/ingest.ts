@@ -1,5 +1,6 @@
 import { type IngestResponse, ingestResponse, type ParsedBatch, type Rejection } from '@trailmark/protocol';
 import type { CommitQueue, CommitTicket } from './commit-queue.js';
+import { lowerId, oncePerId } from './event-ids.js';
 import type { LiveBus } from './live-bus.js';
 import { redactEvent } from './redact-event.js';
 import type { EventSource, EventStore, StoredEvent } from './store.js';
@@ -53,7 +54,9 @@ export async function storeParsed(
     return false;
   });
   if (rejected.length > parsed.rejected.length) rejected.sort((a, b) => a.index - b.index);
-  const events = ctx.redact ? keep.map(redactEvent) : keep;
+  const { unique, repeats } = oncePerId(keep);
+  const lowered = unique.map(lowerId);
+  const events = ctx.redact ? lowered.map(redactEvent) : lowered;
   const receivedAt = ctx.clock();
   const options = { skewMs: parsed.skewMs, receivedAt, source };
   const inserted = ctx.ticket ? await ctx.ticket.submit(events, options) : ctx.store.insert(events, options);
@@ -63,7 +66,9 @@ export async function storeParsed(
       .map((event) => ({ event, ts: event.ts + parsed.skewMs, receivedAt, source }));
     ctx.bus.publish(stored);
   }
-  return ingestResponse({ ...parsed, events: keep, rejected }, inserted);
+  // The answer names each event as the client spelled it.
+  const accepted = new Set(unique.filter((event) => inserted.has(event.event_id.toLowerCase())).map((event) => event.event_id));
+  return ingestResponse({ ...parsed, events: unique, duplicates: [...parsed.duplicates, ...repeats], rejected }, accepted);
 }
 
 // parseBatch keeps only the valid events, so the request position of a refused one is looked up again.

@@ -55,6 +55,20 @@ describe('POST /v1/batch', () => {
     expect(await stored()).toHaveLength(1);
   });
 
+  it('takes an event_id in another letter case for the same event (UUIDs are case-insensitive)', async () => {
+    const event = makeEvent();
+    const upper = { ...event, event_id: event.event_id.toUpperCase() };
+    expect(await (await post(server.url, '/v1/batch', { events: [upper, event] })).json()).toEqual({
+      ok: true,
+      accepted: [upper.event_id],
+      duplicates: [event.event_id],
+      rejected: [],
+    });
+    const again = await post(server.url, '/v1/batch', { events: [event] });
+    expect(await again.json()).toMatchObject({ accepted: [], duplicates: [event.event_id] });
+    expect((await stored()).map((e) => e.event_id)).toEqual([event.event_id.toLowerCase()]);
+  });
+
   it('stores the good events of a batch and rejects each bad one with its index and reason', async () => {
     const good = makeEvent();
     const foreign = makeEvent({ site_id: 'other' });
