@@ -217,6 +217,6 @@ export function defineContract(name: string, start: () => Promise<Backend>): voi
         .filter((id) => !report.goodEvents.has(id) && !report.maybeEvents.has(id))
         .map((id) => `${id} (${labelOf(id) ?? 'unlabelled'})`);
       expect({ missing: missing.length, unexpected: unexpected.slice(0, 5) }).toEqual({ missing: 0, unexpected: [] });
-    });
+    }, 240_000);
   });
 }
