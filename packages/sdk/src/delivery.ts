@@ -12,7 +12,9 @@ export interface DeliveryOptions {
   lock: FlushLock;
   sdk: string;
   maxBatchEvents: number;
+  /** Largest body while the page is visible, and while it hides (keepalive fetch and sendBeacon allow 64 KiB). */
   maxBatchBytes: number;
+  maxUnloadBytes: number;
   /** Events older than this are given up (`retries_exhausted`). */
   maxEventAgeMs: number;
   now: () => number;
@@ -29,7 +31,10 @@ export interface Delivery {
    * `force` ignores the backoff (the browser came back online, or the host called `flush()`).
    */
   flush(force?: boolean): Promise<boolean>;
-  /** At page hide: hands every queued event to the transport now, without waiting for a lock. */
+  /**
+   * At page hide: hands every queued event to the transport now, without waiting for a lock, including those in
+   * flight in requests that may not outlive the page (backends store by `event_id`, so a repeat is harmless).
+   */
   flushUnloading(): void;
   /** Time (ms) before which a retry would only meet the same failure. */
   readonly notBefore: number;
@@ -41,7 +46,7 @@ const ENVELOPE_BYTES = 128;
 /** Builds the payload of a batch: the envelope is concatenated around each event's stored JSON. */
 export function payloadOf(entries: readonly QueueEntry[], sdk: string, now: number): Payload {
   const events = entries.map((entry) => entry.body).join(',');
-  const head = `{"v":1,"sdk":${JSON.stringify(sdk)},"sent_at":${now},"events":[`;
+  const head = `{"v":1,"sdk":"${sdk}","sent_at":${now},"events":[`;
   let bytes = head.length + entries.length + 1;
   for (const entry of entries) bytes += entry.bytes;
   return {
@@ -57,54 +62,52 @@ export function payloadOf(entries: readonly QueueEntry[], sdk: string, now: numb
  * accepted (or refused for good); backends store by `event_id`, so a resend is never counted twice.
  */
 export function createDelivery(options: DeliveryOptions): Delivery {
-  const { queue, transport, lock, sdk, maxBatchEvents, maxBatchBytes, maxEventAgeMs, now, random, onDrop, onError } = options;
+  const { queue, transport, lock, sdk, maxBatchEvents, maxEventAgeMs, now, onDrop, onError } = options;
   let attempt = 0;
   let notBefore = 0;
   let running: Promise<boolean> | undefined;
-  const limitBytes = maxBatchBytes - ENVELOPE_BYTES;
-
-  const send = async (entries: QueueEntry[], unloading: boolean): Promise<TransportResult> => {
-    try {
-      return await transport.send(payloadOf(entries, sdk, now()), { unloading });
-    } catch (error) {
-      // A custom transport that throws is treated like a network failure.
-      onError(error, 'transport');
-      return { status: 'retry', reason: 'transport threw' };
-    }
-  };
 
   /** Sends a batch, halving it on 413; false when the rest must wait for a retry. */
   const deliver = async (batch: QueueEntry[], unloading: boolean): Promise<boolean> => {
     const parts = [batch];
-    while (parts.length > 0) {
+    while (parts[0]) {
       const part = parts.pop()!;
-      const result = await send(part, unloading);
-      const ids = part.map((entry) => entry.id);
-      if (result.status === 'ok' || result.status === 'unknown') {
-        attempt = 0;
-        const rejected = result.status === 'ok' ? (result.rejected?.length ?? 0) : 0;
-        if (rejected) {
-          onDrop('rejected', rejected);
-          onError(new Error(`server rejected ${rejected} event(s): ${result.status === 'ok' && result.rejected?.[0]?.reason}`), 'ingest');
-        }
-        queue.settle(part, ids);
-      } else if (result.status === 'split') {
-        if (part.length === 1) {
-          onDrop('too_large', 1);
-          queue.settle(part, ids);
-        } else {
-          const half = Math.ceil(part.length / 2);
-          parts.push(part.slice(half), part.slice(0, half));
-        }
-      } else if (result.status === 'drop') {
-        onDrop('rejected', part.length);
-        onError(new Error(result.reason), 'ingest');
-        queue.settle(part, ids);
-      } else {
+      let result: TransportResult;
+      try {
+        result = await transport.send(payloadOf(part, sdk, now()), { unloading });
+      } catch (error) {
+        // A custom transport that throws is treated like a network failure.
+        onError(error, 'transport');
+        result = { status: 'retry' };
+      }
+      const { status } = result;
+      let dropped = 0;
+      if (status === 'retry') {
         for (const rest of [part, ...parts]) queue.settle(rest, []);
-        notBefore = now() + Math.max(result.afterMs ?? 0, backoffMs(attempt++, random));
+        notBefore = now() + Math.max(result.afterMs ?? 0, backoffMs(attempt++, options.random));
         return false;
       }
+      if (status === 'split' && part[1]) {
+        const half = Math.ceil(part.length / 2);
+        parts.push(part.slice(half), part.slice(0, half));
+        continue;
+      }
+      if (status === 'split') onDrop('too_large', 1);
+      else if (status === 'drop') {
+        dropped = part.length;
+        onError(new Error(result.reason), 'ingest');
+      } else {
+        attempt = 0;
+        if (status === 'ok' && result.rejected?.[0]) {
+          dropped = result.rejected.length;
+          onError(new Error(result.rejected[0].reason), 'ingest');
+        }
+      }
+      if (dropped) onDrop('rejected', dropped);
+      queue.settle(
+        part,
+        part.map((entry) => entry.id),
+      );
     }
     return true;
   };
@@ -113,19 +116,21 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     const expired = queue.expire(now() - maxEventAgeMs);
     if (expired) onDrop('retries_exhausted', expired);
   };
+  const batches = (unloading: boolean) =>
+    queue.take(maxBatchEvents, (unloading ? options.maxUnloadBytes : options.maxBatchBytes) - ENVELOPE_BYTES, unloading);
 
   const drain = async (): Promise<boolean> => {
     await queue.sync();
     expire();
     for (;;) {
-      const batch = queue.take(maxBatchEvents, limitBytes);
-      if (batch.length === 0) return true;
+      const batch = batches(false);
+      if (!batch[0]) return true;
       if (!(await deliver(batch, false))) return false;
     }
   };
 
   return {
-    flush(force = false) {
+    flush(force) {
       running ??= (async () => {
         if (!force && now() < notBefore) return false;
         await queue.persist();
@@ -135,7 +140,6 @@ export function createDelivery(options: DeliveryOptions): Delivery {
           onError(error, 'flush');
           return false;
         })
-        // Cleared a tick later, so a flush that ends at once cannot leave a settled promise behind.
         .finally(() => {
           running = undefined;
         });
@@ -143,11 +147,10 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     },
     flushUnloading() {
       expire();
-      for (;;) {
-        const batch = queue.take(maxBatchEvents, limitBytes);
-        if (batch.length === 0) return;
-        void deliver(batch, true);
-      }
+      // Every batch is taken before any is sent: a transport that fails at once must not free its batch to be taken again.
+      const all: QueueEntry[][] = [];
+      for (let batch = batches(true); batch[0]; batch = batches(true)) all.push(batch);
+      for (const batch of all) void deliver(batch, true);
     },
     get notBefore() {
       return notBefore;

@@ -3,17 +3,12 @@ import type { KeyValue } from './kv.js';
 
 const VISITOR_KEY = 'tm_vid';
 const SESSION_KEY = 'tm_ses';
-/** Sequence numbers are reserved from shared storage in blocks, so tabs never repeat one and `track()` rarely writes. */
-const SEQ_BLOCK = 1000;
-/** The session's last-activity time is written at most this often (the idle timeout is minutes, not ms). */
-const SAVE_EVERY_MS = 5000;
 
 /** A session as stored (shared by the tabs of one origin). */
 interface SessionState {
   id: string;
-  start: number;
   last: number;
-  /** End of the sequence block reserved so far. */
+  /** End of the sequence block reserved so far: tabs reserve blocks of 1000, so they never repeat a number. */
   seq: number;
   /** The next local midnight after the start: sessions end there. */
   end: number;
@@ -51,19 +46,13 @@ export interface Identity {
   forget(): void;
 }
 
-function nextMidnight(now: number): number {
-  const date = new Date(now);
-  date.setHours(24, 0, 0, 0);
-  return date.getTime();
-}
-
-function hostOf(url: string): string {
+const hostOf = (url: string): string => {
   try {
-    return url ? new URL(url).host : '';
+    return new URL(url).host;
   } catch {
     return '';
   }
-}
+};
 
 /**
  * Creates the identity keeper: a visitor id persisted first-party, and sessions that end after
@@ -77,15 +66,16 @@ export function createIdentity(options: IdentityOptions): Identity {
     try {
       return kv.get(key);
     } catch (error) {
-      onError(error, 'storage read');
+      onError(error, 'storage');
       return null;
     }
   };
   const readSession = (): SessionState | undefined => {
     try {
-      const parsed = JSON.parse(read(SESSION_KEY) ?? 'null') as SessionState | null;
-      return parsed && typeof parsed.id === 'string' && typeof parsed.last === 'number' ? parsed : undefined;
+      const parsed = JSON.parse(read(SESSION_KEY)!) as SessionState | null;
+      return parsed?.id && parsed.last > 0 ? parsed : undefined;
     } catch {
+      // Nothing stored, or not ours: a new session begins.
       return undefined;
     }
   };
@@ -98,21 +88,24 @@ export function createIdentity(options: IdentityOptions): Identity {
   let firstTouch = true;
 
   const save = () => {
-    if (!writable || !session) return;
-    try {
-      kv.set(VISITOR_KEY, visitorId);
-      kv.set(SESSION_KEY, JSON.stringify(session));
-      lastSaved = session.last;
-    } catch (error) {
-      onError(error, 'storage write');
+    if (writable && session) {
+      try {
+        kv.set(VISITOR_KEY, visitorId);
+        kv.set(SESSION_KEY, JSON.stringify(session));
+        lastSaved = session.last;
+      } catch (error) {
+        onError(error, 'storage');
+      }
     }
   };
-  const begin = (now: number, utm: string, ref: string) => {
-    session = { id: newId(), start: now, last: now, seq: 0, end: nextMidnight(now), utm, ref };
-    seq = 0;
-    seqEnd = 0;
+  const begin = (now: number, utm: string, ref: string): SessionState => {
+    const end = new Date(now);
+    end.setHours(24, 0, 0, 0);
+    seq = seqEnd = 0;
+    session = { id: newId(), last: now, seq: 0, end: +end, utm, ref };
+    return session;
   };
-  const alive = (state: SessionState | undefined, now: number): boolean => !!state && now - state.last <= timeoutMs && now < state.end;
+  const alive = (state: SessionState | undefined, now: number) => !!state && now - state.last <= timeoutMs && now < state.end;
 
   return {
     get visitorId() {
@@ -123,44 +116,45 @@ export function createIdentity(options: IdentityOptions): Identity {
     },
     touch(now, href, referrer, utm) {
       let split: SplitReason | undefined;
+      let current = session!;
       if (!alive(session, now)) {
-        // Another tab may have kept the session alive or already started the next one.
+        // Another tab may have kept the session alive or already started the next one; and a tab opened at the
+        // same time may have stored a visitor id first: one visitor, one id.
         const stored = readSession();
-        // A tab opened at the same time may have stored a visitor id first: one visitor, one id.
         visitorId = read(VISITOR_KEY) ?? visitorId;
-        if (stored && alive(stored, now)) {
-          session = stored;
+        if (alive(stored, now)) {
+          current = session = stored!;
           seqEnd = 0;
         } else {
           const last = session ?? stored;
           split = !last ? 'new' : now >= last.end ? 'midnight' : 'idle';
-          begin(now, '', '');
+          current = begin(now, '', '');
         }
       }
-      const current = session!;
       if (href !== lastHref) {
         lastHref = href;
         if (utm && utm !== current.utm) {
-          if (split || (current.utm === '' && current.seq === 0)) current.utm = utm;
+          if (split || (!current.utm && !current.seq)) current.utm = utm;
           else {
             split = 'campaign';
-            begin(now, utm, current.ref);
+            current = begin(now, utm, current.ref);
           }
         }
       }
       if (firstTouch) {
         firstTouch = false;
-        const ref = hostOf(referrer);
-        if (ref && ref !== hostOf(href) && ref !== session!.ref) {
-          if (split || session!.seq === 0) session!.ref = ref;
+        const ref = referrer && hostOf(referrer);
+        if (ref && ref !== hostOf(href) && ref !== current.ref) {
+          if (split || !current.seq) current.ref = ref;
           else {
             split = 'referrer';
-            begin(now, session!.utm, ref);
+            current = begin(now, current.utm, ref);
           }
         }
       }
-      session!.last = now;
-      if (split || now - lastSaved > SAVE_EVERY_MS) save();
+      current.last = now;
+      // The last-activity time is written at most every 5 s: the idle timeout is minutes, not ms.
+      if (split || now - lastSaved > 5000) save();
       return split;
     },
     nextSeq() {
@@ -168,8 +162,7 @@ export function createIdentity(options: IdentityOptions): Identity {
         const stored = readSession();
         if (stored?.id === session.id && stored.seq > session.seq) session.seq = stored.seq;
         seq = session.seq;
-        session.seq += SEQ_BLOCK;
-        seqEnd = session.seq;
+        seqEnd = session.seq += 1000;
         save();
       }
       return ++seq;
@@ -184,7 +177,7 @@ export function createIdentity(options: IdentityOptions): Identity {
         kv.remove(VISITOR_KEY);
         kv.remove(SESSION_KEY);
       } catch (error) {
-        onError(error, 'storage write');
+        onError(error, 'storage');
       }
       visitorId = newId();
       session = undefined;

@@ -10,11 +10,15 @@ export type Persistence = 'localStorage' | 'memory';
 
 /** A `KeyValue` in memory: nothing outlives the page. */
 export function memoryKV(): KeyValue {
-  const map = new Map<string, string>();
+  const map: Record<string, string> = {};
   return {
-    get: (key) => map.get(key) ?? null,
-    set: (key, value) => void map.set(key, value),
-    remove: (key) => void map.delete(key),
+    get: (key) => map[key] ?? null,
+    set: (key, value) => {
+      map[key] = value;
+    },
+    remove: (key) => {
+      delete map[key];
+    },
   };
 }
 
@@ -32,17 +36,15 @@ export function storageKV(storage: Storage): KeyValue {
  * `persistence` to share the visitor id across subdomains (`domain: 'example.com'`).
  */
 export function cookieStorage(domain?: string, doc: Document = document): KeyValue {
-  const suffix = () => `;path=/;SameSite=Lax${domain ? `;domain=${domain}` : ''}${doc.location?.protocol === 'https:' ? ';Secure' : ''}`;
+  const write = (key: string, value: string, age: number) => {
+    doc.cookie = `${key}=${encodeURIComponent(value)};max-age=${age};path=/;SameSite=Lax${domain ? `;domain=${domain}` : ''}${doc.location?.protocol === 'https:' ? ';Secure' : ''}`;
+  };
   return {
     get(key) {
       const match = doc.cookie.match(new RegExp(`(?:^|; )${key}=([^;]*)`));
       return match ? decodeURIComponent(match[1]!) : null;
     },
-    set: (key, value) => {
-      doc.cookie = `${key}=${encodeURIComponent(value)};max-age=31536000${suffix()}`;
-    },
-    remove: (key) => {
-      doc.cookie = `${key}=;max-age=0${suffix()}`;
-    },
+    set: (key, value) => write(key, value, 31536000),
+    remove: (key) => write(key, '', 0),
   };
 }

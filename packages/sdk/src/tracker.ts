@@ -3,7 +3,6 @@ import {
   EVENT_TYPE_PATTERN,
   MAX_BATCH_BYTES,
   MAX_EVENT_BYTES,
-  type PageContext,
   type Props,
   parseUtm,
   type TrailmarkEvent,
@@ -33,7 +32,10 @@ export interface TrackerOptions {
   batchSize?: number;
   /** Send this long (ms) after an event arrives, at the latest (default 2000). */
   flushInterval?: number;
-  /** Largest request body (default and maximum: 60 KiB, within the keepalive budget). */
+  /**
+   * Largest request body. While the page hides, at most 60 KiB (the keepalive and sendBeacon budget); at other
+   * times batches default to 256 KiB (within the backends' 512 KiB), as each request costs the page a fixed price.
+   */
   maxBatchBytes?: number;
   /** Queue caps: past them, low-priority events (vitals, visibility) are evicted first (defaults 1000 and 2 MiB). */
   maxQueueEvents?: number;
@@ -84,59 +86,66 @@ export interface Tracker extends TrackerApi {
 
 const LOW_PRIORITY = /^(web_vital|page_visibility|heartbeat|scroll_depth|text_copy|sdk_dropped)$/;
 
+/** UTF-8 length: almost every event is ASCII, and the exact count is needed only when it is not. */
+const utf8 = (text: string) => (/[^ -~]/.test(text) ? utf8Length(text) : text.length);
+
 /** Creates a tracker. Nothing is sent or stored until events are tracked (and consent allows it). */
 export function createTracker(options: TrackerOptions): Tracker {
   const win = options.window ?? window;
   const doc = win.document;
   const loc = win.location;
-  const nav = win.navigator;
   const now = options.now ?? Date.now;
-  const random = options.random ?? Math.random;
-  const debug = options.debug ?? false;
-  const siteId = options.siteId;
+  const { siteId, reportDrops } = options;
+  const debug = options.debug;
   const batchSize = options.batchSize ?? 20;
   const flushInterval = options.flushInterval ?? 2000;
-  const sdk = `trailmark/${__SDK_VERSION__}`;
+  const maxHeld = options.maxQueueEvents ?? 1000;
 
   const reported = new Set<string>();
   const reportError = (error: unknown, where: string) => {
-    const err = error instanceof Error ? error : new Error(String(error));
+    const err = error instanceof Error ? error : Error(String(error));
     const key = `${where}:${err.message}`;
-    if (reported.has(key) || reported.size > 100) return;
-    reported.add(key);
-    debugLog(debug, where, err);
+    if (!reported.has(key) && reported.size < 100) {
+      reported.add(key);
+      debugLog(!!debug, where, err);
+      try {
+        options.onError?.(err, where);
+      } catch {
+        // The host's own hook failed; there is nowhere left to report it.
+      }
+    }
+  };
+  /** Runs `fn`, reporting (never throwing) what it throws. */
+  const guard = (fn: () => unknown, where: string) => {
     try {
-      options.onError?.(err, where);
-    } catch {
-      // The host's own hook failed; there is nowhere left to report it.
+      fn();
+    } catch (error) {
+      reportError(error, where);
     }
   };
 
   const drops: Partial<Record<DropReason, number>> = {};
-  const unreported: Partial<Record<DropReason, number>> = {};
+  let unreported: Props = {};
   const onDrop = (reason: DropReason, count: number) => {
     drops[reason] = (drops[reason] ?? 0) + count;
-    unreported[reason] = (unreported[reason] ?? 0) + count;
-    debugLog(debug, 'dropped', count, reason);
+    unreported[reason] = ((unreported[reason] as number) ?? 0) + count;
+    debugLog(!!debug, 'dropped', count, reason);
   };
 
-  const local = (): KeyValue | undefined => {
-    try {
-      return win.localStorage ? storageKV(win.localStorage) : undefined;
-    } catch (error) {
-      // Sandboxed frames and some private modes throw on merely reading `localStorage`.
-      reportError(error, 'localStorage unavailable');
-      return undefined;
-    }
-  };
-  const persistence = options.persistence ?? 'localStorage';
-  const kv = typeof persistence === 'object' ? persistence : persistence === 'memory' ? memoryKV() : (local() ?? memoryKV());
+  const persistence = options.persistence;
+  let kv = typeof persistence === 'object' ? persistence : undefined;
+  if (!kv && persistence !== 'memory') {
+    // Sandboxed frames and some private modes throw on merely reading `localStorage`.
+    guard(() => {
+      kv = storageKV(win.localStorage);
+    }, 'storage');
+  }
 
   const uuidv7 = uuidv7Factory();
-  const gate = initialConsent(options, nav);
+  const gate = initialConsent(options, win.navigator);
   let consent = gate.state;
   const identity = createIdentity({
-    kv,
+    kv: kv ?? memoryKV(),
     writable: consent === 'granted',
     timeoutMs: options.sessionTimeout ?? 30 * 60_000,
     newId: () => uuidv7(now()),
@@ -144,7 +153,6 @@ export function createTracker(options: TrackerOptions): Tracker {
   });
 
   const store = options.queue ?? memoryQueue();
-  const maxHeld = options.maxQueueEvents ?? 1000;
   const queue = createQueue({
     store,
     maxEvents: maxHeld,
@@ -156,108 +164,75 @@ export function createTracker(options: TrackerOptions): Tracker {
     queue,
     transport: options.transport,
     lock: store.lock?.(siteId) ?? { run: (fn) => fn() },
-    sdk,
+    sdk: `trailmark/${__SDK_VERSION__}`,
     maxBatchEvents: 500,
-    maxBatchBytes: Math.min(options.maxBatchBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES),
+    maxBatchBytes: options.maxBatchBytes ?? 256 * 1024,
+    maxUnloadBytes: Math.min(options.maxBatchBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES),
     maxEventAgeMs: options.maxEventAge ?? 3 * 24 * 3600_000,
     now,
-    random,
+    random: options.random ?? Math.random,
     onDrop,
     onError: reportError,
   });
 
   const device = readDevice(win);
-  const pageReferrer = doc.referrer;
+  const referrer = doc.referrer;
   let userId: string | undefined;
-  let utmHref = '';
+  let lastHref = '';
   let utm: Attribution = {};
   let campaign = '';
-  let path = '/';
-  const origin = loc.origin;
-  let buffer: TrailmarkEvent[] = [];
-  let processing = false;
+  let path = '';
+  /**
+   * The page context every event repeats, as an object and as JSON (without its braces): serialised again only
+   * when the page, title, visitor, session or user changes, so an event costs one short string concatenation.
+   */
+  let context = {} as TrailmarkEvent;
+  let contextJson = '';
+  let contextBytes = 0;
+  /** Events tracked while consent is pending: in memory only, bounded like the queue, oldest first out. */
+  let held: QueueEntry[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let due = 0;
   let hideQueued = false;
   /** Between page hide (or pagehide) and the page showing again: events leave at once. */
   let hiding = false;
   const listeners = new Set<(event: TrailmarkEvent) => void>();
   const teardowns: Array<() => void> = [];
 
-  /** Deferred work: serialise the buffer into queue entries (one store write per tick), then maybe send. */
-  const process = () => {
-    processing = false;
-    if (consent !== 'granted' || buffer.length === 0) return;
-    const entries: QueueEntry[] = [];
-    for (const event of buffer) {
-      let body: string;
-      try {
-        if (!EVENT_TYPE_PATTERN.test(event.type)) throw new Error(`invalid event type "${String(event.type).slice(0, 80)}"`);
-        body = JSON.stringify(event);
-      } catch (error) {
-        onDrop('invalid', 1);
-        reportError(error, 'track');
-        continue;
-      }
-      // Almost every event is ASCII: the exact UTF-8 count is needed only when it is not.
-      const bytes = /[^ -~]/.test(body) ? utf8Length(body) : body.length;
-      if (bytes > MAX_EVENT_BYTES) {
-        onDrop('too_large', 1);
-        reportError(new Error(`a ${event.type} event of ${bytes} bytes is over the ${MAX_EVENT_BYTES}-byte limit`), 'track');
-        continue;
-      }
-      entries.push({
-        id: event.event_id,
-        body,
-        bytes,
-        priority: LOW_PRIORITY.test(event.type) ? 0 : event.type === 'click' ? 1 : 2,
-        ts: event.ts,
-      });
-    }
-    buffer = [];
-    queue.add(entries);
-    if (queue.waiting >= batchSize) void tick();
-    else arm(flushInterval);
-  };
-
+  /** Sets the timer to send in `delay` ms (or when the backoff ends), unless it is due sooner already. */
   const arm = (delay: number) => {
-    if (timer !== undefined || consent !== 'granted') return;
-    timer = setTimeout(tick, Math.max(delay, delivery.notBefore - now()));
-  };
-
-  const tick = async (force = false) => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    if (consent !== 'granted') return;
-    if (options.reportDrops && Object.keys(unreported).length > 0) {
-      const counts = { ...unreported } as Props;
-      for (const key of Object.keys(unreported)) delete unreported[key as DropReason];
-      api.track('sdk_dropped', counts);
-      process();
+    const at = Math.max(now() + delay, delivery.notBefore);
+    if (consent === 'granted' && !(timer && due <= at)) {
+      clearTimeout(timer);
+      due = at;
+      timer = setTimeout(tick, at - now());
     }
-    const drained = await delivery.flush(force);
-    if (!drained || queue.waiting > 0) arm(flushInterval);
+  };
+  const disarm = () => {
+    clearTimeout(timer);
+    timer = undefined;
   };
 
-  /** Page hidden or unloading: serialise now and hand everything to keepalive/beacon before the page may go. */
+  const tick = async (force?: boolean) => {
+    disarm();
+    if (consent !== 'granted') return;
+    if (reportDrops && Object.keys(unreported)[0]) {
+      const counts = unreported;
+      unreported = {};
+      api.track('sdk_dropped', counts);
+    }
+    if (!(await delivery.flush(force)) || queue.waiting) arm(flushInterval);
+  };
+
+  /** Page hidden or unloading: hand everything to keepalive/beacon before the page may go. */
   const onHide = () => {
     hiding = true;
     hideQueued = false;
-    try {
-      process();
-      if (consent === 'granted') delivery.flushUnloading();
-    } catch (error) {
-      reportError(error, 'unload');
-    }
+    if (consent === 'granted') delivery.flushUnloading();
   };
 
   const listen = (target: EventTarget, type: string, handler: () => void) => {
-    const wrapped = () => {
-      try {
-        handler();
-      } catch (error) {
-        reportError(error, type);
-      }
-    };
+    const wrapped = () => guard(handler, type);
     // Bubble phase on purpose: at the target, capture listeners run first, and plugins' handlers must run before ours.
     target.addEventListener(type, wrapped);
     teardowns.push(() => target.removeEventListener(type, wrapped));
@@ -265,54 +240,88 @@ export function createTracker(options: TrackerOptions): Tracker {
 
   const api: Tracker = {
     siteId,
-    track(type, props, context?: Partial<PageContext>) {
+    track(type, props, override) {
+      /** Why the event is dropped if this throws: a bad type or props (cyclic, BigInt), or its size. */
+      let reason: DropReason = 'invalid';
       try {
         if (consent === 'denied') return onDrop('consent_denied', 1);
+        if (!EVENT_TYPE_PATTERN.test(type)) throw Error(__DEBUG_BUILD__ ? `invalid event type "${String(type).slice(0, 80)}"` : 'type');
         const ts = now();
         const href = loc.href;
-        if (href !== utmHref) {
-          utmHref = href;
+        if (href !== lastHref) {
+          lastHref = href;
           // Derived from href, once per URL: reading location.pathname costs as much as href itself.
-          path = href.slice(origin.length).split(/[?#]/)[0] || '/';
+          path = href.slice(loc.origin.length).split(/[?#]/)[0] || '/';
           utm = href.includes('utm_') ? parseUtm(href) : {};
           campaign = utm.utm_source || utm.utm_medium || utm.utm_campaign ? `${utm.utm_source}|${utm.utm_medium}|${utm.utm_campaign}` : '';
         }
-        const split = identity.touch(ts, href, pageReferrer, campaign);
-        const event = {
-          event_id: uuidv7(ts),
-          type,
-          ts,
-          site_id: siteId,
-          visitor_id: identity.visitorId,
-          session_id: identity.sessionId,
-          seq: identity.nextSeq(),
-          url: href,
-          path,
-          title: doc.title,
-          ...device,
-          ...utm,
-        } as TrailmarkEvent;
-        if (pageReferrer) event.referrer = pageReferrer;
-        if (split) event.split_reason = split;
-        if (userId) event.user_id = userId;
-        if (props) event.props = props;
-        if (context) Object.assign(event, context);
-        // Held in memory while consent is pending: bounded like the queue, oldest first out.
-        if (buffer.push(event) > maxHeld) {
-          buffer.shift();
+        const split = identity.touch(ts, href, referrer, campaign);
+        const seq = identity.nextSeq();
+        const title = doc.title;
+        if (
+          href !== context.url ||
+          title !== context.title ||
+          identity.sessionId !== context.session_id ||
+          identity.visitorId !== context.visitor_id ||
+          userId !== context.user_id
+        ) {
+          context = {
+            site_id: siteId,
+            visitor_id: identity.visitorId,
+            session_id: identity.sessionId,
+            url: href,
+            path,
+            title,
+            ...device,
+            ...utm,
+          } as TrailmarkEvent;
+          if (referrer) context.referrer = referrer;
+          if (userId) context.user_id = userId;
+          contextJson = JSON.stringify(context).slice(1, -1);
+          contextBytes = utf8(contextJson);
+        }
+        const id = uuidv7(ts);
+        // Event types match EVENT_TYPE_PATTERN and split reasons are plain words: neither needs JSON escaping.
+        let own = `{"event_id":"${id}","type":"${type}","ts":${ts},"seq":${seq}`;
+        if (split) own += `,"split_reason":"${split}"`;
+        const event = () => {
+          const full = { ...context, event_id: id, type, ts, seq, ...override } as TrailmarkEvent;
+          if (split) full.split_reason = split;
+          if (props) full.props = props;
+          return full;
+        };
+        let body: string;
+        let bytes: number;
+        if (override) {
+          body = JSON.stringify(event());
+          bytes = utf8(body);
+        } else {
+          const tail = props ? `,"props":${JSON.stringify(props)}}` : '}';
+          body = `${own},${contextJson}${tail}`;
+          bytes = own.length + 1 + contextBytes + utf8(tail);
+        }
+        if (bytes > MAX_EVENT_BYTES) {
+          reason = 'too_large';
+          throw Error(__DEBUG_BUILD__ ? `a ${type} event of ${bytes} bytes is over the ${MAX_EVENT_BYTES}-byte limit` : 'size');
+        }
+        const entry: QueueEntry = { id, body, bytes, priority: LOW_PRIORITY.test(type) ? 0 : type === 'click' ? 1 : 2, ts };
+        if (listeners.size) {
+          const full = event();
+          for (const listener of listeners) listener(full);
+        }
+        if (consent === 'granted') {
+          queue.add(entry);
+          if (hiding) {
+            // Tracked while the page hides (a plugin's last event): it leaves with the unload batch.
+            if (!hideQueued) queueMicrotask(() => guard(onHide, 'unload'));
+            hideQueued = true;
+          } else arm(queue.waiting < batchSize ? flushInterval : 0);
+        } else if (held.push(entry) > maxHeld) {
+          held.shift();
           onDrop('queue_full', 1);
         }
-        for (const listener of listeners) listener(event);
-        if (consent !== 'granted') return;
-        if (hiding) {
-          // Tracked while the page hides (a plugin's last event): it leaves with the unload batch.
-          if (!hideQueued) queueMicrotask(onHide);
-          hideQueued = true;
-        } else if (!processing) {
-          processing = true;
-          setTimeout(process, 0);
-        }
       } catch (error) {
+        onDrop(reason, 1);
         reportError(error, 'track');
       }
     },
@@ -322,26 +331,21 @@ export function createTracker(options: TrackerOptions): Tracker {
     },
     reportError,
     async flush() {
-      try {
-        process();
-        await tick(true);
-      } catch (error) {
-        reportError(error, 'flush');
-      }
+      await tick(true);
     },
     consent(state) {
-      if (gate.locked && state !== 'denied') return debugLog(debug, 'consent ignored: the browser signals an opt-out (GPC/DNT)');
+      if (gate.locked && state !== 'denied') return debugLog(!!debug, 'consent ignored: the browser signals an opt-out (GPC/DNT)');
       consent = state;
       if (state === 'granted') {
         identity.persist();
-        process();
+        queue.add(...held);
+        held = [];
         arm(0);
       } else if (state === 'denied') {
-        onDrop('consent_denied', buffer.length);
-        buffer = [];
+        onDrop('consent_denied', held.length);
+        held = [];
         identity.forget();
-        if (timer !== undefined) clearTimeout(timer);
-        timer = undefined;
+        disarm();
         queue.clear().catch((error: unknown) => reportError(error, 'consent'));
       }
     },
@@ -350,27 +354,19 @@ export function createTracker(options: TrackerOptions): Tracker {
     },
     dropped: () => ({ ...drops }),
     use(plugin) {
-      try {
-        const teardown = plugin.setup(api) ?? (() => undefined);
-        teardowns.push(teardown);
-        return teardown;
-      } catch (error) {
-        reportError(error, `plugin ${plugin.name}`);
-        return () => undefined;
-      }
+      let teardown: (() => void) | undefined;
+      guard(() => {
+        teardown = plugin.setup(api);
+      }, `plugin ${plugin.name}`);
+      teardown ??= () => undefined;
+      teardowns.push(teardown);
+      return teardown;
     },
     async shutdown() {
-      for (const teardown of teardowns.splice(0).reverse()) {
-        try {
-          teardown();
-        } catch (error) {
-          reportError(error, 'shutdown');
-        }
-      }
+      for (const teardown of teardowns.splice(0).reverse()) guard(teardown, 'shutdown');
       listeners.clear();
       await api.flush();
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
+      disarm();
     },
     get visitorId() {
       return identity.visitorId;
@@ -391,7 +387,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   listen(win, 'pageshow', () => {
     hiding = false;
   });
-  listen(win, 'online', () => void tick(true));
+  listen(win, 'online', () => tick(true));
   // Events an earlier page left in a persistent queue go out soon after start.
   arm(queue.shared ? 1000 : flushInterval);
   return api;

@@ -162,6 +162,6 @@ describe('persistence', () => {
     const identity = createIdentity(base({ kv: broken, onError: (_e, where) => errors.push(where) }));
     expect(identity.touch(at(10), PAGE, '', campaignOf(PAGE))).toBe('new');
     expect(identity.nextSeq()).toBe(1);
-    expect(errors).toContain('storage write');
+    expect(errors).toContain('storage');
   });
 });

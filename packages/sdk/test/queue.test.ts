@@ -26,7 +26,7 @@ describe('createQueue', () => {
     const store = memoryQueue();
     const write = vi.spyOn(store, 'write');
     const { queue } = queueOver(store);
-    for (let i = 0; i < 50; i++) queue.add([entry()]);
+    for (let i = 0; i < 50; i++) queue.add(entry());
     await queue.persist();
     expect(write).toHaveBeenCalledTimes(1);
     expect(write.mock.calls[0]![0]).toHaveLength(50);
@@ -36,8 +36,8 @@ describe('createQueue', () => {
     const { queue, drops } = queueOver(memoryQueue(), { maxEvents: 3 });
     const vital = entry(0);
     const pageviews = [entry(2), entry(2)];
-    queue.add([vital, ...pageviews]);
-    queue.add([entry(2)]);
+    queue.add(vital, ...pageviews);
+    queue.add(entry(2));
     expect(drops).toEqual({ queue_full: 1 });
     const kept = queue.take(10, 1e6).map((e) => e.id);
     expect(kept).not.toContain(vital.id);
@@ -46,7 +46,7 @@ describe('createQueue', () => {
 
   it('caps by bytes as well as by count', () => {
     const { queue, drops } = queueOver(memoryQueue(), { maxBytes: 250 });
-    queue.add([entry(2, 100), entry(2, 100), entry(2, 100)]);
+    queue.add(entry(2, 100), entry(2, 100), entry(2, 100));
     expect(drops).toEqual({ queue_full: 1 });
     expect(queue.waiting).toBe(2);
   });
@@ -54,7 +54,7 @@ describe('createQueue', () => {
   it('takes oldest first within the limits and never hands out an entry twice while in flight', () => {
     const { queue } = queueOver(memoryQueue());
     const all = [entry(2, 10), entry(2, 10), entry(2, 10)];
-    queue.add(all);
+    queue.add(...all);
     const first = queue.take(2, 1e6);
     expect(first.map((e) => e.id)).toEqual([all[0]!.id, all[1]!.id]);
     expect(queue.take(10, 1e6).map((e) => e.id)).toEqual([all[2]!.id]);
@@ -72,7 +72,7 @@ describe('createQueue', () => {
       reset: vi.fn(),
     };
     const { queue, errors } = queueOver(failing);
-    queue.add([entry()]);
+    queue.add(entry());
     await queue.persist();
     expect(failing.reset).toHaveBeenCalledOnce();
     expect(failing.write).toHaveBeenCalledTimes(2);
@@ -86,7 +86,7 @@ describe('indexedDbQueue', () => {
   it('keeps entries for the next page, in its own database', async () => {
     const first = queueOver(indexedDbQueue({ dbName: 'queue-test' })).queue;
     const entries = [entry(), entry()];
-    first.add(entries);
+    first.add(...entries);
     await first.persist();
     const second = queueOver(indexedDbQueue({ dbName: 'queue-test' })).queue;
     await second.sync();
@@ -100,7 +100,7 @@ describe('indexedDbQueue', () => {
     const tabA = queueOver(indexedDbQueue({ dbName: 'queue-sync' })).queue;
     const tabB = queueOver(indexedDbQueue({ dbName: 'queue-sync' })).queue;
     const shared = entry();
-    tabA.add([shared]);
+    tabA.add(shared);
     await tabA.persist();
     await tabB.sync();
     const taken = tabB.take(10, 1e6);

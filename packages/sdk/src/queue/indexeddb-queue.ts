@@ -1,4 +1,4 @@
-import { createStore, entries, promisifyRequest, type UseStore } from 'idb-keyval';
+import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
 import { createFlushLock } from '../lock.js';
 import type { QueueEntry, QueueStore } from './store.js';
 
@@ -9,17 +9,17 @@ export interface IndexedDbQueueOptions {
   storeName?: string;
 }
 
-// A chunk holds at most this many bytes of events: about one batch, so an acknowledged batch usually
-// deletes whole chunks instead of rewriting them.
-const CHUNK_BYTES = 60 * 1024;
+// A chunk holds at most this many bytes of events: Chromium stores a value over 64 KiB as a blob beside the
+// database, which costs the page several milliseconds a write.
+const CHUNK_BYTES = 48 * 1024;
 
 /** One line per entry: id, priority, time, JSON body. Event JSON never holds a raw newline. */
 const encode = (chunk: readonly QueueEntry[]) => chunk.map((e) => `${e.id}\t${e.priority}\t${e.ts}\t${e.body}`).join('\n');
 const decode = (text: string): QueueEntry[] =>
   text.split('\n').map((line) => {
-    const [id = '', priority, ts] = line.split('\t', 3);
-    const body = line.slice(id.length + priority!.length + ts!.length + 3);
-    return { id, priority: Number(priority), ts: Number(ts), body, bytes: /[^ -~]/.test(body) ? new Blob([body]).size : body.length };
+    const [id = '', priority = '', ts = ''] = line.split('\t', 3);
+    const body = line.slice(id.length + priority.length + ts.length + 3);
+    return { id, priority: +priority, ts: +ts, body, bytes: /[^ -~]/.test(body) ? new Blob([body]).size : body.length };
   });
 
 /**
@@ -27,79 +27,105 @@ const decode = (text: string): QueueEntry[] =>
  * and every tab of the origin shares them. The connection opens on first use, so importing or creating
  * it touches nothing; failures reject, and the queue above reopens once and then falls back to memory.
  *
- * IndexedDB's cost is per record and per cloned object, so each write stores its entries as a few
- * records of one string each (a burst of 1000 events is a handful of string copies, not 1000 clones).
- * Removing part of a chunk rewrites it inside the same transaction (read, filter, put), so tabs never
- * resurrect or lose each other's entries.
+ * IndexedDB's cost is per record and per cloned object, so each write stores its entries as a few records
+ * of one string each (a chunk), and records never change once written: removing entries writes a tombstone
+ * (`<chunk key> <random>`: the removed ids) beside its chunk, and the last removal deletes the chunk with its
+ * tombstones. So a tab re-reads only the keys, and the records it has not seen yet: a sync costs almost
+ * nothing, and tabs never resurrect or lose each other's entries.
  */
 export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore {
   const { dbName = 'trailmark', storeName = 'queue' } = options;
   let store: UseStore | undefined;
-  /** Which chunk holds each entry this tab has written or loaded, and each chunk's entries. */
+  /** Records seen so far, by key: a chunk's entries, or a tombstone's ids. */
+  let seen = new Map<string, Array<QueueEntry | string>>();
+  /** Which chunk holds each live entry, and how many live entries each chunk still has. */
   const chunkOf = new Map<string, string>();
-  const members = new Map<string, Set<string>>();
-  const remember = (key: string, chunk: readonly QueueEntry[]) => {
-    members.set(key, new Set(chunk.map((entry) => entry.id)));
-    for (const entry of chunk) chunkOf.set(entry.id, key);
-  };
-  const use = (): UseStore => {
-    store ??= createStore(dbName, storeName);
-    return store;
-  };
+  const live = new Map<string, number>();
+  const use = () => (store ??= createStore(dbName, storeName));
+  const run = (mode: IDBTransactionMode, fn: (os: IDBObjectStore) => void) =>
+    use()(mode, (os) => {
+      fn(os);
+      return promisifyRequest(os.transaction);
+    });
+
   return {
     shared: true,
     async load() {
+      let keys: string[] = [];
+      const fresh = new Map<string, Array<QueueEntry | string>>();
+      await run('readonly', (os) => {
+        const request = os.getAllKeys();
+        request.onsuccess = () => {
+          keys = request.result as string[];
+          for (const key of keys) {
+            const known = seen.get(key);
+            if (known) fresh.set(key, known);
+            else {
+              const get = os.get(key);
+              get.onsuccess = () => {
+                const text = get.result as string;
+                fresh.set(key, key.includes(' ') ? text.split('\n') : decode(text));
+              };
+            }
+          }
+        };
+      });
+      seen = fresh;
+      const removed = new Set<unknown>();
+      for (const [key, records] of fresh) if (key.includes(' ')) for (const id of records) removed.add(id);
       const all: QueueEntry[] = [];
       chunkOf.clear();
-      members.clear();
-      for (const [key, text] of await entries<string, string>(use())) {
-        const chunk = decode(text);
-        remember(key, chunk);
-        all.push(...chunk);
+      live.clear();
+      for (const [key, records] of fresh) {
+        if (key.includes(' ')) continue;
+        let count = 0;
+        for (const entry of records as QueueEntry[]) {
+          if (!removed.has(entry.id)) {
+            all.push(entry);
+            chunkOf.set(entry.id, key);
+            count++;
+          }
+        }
+        live.set(key, count);
       }
       return all;
     },
     write: (put, remove) =>
-      use()('readwrite', (objectStore) => {
-        for (let start = 0; start < put.length; ) {
-          let end = start;
+      run('readwrite', (os) => {
+        for (let start = 0, end = 0; start < put.length; start = end) {
           for (let bytes = 0; end < put.length && (end === start || bytes + put[end]!.bytes <= CHUNK_BYTES); end++)
             bytes += put[end]!.bytes;
           const chunk = put.slice(start, end);
-          objectStore.put(encode(chunk), chunk[0]!.id);
-          remember(chunk[0]!.id, chunk);
-          start = end;
+          const key = chunk[0]!.id;
+          os.put(encode(chunk), key);
+          seen.set(key, chunk);
+          live.set(key, chunk.length);
+          for (const entry of chunk) chunkOf.set(entry.id, key);
         }
-        const touched = new Map<string, Set<string>>();
+        const gone = new Map<string, string[]>();
         for (const id of remove) {
           const key = chunkOf.get(id);
           chunkOf.delete(id);
-          if (key === undefined) continue;
-          touched.set(key, (touched.get(key) ?? new Set()).add(id));
+          if (key) (gone.get(key) ?? gone.set(key, []).get(key)!).push(id);
         }
-        for (const [key, ids] of touched) {
-          const known = members.get(key);
-          for (const id of ids) known?.delete(id);
-          if (known?.size === 0) {
-            members.delete(key);
-            objectStore.delete(key);
-            continue;
+        for (const [key, ids] of gone) live.set(key, live.get(key)! - ids.length);
+        for (const [key, count] of live) {
+          if (count < 1) {
+            // The chunk and its tombstones: `<key> …` sorts between `<key>` and `<key>!`.
+            os.delete(IDBKeyRange.bound(key, `${key}!`));
+            live.delete(key);
+          } else if (gone.has(key)) {
+            const tomb = `${key} ${Math.random()}`;
+            os.put(gone.get(key)!.join('\n'), tomb);
+            seen.set(tomb, gone.get(key)!);
           }
-          const request = objectStore.get(key);
-          request.onsuccess = () => {
-            const rest = typeof request.result === 'string' ? decode(request.result).filter((entry) => !ids.has(entry.id)) : [];
-            if (rest.length > 0) objectStore.put(encode(rest), key);
-            else objectStore.delete(key);
-          };
         }
-        return promisifyRequest(objectStore.transaction);
       }),
     clear: () =>
-      use()('readwrite', (objectStore) => {
-        objectStore.clear();
+      run('readwrite', (os) => {
+        os.clear();
         chunkOf.clear();
-        members.clear();
-        return promisifyRequest(objectStore.transaction);
+        live.clear();
       }),
     reset() {
       store = undefined;

@@ -16,9 +16,12 @@ export interface QueueOptions {
 /** The queue: an in-memory mirror of the store, with writes coalesced to one transaction per tick. */
 export interface Queue {
   /** Adds entries (evicting by priority past the caps) and schedules one write for the tick. */
-  add(entries: QueueEntry[]): void;
-  /** Marks and returns the oldest entries not in flight, up to the limits (at least one if any). */
-  take(maxEvents: number, maxBytes: number): QueueEntry[];
+  add(...entries: QueueEntry[]): void;
+  /**
+   * Marks and returns the oldest entries not in flight, up to the limits (at least one if any). At `unloading`,
+   * entries in flight in ordinary requests are taken again: those requests may die with the page.
+   */
+  take(maxEvents: number, maxBytes: number, unloading?: boolean): QueueEntry[];
   /** Ends a send: `done` ids leave the queue, the rest of `taken` can be taken again. */
   settle(taken: readonly QueueEntry[], done: readonly string[]): void;
   /** Removes entries older than `before` (ms) that are not in flight; returns how many. */
@@ -43,38 +46,36 @@ export function createQueue(options: QueueOptions): Queue {
   const { maxEvents, maxBytes, onDrop, onError } = options;
   let store = options.store;
   let reopened = false;
-  const entries = new Map<string, QueueEntry>();
-  const inFlight = new Set<string>();
+  let entries = new Map<string, QueueEntry>();
+  /** Entries handed to the transport: true when sent at unload. */
+  const inFlight = new Map<string, boolean>();
   let bytes = 0;
   let toPut: QueueEntry[] = [];
   let toRemove: string[] = [];
-  let writing: Promise<void> = Promise.resolve();
+  let writing: Promise<unknown> = Promise.resolve();
   let scheduled = false;
 
   const remove = (id: string) => {
     const entry = entries.get(id);
-    if (!entry) return;
-    entries.delete(id);
-    bytes -= entry.bytes;
-    toRemove.push(id);
+    if (entry) {
+      entries.delete(id);
+      bytes -= entry.bytes;
+      toRemove.push(id);
+    }
   };
 
-  const run = async <T>(operation: () => Promise<T>, fallback: T): Promise<T> => {
+  const run = async <T>(operation: () => Promise<T>): Promise<T | undefined> => {
     try {
       return await operation();
     } catch (error) {
       if (!reopened && store.reset) {
         reopened = true;
         store.reset();
-        try {
-          return await operation();
-        } catch {
-          // Falls through to memory below.
-        }
+        return run(operation);
       }
-      onError(error, 'queue storage failed; events are kept in memory');
+      onError(error, __DEBUG_BUILD__ ? 'queue storage failed; events are kept in memory' : 'queue');
       store = memoryQueue();
-      return fallback;
+      return undefined;
     }
   };
 
@@ -84,14 +85,12 @@ export function createQueue(options: QueueOptions): Queue {
     const removed = toRemove;
     toPut = [];
     toRemove = [];
-    if (put.length === 0 && removed.length === 0) return writing;
-    writing = writing.then(() => run(() => store.write(put, removed), undefined));
-    return writing;
+    if (put[0] || removed[0]) writing = writing.then(() => run(() => store.write(put, removed)));
+    return writing as Promise<void>;
   };
   const kick = () => {
-    if (scheduled) return;
+    if (!scheduled) queueMicrotask(write);
     scheduled = true;
-    queueMicrotask(write);
   };
 
   const evict = () => {
@@ -107,34 +106,40 @@ export function createQueue(options: QueueOptions): Queue {
     }
     if (dropped) onDrop('queue_full', dropped);
   };
-
-  return {
-    add(added) {
-      for (const entry of added) {
-        if (entries.has(entry.id)) continue;
+  const fill = (list: QueueEntry[]) => {
+    for (const entry of list) {
+      if (!entries.has(entry.id)) {
         entries.set(entry.id, entry);
         bytes += entry.bytes;
-        toPut.push(entry);
       }
-      evict();
+    }
+    evict();
+  };
+
+  return {
+    add(...added) {
+      fill(added);
+      toPut.push(...added);
       kick();
     },
-    take(max, maxTakeBytes) {
+    take(max, maxBytes, unloading) {
       const taken: QueueEntry[] = [];
       let size = 0;
       for (const entry of entries.values()) {
-        if (inFlight.has(entry.id)) continue;
-        if (taken.length === max || (taken.length > 0 && size + entry.bytes > maxTakeBytes)) break;
-        taken.push(entry);
-        inFlight.add(entry.id);
-        size += entry.bytes + 1;
+        const mark = inFlight.get(entry.id);
+        if (mark === undefined || (unloading && !mark)) {
+          if (taken.length === max || (taken[0] && size + entry.bytes > maxBytes)) break;
+          taken.push(entry);
+          inFlight.set(entry.id, !!unloading);
+          size += entry.bytes + 1;
+        }
       }
       return taken;
     },
     settle(taken, done) {
       for (const entry of taken) inFlight.delete(entry.id);
       for (const id of done) remove(id);
-      if (done.length) kick();
+      kick();
     },
     expire(before) {
       let expired = 0;
@@ -144,25 +149,21 @@ export function createQueue(options: QueueOptions): Queue {
           expired++;
         }
       }
-      if (expired) kick();
+      kick();
       return expired;
     },
-    persist: () => write(),
+    persist: write,
     async sync() {
       if (!store.shared) return;
       await write();
-      const stored = await run(() => store.load(), undefined);
-      if (!stored) return;
-      stored.sort((a, b) => a.ts - b.ts);
-      const unsaved = [...entries.values()].filter((entry) => toPut.includes(entry));
-      entries.clear();
-      bytes = 0;
-      for (const entry of [...stored, ...unsaved]) {
-        if (entries.has(entry.id)) continue;
-        entries.set(entry.id, entry);
-        bytes += entry.bytes;
+      const stored = await run(() => store.load());
+      if (stored) {
+        const unsaved = toPut;
+        stored.sort((a, b) => a.ts - b.ts);
+        entries = new Map();
+        bytes = 0;
+        fill(stored.concat(unsaved));
       }
-      evict();
     },
     async clear() {
       entries.clear();
@@ -171,7 +172,7 @@ export function createQueue(options: QueueOptions): Queue {
       toPut = [];
       toRemove = [];
       await writing;
-      await run(() => store.clear(), undefined);
+      await run(() => store.clear());
     },
     get waiting() {
       return entries.size - inFlight.size;

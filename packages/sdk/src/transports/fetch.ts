@@ -1,5 +1,5 @@
 import { classifyResponse } from '../retry.js';
-import type { Payload, SendOptions, Transport, TransportResult } from '../transport.js';
+import type { Transport } from '../transport.js';
 
 /** Options of `fetchTransport()`. */
 export interface FetchTransportOptions {
@@ -28,34 +28,33 @@ export function fetchTransport(options: FetchTransportOptions): Transport {
   const {
     url,
     contentType = 'text/plain',
-    headers = {},
     keepaliveBudget = 60_000,
-    fetch: doFetch = globalThis.fetch?.bind(globalThis),
-    sendBeacon = typeof navigator !== 'undefined' && navigator.sendBeacon ? navigator.sendBeacon.bind(navigator) : undefined,
+    fetch: doFetch = (input, init) => fetch(input, init),
+    sendBeacon = (url, data) => navigator.sendBeacon(url, data),
   } = options;
   let inFlight = 0;
   return {
-    async send(payload: Payload, { unloading }: SendOptions): Promise<TransportResult> {
-      const keepalive = inFlight + payload.bytes <= keepaliveBudget;
+    async send({ body, bytes }, { unloading }) {
+      const keepalive = inFlight + bytes <= keepaliveBudget;
       if (unloading && !keepalive && sendBeacon) {
-        return sendBeacon(url, new Blob([payload.body], { type: contentType }))
+        return sendBeacon(url, new Blob([body], { type: contentType }))
           ? { status: 'unknown' }
           : { status: 'retry', reason: 'beacon refused' };
       }
-      if (keepalive) inFlight += payload.bytes;
+      if (keepalive) inFlight += bytes;
       try {
         const response = await doFetch(url, {
           method: 'POST',
-          body: payload.body,
+          body,
           keepalive,
           credentials: 'omit',
-          headers: { 'content-type': contentType, ...headers },
+          headers: { 'content-type': contentType, ...options.headers },
         });
-        return classifyResponse(response.status, response.headers.get('retry-after'), await response.text().catch(() => ''));
+        return classifyResponse(response.status, response.headers.get('retry-after'), await response.text());
       } catch (error) {
-        return { status: 'retry', reason: `network: ${(error as Error)?.message ?? error}` };
+        return { status: 'retry', reason: String(error) };
       } finally {
-        if (keepalive) inFlight -= payload.bytes;
+        if (keepalive) inFlight -= bytes;
       }
     },
   };
