@@ -149,7 +149,13 @@ function printReport(r) {
     row(name, 'ceiling', b.ceiling_events_per_s, 'events/s', b.ceiling_name);
     row(name, 'ratio to ceiling', b.ratio, '×', `${verdict} the ${b.target} target`);
     for (const [key, value] of Object.entries(b.extra ?? {}))
-      row(name, key, value, key.endsWith('_per_s') ? 'events/s' : key.startsWith('ratio') ? '×' : '', '');
+      row(
+        name,
+        key,
+        value,
+        key.endsWith('_per_s') ? (key.includes('rows') ? 'rows/s' : 'events/s') : key.startsWith('ratio') ? '×' : '',
+        '',
+      );
   }
   const m = r.machine;
   console.log(`\nTrailmark benchmark — ${r.date}; Node ${m.node}, ${m.cpus} × ${m.cpu}, ${m.memory_gib} GiB; ${m.chromium}`);
