@@ -1,36 +1,21 @@
 // `npm run bench`: one report. Bundle sizes (min+gzip) per import combination, the main-thread cost of
 // 1000 track() calls in Chromium, and each backend's ingest rate against its ceiling, where present.
 // Prints one table of every figure (sizes, track(), backends) and a final JSON line with all of them.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { combinations, measure } from '../scripts/size.mjs';
+import { BUDGETS, checkSizes } from '../scripts/size.mjs';
 import { benchTrack } from './track.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const report = { machine: await machine(), date: new Date().toISOString() };
 
-const BUDGETS = {
-  'createTracker + fetchTransport + memoryQueue': 3.5 * 1024,
-  'createTracker + fetchTransport + indexedDbQueue': 4 * 1024,
-  'script tag (trailmark.min.js)': 9 * 1024,
-};
-
+// Sizes: each import combination and the script tag against the issue's budgets, and what each capture plugin
+// adds to the base (scripts/size.mjs, the same measurement as the size test).
+const measured = await checkSizes({ enforce: [] });
 const sizes = {};
-for (const [name, code] of Object.entries(combinations)) {
-  const { min, gzip } = await measure(code);
-  sizes[name] = { min, gzip, budget: BUDGETS[name] ?? null };
-}
-const scriptTag = resolve(root, 'packages/sdk/dist/trailmark.min.js');
-if (existsSync(scriptTag)) {
-  const code = readFileSync(scriptTag);
-  sizes['script tag (trailmark.min.js)'] = {
-    min: code.length,
-    gzip: gzipSync(code, { level: 9 }).length,
-    budget: BUDGETS['script tag (trailmark.min.js)'],
-  };
-}
+for (const [name, { min, gzip }] of Object.entries(measured.sizes)) sizes[name] = { min, gzip, budget: BUDGETS[name] ?? null };
 report.sizes = sizes;
+report.plugins = measured.plugins;
 
 report.track = await benchTrack();
 
@@ -126,6 +111,8 @@ function printReport(r) {
     const budget = size.budget ? `budget ${size.budget} B gzip: ${size.gzip <= size.budget ? 'within' : 'OVER'}` : '';
     row('size', name, `${size.min} / ${size.gzip}`, 'B min / gzip', budget);
   }
+  for (const [name, plugin] of Object.entries(r.plugins ?? {}))
+    row('size', `+ ${name} (over the memoryQueue base)`, `${plugin.min} / ${plugin.gzip}`, 'B min / gzip', `cap ${plugin.cap} B gzip`);
   const t = r.track ?? {};
   const runs = `median of ${t.runs} runs`;
   row('track()', `${t.events} calls: time in the calls`, round(t.calls_ms), 'ms', runs);

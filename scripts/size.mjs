@@ -1,5 +1,6 @@
 // Measures min+gzip bytes of tiny entry files, bundled exactly like the script-tag build
 // (rollup + TypeScript + the release flags + terser). Shared by the size-budget test and `npm run bench`.
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import nodeResolve from '@rollup/plugin-node-resolve';
@@ -11,13 +12,40 @@ import { defines, terserOptions } from '../rollup.config.mjs';
 const root = resolve(import.meta.dirname, '..');
 const sdk = resolve(root, 'packages/sdk/src/index.ts');
 
+const TRACKER = `createTracker({ siteId: 's', transport: fetchTransport({ url: '/e' }), queue: memoryQueue() })`;
+
 /** The import combinations users pay for, as entry code importing from `trailmark`. */
 export const combinations = {
   'createTracker + fetchTransport + memoryQueue': `import { createTracker, fetchTransport, memoryQueue } from 'trailmark';
-createTracker({ siteId: 's', transport: fetchTransport({ url: '/e' }), queue: memoryQueue() }).track('x');`,
+${TRACKER}.track('x');`,
   'createTracker + fetchTransport + indexedDbQueue': `import { createTracker, fetchTransport, indexedDbQueue } from 'trailmark';
 createTracker({ siteId: 's', transport: fetchTransport({ url: '/e' }), queue: indexedDbQueue() }).track('x');`,
 };
+
+/** The issue's budgets (min+gzip bytes). Never raise them; a budget not met yet is reported, not enforced. */
+export const BUDGETS = {
+  'createTracker + fetchTransport + memoryQueue': 3584,
+  'createTracker + fetchTransport + indexedDbQueue': 4096,
+  'script tag (trailmark.min.js)': 9216,
+};
+
+/**
+ * Each capture plugin, with a string only its own code holds: importing one plugin must bring none of the others.
+ * `most` caps what the plugin adds over the base combination (min+gzip bytes).
+ */
+export const PLUGINS = {
+  clicks: { marker: 'auxclick', most: 1536 },
+  forms: { marker: 'form_submit', most: 1536 },
+  pageviews: { marker: 'currententrychange', most: 1024 },
+  scrollDepth: { marker: 'max_depth', most: 768 },
+  textCopy: { marker: 'selectionEnd', most: 512 },
+  visibility: { marker: '"heartbeat"', most: 768 },
+  webVitals: { marker: 'navigation_type', most: 3584 },
+};
+
+/** The base combination plus one plugin. */
+export const withPlugin = (name) => `import { createTracker, fetchTransport, memoryQueue, ${name} } from 'trailmark';
+${TRACKER}.use(${name}());`;
 
 /** Bundles `code` (which imports from `trailmark`) and returns its minified and gzipped sizes. */
 export async function measure(code) {
@@ -49,9 +77,48 @@ export async function measure(code) {
   return { min: Buffer.byteLength(min), gzip: gzipSync(min, { level: 9 }).length, code: min };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const [name, code] of Object.entries(combinations)) {
-    const { min, gzip } = await measure(code);
-    console.log(`${name.padEnd(50)} ${String(min).padStart(7)} B min  ${String(gzip).padStart(6)} B gzip`);
+const row = (name, min, gzip, note = '') =>
+  `${name.padEnd(52)} ${String(min).padStart(7)} B min  ${String(gzip).padStart(6)} B gzip${note}`;
+
+/**
+ * Measures every combination, the script tag (when built) and each plugin over the base; returns printable lines
+ * and the failures: a budget exceeded that is enforced, a plugin over its cap or carrying another plugin's code.
+ * `enforce` lists the budgets that fail the run when exceeded.
+ */
+export async function checkSizes({ enforce = Object.keys(BUDGETS) } = {}) {
+  const lines = [];
+  const failures = [];
+  const sizes = {};
+  for (const [name, code] of Object.entries(combinations)) sizes[name] = await measure(code);
+  const file = resolve(root, 'packages/sdk/dist/trailmark.min.js');
+  if (existsSync(file)) {
+    const code = readFileSync(file, 'utf8');
+    sizes['script tag (trailmark.min.js)'] = { min: Buffer.byteLength(code), gzip: gzipSync(code, { level: 9 }).length, code };
+  } else failures.push('packages/sdk/dist/trailmark.min.js is missing: run `npm run build` first');
+  for (const [name, { min, gzip }] of Object.entries(sizes)) {
+    const budget = BUDGETS[name];
+    const over = budget !== undefined && gzip > budget;
+    lines.push(row(name, min, gzip, budget === undefined ? '' : `  budget ${budget}${over ? ` OVER by ${gzip - budget}` : ' ok'}`));
+    if (over && enforce.includes(name))
+      failures.push(`${name} is ${gzip} B min+gzip, over its budget of ${budget} B by ${gzip - budget} B`);
   }
+  const base = sizes['createTracker + fetchTransport + memoryQueue'];
+  const plugins = {};
+  for (const [name, { marker, most }] of Object.entries(PLUGINS)) {
+    const { min, gzip, code } = await measure(withPlugin(name));
+    const added = gzip - base.gzip;
+    plugins[name] = { min: min - base.min, gzip: added, cap: most };
+    const others = Object.entries(PLUGINS).filter(([other, p]) => other !== name && code.includes(p.marker));
+    lines.push(row(`  + ${name}`, min - base.min, added, `  (cap ${most})`));
+    if (!code.includes(marker)) failures.push(`the ${name} measurement does not contain its own code (marker ${marker})`);
+    if (added > most) failures.push(`${name} adds ${added} B min+gzip to the base, over its cap of ${most} B`);
+    for (const [other] of others) failures.push(`importing ${name} also bundles ${other}'s code`);
+  }
+  return { lines, failures, sizes, plugins };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { lines, failures } = await checkSizes({ enforce: [] });
+  console.log(lines.join('\n'));
+  if (failures.length) console.log(failures.join('\n'));
 }
