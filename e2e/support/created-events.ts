@@ -22,13 +22,17 @@ export const CREATED_KEY_PREFIX = '__tm_e2e_created:';
 
 /**
  * The page side of the exactly-once check: every event the tracker creates, reported out of the page. The script
- * tag offers no event hook (and the SDK should not grow one for tests), so an init script watches the one step every
- * event passes through before it may leave the page: the tracker serialising it into the queue (`JSON.stringify` of
- * an object shaped like an event). Events serialised at pagehide (time on page, vitals, the unload batch) would be
- * lost with a Playwright binding, whose calls from a document being torn down never arrive, so each document also
- * keeps its list in the origin's localStorage (`__tm_e2e_created:<random>`), which outlives reloads and closed tabs
- * of the context. Events the test tracks itself carry a counter `n`: one lost before it was serialised still shows
- * up as a missing `n`.
+ * tag offers no event hook (and the SDK should not grow one for tests), so an init script watches the steps an event
+ * takes inside the SDK before it may leave the page, and reports each event id once per document:
+ * - an event object serialised with `JSON.stringify` (an object with `event_id` and `seq`);
+ * - a queue entry (`{ id, body }`, `body` the event's JSON) put into a `Map` or pushed onto an array, as the queue
+ *   and the consent buffer hold them.
+ * Watching more than one shape keeps the oracle working while the SDK's internals change; if none matches any more,
+ * the test fails loudly (no visitor known, every counted event missing), never quietly.
+ * Events created at pagehide (time on page, vitals, the unload batch) would be lost with a Playwright binding, whose
+ * calls from a document being torn down never arrive, so each document also keeps its list in the origin's
+ * localStorage (`__tm_e2e_created:<random>`), which outlives reloads and closed tabs of the context. Events the test
+ * tracks itself carry a counter `n`: one lost before the SDK serialised or queued it still shows up as a missing `n`.
  */
 export async function recordCreatedEvents(context: BrowserContext) {
   const created = new Map<string, CreatedEvent>();
@@ -37,23 +41,57 @@ export async function recordCreatedEvents(context: BrowserContext) {
   });
   await context.addInitScript((prefix) => {
     const stringify = JSON.stringify;
+    const parse = JSON.parse;
+    const mapSet = Map.prototype.set;
+    const arrayPush = Array.prototype.push;
     const key = prefix + Math.random().toString(36).slice(2);
+    const seen = new Set<string>();
     const mine: CreatedEvent[] = [];
-    JSON.stringify = function (this: unknown, value: unknown, ...rest: unknown[]) {
-      const event = value as Partial<TrailmarkEvent> | null;
-      if (event && typeof event === 'object' && typeof event.event_id === 'string' && typeof event.seq === 'number') {
+    let reporting = false;
+    const report = (event: Partial<TrailmarkEvent>) => {
+      const id = event.event_id;
+      if (typeof id !== 'string' || seen.has(id) || reporting) return;
+      reporting = true;
+      try {
+        seen.add(id);
         const n = event.props?.n;
-        const report = { id: event.event_id, visitor: String(event.visitor_id), type: String(event.type) };
-        mine.push(typeof n === 'number' ? { ...report, n } : report);
+        const created = { id, visitor: String(event.visitor_id), type: String(event.type) };
+        const entry: CreatedEvent = typeof n === 'number' ? { ...created, n } : created;
+        mine[mine.length] = entry;
         try {
           localStorage.setItem(key, stringify(mine));
         } catch {
           // The binding below still reports it while the page lives.
         }
-        window.__tmCreated?.(mine[mine.length - 1]!)?.catch(() => undefined);
+        window.__tmCreated?.(entry)?.catch(() => undefined);
+      } finally {
+        reporting = false;
       }
+    };
+    /** A queue entry: `{ id, body }` with the event's JSON as `body`. */
+    const entryOf = (value: unknown) => {
+      const entry = value as { id?: unknown; body?: unknown } | null;
+      if (!entry || typeof entry !== 'object' || typeof entry.id !== 'string' || typeof entry.body !== 'string') return;
+      if (!entry.body.startsWith('{') || !entry.body.includes(entry.id) || seen.has(entry.id)) return;
+      try {
+        report(parse(entry.body) as Partial<TrailmarkEvent>);
+      } catch {
+        // Not an event after all.
+      }
+    };
+    JSON.stringify = function (this: unknown, value: unknown, ...rest: unknown[]) {
+      const event = value as Partial<TrailmarkEvent> | null;
+      if (event && typeof event === 'object' && typeof event.event_id === 'string' && typeof event.seq === 'number') report(event);
       return (stringify as (...args: unknown[]) => string).call(this, value, ...rest);
     } as typeof JSON.stringify;
+    Map.prototype.set = function (this: Map<unknown, unknown>, mapKey: unknown, value: unknown) {
+      entryOf(value);
+      return mapSet.call(this, mapKey, value);
+    };
+    Array.prototype.push = function (this: unknown[], ...items: unknown[]) {
+      for (const item of items) entryOf(item);
+      return arrayPush.apply(this, items);
+    };
   }, CREATED_KEY_PREFIX);
 
   /** Merges what the origin's pages kept in localStorage (read through any open page of the origin). */
