@@ -197,11 +197,13 @@ export function createTracker(options: TrackerOptions): Tracker {
   /** Between page hide (or pagehide) and the page showing again: events leave at once. */
   let hiding = false;
   const listeners = new Set<(event: TrailmarkEvent) => void>();
+  /** The eviction priority of each valid event type seen: two regular expressions once per type, not per event. */
+  const priorities = new Map<string, number>();
   const teardowns: Array<() => void> = [];
 
   /** Sets the timer to send in `delay` ms (or when the backoff ends), unless it is due sooner already. */
-  const arm = (delay: number) => {
-    const at = Math.max(now() + delay, delivery.notBefore);
+  const arm = (delay: number, from = now()) => {
+    const at = Math.max(from + delay, delivery.notBefore);
     if (consent === 'granted' && !(timer && due <= at)) {
       clearTimeout(timer);
       due = at;
@@ -245,7 +247,11 @@ export function createTracker(options: TrackerOptions): Tracker {
       let reason: DropReason = 'invalid';
       try {
         if (consent === 'denied') return onDrop('consent_denied', 1);
-        if (!EVENT_TYPE_PATTERN.test(type)) throw Error(__DEBUG_BUILD__ ? `invalid event type "${String(type).slice(0, 80)}"` : 'type');
+        let priority = priorities.get(type);
+        if (priority === undefined) {
+          if (!EVENT_TYPE_PATTERN.test(type)) throw Error(__DEBUG_BUILD__ ? `invalid event type "${String(type).slice(0, 80)}"` : 'type');
+          priorities.set(type, (priority = LOW_PRIORITY.test(type) ? 0 : type === 'click' ? 1 : 2));
+        }
         const ts = now();
         const href = loc.href;
         if (href !== lastHref) {
@@ -304,7 +310,7 @@ export function createTracker(options: TrackerOptions): Tracker {
           reason = 'too_large';
           throw Error(__DEBUG_BUILD__ ? `a ${type} event of ${bytes} bytes is over the ${MAX_EVENT_BYTES}-byte limit` : 'size');
         }
-        const entry: QueueEntry = { id, body, bytes, priority: LOW_PRIORITY.test(type) ? 0 : type === 'click' ? 1 : 2, ts };
+        const entry: QueueEntry = { id, body, bytes, priority, ts };
         if (listeners.size) {
           const full = event();
           for (const listener of listeners) listener(full);
@@ -315,7 +321,7 @@ export function createTracker(options: TrackerOptions): Tracker {
             // Tracked while the page hides (a plugin's last event): it leaves with the unload batch.
             if (!hideQueued) queueMicrotask(() => guard(onHide, 'unload'));
             hideQueued = true;
-          } else arm(queue.waiting < batchSize ? flushInterval : 0);
+          } else arm(queue.waiting < batchSize ? flushInterval : 0, ts);
         } else if (held.push(entry) > maxHeld) {
           held.shift();
           onDrop('queue_full', 1);
