@@ -189,11 +189,14 @@ export function createTracker(options: TrackerOptions): Tracker {
   let context = {} as TrailmarkEvent;
   let contextJson = '';
   let contextBytes = 0;
-  /** Events tracked while consent is pending: in memory only, bounded like the queue, oldest first out. */
-  let held: QueueEntry[] = [];
+  /**
+   * Events tracked and not yet serialised (the work is deferred off `track()`), and while consent is pending, held
+   * here in memory only: bounded like the queue, oldest first out.
+   */
+  let buffer: Array<() => QueueEntry | undefined> = [];
+  let processing = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let due = 0;
-  let hideQueued = false;
   /** Between page hide (or pagehide) and the page showing again: events leave at once. */
   let hiding = false;
   const listeners = new Set<(event: TrailmarkEvent) => void>();
@@ -222,14 +225,30 @@ export function createTracker(options: TrackerOptions): Tracker {
       const counts = unreported;
       unreported = {};
       api.track('sdk_dropped', counts);
+      process();
     }
     if (!(await delivery.flush(force)) || queue.waiting) arm(flushInterval);
   };
 
-  /** Page hidden or unloading: hand everything to keepalive/beacon before the page may go. */
+  /** Deferred work: serialise the buffered events into the queue (one store write per tick), then maybe send. */
+  const process = () => {
+    processing = false;
+    if (consent === 'granted' && buffer[0]) {
+      const entries: QueueEntry[] = [];
+      for (const serialise of buffer) {
+        const entry = serialise();
+        if (entry) entries.push(entry);
+      }
+      buffer = [];
+      queue.add(...entries);
+      arm(queue.waiting < batchSize ? flushInterval : 0);
+    }
+  };
+
+  /** Page hidden or unloading: serialise now and hand everything to keepalive/beacon before the page may go. */
   const onHide = () => {
     hiding = true;
-    hideQueued = false;
+    process();
     if (consent === 'granted') delivery.flushUnloading();
   };
 
@@ -287,44 +306,52 @@ export function createTracker(options: TrackerOptions): Tracker {
           contextBytes = utf8(contextJson);
         }
         const id = uuidv7(ts);
-        // Event types match EVENT_TYPE_PATTERN and split reasons are plain words: neither needs JSON escaping.
-        let own = `{"event_id":"${id}","type":"${type}","ts":${ts},"seq":${seq}`;
-        if (split) own += `,"split_reason":"${split}"`;
         const event = () => {
           const full = { ...context, event_id: id, type, ts, seq, ...override } as TrailmarkEvent;
           if (split) full.split_reason = split;
           if (props) full.props = props;
           return full;
         };
-        let body: string;
-        let bytes: number;
-        if (override) {
-          body = JSON.stringify(event());
-          bytes = utf8(body);
-        } else {
-          const tail = props ? `,"props":${JSON.stringify(props)}}` : '}';
-          body = `${own},${contextJson}${tail}`;
-          bytes = own.length + 1 + contextBytes + utf8(tail);
-        }
-        if (bytes > MAX_EVENT_BYTES) {
-          reason = 'too_large';
-          throw Error(__DEBUG_BUILD__ ? `a ${type} event of ${bytes} bytes is over the ${MAX_EVENT_BYTES}-byte limit` : 'size');
-        }
-        const entry: QueueEntry = { id, body, bytes, priority, ts };
         if (listeners.size) {
           const full = event();
           for (const listener of listeners) listener(full);
         }
-        if (consent === 'granted') {
-          queue.add(entry);
-          if (hiding) {
-            // Tracked while the page hides (a plugin's last event): it leaves with the unload batch.
-            if (!hideQueued) queueMicrotask(() => guard(onHide, 'unload'));
-            hideQueued = true;
-          } else arm(queue.waiting < batchSize ? flushInterval : 0, ts);
-        } else if (held.push(entry) > maxHeld) {
-          held.shift();
+        const json = contextJson;
+        const jsonBytes = contextBytes;
+        if (
+          buffer.push(() => {
+            try {
+              let body: string;
+              let bytes: number;
+              if (override) {
+                body = JSON.stringify(event());
+                bytes = utf8(body);
+              } else {
+                // Event types match EVENT_TYPE_PATTERN and split reasons are plain words: neither needs JSON escaping.
+                const own = `{"event_id":"${id}","type":"${type}","ts":${ts},"seq":${seq}${split ? `,"split_reason":"${split}"` : ''},`;
+                const tail = props ? `,"props":${JSON.stringify(props)}}` : '}';
+                body = own + json + tail;
+                bytes = own.length + jsonBytes + utf8(tail);
+              }
+              if (bytes > MAX_EVENT_BYTES) {
+                reason = 'too_large';
+                throw Error(__DEBUG_BUILD__ ? `a ${type} event of ${bytes} bytes is over the ${MAX_EVENT_BYTES}-byte limit` : 'size');
+              }
+              return { id, body, bytes, priority, ts };
+            } catch (error) {
+              onDrop(reason, 1);
+              reportError(error, 'track');
+            }
+          }) > maxHeld
+        ) {
+          buffer.shift();
           onDrop('queue_full', 1);
+        }
+        if (consent === 'granted' && !processing) {
+          processing = true;
+          // Tracked while the page hides (a plugin's last event): it leaves with the unload batch.
+          if (hiding) queueMicrotask(() => guard(onHide, 'unload'));
+          else setTimeout(process);
         }
       } catch (error) {
         onDrop(reason, 1);
@@ -337,6 +364,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     },
     reportError,
     async flush() {
+      guard(process, 'flush');
       await tick(true);
     },
     consent(state) {
@@ -344,12 +372,11 @@ export function createTracker(options: TrackerOptions): Tracker {
       consent = state;
       if (state === 'granted') {
         identity.persist();
-        queue.add(...held);
-        held = [];
+        process();
         arm(0);
       } else if (state === 'denied') {
-        onDrop('consent_denied', held.length);
-        held = [];
+        onDrop('consent_denied', buffer.length);
+        buffer = [];
         identity.forget();
         disarm();
         queue.clear().catch((error: unknown) => reportError(error, 'consent'));
