@@ -205,8 +205,8 @@ export function createTracker(options: TrackerOptions): Tracker {
   const teardowns: Array<() => void> = [];
 
   /** Sets the timer to send in `delay` ms (or when the backoff ends), unless it is due sooner already. */
-  const arm = (delay: number, from = now()) => {
-    const at = Math.max(from + delay, delivery.notBefore);
+  const arm = (delay: number) => {
+    const at = Math.max(now() + delay, delivery.notBefore);
     if (consent === 'granted' && !(timer && due <= at)) {
       clearTimeout(timer);
       due = at;
