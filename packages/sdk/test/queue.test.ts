@@ -109,4 +109,38 @@ describe('indexedDbQueue', () => {
     await tabA.sync();
     expect(tabA.waiting).toBe(0);
   });
+
+  it('keeps what is left of a partly sent write for the next page, and forgets a chunk once all of it is sent', async () => {
+    const tab = queueOver(indexedDbQueue({ dbName: 'queue-tombstones' })).queue;
+    const written = [entry(), entry(), entry()];
+    tab.add(...written);
+    await tab.persist();
+    tab.settle(tab.take(1, 1e6), [written[0]!.id]);
+    await tab.persist();
+    const next = queueOver(indexedDbQueue({ dbName: 'queue-tombstones' })).queue;
+    await next.sync();
+    expect(next.take(10, 1e6).map((e) => e.id)).toEqual([written[1]!.id, written[2]!.id]);
+    next.settle(written.slice(1), [written[1]!.id, written[2]!.id]);
+    await next.persist();
+    const last = queueOver(indexedDbQueue({ dbName: 'queue-tombstones' })).queue;
+    await last.sync();
+    expect(last.waiting).toBe(0);
+    const keys = await new Promise<IDBValidKey[]>((resolve) => {
+      const open = indexedDB.open('queue-tombstones');
+      open.onsuccess = () => {
+        const request = open.result.transaction('queue').objectStore('queue').getAllKeys();
+        request.onsuccess = () => resolve(request.result);
+      };
+    });
+    expect(keys).toEqual([]);
+  });
+
+  it('at unload, takes again what ordinary requests have in flight, but not what an unload send already took', () => {
+    const { queue } = queueOver(memoryQueue());
+    const all = [entry(), entry()];
+    queue.add(...all);
+    expect(queue.take(10, 1e6)).toHaveLength(2);
+    expect(queue.take(10, 1e6, true).map((e) => e.id)).toEqual(all.map((e) => e.id));
+    expect(queue.take(10, 1e6, true)).toEqual([]);
+  });
 });

@@ -193,4 +193,30 @@ describe('createTracker', () => {
     window.dispatchEvent(new Event('pagehide'));
     expect(sent).toHaveLength(1);
   });
+
+  it('resends at page hide the events of an ordinary request still in flight, which may die with the page', async () => {
+    const sent: Array<[boolean, number]> = [];
+    const tracker = createTracker({
+      siteId: 's',
+      batchSize: 2,
+      transport: {
+        send: (payload, { unloading }) => {
+          sent.push([unloading, payload.count]);
+          // The ordinary request never answers: the page is about to go.
+          return unloading ? Promise.resolve({ status: 'ok' }) : new Promise(() => undefined);
+        },
+      },
+    });
+    tracker.track('a');
+    tracker.track('b');
+    await settle(1);
+    expect(sent).toEqual([[false, 2]]);
+    window.dispatchEvent(new Event('pagehide'));
+    expect(sent).toEqual([
+      [false, 2],
+      [true, 2],
+    ]);
+    window.dispatchEvent(new Event('pagehide'));
+    expect(sent).toHaveLength(2);
+  });
 });
