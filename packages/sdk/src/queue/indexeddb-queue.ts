@@ -63,8 +63,9 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
             else {
               const get = os.get(key);
               get.onsuccess = () => {
-                const text = get.result as string;
-                fresh.set(key, key.includes(' ') ? text.split('\n') : decode(text));
+                const text: unknown = get.result;
+                // Anything but our own text (another library's record) is left alone.
+                if (typeof text === 'string') fresh.set(key, key.includes(' ') ? text.split('\n') : decode(text));
               };
             }
           }
