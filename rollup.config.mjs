@@ -19,8 +19,18 @@ export function defines(debug) {
   });
 }
 
-/** Terser settings shared by the script-tag build and the size-budget test. */
-export const terserOptions = { ecma: 2020, module: false, compress: { passes: 3, pure_getters: true }, format: { comments: false } };
+/**
+ * Terser settings shared by the script-tag build and the size-budget test. Property names starting with `_` and a
+ * letter are the SDK's internal ones (queue, delivery, identity, plugin scope): they are mangled too. Wire fields,
+ * public options and DOM APIs never start so.
+ */
+export const terserOptions = {
+  ecma: 2020,
+  module: false,
+  compress: { passes: 3, pure_getters: true },
+  mangle: { properties: { regex: /^_[A-Za-z]/ } },
+  format: { comments: false },
+};
 
 const isExternal = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0');
 

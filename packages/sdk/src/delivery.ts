@@ -7,20 +7,20 @@ import type { Payload, Transport, TransportResult } from './transport.js';
 
 /** Options of `createDelivery()`. */
 export interface DeliveryOptions {
-  queue: Queue;
-  transport: Transport;
-  lock: FlushLock;
-  sdk: string;
-  maxBatchEvents: number;
+  _queue: Queue;
+  _transport: Transport;
+  _lock: FlushLock;
+  _sdk: string;
+  _maxBatchEvents: number;
   /** Largest body while the page is visible, and while it hides (keepalive fetch and sendBeacon allow 64 KiB). */
-  maxBatchBytes: number;
-  maxUnloadBytes: number;
+  _maxBatchBytes: number;
+  _maxUnloadBytes: number;
   /** Events older than this are given up (`retries_exhausted`). */
-  maxEventAgeMs: number;
-  now: () => number;
-  random: () => number;
-  onDrop: (reason: DropReason, count: number) => void;
-  onError: (error: unknown, where: string) => void;
+  _maxEventAgeMs: number;
+  _now: () => number;
+  _random: () => number;
+  _onDrop: (reason: DropReason, count: number) => void;
+  _onError: (error: unknown, where: string) => void;
 }
 
 /** Moves queued events to the transport and applies its answers. */
@@ -30,14 +30,14 @@ export interface Delivery {
    * Resolves true when the queue was drained, false when it stopped (retry later, lock busy).
    * `force` ignores the backoff (the browser came back online, or the host called `flush()`).
    */
-  flush(force?: boolean): Promise<boolean>;
+  _flush(force?: boolean): Promise<boolean>;
   /**
    * At page hide: hands every queued event to the transport now, without waiting for a lock, including those in
    * flight in requests that may not outlive the page (backends store by `event_id`, so a repeat is harmless).
    */
-  flushUnloading(): void;
+  _flushUnloading(): void;
   /** Time (ms) before which a retry would only meet the same failure. */
-  readonly notBefore: number;
+  readonly _notBefore: number;
 }
 
 // Room for the envelope around the events: {"v":1,"sdk":"…","sent_at":…,"events":[…]}.
@@ -62,7 +62,17 @@ export function payloadOf(entries: readonly QueueEntry[], sdk: string, now: numb
  * accepted (or refused for good); backends store by `event_id`, so a resend is never counted twice.
  */
 export function createDelivery(options: DeliveryOptions): Delivery {
-  const { queue, transport, lock, sdk, maxBatchEvents, maxEventAgeMs, now, onDrop, onError } = options;
+  const {
+    _queue: queue,
+    _transport: transport,
+    _lock: lock,
+    _sdk: sdk,
+    _maxBatchEvents: maxBatchEvents,
+    _maxEventAgeMs: maxEventAgeMs,
+    _now: now,
+    _onDrop: onDrop,
+    _onError: onError,
+  } = options;
   let attempt = 0;
   let notBefore = 0;
   let running: Promise<boolean> | undefined;
@@ -83,8 +93,8 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       const { status } = result;
       let dropped = 0;
       if (status === 'retry') {
-        for (const rest of [part, ...parts]) queue.settle(rest, []);
-        notBefore = now() + Math.max(result.afterMs ?? 0, backoffMs(attempt++, options.random));
+        for (const rest of [part, ...parts]) queue._settle(rest, []);
+        notBefore = now() + Math.max(result.afterMs ?? 0, backoffMs(attempt++, options._random));
         return false;
       }
       if (status === 'split' && part[1]) {
@@ -104,7 +114,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         }
       }
       if (dropped) onDrop('rejected', dropped);
-      queue.settle(
+      queue._settle(
         part,
         part.map((entry) => entry.id),
       );
@@ -113,14 +123,14 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   };
 
   const expire = () => {
-    const expired = queue.expire(now() - maxEventAgeMs);
+    const expired = queue._expire(now() - maxEventAgeMs);
     if (expired) onDrop('retries_exhausted', expired);
   };
   const batches = (unloading: boolean) =>
-    queue.take(maxBatchEvents, (unloading ? options.maxUnloadBytes : options.maxBatchBytes) - ENVELOPE_BYTES, unloading);
+    queue._take(maxBatchEvents, (unloading ? options._maxUnloadBytes : options._maxBatchBytes) - ENVELOPE_BYTES, unloading);
 
   const drain = async (): Promise<boolean> => {
-    await queue.sync();
+    await queue._sync();
     expire();
     for (;;) {
       const batch = batches(false);
@@ -130,10 +140,10 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   };
 
   return {
-    flush(force) {
+    _flush(force) {
       running ??= (async () => {
         if (!force && now() < notBefore) return false;
-        await queue.persist();
+        await queue._persist();
         return (await lock.run(drain)) ?? false;
       })()
         .catch((error: unknown) => {
@@ -145,14 +155,14 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         });
       return running;
     },
-    flushUnloading() {
+    _flushUnloading() {
       expire();
       // Every batch is taken before any is sent: a transport that fails at once must not free its batch to be taken again.
       const all: QueueEntry[][] = [];
       for (let batch = batches(true); batch[0]; batch = batches(true)) all.push(batch);
       for (const batch of all) void deliver(batch, true);
     },
-    get notBefore() {
+    get _notBefore() {
       return notBefore;
     },
   };

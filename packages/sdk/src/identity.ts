@@ -20,30 +20,30 @@ interface SessionState {
 
 /** Options of `createIdentity()`. */
 export interface IdentityOptions {
-  kv: KeyValue;
+  _kv: KeyValue;
   /** False while consent is pending or denied: ids live in memory only. */
-  writable: boolean;
-  timeoutMs: number;
-  newId: () => string;
-  onError: (error: unknown, where: string) => void;
+  _writable: boolean;
+  _timeoutMs: number;
+  _newId: () => string;
+  _onError: (error: unknown, where: string) => void;
 }
 
 /** Visitor id and session bookkeeping for the tracker. */
 export interface Identity {
-  readonly visitorId: string;
+  readonly _visitorId: string;
   /** The current session id (valid after `touch`). */
-  readonly sessionId: string;
+  readonly _sessionId: string;
   /**
    * Brings the session up to date for an event at `now` on `href`, arriving from `referrer`, with the
    * page's campaign (`source|medium|campaign`, empty without UTM), and returns why a new session began, if one did.
    */
-  touch(now: number, href: string, referrer: string, campaign: string): SplitReason | undefined;
+  _touch(now: number, href: string, referrer: string, campaign: string): SplitReason | undefined;
   /** The next sequence number of the current session. */
-  nextSeq(): number;
+  _nextSeq(): number;
   /** Consent granted: from now on ids are written to storage. */
-  persist(): void;
+  _persist(): void;
   /** Consent denied: stored ids are removed and nothing more is written. */
-  forget(): void;
+  _forget(): void;
 }
 
 const hostOf = (url: string): string => {
@@ -60,8 +60,8 @@ const hostOf = (url: string): string => {
  * State is shared through `kv` so every tab of an origin sees one session.
  */
 export function createIdentity(options: IdentityOptions): Identity {
-  const { kv, timeoutMs, newId, onError } = options;
-  let writable = options.writable;
+  const { _kv: kv, _timeoutMs: timeoutMs, _newId: newId, _onError: onError } = options;
+  let writable = options._writable;
   const read = (key: string): string | null => {
     try {
       return kv.get(key);
@@ -92,7 +92,8 @@ export function createIdentity(options: IdentityOptions): Identity {
   const save = () => {
     if (writable && session) {
       try {
-        if (visitorId !== storedVisitor) kv.set(VISITOR_KEY, (storedVisitor = visitorId));
+        if (visitorId !== storedVisitor) kv.set(VISITOR_KEY, visitorId);
+        storedVisitor = visitorId;
         kv.set(SESSION_KEY, JSON.stringify(session));
         lastSaved = session.last;
       } catch (error) {
@@ -112,13 +113,13 @@ export function createIdentity(options: IdentityOptions): Identity {
   const alive = (state: SessionState | undefined, now: number) => !!state && now - state.last <= timeoutMs && now < state.end;
 
   return {
-    get visitorId() {
+    get _visitorId() {
       return visitorId;
     },
-    get sessionId() {
+    get _sessionId() {
       return session?.id ?? '';
     },
-    touch(now, href, referrer, utm) {
+    _touch(now, href, referrer, utm) {
       let split: SplitReason | undefined;
       let current = session!;
       if (!alive(session, now)) {
@@ -162,7 +163,7 @@ export function createIdentity(options: IdentityOptions): Identity {
       if (split || now - lastSaved > 5000) save();
       return split;
     },
-    nextSeq() {
+    _nextSeq() {
       if (seq >= seqEnd && session) {
         const stored = readSession();
         if (stored?.id === session.id && stored.seq > session.seq) session.seq = stored.seq;
@@ -172,11 +173,11 @@ export function createIdentity(options: IdentityOptions): Identity {
       }
       return ++seq;
     },
-    persist() {
+    _persist() {
       writable = true;
       save();
     },
-    forget() {
+    _forget() {
       writable = false;
       try {
         kv.remove(VISITOR_KEY);

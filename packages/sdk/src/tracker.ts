@@ -145,34 +145,34 @@ export function createTracker(options: TrackerOptions): Tracker {
   const gate = initialConsent(options, win.navigator);
   let consent = gate.state;
   const identity = createIdentity({
-    kv: kv ?? memoryKV(),
-    writable: consent === 'granted',
-    timeoutMs: options.sessionTimeout ?? 30 * 60_000,
-    newId: () => uuidv7(now()),
-    onError: reportError,
+    _kv: kv ?? memoryKV(),
+    _writable: consent === 'granted',
+    _timeoutMs: options.sessionTimeout ?? 30 * 60_000,
+    _newId: () => uuidv7(now()),
+    _onError: reportError,
   });
 
   const store = options.queue ?? memoryQueue();
   const queue = createQueue({
-    store,
-    maxEvents: maxHeld,
-    maxBytes: options.maxQueueBytes ?? 2 * 1024 * 1024,
-    onDrop,
-    onError: reportError,
+    _store: store,
+    _maxEvents: maxHeld,
+    _maxBytes: options.maxQueueBytes ?? 2 * 1024 * 1024,
+    _onDrop: onDrop,
+    _onError: reportError,
   });
   const delivery = createDelivery({
-    queue,
-    transport: options.transport,
-    lock: store.lock?.(siteId) ?? { run: (fn) => fn() },
-    sdk: `trailmark/${__SDK_VERSION__}`,
-    maxBatchEvents: 500,
-    maxBatchBytes: options.maxBatchBytes ?? 256 * 1024,
-    maxUnloadBytes: Math.min(options.maxBatchBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES),
-    maxEventAgeMs: options.maxEventAge ?? 3 * 24 * 3600_000,
-    now,
-    random: options.random ?? Math.random,
-    onDrop,
-    onError: reportError,
+    _queue: queue,
+    _transport: options.transport,
+    _lock: store.lock?.(siteId) ?? { run: (fn) => fn() },
+    _sdk: `trailmark/${__SDK_VERSION__}`,
+    _maxBatchEvents: 500,
+    _maxBatchBytes: options.maxBatchBytes ?? 256 * 1024,
+    _maxUnloadBytes: Math.min(options.maxBatchBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES),
+    _maxEventAgeMs: options.maxEventAge ?? 3 * 24 * 3600_000,
+    _now: now,
+    _random: options.random ?? Math.random,
+    _onDrop: onDrop,
+    _onError: reportError,
   });
 
   const device = readDevice(win);
@@ -206,7 +206,7 @@ export function createTracker(options: TrackerOptions): Tracker {
 
   /** Sets the timer to send in `delay` ms (or when the backoff ends), unless it is due sooner already. */
   const arm = (delay: number) => {
-    const at = Math.max(now() + delay, delivery.notBefore);
+    const at = Math.max(now() + delay, delivery._notBefore);
     if (consent === 'granted' && !(timer && due <= at)) {
       clearTimeout(timer);
       due = at;
@@ -227,7 +227,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       api.track('sdk_dropped', counts);
       process();
     }
-    if (!(await delivery.flush(force)) || queue.waiting) arm(flushInterval);
+    if (!(await delivery._flush(force)) || queue._waiting) arm(flushInterval);
   };
 
   /** Deferred work: serialise the buffered events into the queue (one store write per tick), then maybe send. */
@@ -240,8 +240,8 @@ export function createTracker(options: TrackerOptions): Tracker {
         if (entry) entries.push(entry);
       }
       buffer = [];
-      queue.add(...entries);
-      arm(queue.waiting < batchSize ? flushInterval : 0);
+      queue._add(...entries);
+      arm(queue._waiting < batchSize ? flushInterval : 0);
     }
   };
 
@@ -249,7 +249,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   const onHide = () => {
     hiding = true;
     process();
-    if (consent === 'granted') delivery.flushUnloading();
+    if (consent === 'granted') delivery._flushUnloading();
   };
 
   const listen = (target: EventTarget, type: string, handler: () => void) => {
@@ -269,7 +269,8 @@ export function createTracker(options: TrackerOptions): Tracker {
         let priority = priorities.get(type);
         if (priority === undefined) {
           if (!EVENT_TYPE_PATTERN.test(type)) throw Error(__DEBUG_BUILD__ ? `invalid event type "${String(type).slice(0, 80)}"` : 'type');
-          priorities.set(type, (priority = LOW_PRIORITY.test(type) ? 0 : type === 'click' ? 1 : 2));
+          priority = LOW_PRIORITY.test(type) ? 0 : type === 'click' ? 1 : 2;
+          priorities.set(type, priority);
         }
         const ts = now();
         const href = loc.href;
@@ -280,20 +281,20 @@ export function createTracker(options: TrackerOptions): Tracker {
           utm = href.includes('utm_') ? parseUtm(href) : {};
           campaign = utm.utm_source || utm.utm_medium || utm.utm_campaign ? `${utm.utm_source}|${utm.utm_medium}|${utm.utm_campaign}` : '';
         }
-        const split = identity.touch(ts, href, referrer, campaign);
-        const seq = identity.nextSeq();
+        const split = identity._touch(ts, href, referrer, campaign);
+        const seq = identity._nextSeq();
         const title = doc.title;
         if (
           href !== context.url ||
           title !== context.title ||
-          identity.sessionId !== context.session_id ||
-          identity.visitorId !== context.visitor_id ||
+          identity._sessionId !== context.session_id ||
+          identity._visitorId !== context.visitor_id ||
           userId !== context.user_id
         ) {
           context = {
             site_id: siteId,
-            visitor_id: identity.visitorId,
-            session_id: identity.sessionId,
+            visitor_id: identity._visitorId,
+            session_id: identity._sessionId,
             url: href,
             path,
             title,
@@ -371,15 +372,15 @@ export function createTracker(options: TrackerOptions): Tracker {
       if (gate.locked && state !== 'denied') return debugLog(!!debug, 'consent ignored: the browser signals an opt-out (GPC/DNT)');
       consent = state;
       if (state === 'granted') {
-        identity.persist();
+        identity._persist();
         process();
         arm(0);
       } else if (state === 'denied') {
         onDrop('consent_denied', buffer.length);
         buffer = [];
-        identity.forget();
+        identity._forget();
         disarm();
-        queue.clear().catch((error: unknown) => reportError(error, 'consent'));
+        queue._clear().catch((error: unknown) => reportError(error, 'consent'));
       }
     },
     identify(id) {
@@ -402,10 +403,10 @@ export function createTracker(options: TrackerOptions): Tracker {
       disarm();
     },
     get visitorId() {
-      return identity.visitorId;
+      return identity._visitorId;
     },
     get sessionId() {
-      return identity.sessionId;
+      return identity._sessionId;
     },
   };
 
@@ -422,6 +423,6 @@ export function createTracker(options: TrackerOptions): Tracker {
   });
   listen(win, 'online', () => tick(true));
   // Events an earlier page left in a persistent queue go out soon after start.
-  arm(queue.shared ? 1000 : flushInterval);
+  arm(queue._shared ? 1000 : flushInterval);
   return api;
 }

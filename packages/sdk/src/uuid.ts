@@ -24,7 +24,8 @@ export function uuidv7Factory(fill: (bytes: Uint8Array<ArrayBuffer>) => unknown 
       const t = now.toString(16).padStart(12, '0');
       head = `${t.slice(0, 8)}-${t.slice(8)}-7`;
     }
-    const r = hex.slice(offset, (offset += 20));
+    const r = hex.slice(offset, offset + 20);
+    offset += 20;
     // Version 7 in the 13th digit (in `head`); variant 10xx in the 17th.
     return `${head}${r.slice(0, 3)}-${'89ab'[r.charCodeAt(3) & 3]}${r.slice(4, 7)}-${r.slice(7, 19)}`;
   };

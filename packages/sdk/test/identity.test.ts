@@ -5,11 +5,11 @@ import { memoryKV } from '../src/kv.js';
 const MIN = 60_000;
 let ids = 0;
 const base = (overrides: Partial<IdentityOptions> = {}): IdentityOptions => ({
-  kv: memoryKV(),
-  writable: true,
-  timeoutMs: 30 * MIN,
-  newId: () => `id-${++ids}`,
-  onError: (error) => {
+  _kv: memoryKV(),
+  _writable: true,
+  _timeoutMs: 30 * MIN,
+  _newId: () => `id-${++ids}`,
+  _onError: (error) => {
     throw error;
   },
   ...overrides,
@@ -82,8 +82,8 @@ describe('sessions', () => {
   ] as const)('%s', (_name, touches, expected) => {
     const identity = createIdentity(base());
     const splits = touches.map(([now, href, ref]) => {
-      const split = identity.touch(now, href, ref, campaignOf(href));
-      identity.nextSeq();
+      const split = identity._touch(now, href, ref, campaignOf(href));
+      identity._nextSeq();
       return split;
     });
     expect(splits).toEqual(expected);
@@ -91,61 +91,61 @@ describe('sessions', () => {
 
   it('starts a new session when a page load arrives from another external referrer', () => {
     const kv = memoryKV();
-    const first = createIdentity(base({ kv }));
-    expect(first.touch(at(10), PAGE, 'https://google.com/', campaignOf(PAGE))).toBe('new');
-    first.nextSeq();
+    const first = createIdentity(base({ _kv: kv }));
+    expect(first._touch(at(10), PAGE, 'https://google.com/', campaignOf(PAGE))).toBe('new');
+    first._nextSeq();
     // A new page load (new tracker) in the same session, from another site.
-    const second = createIdentity(base({ kv }));
-    expect(second.touch(at(10, 5), PAGE, 'https://news.ycombinator.com/', campaignOf(PAGE))).toBe('referrer');
-    expect(second.sessionId).not.toBe(first.sessionId);
+    const second = createIdentity(base({ _kv: kv }));
+    expect(second._touch(at(10, 5), PAGE, 'https://news.ycombinator.com/', campaignOf(PAGE))).toBe('referrer');
+    expect(second._sessionId).not.toBe(first._sessionId);
     // An internal navigation (referrer on our own host) continues it.
-    const third = createIdentity(base({ kv }));
-    expect(third.touch(at(10, 6), `${PAGE}b`, PAGE, campaignOf(`${PAGE}b`))).toBeUndefined();
-    expect(third.sessionId).toBe(second.sessionId);
+    const third = createIdentity(base({ _kv: kv }));
+    expect(third._touch(at(10, 6), `${PAGE}b`, PAGE, campaignOf(`${PAGE}b`))).toBeUndefined();
+    expect(third._sessionId).toBe(second._sessionId);
   });
 
   it('shares one session and distinct sequence numbers across tabs', () => {
     const kv = memoryKV();
-    const tabA = createIdentity(base({ kv }));
-    const tabB = createIdentity(base({ kv }));
-    tabA.touch(at(10), PAGE, '', campaignOf(PAGE));
-    const seqA = [tabA.nextSeq(), tabA.nextSeq()];
-    tabB.touch(at(10, 1), PAGE, '', campaignOf(PAGE));
-    const seqB = [tabB.nextSeq(), tabB.nextSeq()];
-    expect(tabB.sessionId).toBe(tabA.sessionId);
-    expect(tabB.visitorId).toBe(tabA.visitorId);
+    const tabA = createIdentity(base({ _kv: kv }));
+    const tabB = createIdentity(base({ _kv: kv }));
+    tabA._touch(at(10), PAGE, '', campaignOf(PAGE));
+    const seqA = [tabA._nextSeq(), tabA._nextSeq()];
+    tabB._touch(at(10, 1), PAGE, '', campaignOf(PAGE));
+    const seqB = [tabB._nextSeq(), tabB._nextSeq()];
+    expect(tabB._sessionId).toBe(tabA._sessionId);
+    expect(tabB._visitorId).toBe(tabA._visitorId);
     expect(new Set([...seqA, ...seqB]).size).toBe(4);
   });
 
   it('keeps a session alive from another tab instead of splitting it', () => {
     const kv = memoryKV();
-    const tabA = createIdentity(base({ kv }));
-    const tabB = createIdentity(base({ kv }));
-    tabA.touch(at(10), PAGE, '', campaignOf(PAGE));
-    tabB.touch(at(10), PAGE, '', campaignOf(PAGE));
-    tabB.touch(at(10, 25), PAGE, '', campaignOf(PAGE));
-    tabB.touch(at(10, 50), PAGE, '', campaignOf(PAGE));
+    const tabA = createIdentity(base({ _kv: kv }));
+    const tabB = createIdentity(base({ _kv: kv }));
+    tabA._touch(at(10), PAGE, '', campaignOf(PAGE));
+    tabB._touch(at(10), PAGE, '', campaignOf(PAGE));
+    tabB._touch(at(10, 25), PAGE, '', campaignOf(PAGE));
+    tabB._touch(at(10, 50), PAGE, '', campaignOf(PAGE));
     // Tab A was idle 55 minutes itself, but tab B was active 5 minutes ago.
-    expect(tabA.touch(at(10, 55), PAGE, '', campaignOf(PAGE))).toBeUndefined();
-    expect(tabA.sessionId).toBe(tabB.sessionId);
+    expect(tabA._touch(at(10, 55), PAGE, '', campaignOf(PAGE))).toBeUndefined();
+    expect(tabA._sessionId).toBe(tabB._sessionId);
   });
 });
 
 describe('persistence', () => {
   it('writes nothing while not writable, everything once persisted, and forgets on demand', () => {
     const kv = memoryKV();
-    const identity = createIdentity(base({ kv, writable: false }));
-    identity.touch(at(10), PAGE, '', campaignOf(PAGE));
-    identity.nextSeq();
+    const identity = createIdentity(base({ _kv: kv, _writable: false }));
+    identity._touch(at(10), PAGE, '', campaignOf(PAGE));
+    identity._nextSeq();
     expect(kv.get('tm_vid')).toBeNull();
     expect(kv.get('tm_ses')).toBeNull();
-    identity.persist();
-    expect(kv.get('tm_vid')).toBe(identity.visitorId);
-    expect(kv.get('tm_ses')).toContain(identity.sessionId);
-    const visitor = identity.visitorId;
-    identity.forget();
+    identity._persist();
+    expect(kv.get('tm_vid')).toBe(identity._visitorId);
+    expect(kv.get('tm_ses')).toContain(identity._sessionId);
+    const visitor = identity._visitorId;
+    identity._forget();
     expect(kv.get('tm_vid')).toBeNull();
-    expect(identity.visitorId).not.toBe(visitor);
+    expect(identity._visitorId).not.toBe(visitor);
   });
 
   it('keeps working in memory when storage throws', () => {
@@ -159,9 +159,9 @@ describe('persistence', () => {
       },
       remove: () => undefined,
     };
-    const identity = createIdentity(base({ kv: broken, onError: (_e, where) => errors.push(where) }));
-    expect(identity.touch(at(10), PAGE, '', campaignOf(PAGE))).toBe('new');
-    expect(identity.nextSeq()).toBe(1);
+    const identity = createIdentity(base({ _kv: broken, _onError: (_e, where) => errors.push(where) }));
+    expect(identity._touch(at(10), PAGE, '', campaignOf(PAGE))).toBe('new');
+    expect(identity._nextSeq()).toBe(1);
     expect(errors).toContain('storage');
   });
 });

@@ -10,13 +10,13 @@ function queueOver(store: QueueStore, caps: { maxEvents?: number; maxBytes?: num
   const drops: Partial<Record<DropReason, number>> = {};
   const errors: string[] = [];
   const queue = createQueue({
-    store,
-    maxEvents: caps.maxEvents ?? 100,
-    maxBytes: caps.maxBytes ?? 1e6,
-    onDrop: (reason, count) => {
+    _store: store,
+    _maxEvents: caps.maxEvents ?? 100,
+    _maxBytes: caps.maxBytes ?? 1e6,
+    _onDrop: (reason, count) => {
       drops[reason] = (drops[reason] ?? 0) + count;
     },
-    onError: (_error, where) => errors.push(where),
+    _onError: (_error, where) => errors.push(where),
   });
   return { queue, drops, errors };
 }
@@ -26,8 +26,8 @@ describe('createQueue', () => {
     const store = memoryQueue();
     const write = vi.spyOn(store, 'write');
     const { queue } = queueOver(store);
-    for (let i = 0; i < 50; i++) queue.add(entry());
-    await queue.persist();
+    for (let i = 0; i < 50; i++) queue._add(entry());
+    await queue._persist();
     expect(write).toHaveBeenCalledTimes(1);
     expect(write.mock.calls[0]![0]).toHaveLength(50);
   });
@@ -36,31 +36,31 @@ describe('createQueue', () => {
     const { queue, drops } = queueOver(memoryQueue(), { maxEvents: 3 });
     const vital = entry(0);
     const pageviews = [entry(2), entry(2)];
-    queue.add(vital, ...pageviews);
-    queue.add(entry(2));
+    queue._add(vital, ...pageviews);
+    queue._add(entry(2));
     expect(drops).toEqual({ queue_full: 1 });
-    const kept = queue.take(10, 1e6).map((e) => e.id);
+    const kept = queue._take(10, 1e6).map((e) => e.id);
     expect(kept).not.toContain(vital.id);
     expect(kept).toEqual(expect.arrayContaining(pageviews.map((e) => e.id)));
   });
 
   it('caps by bytes as well as by count', () => {
     const { queue, drops } = queueOver(memoryQueue(), { maxBytes: 250 });
-    queue.add(entry(2, 100), entry(2, 100), entry(2, 100));
+    queue._add(entry(2, 100), entry(2, 100), entry(2, 100));
     expect(drops).toEqual({ queue_full: 1 });
-    expect(queue.waiting).toBe(2);
+    expect(queue._waiting).toBe(2);
   });
 
   it('takes oldest first within the limits and never hands out an entry twice while in flight', () => {
     const { queue } = queueOver(memoryQueue());
     const all = [entry(2, 10), entry(2, 10), entry(2, 10)];
-    queue.add(...all);
-    const first = queue.take(2, 1e6);
+    queue._add(...all);
+    const first = queue._take(2, 1e6);
     expect(first.map((e) => e.id)).toEqual([all[0]!.id, all[1]!.id]);
-    expect(queue.take(10, 1e6).map((e) => e.id)).toEqual([all[2]!.id]);
-    expect(queue.take(10, 1e6)).toEqual([]);
-    queue.settle(first, [all[0]!.id]);
-    expect(queue.take(10, 1e6).map((e) => e.id)).toEqual([all[1]!.id]);
+    expect(queue._take(10, 1e6).map((e) => e.id)).toEqual([all[2]!.id]);
+    expect(queue._take(10, 1e6)).toEqual([]);
+    queue._settle(first, [all[0]!.id]);
+    expect(queue._take(10, 1e6).map((e) => e.id)).toEqual([all[1]!.id]);
   });
 
   it('reopens a failing store once, then falls back to memory and says so without throwing', async () => {
@@ -72,13 +72,13 @@ describe('createQueue', () => {
       reset: vi.fn(),
     };
     const { queue, errors } = queueOver(failing);
-    queue.add(entry());
-    await queue.persist();
+    queue._add(entry());
+    await queue._persist();
     expect(failing.reset).toHaveBeenCalledOnce();
     expect(failing.write).toHaveBeenCalledTimes(2);
     expect(errors).toEqual(['queue storage failed; events are kept in memory']);
-    expect(queue.shared).toBe(false);
-    expect(queue.take(10, 1e6)).toHaveLength(1);
+    expect(queue._shared).toBe(false);
+    expect(queue._take(10, 1e6)).toHaveLength(1);
   });
 });
 
@@ -86,11 +86,11 @@ describe('indexedDbQueue', () => {
   it('keeps entries for the next page, in its own database', async () => {
     const first = queueOver(indexedDbQueue({ dbName: 'queue-test' })).queue;
     const entries = [entry(), entry()];
-    first.add(...entries);
-    await first.persist();
+    first._add(...entries);
+    await first._persist();
     const second = queueOver(indexedDbQueue({ dbName: 'queue-test' })).queue;
-    await second.sync();
-    expect(second.take(10, 1e6).map((e) => e.id)).toEqual(entries.map((e) => e.id));
+    await second._sync();
+    expect(second._take(10, 1e6).map((e) => e.id)).toEqual(entries.map((e) => e.id));
     const names = (await indexedDB.databases()).map((db) => db.name);
     expect(names).toContain('queue-test');
     expect(names).not.toContain('keyval-store');
@@ -100,31 +100,31 @@ describe('indexedDbQueue', () => {
     const tabA = queueOver(indexedDbQueue({ dbName: 'queue-sync' })).queue;
     const tabB = queueOver(indexedDbQueue({ dbName: 'queue-sync' })).queue;
     const shared = entry();
-    tabA.add(shared);
-    await tabA.persist();
-    await tabB.sync();
-    const taken = tabB.take(10, 1e6);
-    tabB.settle(taken, [shared.id]);
-    await tabB.persist();
-    await tabA.sync();
-    expect(tabA.waiting).toBe(0);
+    tabA._add(shared);
+    await tabA._persist();
+    await tabB._sync();
+    const taken = tabB._take(10, 1e6);
+    tabB._settle(taken, [shared.id]);
+    await tabB._persist();
+    await tabA._sync();
+    expect(tabA._waiting).toBe(0);
   });
 
   it('keeps what is left of a partly sent write for the next page, and forgets a chunk once all of it is sent', async () => {
     const tab = queueOver(indexedDbQueue({ dbName: 'queue-tombstones' })).queue;
     const written = [entry(), entry(), entry()];
-    tab.add(...written);
-    await tab.persist();
-    tab.settle(tab.take(1, 1e6), [written[0]!.id]);
-    await tab.persist();
+    tab._add(...written);
+    await tab._persist();
+    tab._settle(tab._take(1, 1e6), [written[0]!.id]);
+    await tab._persist();
     const next = queueOver(indexedDbQueue({ dbName: 'queue-tombstones' })).queue;
-    await next.sync();
-    expect(next.take(10, 1e6).map((e) => e.id)).toEqual([written[1]!.id, written[2]!.id]);
-    next.settle(written.slice(1), [written[1]!.id, written[2]!.id]);
-    await next.persist();
+    await next._sync();
+    expect(next._take(10, 1e6).map((e) => e.id)).toEqual([written[1]!.id, written[2]!.id]);
+    next._settle(written.slice(1), [written[1]!.id, written[2]!.id]);
+    await next._persist();
     const last = queueOver(indexedDbQueue({ dbName: 'queue-tombstones' })).queue;
-    await last.sync();
-    expect(last.waiting).toBe(0);
+    await last._sync();
+    expect(last._waiting).toBe(0);
     const keys = await new Promise<IDBValidKey[]>((resolve) => {
       const open = indexedDB.open('queue-tombstones');
       open.onsuccess = () => {
@@ -138,9 +138,9 @@ describe('indexedDbQueue', () => {
   it('at unload, takes again what ordinary requests have in flight, but not what an unload send already took', () => {
     const { queue } = queueOver(memoryQueue());
     const all = [entry(), entry()];
-    queue.add(...all);
-    expect(queue.take(10, 1e6)).toHaveLength(2);
-    expect(queue.take(10, 1e6, true).map((e) => e.id)).toEqual(all.map((e) => e.id));
-    expect(queue.take(10, 1e6, true)).toEqual([]);
+    queue._add(...all);
+    expect(queue._take(10, 1e6)).toHaveLength(2);
+    expect(queue._take(10, 1e6, true).map((e) => e.id)).toEqual(all.map((e) => e.id));
+    expect(queue._take(10, 1e6, true)).toEqual([]);
   });
 });

@@ -81,9 +81,9 @@ export function clicks(options: ClicksOptions = {}): Plugin {
         if (rage) props.rage = true;
         tracker.track('click', props);
       };
-      s.on(doc, 'click', onClick, true);
-      s.on(doc, 'auxclick', onClick, true);
-      return s.stop;
+      s._on(doc, 'click', onClick, true);
+      s._on(doc, 'auxclick', onClick, true);
+      return s._stop;
     },
   };
 }

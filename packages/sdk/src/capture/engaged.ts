@@ -17,8 +17,8 @@ export function engagedClock(s: Scope, win: Window, now: () => number): () => nu
     if (since >= 0) total += t - since;
     since = event?.type !== 'pagehide' && doc.visibilityState === 'visible' && doc.hasFocus() ? t : -1;
   };
-  for (const type of ['focus', 'blur', 'pagehide', 'pageshow']) s.on(win, type, update);
-  s.on(doc, 'visibilitychange', update);
+  for (const type of ['focus', 'blur', 'pagehide', 'pageshow']) s._on(win, type, update);
+  s._on(doc, 'visibilitychange', update);
   update();
   return () => {
     update();

@@ -31,7 +31,7 @@ export function forms(options: FormsOptions = {}): Plugin {
       const doc = options.document ?? document;
       const s = scope(tracker, 'forms');
       // Capture phase: runs before the page's own handler can stop the event (as SPA forms do).
-      s.on(
+      s._on(
         doc,
         'submit',
         (event: SubmitEvent) => {
@@ -40,7 +40,7 @@ export function forms(options: FormsOptions = {}): Plugin {
         },
         true,
       );
-      return s.stop;
+      return s._stop;
     },
   };
 }

@@ -56,7 +56,7 @@ export function pageviews(options: PageviewsOptions = {}): Plugin {
         tracker.track('page_leave', { duration_ms: Math.round(now() - start), engaged_ms: engaged() }, page);
       };
 
-      const view = s.wrap((navigation: NavigationKind, referrer?: string) => {
+      const view = s._wrap((navigation: NavigationKind, referrer?: string) => {
         key = keyOf();
         open = true;
         start = now();
@@ -66,7 +66,7 @@ export function pageviews(options: PageviewsOptions = {}): Plugin {
         tracker.track('pageview', { navigation }, referrer ? { referrer } : undefined);
       });
 
-      const change = s.wrap((kind: NavigationKind) => {
+      const change = s._wrap((kind: NavigationKind) => {
         // Nothing is counted before the first page view (a prerendered page not yet shown).
         if (!page) return;
         const from = page.url ?? '';
@@ -82,7 +82,7 @@ export function pageviews(options: PageviewsOptions = {}): Plugin {
       if (navigation) {
         // The Navigation API sees pushState, replaceState, traversals and fragment links alike, once each:
         // no need (and no way to double count) with a history patch.
-        s.on(navigation, 'currententrychange', (event: Event & { navigationType?: string | null }) => {
+        s._on(navigation, 'currententrychange', (event: Event & { navigationType?: string | null }) => {
           const type = event.navigationType;
           change(type === 'traverse' ? 'pop' : type === 'replace' ? 'replace' : 'push');
         });
@@ -98,26 +98,26 @@ export function pageviews(options: PageviewsOptions = {}): Plugin {
             if (live) change(kind);
           };
           history[method] = patched;
-          s.add(() => {
+          s._add(() => {
             live = false;
             // Another library may have wrapped ours since: restoring the original would drop its wrapper,
             // so ours then stays in the chain, inert.
             if (history[method] === patched) history[method] = original;
           });
         }
-        s.on(win, 'popstate', () => change('pop'));
-        if (options.hash) s.on(win, 'hashchange', () => change('hash'));
+        s._on(win, 'popstate', () => change('pop'));
+        if (options.hash) s._on(win, 'hashchange', () => change('hash'));
       }
 
-      s.on(win, 'pagehide', leave);
-      s.on(win, 'pageshow', (event: PageTransitionEvent) => {
+      s._on(win, 'pagehide', leave);
+      s._on(win, 'pageshow', (event: PageTransitionEvent) => {
         if (event.persisted) view('bfcache');
       });
 
       // A prerendered page has not been seen yet: it counts when (if ever) the user activates it.
-      if ((doc as { prerendering?: boolean }).prerendering) s.on(doc, 'prerenderingchange', () => view('prerender'), { once: true });
+      if ((doc as { prerendering?: boolean }).prerendering) s._on(doc, 'prerenderingchange', () => view('prerender'), { once: true });
       else view('load');
-      return s.stop;
+      return s._stop;
     },
   };
 }

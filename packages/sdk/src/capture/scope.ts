@@ -3,13 +3,13 @@ import type { TrackerApi } from '../plugin.js';
 /** What one plugin's setup holds on to: guarded listeners and the teardowns that undo them. */
 export interface Scope {
   /** Wraps `fn` so that an error in it is reported to the tracker, never thrown into the host page. */
-  wrap<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void;
+  _wrap<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void;
   /** Adds a guarded listener, removed by `stop()`. */
-  on<E extends Event>(target: EventTarget, type: string, fn: (event: E) => void, options?: AddEventListenerOptions | boolean): void;
+  _on<E extends Event>(target: EventTarget, type: string, fn: (event: E) => void, options?: AddEventListenerOptions | boolean): void;
   /** Registers a teardown to run on `stop()`. */
-  add(teardown: () => void): void;
+  _add(teardown: () => void): void;
   /** Runs every teardown (the plugin's own teardown). */
-  stop(): void;
+  _stop(): void;
 }
 
 /** Creates the scope of one plugin setup; errors are reported under `where`. */
@@ -25,16 +25,16 @@ export function scope(tracker: TrackerApi, where: string): Scope {
       }
     };
   return {
-    wrap,
-    on(target, type, fn, options) {
+    _wrap: wrap,
+    _on(target, type, fn, options) {
       const handler = wrap(fn) as EventListener;
       target.addEventListener(type, handler, options);
       teardowns.push(() => target.removeEventListener(type, handler, options));
     },
-    add: (teardown) => {
+    _add: (teardown) => {
       teardowns.push(teardown);
     },
-    stop: () => {
+    _stop: () => {
       for (const teardown of teardowns.splice(0)) teardown();
     },
   };

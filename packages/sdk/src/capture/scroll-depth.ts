@@ -34,7 +34,7 @@ export function scrollDepth(options: ScrollDepthOptions = {}): Plugin {
       let pending = false;
       let frame = 0;
 
-      const measure = s.wrap(() => {
+      const measure = s._wrap(() => {
         pending = false;
         const height = Math.max(doc.documentElement.scrollHeight, doc.body?.scrollHeight ?? 0);
         const seen = win.scrollY + win.innerHeight;
@@ -45,7 +45,7 @@ export function scrollDepth(options: ScrollDepthOptions = {}): Plugin {
         max = depth;
       });
       // One measurement per frame however many scroll events arrive: layout is read at most once a frame.
-      const schedule = s.wrap(() => {
+      const schedule = s._wrap(() => {
         if (pending) return;
         pending = true;
         frame = raf(measure);
@@ -56,12 +56,12 @@ export function scrollDepth(options: ScrollDepthOptions = {}): Plugin {
         tracker.track('scroll_depth', { max_depth: max }, context);
       };
 
-      s.on(win, 'scroll', schedule, { passive: true });
-      s.on(win, 'pagehide', () => report());
-      s.on(doc, 'visibilitychange', () => doc.visibilityState === 'hidden' && report());
-      s.add(
+      s._on(win, 'scroll', schedule, { passive: true });
+      s._on(win, 'pagehide', () => report());
+      s._on(doc, 'visibilitychange', () => doc.visibilityState === 'hidden' && report());
+      s._add(
         tracker.onEvent(
-          s.wrap((event) => {
+          s._wrap((event) => {
             if (event.type === 'pageview') {
               max = reported = 0;
               // A new page: measured at the next frame, once the router has rendered it.
@@ -70,11 +70,11 @@ export function scrollDepth(options: ScrollDepthOptions = {}): Plugin {
           }),
         ),
       );
-      s.add(() => {
+      s._add(() => {
         if (pending) caf(frame);
       });
       schedule();
-      return s.stop;
+      return s._stop;
     },
   };
 }

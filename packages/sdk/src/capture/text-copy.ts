@@ -18,7 +18,7 @@ export function textCopy(options: TextCopyOptions = {}): Plugin {
     setup(tracker) {
       const doc = options.document ?? document;
       const s = scope(tracker, 'textCopy');
-      s.on(
+      s._on(
         doc,
         'copy',
         (event: ClipboardEvent) => {
@@ -42,7 +42,7 @@ export function textCopy(options: TextCopyOptions = {}): Plugin {
         },
         true,
       );
-      return s.stop;
+      return s._stop;
     },
   };
 }

@@ -30,7 +30,7 @@ export function visibility(options: VisibilityOptions = {}): Plugin {
       let state = doc.visibilityState;
       let timer: ReturnType<typeof setInterval> | undefined;
 
-      const beat = s.wrap(() => {
+      const beat = s._wrap(() => {
         const ms = engaged();
         if (ms > 0) tracker.track('heartbeat', { engaged_ms: ms });
       });
@@ -39,15 +39,15 @@ export function visibility(options: VisibilityOptions = {}): Plugin {
         clearInterval(timer);
         timer = every && state === 'visible' ? setInterval(beat, every) : undefined;
       };
-      s.on(doc, 'visibilitychange', () => {
+      s._on(doc, 'visibilitychange', () => {
         if (doc.visibilityState === state) return;
         state = doc.visibilityState;
         tracker.track('page_visibility', { state, engaged_ms: engaged() });
         arm();
       });
       arm();
-      s.add(() => clearInterval(timer));
-      return s.stop;
+      s._add(() => clearInterval(timer));
+      return s._stop;
     },
   };
 }

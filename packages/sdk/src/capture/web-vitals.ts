@@ -31,7 +31,7 @@ export function webVitals(options: WebVitalsOptions = {}): Plugin {
       const s = scope(tracker, 'webVitals');
       const seen = new Map<string, number>();
       let live = true;
-      const report = s.wrap((metric: MetricType) => {
+      const report = s._wrap((metric: MetricType) => {
         if (!live || seen.get(metric.id) === metric.value) return;
         seen.set(metric.id, metric.value);
         // CLS is a small unitless score; the others are milliseconds, whose fractions are noise.

@@ -6,36 +6,36 @@ export type DropReason = 'queue_full' | 'too_large' | 'consent_denied' | 'retrie
 
 /** Options of `createQueue()`. */
 export interface QueueOptions {
-  store: QueueStore;
-  maxEvents: number;
-  maxBytes: number;
-  onDrop: (reason: DropReason, count: number) => void;
-  onError: (error: unknown, where: string) => void;
+  _store: QueueStore;
+  _maxEvents: number;
+  _maxBytes: number;
+  _onDrop: (reason: DropReason, count: number) => void;
+  _onError: (error: unknown, where: string) => void;
 }
 
 /** The queue: an in-memory mirror of the store, with writes coalesced to one transaction per tick. */
 export interface Queue {
   /** Adds entries (evicting by priority past the caps) and schedules one write for the tick. */
-  add(...entries: QueueEntry[]): void;
+  _add(...entries: QueueEntry[]): void;
   /**
    * Marks and returns the oldest entries not in flight, up to the limits (at least one if any). At `unloading`,
    * entries in flight in ordinary requests are taken again: those requests may die with the page.
    */
-  take(maxEvents: number, maxBytes: number, unloading?: boolean): QueueEntry[];
+  _take(maxEvents: number, maxBytes: number, unloading?: boolean): QueueEntry[];
   /** Ends a send: `done` ids leave the queue, the rest of `taken` can be taken again. */
-  settle(taken: readonly QueueEntry[], done: readonly string[]): void;
+  _settle(taken: readonly QueueEntry[], done: readonly string[]): void;
   /** Removes entries older than `before` (ms) that are not in flight; returns how many. */
-  expire(before: number): number;
+  _expire(before: number): number;
   /** Resolves when every write so far has reached the store. */
-  persist(): Promise<void>;
+  _persist(): Promise<void>;
   /** Re-reads a shared store, so entries other tabs wrote (or removed) are seen. */
-  sync(): Promise<void>;
+  _sync(): Promise<void>;
   /** Removes everything, stored or not. */
-  clear(): Promise<void>;
+  _clear(): Promise<void>;
   /** Entries waiting, not in flight. */
-  readonly waiting: number;
+  readonly _waiting: number;
   /** Whether a shared store (IndexedDB) is in use, so tabs must take turns. */
-  readonly shared: boolean;
+  readonly _shared: boolean;
 }
 
 /**
@@ -43,8 +43,8 @@ export interface Queue {
  * moves to memory and says so once through `onError`, and never throws.
  */
 export function createQueue(options: QueueOptions): Queue {
-  const { maxEvents, maxBytes, onDrop, onError } = options;
-  let store = options.store;
+  const { _maxEvents: maxEvents, _maxBytes: maxBytes, _onDrop: onDrop, _onError: onError } = options;
+  let store = options._store;
   let reopened = false;
   let entries = new Map<string, QueueEntry>();
   /** Entries handed to the transport: true when sent at unload. */
@@ -117,12 +117,12 @@ export function createQueue(options: QueueOptions): Queue {
   };
 
   return {
-    add(...added) {
+    _add(...added) {
       fill(added);
       toPut.push(...added);
       kick();
     },
-    take(max, maxBytes, unloading) {
+    _take(max, maxBytes, unloading) {
       const taken: QueueEntry[] = [];
       let size = 0;
       for (const entry of entries.values()) {
@@ -136,12 +136,12 @@ export function createQueue(options: QueueOptions): Queue {
       }
       return taken;
     },
-    settle(taken, done) {
+    _settle(taken, done) {
       for (const entry of taken) inFlight.delete(entry.id);
       for (const id of done) remove(id);
       kick();
     },
-    expire(before) {
+    _expire(before) {
       let expired = 0;
       for (const entry of entries.values()) {
         if (entry.ts < before && !inFlight.has(entry.id)) {
@@ -152,8 +152,8 @@ export function createQueue(options: QueueOptions): Queue {
       kick();
       return expired;
     },
-    persist: write,
-    async sync() {
+    _persist: write,
+    async _sync() {
       if (!store.shared) return;
       await write();
       const stored = await run(() => store.load());
@@ -165,7 +165,7 @@ export function createQueue(options: QueueOptions): Queue {
         fill(stored.concat(unsaved));
       }
     },
-    async clear() {
+    async _clear() {
       entries.clear();
       inFlight.clear();
       bytes = 0;
@@ -174,10 +174,10 @@ export function createQueue(options: QueueOptions): Queue {
       await writing;
       await run(() => store.clear());
     },
-    get waiting() {
+    get _waiting() {
       return entries.size - inFlight.size;
     },
-    get shared() {
+    get _shared() {
       return store.shared;
     },
   };
