@@ -184,11 +184,13 @@ const setHidden = (page: Page, hidden: boolean) =>
     hidden ? 'hidden' : 'visible',
   );
 
-test('keeps events that left by sendBeacon when the tab was hidden until the server accepts them', async ({ page, created }) => {
+test('keeps events handed to the browser when the tab was hidden until the server accepts them', async ({ page, created }) => {
   await open(page, '/');
   proxy.script(Array.from({ length: 10 }, () => ({ status: 500 as const })));
-  // More than the 64 KiB keepalive budget, tracked and hidden in one task: at hide the first batch leaves by
-  // keepalive fetch and the rest by sendBeacon, and the server answers every one of them 500.
+  // More than the 64 KiB keepalive budget, tracked and hidden in one task: at hide a full batch leaves by keepalive
+  // fetch (Chromium counts sendBeacon against the same 64 KiB, so nothing more can leave), the server answers 500,
+  // and the rest waits in the queue. Whether a batch went by keepalive or by sendBeacon (whose answer the SDK
+  // never sees), its events stay queued until a send is confirmed; the SDK unit tests prove the beacon case.
   const ns = Array.from({ length: 250 }, (_, n) => n);
   await page.evaluate((list) => {
     const api = (window as unknown as { trailmark: (m: string, ...a: unknown[]) => unknown }).trailmark;
@@ -196,7 +198,7 @@ test('keeps events that left by sendBeacon when the tab was hidden until the ser
     Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
     document.dispatchEvent(new Event('visibilitychange'));
   }, ns);
-  await proxy.waitFor((batch) => batch.mode === 'no-cors' && batch.status === 500);
+  await proxy.waitFor((batch) => batch.status === 500);
   await setHidden(page, false);
   proxy.script([]);
   await expectExactlyOnce(created, page, ns);

@@ -34,8 +34,9 @@ export interface Delivery {
   /**
    * At page hide: hands every queued event to the transport now, without waiting for a lock, including those in
    * flight in requests that may not outlive the page (backends store by `event_id`, so a repeat is harmless).
+   * Resolves when every send has an answer, true when all were accepted (the page may live on: if not, retry).
    */
-  _flushUnloading(): void;
+  _flushUnloading(): Promise<boolean>;
   /** Time (ms) before which a retry would only meet the same failure. */
   readonly _notBefore: number;
 }
@@ -78,7 +79,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   let running: Promise<boolean> | undefined;
 
   /** Sends a batch, halving it on 413; false when the rest must wait for a retry. */
-  const deliver = async (batch: QueueEntry[], unloading: boolean): Promise<boolean> => {
+  const deliver = async (batch: QueueEntry[], unloading: boolean, round = attempt): Promise<boolean> => {
     const parts = [batch];
     while (parts[0]) {
       const part = parts.pop()!;
@@ -94,7 +95,9 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       let dropped = 0;
       if (status === 'retry') {
         for (const rest of [part, ...parts]) queue._settle(rest, []);
-        notBefore = now() + Math.max(result.afterMs ?? 0, backoffMs(attempt++, options._random));
+        // One backoff step per round of sends: batches failing together at page hide count once.
+        notBefore = Math.max(notBefore, now() + Math.max(result.afterMs ?? 0, backoffMs(round, options._random)));
+        attempt = round + 1;
         return false;
       }
       if (status === 'split' && part[1]) {
@@ -114,10 +117,8 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         }
       }
       if (dropped) onDrop('rejected', dropped);
-      queue._settle(
-        part,
-        part.map((entry) => entry.id),
-      );
+      // A beacon has no answer: its events stay queued until a later send is confirmed (a repeat is harmless).
+      queue._settle(part, status === 'unknown' ? [] : part.map((entry) => entry.id));
     }
     return true;
   };
@@ -160,7 +161,8 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       // Every batch is taken before any is sent: a transport that fails at once must not free its batch to be taken again.
       const all: QueueEntry[][] = [];
       for (let batch = batches(true); batch[0]; batch = batches(true)) all.push(batch);
-      for (const batch of all) void deliver(batch, true);
+      const round = attempt;
+      return Promise.all(all.map((batch) => deliver(batch, true, round))).then((done) => !done.includes(false));
     },
     get _notBefore() {
       return notBefore;

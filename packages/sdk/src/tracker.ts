@@ -249,7 +249,14 @@ export function createTracker(options: TrackerOptions): Tracker {
   const onHide = () => {
     hiding = true;
     process();
-    if (consent === 'granted') delivery._flushUnloading();
+    if (consent === 'granted') {
+      // If the page lives on (a hidden tab) and a send failed, the timer takes the rest when the backoff ends.
+      delivery._flushUnloading().then(
+        (done) => done || arm(flushInterval),
+        (error: unknown) => reportError(error, 'flush'),
+      );
+      queue._spill();
+    }
   };
 
   const listen = (target: EventTarget, type: string, handler: () => void) => {

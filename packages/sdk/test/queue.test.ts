@@ -96,6 +96,44 @@ describe('indexedDbQueue', () => {
     expect(names).not.toContain('keyval-store');
   });
 
+  it('spills at page hide what has not reached IndexedDB yet, and the next page brings it back once', async () => {
+    const first = queueOver(indexedDbQueue({ dbName: 'queue-spill' })).queue;
+    const saved = entry();
+    first._add(saved);
+    await first._persist();
+    const late = [entry(), entry()];
+    first._add(...late);
+    // The page goes now: the write of `late` is only scheduled, and will never run.
+    first._spill();
+    const spills = Object.keys(localStorage).filter((key) => key.startsWith('trailmark:queue-spill:spill:'));
+    expect(spills).toHaveLength(1);
+    expect(localStorage.getItem(spills[0]!)).not.toContain(saved.id);
+    const next = queueOver(indexedDbQueue({ dbName: 'queue-spill' })).queue;
+    await next._sync();
+    expect(next._take(10, 1e6).map((e) => e.id)).toEqual([saved, ...late].map((e) => e.id));
+    expect(Object.keys(localStorage).filter((key) => key.startsWith('trailmark:queue-spill:'))).toEqual([]);
+    // Now in IndexedDB: a third page finds them there, once each.
+    const third = queueOver(indexedDbQueue({ dbName: 'queue-spill' })).queue;
+    await third._sync();
+    expect(third._take(10, 1e6).map((e) => e.id)).toEqual([saved, ...late].map((e) => e.id));
+  });
+
+  it('forgets its spill once the writes it covered have finished (the page lived on)', async () => {
+    const { queue } = queueOver(indexedDbQueue({ dbName: 'queue-spill-2' }));
+    queue._add(entry());
+    queue._spill();
+    expect(Object.keys(localStorage).some((key) => key.startsWith('trailmark:queue-spill-2:'))).toBe(true);
+    await queue._persist();
+    expect(Object.keys(localStorage).some((key) => key.startsWith('trailmark:queue-spill-2:'))).toBe(false);
+  });
+
+  it('clearing a database that was never created does not create it (consent denied)', async () => {
+    const { queue, errors } = queueOver(indexedDbQueue({ dbName: 'never-created' }));
+    await queue._clear();
+    expect((await indexedDB.databases()).map((db) => db.name)).not.toContain('never-created');
+    expect(errors).toEqual([]);
+  });
+
   it('sees entries another tab removed as gone after a sync', async () => {
     const tabA = queueOver(indexedDbQueue({ dbName: 'queue-sync' })).queue;
     const tabB = queueOver(indexedDbQueue({ dbName: 'queue-sync' })).queue;

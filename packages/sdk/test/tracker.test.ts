@@ -219,4 +219,35 @@ describe('createTracker', () => {
     window.dispatchEvent(new Event('pagehide'));
     expect(sent).toHaveLength(2);
   });
+
+  it('sends again, after the backoff, what failed at page hide when the page lives on', async () => {
+    const { transport, sent, ids } = recordingTransport([{ status: 'retry', reason: 'http 500' }]);
+    const tracker = createTracker({ siteId: 's', transport, flushInterval: 60_000, random: () => 0 });
+    tracker.track('a');
+    tracker.track('b');
+    window.dispatchEvent(new Event('pagehide'));
+    await settle(0);
+    expect(sent.map((s) => s.unloading)).toEqual([true]);
+    window.dispatchEvent(new Event('pageshow'));
+    await settle(60_000);
+    expect(sent.map((s) => s.unloading)).toEqual([true, false]);
+    expect(ids()).toEqual([...ids().slice(0, 2), ...ids().slice(0, 2)]);
+    await settle(120_000);
+    expect(sent).toHaveLength(2);
+    expect(tracker.dropped()).toEqual({});
+  });
+
+  it('keeps events a beacon carried (no answer to see) until a later send is confirmed', async () => {
+    const { transport, sent, ids } = recordingTransport([{ status: 'unknown' }]);
+    const tracker = createTracker({ siteId: 's', transport, flushInterval: 1000 });
+    tracker.track('a');
+    window.dispatchEvent(new Event('pagehide'));
+    await settle(0);
+    window.dispatchEvent(new Event('pageshow'));
+    await tracker.flush();
+    expect(sent.map((s) => s.unloading)).toEqual([true, false]);
+    expect(new Set(ids()).size).toBe(1);
+    await tracker.flush();
+    expect(sent).toHaveLength(2);
+  });
 });

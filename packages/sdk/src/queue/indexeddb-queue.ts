@@ -42,6 +42,16 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
   const chunkOf = new Map<string, string>();
   const live = new Map<string, number>();
   const use = () => (store ??= createStore(dbName, storeName));
+  /** localStorage keys of page-hide spills (see `spill`): one per tab, so tabs never overwrite each other's. */
+  const spillPrefix = `trailmark:${dbName}:spill:`;
+  const spillKey = spillPrefix + Math.random().toString(36).slice(2);
+  /** Ids this tab spilled that have not reached IndexedDB (or left the queue) yet. */
+  const spilled = new Set<string>();
+  const unspill = (ids: Iterable<string>) => {
+    if (!spilled.size) return;
+    for (const id of ids) spilled.delete(id);
+    if (!spilled.size) storage(() => localStorage.removeItem(spillKey));
+  };
   const run = (mode: IDBTransactionMode, fn: (os: IDBObjectStore) => void) =>
     use()(mode, (os) => {
       fn(os);
@@ -72,6 +82,16 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
         };
       });
       seen = fresh;
+      // Spills of pages that went before their last write finished: into IndexedDB first, then out of localStorage.
+      const spills: string[] = [];
+      const spilledEntries: QueueEntry[] = [];
+      storage(() => {
+        for (let i = 0; i < localStorage.length; i++) {
+          const key = localStorage.key(i);
+          if (key?.startsWith(spillPrefix)) spills.push(key);
+        }
+        for (const key of spills) spilledEntries.push(...decode(localStorage.getItem(key) ?? ''));
+      });
       const removed = new Set<unknown>();
       for (const [key, records] of fresh) if (key.includes(' ')) for (const id of records) removed.add(id);
       const all: QueueEntry[] = [];
@@ -89,48 +109,83 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
         }
         live.set(key, count);
       }
-      return all;
+      const missing = spilledEntries.filter((entry) => entry.id && !chunkOf.has(entry.id) && !removed.has(entry.id));
+      if (missing[0]) await write(missing, []);
+      storage(() => {
+        for (const key of spills) localStorage.removeItem(key);
+      });
+      return all.concat(missing);
     },
-    write: (put, remove) =>
-      run('readwrite', (os) => {
-        for (let start = 0, end = 0; start < put.length; start = end) {
-          for (let bytes = 0; end < put.length && (end === start || bytes + put[end]!.bytes <= CHUNK_BYTES); end++)
-            bytes += put[end]!.bytes;
-          const chunk = put.slice(start, end);
-          const key = chunk[0]!.id;
-          os.put(encode(chunk), key);
-          seen.set(key, chunk);
-          live.set(key, chunk.length);
-          for (const entry of chunk) chunkOf.set(entry.id, key);
-        }
-        const gone = new Map<string, string[]>();
-        for (const id of remove) {
-          const key = chunkOf.get(id);
-          chunkOf.delete(id);
-          if (key) (gone.get(key) ?? gone.set(key, []).get(key)!).push(id);
-        }
-        for (const [key, ids] of gone) live.set(key, live.get(key)! - ids.length);
-        for (const [key, count] of live) {
-          if (count < 1) {
-            // The chunk and its tombstones: `<key> …` sorts between `<key>` and `<key>!`.
-            os.delete(IDBKeyRange.bound(key, `${key}!`));
-            live.delete(key);
-          } else if (gone.has(key)) {
-            const tomb = `${key} ${Math.random()}`;
-            os.put(gone.get(key)!.join('\n'), tomb);
-            seen.set(tomb, gone.get(key)!);
-          }
-        }
-      }),
-    clear: () =>
-      run('readwrite', (os) => {
+    write,
+    spill(entries) {
+      storage(() => {
+        localStorage.setItem(spillKey, encode(entries));
+        for (const entry of entries) spilled.add(entry.id);
+      });
+    },
+    clear: async () => {
+      // Nothing to clear in a database never created: opening it to clear it would create it (consent denied).
+      if (
+        !store &&
+        (await indexedDB.databases?.().then(
+          (dbs) => !dbs.some((db) => db.name === dbName),
+          () => false,
+        ))
+      )
+        return;
+      await run('readwrite', (os) => {
         os.clear();
         chunkOf.clear();
         live.clear();
-      }),
+      });
+      storage(() => localStorage.removeItem(spillKey));
+      spilled.clear();
+    },
     reset() {
       store = undefined;
     },
     lock: (name) => createFlushLock(`trailmark:${dbName}:${name}`),
   };
+
+  function write(put: readonly QueueEntry[], remove: readonly string[]): Promise<void> {
+    return run('readwrite', (os) => {
+      for (let start = 0, end = 0; start < put.length; start = end) {
+        for (let bytes = 0; end < put.length && (end === start || bytes + put[end]!.bytes <= CHUNK_BYTES); end++) bytes += put[end]!.bytes;
+        const chunk = put.slice(start, end);
+        const key = chunk[0]!.id;
+        os.put(encode(chunk), key);
+        seen.set(key, chunk);
+        live.set(key, chunk.length);
+        for (const entry of chunk) chunkOf.set(entry.id, key);
+      }
+      const gone = new Map<string, string[]>();
+      for (const id of remove) {
+        const key = chunkOf.get(id);
+        chunkOf.delete(id);
+        if (key) (gone.get(key) ?? gone.set(key, []).get(key)!).push(id);
+      }
+      for (const [key, ids] of gone) live.set(key, live.get(key)! - ids.length);
+      for (const [key, count] of live) {
+        if (count < 1) {
+          // The chunk and its tombstones: `<key> …` sorts between `<key>` and `<key>!`.
+          os.delete(IDBKeyRange.bound(key, `${key}!`));
+          live.delete(key);
+        } else if (gone.has(key)) {
+          const tomb = `${key} ${Math.random()}`;
+          os.put(gone.get(key)!.join('\n'), tomb);
+          seen.set(tomb, gone.get(key)!);
+        }
+      }
+    }).then(() => {
+      unspill(put.map((entry) => entry.id));
+      unspill(remove);
+    });
+  }
+}
+
+/** localStorage may be missing, full or forbidden (storage partitioning, private modes): never fatal here. */
+function storage(fn: () => void) {
+  try {
+    fn();
+  } catch {}
 }

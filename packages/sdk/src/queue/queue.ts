@@ -30,6 +30,8 @@ export interface Queue {
   _persist(): Promise<void>;
   /** Re-reads a shared store, so entries other tabs wrote (or removed) are seen. */
   _sync(): Promise<void>;
+  /** At page hide: hands entries whose write may not finish before the page goes to the store's synchronous spill. */
+  _spill(): void;
   /** Removes everything, stored or not. */
   _clear(): Promise<void>;
   /** Entries waiting, not in flight. */
@@ -53,6 +55,8 @@ export function createQueue(options: QueueOptions): Queue {
   let toPut: QueueEntry[] = [];
   let toRemove: string[] = [];
   let writing: Promise<unknown> = Promise.resolve();
+  /** Entries handed to a write that has not finished yet. */
+  const unsaved = new Set<readonly QueueEntry[]>();
   let scheduled = false;
 
   const remove = (id: string) => {
@@ -85,7 +89,10 @@ export function createQueue(options: QueueOptions): Queue {
     const removed = toRemove;
     toPut = [];
     toRemove = [];
-    if (put[0] || removed[0]) writing = writing.then(() => run(() => store.write(put, removed)));
+    if (put[0] || removed[0]) {
+      unsaved.add(put);
+      writing = writing.then(() => run(() => store.write(put, removed))).finally(() => unsaved.delete(put));
+    }
     return writing as Promise<void>;
   };
   const kick = () => {
@@ -164,6 +171,11 @@ export function createQueue(options: QueueOptions): Queue {
         bytes = 0;
         fill(stored.concat(unsaved));
       }
+    },
+    _spill() {
+      const pending = toPut.filter((entry) => entries.has(entry.id));
+      for (const put of unsaved) for (const entry of put) if (entries.has(entry.id)) pending.push(entry);
+      if (pending[0]) store.spill?.(pending);
     },
     async _clear() {
       entries.clear();

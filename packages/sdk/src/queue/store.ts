@@ -26,6 +26,11 @@ export interface QueueStore {
    * Stores seen by one tab only have none.
    */
   lock?(name: string): FlushLock;
+  /**
+   * At page hide: keeps `entries` (not yet confirmed written) synchronously somewhere that survives the page, because
+   * an asynchronous write started now may die with it. `load()` brings them back.
+   */
+  spill?(entries: readonly QueueEntry[]): void;
   /** Drops any open connection so the next call opens afresh (after WebKit's "connection lost", say). */
   reset?(): void;
 }

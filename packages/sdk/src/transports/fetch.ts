@@ -28,7 +28,7 @@ export function fetchTransport(options: FetchTransportOptions): Transport {
   const {
     url,
     contentType = 'text/plain',
-    keepaliveBudget = 60_000,
+    keepaliveBudget = 60 * 1024,
     fetch: doFetch = (input, init) => fetch(input, init),
     sendBeacon = (url, data) => navigator.sendBeacon(url, data),
   } = options;
