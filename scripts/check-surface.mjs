@@ -11,6 +11,16 @@ import { BUDGETS, checkSizes } from './size.mjs';
  */
 const ENFORCED = [];
 
+/**
+ * Until the budgets above are met, these ceilings (the sizes measured on 2026-11-29, plus a little) fail the run
+ * when the SDK grows: the way to the budgets is down, never up.
+ */
+const CEILINGS = {
+  'createTracker + fetchTransport + memoryQueue': 5400,
+  'createTracker + fetchTransport + indexedDbQueue': 6700,
+  'script tag (trailmark.min.js)': 13700,
+};
+
 const root = resolve(import.meta.dirname, '..');
 const bin = (name) => resolve(root, 'node_modules/.bin', name);
 let failed = false;
@@ -28,7 +38,11 @@ for (const dir of ['packages/protocol', 'packages/sdk']) {
     }
   }
 }
-const { lines, failures } = await checkSizes({ enforce: ENFORCED });
+const { lines, failures, sizes } = await checkSizes({ enforce: ENFORCED });
+for (const [name, ceiling] of Object.entries(CEILINGS)) {
+  const gzip = sizes[name]?.gzip;
+  if (gzip !== undefined && gzip > ceiling) failures.push(`${name} grew to ${gzip} B min+gzip, over its ceiling of ${ceiling} B`);
+}
 console.log(
   `SDK sizes (min+gzip; budgets: ${Object.entries(BUDGETS)
     .map(([name, bytes]) => `${name} ≤ ${bytes} B`)
