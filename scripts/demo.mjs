@@ -1,14 +1,24 @@
 // `npm start`: the reference receiver on 127.0.0.1:8787 (persistent, .data/demo) and the example static site
 // on 127.0.0.1:8080, with the built script tag. Ctrl+C stops both.
-//   node scripts/demo.mjs [--site-only | --receiver-only] [--memory]
-//   env PORT_SITE (8080), PORT_RECEIVER (8787)
+//   node scripts/demo.mjs [--site-only | --receiver-only] [--memory] [--backend reference|postgres|d1]
+//   env PORT_SITE (8080), PORT_RECEIVER (8787), PORT_POSTGRES (8790), PORT_D1 (8788), DATABASE_URL (postgres)
+// --backend postgres sends the site to the Postgres ingest server (DATABASE_URL, else embedded PGlite in
+// .data/demo-pg); --backend d1 to the D1 Worker under Miniflare (local D1 in .data/demo-d1). The reference
+// receiver and its live page run in every case.
 // Playwright's webServer can run the two halves separately with --site-only / --receiver-only --memory.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startStaticServer } from './serve-static.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const backendAt = argv.indexOf('--backend');
+const backend = backendAt === -1 ? 'reference' : argv.splice(backendAt, 2)[1];
+if (!['reference', 'postgres', 'd1'].includes(backend)) {
+  console.error(`demo: --backend takes reference, postgres or d1 (got ${backend ?? 'nothing'})`);
+  process.exit(2);
+}
+const args = new Set(argv);
 const known = new Set(['--site-only', '--receiver-only', '--memory']);
 for (const arg of args) {
   if (!known.has(arg)) {
@@ -49,12 +59,39 @@ try {
     console.log(`live page  ${receiver.url}/`);
     console.log(`inspect    ${receiver.url}/_trailmark/events  ·  /_trailmark/rejections  ·  /_trailmark/stats`);
   }
+  let endpoint = receiverUrl;
+  if (backend === 'postgres' && !args.has('--receiver-only')) {
+    const entry = `${repo}packages/pg-ingest/dist/index.js`;
+    if (!existsSync(entry)) throw new Error('packages/pg-ingest/dist is missing: run `npm run build` first');
+    const { startIngest } = await import(entry);
+    const databaseUrl = process.env.DATABASE_URL;
+    const ingest = await startIngest({
+      port: port('PORT_POSTGRES', 8790),
+      sites: [DEMO_SITE],
+      ...(databaseUrl ? { databaseUrl } : { dataDir: `${repo}.data/demo-pg` }),
+    });
+    running.push(ingest);
+    endpoint = ingest.url;
+    console.log(
+      `postgres   ${ingest.url}  (${databaseUrl ? 'DATABASE_URL' : 'embedded PGlite in .data/demo-pg'}; read API: /v1/metrics/daily with Bearer sk_demo)`,
+    );
+  }
+  if (backend === 'd1' && !args.has('--receiver-only')) {
+    const { ensureBundle, seedSite, startWorker } = await import(`${repo}packages/d1-worker/scripts/local.mjs`);
+    await ensureBundle();
+    const { mf, db, url } = await startWorker({ port: port('PORT_D1', 8788), persist: `${repo}.data/demo-d1` });
+    await seedSite(db, { site: DEMO_SITE.id, writeKey: DEMO_SITE.writeKey, secretKey: DEMO_SITE.readKey, website: siteUrl });
+    running.push({ close: () => mf.dispose() });
+    endpoint = url.origin;
+    console.log(`d1 worker  ${url.origin}  (Miniflare, local D1 in .data/demo-d1; GET /api/visitors with Bearer sk_demo)`);
+  }
   if (!args.has('--receiver-only')) {
     const dist = `${repo}packages/sdk/dist/`;
     const site = await startStaticServer({
       root: `${repo}examples/static-site`,
       port: sitePort,
-      endpoint: receiverUrl,
+      endpoint,
+      transport: backend,
       files: { '/trailmark.min.js': `${dist}trailmark.min.js`, '/trailmark.js': `${dist}trailmark.js` },
     });
     running.push(site);

@@ -67,4 +67,17 @@ describe('scripts/serve-static.mjs', () => {
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
     expect(new TextDecoder().decode(await pdf.arrayBuffer()).startsWith('%PDF-')).toBe(true);
   });
+
+  it('switches the pages to another backend adapter (the demo --backend flag)', async () => {
+    const d1 = await startStaticServer({ root: ROOT, port: 0, endpoint: 'http://127.0.0.1:9998', transport: 'd1' });
+    try {
+      const response = await fetch(`${d1.url}/contact.html`);
+      expect(response.headers.get('content-security-policy')).toContain("connect-src 'self' http://127.0.0.1:9998");
+      const html = await response.text();
+      expect(html).toContain('data-endpoint="http://127.0.0.1:9998" data-transport="d1"');
+      expect(html).not.toContain('data-transport="reference"');
+    } finally {
+      await d1.close();
+    }
+  });
 });
