@@ -7,6 +7,8 @@ export interface StaticServerOptions {
   files?: Record<string, string>;
   /** The receiver URL written into the pages' `data-endpoint` and allowed by the CSP (default http://127.0.0.1:8787). */
   endpoint?: string;
+  /** The script tag's adapter written into the pages' `data-transport` (default `reference`, as the pages say). */
+  transport?: 'reference' | 'postgres' | 'd1';
 }
 
 /** A running static server on 127.0.0.1. */

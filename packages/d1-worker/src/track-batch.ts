@@ -1,6 +1,14 @@
-import { errorResponse, ingestResponse, type ParsedBatch, parseBatch, type Rejection, readJsonBody } from '@trailmark/protocol';
+import {
+  errorResponse,
+  ingestResponse,
+  lowerId,
+  oncePerId,
+  type ParsedBatch,
+  parseBatch,
+  type Rejection,
+  readJsonBody,
+} from '@trailmark/protocol';
 import { enrich, hostOf } from './enrich.js';
-import { lowerId, oncePerId } from './event-ids.js';
 import { json } from './http.js';
 import type { SiteKey } from './keys.js';
 import { isGone, type LiveEvent } from './live-client.js';

@@ -11,6 +11,7 @@ export type {
   TrailmarkEvent,
 } from './event.js';
 export { BUILTIN_EVENT_TYPES } from './event.js';
+export { lowerId, oncePerId } from './event-ids.js';
 export type { BodyResult, ErrorBody, ErrorCode } from './http.js';
 export { ERROR_STATUS, errorBody, errorResponse, originAllowed, readJsonBody, requestKey } from './http.js';
 export * from './limits.js';

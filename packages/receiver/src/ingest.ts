@@ -1,6 +1,5 @@
-import { type IngestResponse, ingestResponse, type ParsedBatch, type Rejection } from '@trailmark/protocol';
+import { type IngestResponse, ingestResponse, lowerId, oncePerId, type ParsedBatch, type Rejection } from '@trailmark/protocol';
 import type { CommitQueue, CommitTicket } from './commit-queue.js';
-import { lowerId, oncePerId } from './event-ids.js';
 import type { LiveBus } from './live-bus.js';
 import { redactEvent } from './redact-event.js';
 import type { EventSource, EventStore, StoredEvent } from './store.js';

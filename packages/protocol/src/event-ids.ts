@@ -2,7 +2,7 @@
  * UUIDs compare case-insensitively (RFC 9562, section 4): `0193A2B4-…` and `0193a2b4-…` are one event. Keeps the
  * first spelling of each id in `unique`, lists later spellings in `repeats`, so a batch never stores one event twice.
  * The store gets `lowerId(event)`, the form PostgreSQL's uuid type gives the other backends. Found by the contract
- * suite: the Worker stored a resend in upper case as a second event, the Postgres ingest server did not.
+ * suite: the reference receiver and the D1 Worker stored a resend in upper case as a second event; PostgreSQL did not.
  */
 export function oncePerId<T extends { event_id: string }>(events: readonly T[]): { unique: T[]; repeats: string[] } {
   const seen = new Set<string>();
