@@ -61,8 +61,24 @@ export const DEFAULT_REDACTION_RULES: readonly RedactionRule[] = [
   },
 ];
 
+/**
+ * Every default rule needs an `@` (email), 7 or more digits (phone, SSN, card) or two letters followed by two digits
+ * (IBAN): text with none of them, most text, cannot match, and the rules' regular expressions are not run. Servers
+ * redact every string of every event on the ingest path, so this matters.
+ */
+function mayMatchDefaultRules(text: string): boolean {
+  if (text.includes('@')) return true;
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57 && ++digits >= 7) return true;
+  }
+  return digits >= 2 && /[A-Za-z]{2}\d{2}/.test(text);
+}
+
 /** Replaces every match of every rule in `text` with `[redacted:<rule>]`. */
 export function redactText(text: string, rules: readonly RedactionRule[] = DEFAULT_REDACTION_RULES): string {
+  if (rules === DEFAULT_REDACTION_RULES && !mayMatchDefaultRules(text)) return text;
   let out = text;
   for (const rule of rules) {
     out = out.replace(rule.pattern, (match) => (rule.validate && !rule.validate(match) ? match : `[redacted:${rule.name}]`));
