@@ -25,6 +25,9 @@
     }
     if (!response.ok) throw new Error(body.error || `HTTP ${response.status}`);
     state.summary = body;
+    // A feed still empty starts with what arrived before the page opened (the newest first).
+    const feed = $('feed');
+    if (!feed.children.length) for (const event of body.recent_events || []) feed.append(feedItem(event));
     render();
     return true;
   }

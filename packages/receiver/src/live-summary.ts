@@ -1,3 +1,4 @@
+import type { TrailmarkEvent } from '@trailmark/protocol';
 import { HOUR_MS, hourOf } from './rollup-keys.js';
 import type { EventStore } from './store.js';
 
@@ -12,6 +13,8 @@ export interface LiveSummary {
   top_referrers: Array<{ referrer: string; count: number }>;
   /** Metric name → 75th percentile of its values (the Core Web Vitals threshold statistic) and sample count. */
   web_vitals: Record<string, { p75: number; count: number }>;
+  /** The newest events (newest first, at most 25), so the page's feed is not empty until the next one arrives. */
+  recent_events: TrailmarkEvent[];
 }
 
 const SAMPLE = 20_000;
@@ -57,6 +60,7 @@ export function liveSummary(store: EventStore, siteId: string, now: number, hour
     pageviews_per_hour: perHour,
     top_pages: top(pages, 10).map(([path, count]) => ({ path, count })),
     top_referrers: top(referrers, 10).map(([referrer, count]) => ({ referrer, count })),
+    recent_events: Object.keys(counts)[0] ? store.recent(siteId, fromHour, Object.keys(counts), 25).map(({ event }) => event) : [],
     web_vitals: Object.fromEntries([...vitals].map(([name, values]) => [name, { p75: percentile(values, 0.75), count: values.length }])),
   };
 }

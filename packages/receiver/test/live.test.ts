@@ -72,7 +72,11 @@ describe('live page', () => {
     });
     const summary = (await (await fetch(`${server.url}/api/live/summary?hours=24`)).json()) as Record<string, unknown> & {
       pageviews_per_hour: Array<{ count: number }>;
+      recent_events: Array<{ type: string; ts: number }>;
     };
+    // The feed starts with the newest events, newest first.
+    expect(summary.recent_events).toHaveLength(8);
+    expect(summary.recent_events.map((event) => event.ts)).toEqual(summary.recent_events.map((event) => event.ts).sort((a, b) => b - a));
     expect(summary).toMatchObject({
       ok: true,
       site_id: 'demo',
