@@ -314,8 +314,10 @@ export function createTracker(options: TrackerOptions): Tracker {
           contextBytes = utf8(contextJson);
         }
         const id = uuidv7(ts);
+        // The context as it is now: serialisation is deferred, and the page may change before it runs.
+        const base = context;
         const event = () => {
-          const full = { ...context, event_id: id, type, ts, seq, ...override } as TrailmarkEvent;
+          const full = { ...base, event_id: id, type, ts, seq, ...override } as TrailmarkEvent;
           if (split) full.split_reason = split;
           if (props) full.props = props;
           return full;

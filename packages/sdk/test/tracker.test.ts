@@ -250,4 +250,20 @@ describe('createTracker', () => {
     await tracker.flush();
     expect(sent).toHaveLength(2);
   });
+
+  it('serialises an event with its own fields over the page context of when it was tracked, not of when it is sent', async () => {
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({ siteId: 's', transport, flushInterval: 60_000 });
+    document.title = 'One';
+    tracker.track('page_leave', { duration_ms: 1 }, { path: '/one' });
+    document.title = 'Two';
+    history.pushState(null, '', '/two?utm_source=news');
+    tracker.track('pageview');
+    await tracker.flush();
+    const [leave, view] = sent[0]!.events;
+    expect(leave).toMatchObject({ type: 'page_leave', path: '/one', title: 'One' });
+    expect(leave!.utm_source).toBeUndefined();
+    expect(view).toMatchObject({ type: 'pageview', path: '/two', title: 'Two', utm_source: 'news' });
+  });
 });
+
