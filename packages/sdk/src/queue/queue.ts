@@ -173,7 +173,9 @@ export function createQueue(options: QueueOptions): Queue {
       }
     },
     _spill() {
-      const pending = toPut.filter((entry) => entries.has(entry.id));
+      // Start this tick's write now rather than in a microtask: then every entry not yet stored is in `unsaved`.
+      void write();
+      const pending: QueueEntry[] = [];
       for (const put of unsaved) for (const entry of put) if (entries.has(entry.id)) pending.push(entry);
       if (pending[0]) store.spill?.(pending);
     },
