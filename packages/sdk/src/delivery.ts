@@ -110,7 +110,8 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         dropped = part.length;
         onError(new Error(result.reason), 'ingest');
       } else {
-        attempt = 0;
+        // The server answered (a beacon hand-off is no answer): the backoff ends.
+        if (status !== 'unknown') attempt = notBefore = 0;
         if (status === 'ok' && result.rejected?.[0]) {
           dropped = result.rejected.length;
           onError(new Error(result.rejected[0].reason), 'ingest');

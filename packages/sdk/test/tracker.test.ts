@@ -265,5 +265,24 @@ describe('createTracker', () => {
     expect(leave!.utm_source).toBeUndefined();
     expect(view).toMatchObject({ type: 'pageview', path: '/two', title: 'Two', utm_source: 'news' });
   });
-});
 
+  it('ends the backoff once the server answers, so a later failure waits its own backoff only', async () => {
+    const { transport, sent } = recordingTransport([
+      { status: 'retry', afterMs: 60_000 },
+      { status: 'ok' },
+      { status: 'retry', reason: 'http 503' },
+    ]);
+    const tracker = createTracker({ siteId: 's', transport, batchSize: 1, flushInterval: 500, random: () => 0 });
+    tracker.track('a');
+    await settle(1);
+    expect(sent).toHaveLength(1);
+    await tracker.flush(); // forced: the server answers 200
+    expect(sent).toHaveLength(2);
+    tracker.track('b');
+    await settle(1);
+    expect(sent).toHaveLength(3);
+    // Backoff of the first attempt (1 s × 0.5) and the flush interval, not what is left of the 60 s Retry-After.
+    await settle(1500);
+    expect(sent).toHaveLength(4);
+  });
+});
