@@ -7,12 +7,12 @@ import {
   parseBatch,
   type Rejection,
   readJsonBody,
+  redactEvent,
 } from '@trailmark/protocol';
 import { enrich, hostOf } from './enrich.js';
 import { json } from './http.js';
 import type { SiteKey } from './keys.js';
 import { isGone, type LiveEvent } from './live-client.js';
-import { redactEvent } from './redact.js';
 import { eventRow, type IngestContext, insertEventsStatements, insertedIds, upsertVisitorsStatement } from './store-events.js';
 
 /** What a stored batch hands on to the live-visitor objects, per site. */

@@ -1,4 +1,4 @@
-import { isSensitiveField, type Props, type PropValue, redactText, type TrailmarkEvent } from '@trailmark/protocol';
+import { isSensitiveField, type Props, type PropValue, redactEvent as redactFreeText, type TrailmarkEvent } from '@trailmark/protocol';
 
 /** What replaces the value of a field that must never be stored (password, card, token…). */
 export const SENSITIVE_VALUE = '[redacted]';
@@ -9,28 +9,9 @@ export const SENSITIVE_VALUE = '[redacted]';
  * `form_submit` blanks whole values of fields whose name marks them sensitive (`isSensitiveField`).
  */
 export function redactEvent(event: TrailmarkEvent): TrailmarkEvent {
-  const out: TrailmarkEvent = { ...event, url: redactText(event.url), path: redactText(event.path) };
-  if (event.title !== undefined) out.title = redactText(event.title);
-  if (event.referrer !== undefined) out.referrer = redactText(event.referrer);
-  if (event.props !== undefined) {
-    out.props = redactProps(event.props);
-    if (event.type === 'form_submit') out.props = redactFormFields(out.props);
-  }
+  const out = redactFreeText(event);
+  if (out.type === 'form_submit' && out.props !== undefined) out.props = redactFormFields(out.props);
   return out;
-}
-
-// Props are at most 4 levels deep (validated before this runs), so recursion depth is bounded.
-function redactProps(props: Props): Props {
-  const out: Props = {};
-  for (const [key, value] of Object.entries(props)) out[key] = redactValue(value);
-  return out;
-}
-
-function redactValue(value: PropValue): PropValue {
-  if (typeof value === 'string') return redactText(value);
-  if (Array.isArray(value)) return value.map(redactValue);
-  if (value !== null && typeof value === 'object') return redactProps(value);
-  return value;
 }
 
 const FIELD_KEYS = ['fields', 'values', 'data'] as const;

@@ -1,3 +1,5 @@
+import type { Props, PropValue, TrailmarkEvent } from './event.js';
+
 /**
  * Redaction of personal data in free text: the SDK's forms plugin runs it on allowlisted values,
  * and servers run it again as a second line of defence.
@@ -84,6 +86,27 @@ export function redactText(text: string, rules: readonly RedactionRule[] = DEFAU
     out = out.replace(rule.pattern, (match) => (rule.validate && !rule.validate(match) ? match : `[redacted:${rule.name}]`));
   }
   return out;
+}
+
+/**
+ * The servers' second line of defence: `redactText` over every free-text field of an event (URL, path, title,
+ * referrer: an e-mail address in a query string is personal data too) and every string in its props.
+ */
+export function redactEvent(event: TrailmarkEvent): TrailmarkEvent {
+  const out: TrailmarkEvent = { ...event, url: redactText(event.url), path: redactText(event.path) };
+  if (event.title !== undefined) out.title = redactText(event.title);
+  if (event.referrer !== undefined) out.referrer = redactText(event.referrer);
+  if (event.props !== undefined) out.props = redactValue(event.props) as Props;
+  return out;
+}
+
+// Props are at most 4 levels deep (parseBatch checks them), so the recursion is bounded. `fromEntries` defines
+// keys as data properties, so a key named `__proto__` stays data.
+function redactValue(value: PropValue): PropValue {
+  if (typeof value === 'string') return redactText(value);
+  if (Array.isArray(value)) return value.map(redactValue);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v)]));
+  return value;
 }
 
 /** What `isSensitiveField()` looks at: a form field's attributes. */

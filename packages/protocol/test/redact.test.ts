@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_REDACTION_RULES, ibanValid, isSensitiveField, luhnValid, redactText } from '../src/index.js';
+import {
+  DEFAULT_REDACTION_RULES,
+  ibanValid,
+  isSensitiveField,
+  luhnValid,
+  redactEvent,
+  redactText,
+  type TrailmarkEvent,
+} from '../src/index.js';
 
 describe('redactText', () => {
   it.each([
@@ -79,7 +87,46 @@ describe('redactText fast path', () => {
     'order 1234567',
     'v2 release 2026-11-29',
     '',
+    // The tables the receiver's and the D1 Worker's own pre-checks were tested with, before this one replaced them.
+    'https://shop.example/products/trail-shoes-12?utm_source=newsletter',
+    'card 4111 1111 1111 1111 and 4111-1111-1111-1112',
+    'call +44 20 7946 0958 or (030) 1234567',
+    'IBAN-like with few digits: GB82WESTABCDEFGHIJ',
+    'order 2026-11-22, room 12',
+    'DE89 3704 0044 0532 0130 00',
+    '(02) 9876 5432',
+    '0412 345 678',
+    '+4915112345678',
+    'order 12345, item 6',
   ])('%j gives what the full rules give', (text) => {
     expect(redactText(text)).toBe(redactText(text, slow));
+  });
+});
+
+describe('redactEvent', () => {
+  it('redacts every free-text field and every string in props, at any depth, keeping keys as data', () => {
+    const event = {
+      event_id: '0193a2b4-0000-7000-8000-00000000000a',
+      type: 'custom',
+      ts: 1,
+      site_id: 's',
+      visitor_id: 'v',
+      session_id: 'x',
+      seq: 1,
+      url: 'https://shop.example/?email=jane@example.com',
+      path: '/',
+      title: 'Call +44 20 7946 0958',
+      referrer: 'https://mail.example/?to=ann@example.com',
+      props: JSON.parse('{"note":"card 4111 1111 1111 1111","list":["jane@example.com",3],"deep":{"__proto__":"ann@example.com"}}'),
+    } as TrailmarkEvent;
+    const out = redactEvent(event);
+    expect(out.url).toBe('https://shop.example/?email=[redacted:email]');
+    expect(out.title).toBe('Call [redacted:phone]');
+    expect(out.referrer).toBe('https://mail.example/?to=[redacted:email]');
+    expect(out.props).toEqual(
+      JSON.parse('{"note":"card [redacted:card]","list":["[redacted:email]",3],"deep":{"__proto__":"[redacted:email]"}}'),
+    );
+    expect(Object.getPrototypeOf(out.props!.deep)).toBe(Object.prototype);
+    expect(event.title).toBe('Call +44 20 7946 0958');
   });
 });

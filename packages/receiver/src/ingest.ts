@@ -1,7 +1,14 @@
-import { type IngestResponse, ingestResponse, lowerId, oncePerId, type ParsedBatch, type Rejection } from '@trailmark/protocol';
+import {
+  type IngestResponse,
+  ingestResponse,
+  lowerId,
+  oncePerId,
+  type ParsedBatch,
+  type Rejection,
+  redactEvent,
+} from '@trailmark/protocol';
 import type { CommitQueue, CommitTicket } from './commit-queue.js';
 import type { LiveBus } from './live-bus.js';
-import { redactEvent } from './redact-event.js';
 import type { EventSource, EventStore, StoredEvent } from './store.js';
 
 /** What storing needs: the store, the clock, whether to redact, and where to announce new events. */
