@@ -118,10 +118,17 @@ function printReport(r) {
   row('track()', `${t.events} calls: time in the calls`, round(t.calls_ms), 'ms', runs);
   row(
     'track()',
-    'main-thread time incl. deferred work',
+    'main-thread time incl. deferred work (no DevTools attached; target ≤ 10)',
     round(t.main_thread_ms),
     'ms',
-    `idle baseline ${round(t.idle_baseline_ms)} ms subtracted`,
+    `idle baseline ${round(t.idle_baseline_ms)} ms subtracted; runs ${(t.main_thread_runs_ms ?? []).join(', ')}`,
+  );
+  row(
+    'track()',
+    'the same under DevTools (Playwright + CDP)',
+    round(t.devtools_main_thread_ms),
+    'ms',
+    `idle baseline ${round(t.devtools_idle_baseline_ms)} ms subtracted; DevTools copies each request body`,
   );
   row('track()', 'long tasks (> 50 ms)', t.long_tasks, 'count', runs);
   row('track()', 'heap growth after GC', round(t.heap_kb), 'KiB', runs);

@@ -148,6 +148,25 @@ describe('indexedDbQueue', () => {
     expect(tabA._waiting).toBe(0);
   });
 
+  it('answers a re-read with null while only this tab has written, and with every entry once another tab has', async () => {
+    const tabA = indexedDbQueue({ dbName: 'queue-unchanged' });
+    const tabB = indexedDbQueue({ dbName: 'queue-unchanged' });
+    expect(await tabA.load()).toBeNull();
+    const [first, second, third] = [entry(), entry(), entry()];
+    await tabA.write([first!, second!], []);
+    expect(await tabA.load()).toBeNull();
+    await tabA.write([], [first!.id]);
+    expect(await tabA.load()).toBeNull();
+    expect((await tabB.load())?.map((e) => e.id)).toEqual([second!.id]);
+    await tabB.write([third!], []);
+    expect((await tabA.load())?.map((e) => e.id)).toEqual([second!.id, third!.id]);
+    expect(await tabA.load()).toBeNull();
+    // This tab sends the rest: its chunks and their tombstones go, and a re-read still finds nothing new.
+    await tabA.write([], [second!.id, third!.id]);
+    expect(await tabA.load()).toBeNull();
+    expect(await tabB.load()).toEqual([]);
+  });
+
   it('keeps what is left of a partly sent write for the next page, and forgets a chunk once all of it is sent', async () => {
     const tab = queueOver(indexedDbQueue({ dbName: 'queue-tombstones' })).queue;
     const written = [entry(), entry(), entry()];

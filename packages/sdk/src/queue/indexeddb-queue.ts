@@ -62,15 +62,18 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
     shared: true,
     async load() {
       let keys: string[] = [];
+      let known = 0;
       const fresh = new Map<string, Array<QueueEntry | string>>();
       await run('readonly', (os) => {
         const request = os.getAllKeys();
         request.onsuccess = () => {
           keys = request.result as string[];
           for (const key of keys) {
-            const known = seen.get(key);
-            if (known) fresh.set(key, known);
-            else {
+            const records = seen.get(key);
+            if (records) {
+              fresh.set(key, records);
+              known++;
+            } else {
               const get = os.get(key);
               get.onsuccess = () => {
                 const text: unknown = get.result;
@@ -81,7 +84,6 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
           }
         };
       });
-      seen = fresh;
       // Spills of pages that went before their last write finished: into IndexedDB first, then out of localStorage.
       const spills: string[] = [];
       const spilledEntries: QueueEntry[] = [];
@@ -92,6 +94,9 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
         }
         for (const key of spills) spilledEntries.push(...decode(localStorage.getItem(key) ?? ''));
       });
+      // The records are exactly those this tab last read or wrote: its mirror (and chunkOf, live) is still exact.
+      if (!spills[0] && known === keys.length && known === seen.size) return null;
+      seen = fresh;
       const removed = new Set<unknown>();
       for (const [key, records] of fresh) if (key.includes(' ')) for (const id of records) removed.add(id);
       const all: QueueEntry[] = [];
@@ -135,6 +140,7 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
         return;
       await run('readwrite', (os) => {
         os.clear();
+        seen.clear();
         chunkOf.clear();
         live.clear();
       });
@@ -170,6 +176,7 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
           // The chunk and its tombstones: `<key> …` sorts between `<key>` and `<key>!`.
           os.delete(IDBKeyRange.bound(key, `${key}!`));
           live.delete(key);
+          for (const record of seen.keys()) if (record === key || record.startsWith(`${key} `)) seen.delete(record);
         } else if (gone.has(key)) {
           const tomb = `${key} ${Math.random()}`;
           os.put(gone.get(key)!.join('\n'), tomb);
@@ -177,8 +184,10 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
         }
       }
     }).then(() => {
-      unspill(put.map((entry) => entry.id));
-      unspill(remove);
+      if (spilled.size) {
+        unspill(put.map((entry) => entry.id));
+        unspill(remove);
+      }
     });
   }
 }

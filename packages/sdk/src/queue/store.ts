@@ -18,7 +18,11 @@ export interface QueueEntry {
 export interface QueueStore {
   /** True when other tabs of the origin see the same entries (then one tab flushes at a time). */
   readonly shared: boolean;
-  load(): Promise<QueueEntry[]>;
+  /**
+   * Every entry stored, oldest first not required; or `null` when nothing changed since this store's own last load
+   * or write (no other tab wrote or removed anything), so the queue's mirror is still exact and need not be rebuilt.
+   */
+  load(): Promise<QueueEntry[] | null>;
   write(put: readonly QueueEntry[], remove: readonly string[]): Promise<void>;
   clear(): Promise<void>;
   /**
