@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, chromiumPath } from './e2e/support/chromium.mjs';
 import { PORTS, RECEIVER_URL, SITE_URL } from './e2e/support/ports.js';
 
 /** Debian's Chromium (or CHROMIUM_PATH); Playwright's own browser where a user has installed one. */
-const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+const executablePath = chromiumPath();
 
 /** The ports scripts/demo.mjs derives the site's endpoint and the receiver's allowed origin from. */
 const demoEnv = (site: number, receiver: number) => ({ PORT_SITE: String(site), PORT_RECEIVER: String(receiver) });
@@ -20,15 +20,7 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${PORTS.recorder}`,
     launchOptions: {
       ...(executablePath ? { executablePath } : {}),
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+      args: CHROMIUM_ARGS,
     },
   },
   webServer: [

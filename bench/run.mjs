@@ -160,7 +160,7 @@ function printReport(r) {
 async function machine() {
   const os = await import('node:os');
   const { execFileSync } = await import('node:child_process');
-  const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  const chromiumPath = (await import('../e2e/support/chromium.mjs')).chromiumPath() ?? 'chromium';
   let chromium = null;
   try {
     chromium = execFileSync(chromiumPath, ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();

@@ -7,11 +7,12 @@
 //   costs the page ~8 µs per KiB sent that no visitor pays, so this figure runs ~1.5× higher. Kept for comparison
 //   with earlier runs, and for the calls' own time and the heap growth, which need a DevTools client.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { buildSdk } from '../e2e/support/build-sdk.mjs';
+import { CHROMIUM_ARGS, chromiumPath } from '../e2e/support/chromium.mjs';
 import { startRecorder } from '../e2e/support/recorder.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -49,16 +50,6 @@ async function oneRun(browser, base, track) {
   return { callsMs, totalMs: (after - before) * 1000, longTasks: longTasks.length, heapKb: (heapAfter - heapBefore) / 1024 };
 }
 
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
 /**
  * One run with no DevTools client: headless Chromium opens the page (which drives itself, see bench.js) while
  * tracing its toplevel tasks; returns the thread time of the page's main-thread tasks from the page's
@@ -70,7 +61,7 @@ async function tracedRun(executablePath, base, mode) {
   const browser = spawn(
     executablePath,
     [
-      ...ARGS,
+      ...CHROMIUM_ARGS,
       '--headless=new',
       `--user-data-dir=${join(dir, 'profile')}`,
       '--trace-startup=toplevel,blink.user_timing',
@@ -98,7 +89,13 @@ async function tracedRun(executablePath, base, mode) {
     const thread = (e) => e.pid === start.pid && e.tid === start.tid;
     let us = 0;
     for (const e of events)
-      if (thread(e) && e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && e.ts >= start.ts - 1000 && e.ts <= start.ts + SETTLE_MS * 1000)
+      if (
+        thread(e) &&
+        e.ph === 'X' &&
+        e.name === 'ThreadControllerImpl::RunTask' &&
+        e.ts >= start.ts - 1000 &&
+        e.ts <= start.ts + SETTLE_MS * 1000
+      )
         us += e.tdur ?? e.dur;
     return { totalMs: us / 1000, finished: events.some((e) => thread(e) && e.name === 'bench:end') };
   } finally {
@@ -117,8 +114,8 @@ async function tracedRun(executablePath, base, mode) {
 export async function benchTrack() {
   await buildSdk({ release: true });
   const recorder = await startRecorder(0);
-  const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : chromium.executablePath());
-  const browser = await chromium.launch({ executablePath, args: ARGS });
+  const executablePath = chromiumPath() ?? chromium.executablePath();
+  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   try {
     const idle = [];
     const runs = [];
