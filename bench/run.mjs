@@ -125,6 +125,13 @@ function printReport(r) {
   );
   row(
     'track()',
+    'the same with a memory queue and a no-op transport',
+    round(t.floor_main_thread_ms),
+    'ms',
+    "the SDK's own JavaScript (and its garbage), without IndexedDB and fetch",
+  );
+  row(
+    'track()',
     'the same under DevTools (Playwright + CDP)',
     round(t.devtools_main_thread_ms),
     'ms',

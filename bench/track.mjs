@@ -55,7 +55,7 @@ async function oneRun(browser, base, track) {
  * tracing its toplevel tasks; returns the thread time of the page's main-thread tasks from the page's
  * `bench:start` mark over the next SETTLE_MS, and whether the run reached its end mark.
  */
-async function tracedRun(executablePath, base, mode) {
+async function tracedRun(executablePath, base, mode, query = '') {
   const dir = mkdtempSync(join(tmpdir(), 'trailmark-bench-'));
   const file = join(dir, 'trace.json');
   const browser = spawn(
@@ -68,7 +68,7 @@ async function tracedRun(executablePath, base, mode) {
       `--trace-startup-file=${file}`,
       '--trace-startup-format=json',
       `--trace-startup-duration=${Math.ceil((1500 + 1000 + SETTLE_MS) / 1000) + 1}`,
-      `${base}/pages/bench.html?auto=${mode}`,
+      `${base}/pages/bench.html?auto=${mode}${query}`,
     ],
     // Its own process group, so the renderer and helper processes end with it.
     { stdio: 'ignore', detached: true },
@@ -121,6 +121,7 @@ export async function benchTrack() {
     const runs = [];
     const tracedIdle = [];
     const traced = [];
+    const floor = [];
     for (let i = 0; i < RUNS; i++) {
       idle.push((await oneRun(browser, recorder.url, false)).totalMs);
       runs.push(await oneRun(browser, recorder.url, true));
@@ -128,6 +129,7 @@ export async function benchTrack() {
       const run = await tracedRun(executablePath, recorder.url, 'track');
       if (!run.finished) throw new Error('a traced run did not finish its 1000 track() calls and flush in time');
       traced.push(run.totalMs);
+      floor.push((await tracedRun(executablePath, recorder.url, 'track', '&floor=1')).totalMs);
     }
     const requests = await (await fetch(`${recorder.url}/_requests`)).json();
     const delivered = new Set(requests.filter((r) => r.status === 200).flatMap((r) => r.ids)).size;
@@ -139,6 +141,7 @@ export async function benchTrack() {
       main_thread_ms: Math.max(0, median(traced) - median(tracedIdle)),
       main_thread_runs_ms: traced.map((ms) => Math.round(ms * 10) / 10).sort((a, b) => a - b),
       idle_baseline_ms: median(tracedIdle),
+      floor_main_thread_ms: Math.max(0, median(floor) - median(tracedIdle)),
       devtools_main_thread_ms: Math.max(0, median(runs.map((r) => r.totalMs)) - idleMs),
       devtools_idle_baseline_ms: idleMs,
       long_tasks: median(runs.map((r) => r.longTasks)),

@@ -1,6 +1,11 @@
 // The benchmark page: a tracker as a real site would run it (IndexedDB queue, fetch transport to the
 // local recorder), plus a long-task observer. The benchmark drives it through window.bench.
-import { createTracker, fetchTransport, indexedDbQueue } from '/sdk.js';
+// `?floor=1` runs the same tracker with nothing to store to or send through (a memory queue, a transport that
+// accepts at once): what the SDK's own JavaScript costs, without IndexedDB and the network.
+import { createTracker, fetchTransport, indexedDbQueue, memoryQueue } from '/sdk.js';
+
+const params = new URLSearchParams(location.search);
+const floor = params.has('floor');
 
 const longTasks = [];
 new PerformanceObserver((list) => {
@@ -9,8 +14,8 @@ new PerformanceObserver((list) => {
 
 const tracker = createTracker({
   siteId: 'bench',
-  transport: fetchTransport({ url: '/collect' }),
-  queue: indexedDbQueue({ dbName: 'bench' }),
+  transport: floor ? { send: async () => ({ status: 'ok' }) } : fetchTransport({ url: '/collect' }),
+  queue: floor ? memoryQueue() : indexedDbQueue({ dbName: 'bench' }),
 });
 
 window.bench = {
@@ -27,7 +32,7 @@ window.bench = {
 
 // `?auto=track` (or `idle`): the traced benchmark runs the page with no DevTools client attached, so the page
 // drives itself and marks the window the trace is read over.
-const auto = new URLSearchParams(location.search).get('auto');
+const auto = params.get('auto');
 if (auto)
   setTimeout(async () => {
     performance.mark('bench:start');
