@@ -176,7 +176,7 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
           // The chunk and its tombstones: `<key> …` sorts between `<key>` and `<key>!`.
           os.delete(IDBKeyRange.bound(key, `${key}!`));
           live.delete(key);
-          for (const record of seen.keys()) if (record === key || record.startsWith(`${key} `)) seen.delete(record);
+          for (const record of seen.keys()) if (record.startsWith(key)) seen.delete(record);
         } else if (gone.has(key)) {
           const tomb = `${key} ${Math.random()}`;
           os.put(gone.get(key)!.join('\n'), tomb);
