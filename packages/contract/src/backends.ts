@@ -1,7 +1,6 @@
 import { ensureBundle, seedSite, startWorker } from '@trailmark/d1-worker/scripts/local.mjs';
-import { type Db, openDatabase, startIngest } from '@trailmark/pg-ingest';
+import { type Db, manageSchema, openDatabase, startIngest } from '@trailmark/pg-ingest';
 import { type EventStore, openStore, StorageError, startReceiver } from '@trailmark/receiver';
-import pg from 'pg';
 import { type BackendOptions, d1Worker, postgresIngest, referenceReceiver, type Transport } from 'trailmark';
 
 /** The site every backend serves, and a second site whose key must not write into the first. */
@@ -130,7 +129,7 @@ function tableGone(endpoint: string, exec: (sql: string) => Promise<unknown>, ta
  */
 export async function postgresBackend(databaseUrl?: string): Promise<Backend> {
   const schema = databaseUrl ? `tm_contract_${Math.random().toString(36).slice(2, 12)}` : undefined;
-  if (databaseUrl && schema) await admin(databaseUrl, `CREATE SCHEMA ${schema}`);
+  if (databaseUrl && schema) await manageSchema(databaseUrl, 'create', schema);
   const db: Db = await openDatabase(databaseUrl ? { databaseUrl, schema } : {});
   const sites = [SITE, OTHER].map(({ id, writeKey, readKey, origin }) => ({ id, writeKey, readKey, origins: [origin] }));
   const common = { db, sites, etlIntervalMs: 0, retryAfterSeconds: 1, log: () => undefined };
@@ -158,19 +157,9 @@ export async function postgresBackend(databaseUrl?: string): Promise<Backend> {
     async close() {
       await server.close();
       await db.close().catch(() => undefined);
-      if (databaseUrl && schema) await admin(databaseUrl, `DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      if (databaseUrl && schema) await manageSchema(databaseUrl, 'drop', schema);
     },
   };
-}
-
-async function admin(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 /** The real Worker bundle (`packages/d1-worker/dist/worker.js`) under Miniflare, with D1 and the live Durable Object. */

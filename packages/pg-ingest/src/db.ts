@@ -44,6 +44,21 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/**
+ * Creates (`create`) or drops with everything in it (`drop`) a PostgreSQL schema, over one connection of its own:
+ * `openDatabase({ schema })` runs in a schema that must exist. Names are checked, never interpolated unchecked.
+ */
+export async function manageSchema(databaseUrl: string, action: 'create' | 'drop', schema: string): Promise<void> {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name ${schema}`);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(action === 'create' ? `CREATE SCHEMA IF NOT EXISTS ${schema}` : `DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
 function openPostgres(connectionString: string, options: OpenDatabaseOptions): Db {
   if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) throw new Error(`invalid schema name ${options.schema}`);
   const pool = new pg.Pool({

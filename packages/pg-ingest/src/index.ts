@@ -3,7 +3,7 @@ export { createIngest } from './app.js';
 export type { IpMode } from './client-ip.js';
 export { clientAddress, storedIp } from './client-ip.js';
 export type { Db, OpenDatabaseOptions, Queryable } from './db.js';
-export { openDatabase } from './db.js';
+export { manageSchema, openDatabase } from './db.js';
 export type { EtlLoop, EtlLoopOptions, EtlResult, RunEtlOptions } from './etl.js';
 export {
   calculateDailyMetrics,

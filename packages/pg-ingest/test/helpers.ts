@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TrailmarkEvent } from '@trailmark/protocol';
-import pg from 'pg';
 import { createIngest, type Ingest, type IngestOptions } from '../src/app.js';
-import { type Db, openDatabase } from '../src/db.js';
+import { type Db, manageSchema, openDatabase } from '../src/db.js';
 import { migrate } from '../src/migrate.js';
 import { insertEvents } from '../src/store.js';
 
@@ -27,7 +26,7 @@ export async function createTestDb(kind: 'pglite' | 'postgres', { migrated = tru
   }
   const url = DATABASE_URL as string;
   const schema = `tm_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-  await admin(url, `CREATE SCHEMA ${schema}`);
+  await manageSchema(url, 'create', schema);
   const extra: Db[] = [];
   const db = await openDatabase({ databaseUrl: url, schema });
   if (migrated) await migrate(db);
@@ -42,19 +41,9 @@ export async function createTestDb(kind: 'pglite' | 'postgres', { migrated = tru
     async drop() {
       for (const other of extra) await other.close().catch(() => undefined);
       await db.close().catch(() => undefined);
-      await admin(url, `DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await manageSchema(url, 'drop', schema);
     },
   };
-}
-
-async function admin(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Empties every table the server writes, between tests sharing one database. */
