@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { manageSchema } from '../src/db.js';
 import { appliedMigrations, migrate } from '../src/migrate.js';
 import { BACKENDS, createTestDb, type TestDb } from './helpers.js';
 
@@ -58,5 +59,12 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
     const [a, b] = await Promise.all([migrate(t.db), migrate(second)]);
     expect([...a, ...b].sort()).toEqual(ALL);
     expect(await appliedMigrations(t.db)).toEqual(ALL);
+  });
+});
+
+describe('manageSchema', () => {
+  it('refuses a schema name that is not a plain identifier, before connecting anywhere', async () => {
+    for (const name of ['public; DROP TABLE events_log', 'Upper', '1abc', 'a'.repeat(64), ''])
+      await expect(manageSchema('postgres://127.0.0.1:1/none', 'create', name)).rejects.toThrow(/invalid schema name/);
   });
 });
