@@ -26,9 +26,10 @@ function redactFormFields(props: Props): Props {
     const fields = out[key];
     if (Array.isArray(fields)) out[key] = fields.map(redactFieldEntry);
     else if (fields !== null && typeof fields === 'object') {
-      const next: Props = {};
-      for (const [name, value] of Object.entries(fields)) next[name] = isSensitiveField({ name }) ? SENSITIVE_VALUE : value;
-      out[key] = next;
+      // fromEntries defines each name as an own key: assigning `next[name]` would drop a field named `__proto__`.
+      out[key] = Object.fromEntries(
+        Object.entries(fields).map(([name, value]) => [name, isSensitiveField({ name }) ? SENSITIVE_VALUE : value]),
+      );
     }
   }
   return out;

@@ -138,10 +138,15 @@ describe.each(BACKENDS)('ingest server on %s', (kind) => {
       },
       title: 'Mail ada@example.com',
     });
+    // A field named like an object's prototype is data like any other (JSON.parse makes it an own key).
+    const values = (e.props as { values: Record<string, unknown> }).values;
+    Object.defineProperty(values, '__proto__', { value: 'kept', enumerable: true, configurable: true, writable: true });
     await post(ingest, { events: [e] });
     await ingest.runEtl();
     const [row] = await t.db.query<{ form_data: unknown }>('SELECT form_data FROM form_submissions');
-    expect(row?.form_data).toEqual({ email: '[redacted:email]', password: '[redacted]', card_number: '[redacted]', topic: 'sales' });
+    expect(row?.form_data).toEqual(
+      JSON.parse('{"email":"[redacted:email]","password":"[redacted]","card_number":"[redacted]","topic":"sales","__proto__":"kept"}'),
+    );
     const [raw] = await t.db.query<{ title: string }>("SELECT raw_event_data->>'title' AS title FROM events_log");
     expect(raw?.title).toBe('Mail [redacted:email]');
   });
