@@ -6,6 +6,7 @@ const base = 'http://127.0.0.1:4310';
 export interface RecordedEvent {
   event_id: string;
   type: string;
+  ts: number;
   url: string;
   path: string;
   referrer?: string;

@@ -69,6 +69,11 @@ export function startRecorder(port = 0) {
       });
       return;
     }
+    // The browser asks for it on a new origin; a 404 there is a console error the first test on the origin would see.
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204, { 'cache-control': 'max-age=3600' });
+      return res.end();
+    }
     const file = files[url.pathname] ?? join(root, 'e2e/pages', url.pathname.replace(/^\/pages\//, '/').replace(/\.\./g, ''));
     if (!file.startsWith(root) || !existsSync(file)) return json(404, { ok: false, code: 'not_found', error: url.pathname });
     res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
