@@ -17,7 +17,7 @@ import { startRecorder } from '../e2e/support/recorder.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const EVENTS = 1000;
-const SETTLE_MS = 1500;
+export const SETTLE_MS = 1500;
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -51,11 +51,10 @@ async function oneRun(browser, base, track) {
 }
 
 /**
- * One run with no DevTools client: headless Chromium opens the page (which drives itself, see bench.js) while
- * tracing its toplevel tasks; returns the thread time of the page's main-thread tasks from the page's
- * `bench:start` mark over the next SETTLE_MS, and whether the run reached its end mark.
+ * Opens the benchmark page in a headless Chromium of its own with no DevTools client (the page drives itself, see
+ * bench.js) while Chromium traces `categories`; returns the trace's events and the page's `bench:start` mark.
  */
-async function tracedRun(executablePath, base, mode, query = '') {
+export async function traceBenchPage({ executablePath, base, mode, query = '', categories = [] }) {
   const dir = mkdtempSync(join(tmpdir(), 'trailmark-bench-'));
   const file = join(dir, 'trace.json');
   const browser = spawn(
@@ -64,7 +63,7 @@ async function tracedRun(executablePath, base, mode, query = '') {
       ...CHROMIUM_ARGS,
       '--headless=new',
       `--user-data-dir=${join(dir, 'profile')}`,
-      '--trace-startup=toplevel,blink.user_timing',
+      `--trace-startup=${['toplevel', 'blink.user_timing', ...categories].join(',')}`,
       `--trace-startup-file=${file}`,
       '--trace-startup-format=json',
       `--trace-startup-duration=${Math.ceil((1500 + 1000 + SETTLE_MS) / 1000) + 1}`,
@@ -86,18 +85,7 @@ async function tracedRun(executablePath, base, mode, query = '') {
     if (!events) throw new Error('Chromium wrote no trace');
     const start = events.find((e) => e.name === 'bench:start');
     if (!start) throw new Error('the traced page never started its run');
-    const thread = (e) => e.pid === start.pid && e.tid === start.tid;
-    let us = 0;
-    for (const e of events)
-      if (
-        thread(e) &&
-        e.ph === 'X' &&
-        e.name === 'ThreadControllerImpl::RunTask' &&
-        e.ts >= start.ts - 1000 &&
-        e.ts <= start.ts + SETTLE_MS * 1000
-      )
-        us += e.tdur ?? e.dur;
-    return { totalMs: us / 1000, finished: events.some((e) => thread(e) && e.name === 'bench:end') };
+    return { events, start };
   } finally {
     const exited = new Promise((done) => (browser.exitCode === null ? browser.once('exit', done) : done()));
     try {
@@ -108,6 +96,26 @@ async function tracedRun(executablePath, base, mode, query = '') {
     await exited;
     rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
+}
+
+/**
+ * One traced run: the thread time of the page's main-thread tasks from its `bench:start` mark over the next
+ * SETTLE_MS, and whether the run reached its end mark.
+ */
+async function tracedRun(executablePath, base, mode, query = '') {
+  const { events, start } = await traceBenchPage({ executablePath, base, mode, query });
+  const thread = (e) => e.pid === start.pid && e.tid === start.tid;
+  let us = 0;
+  for (const e of events)
+    if (
+      thread(e) &&
+      e.ph === 'X' &&
+      e.name === 'ThreadControllerImpl::RunTask' &&
+      e.ts >= start.ts - 1000 &&
+      e.ts <= start.ts + SETTLE_MS * 1000
+    )
+      us += e.tdur ?? e.dur;
+  return { totalMs: us / 1000, finished: events.some((e) => thread(e) && e.name === 'bench:end') };
 }
 
 /** Runs the benchmark; returns medians. */
