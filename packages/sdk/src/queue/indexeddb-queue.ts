@@ -47,9 +47,11 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
   const spillKey = spillPrefix + Math.random().toString(36).slice(2);
   /** Ids this tab spilled that have not reached IndexedDB (or left the queue) yet. */
   const spilled = new Set<string>();
-  const unspill = (ids: Iterable<string>) => {
+  /** A write reached IndexedDB: what it stored or removed needs the spill no more. */
+  const unspill = (put: readonly QueueEntry[], remove: readonly string[]) => {
     if (!spilled.size) return;
-    for (const id of ids) spilled.delete(id);
+    for (const entry of put) spilled.delete(entry.id);
+    for (const id of remove) spilled.delete(id);
     if (!spilled.size) storage(() => localStorage.removeItem(spillKey));
   };
   const run = (mode: IDBTransactionMode, fn: (os: IDBObjectStore) => void) =>
@@ -183,12 +185,7 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
           seen.set(tomb, gone.get(key)!);
         }
       }
-    }).then(() => {
-      if (spilled.size) {
-        unspill(put.map((entry) => entry.id));
-        unspill(remove);
-      }
-    });
+    }).then(() => unspill(put, remove));
   }
 }
 
