@@ -31,14 +31,17 @@ window.bench = {
 };
 
 // `?auto=track` (or `idle`): the traced benchmark runs the page with no DevTools client attached, so the page
-// drives itself and marks the window the trace is read over.
+// drives itself, `start` ms after it loads, and marks the window the trace is read over.
 const auto = params.get('auto');
 if (auto)
-  setTimeout(async () => {
-    performance.mark('bench:start');
-    if (auto === 'track') {
-      window.bench.run(1000);
-      await window.bench.flush();
-      performance.mark('bench:end');
-    }
-  }, 1500);
+  setTimeout(
+    async () => {
+      performance.mark('bench:start');
+      if (auto === 'track') {
+        window.bench.run(1000);
+        await window.bench.flush();
+        performance.mark('bench:end');
+      }
+    },
+    Number(params.get('start') ?? 1500),
+  );
