@@ -6,7 +6,6 @@ import {
   type Props,
   parseUtm,
   type TrailmarkEvent,
-  utf8Length,
 } from '@trailmark/protocol';
 import { type ConsentState, initialConsent } from './consent.js';
 import { readDevice } from './context.js';
@@ -19,6 +18,7 @@ import { memoryQueue } from './queue/memory-queue.js';
 import { createQueue, type DropReason } from './queue/queue.js';
 import type { QueueEntry, QueueStore } from './queue/store.js';
 import type { Transport } from './transport.js';
+import { utf8Bytes as utf8 } from './utf8.js';
 import { uuidv7Factory } from './uuid.js';
 
 /** Options of `createTracker()`. Only `siteId` and `transport` are required. */
@@ -85,9 +85,6 @@ export interface Tracker extends TrackerApi {
 }
 
 const LOW_PRIORITY = /^(web_vital|page_visibility|heartbeat|scroll_depth|text_copy|sdk_dropped)$/;
-
-/** UTF-8 length: almost every event is ASCII, and the exact count is needed only when it is not. */
-const utf8 = (text: string) => (/[^ -~]/.test(text) ? utf8Length(text) : text.length);
 
 /** Creates a tracker. Nothing is sent or stored until events are tracked (and consent allows it). */
 export function createTracker(options: TrackerOptions): Tracker {

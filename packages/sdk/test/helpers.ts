@@ -19,6 +19,8 @@ export function recordingTransport(script: TransportResult[] = []) {
       const envelope = JSON.parse(payload.body) as { v: number; events: TrailmarkEvent[] };
       if (envelope.v !== 1 || !Array.isArray(envelope.events)) throw new Error(`not an envelope: ${payload.body.slice(0, 100)}`);
       if (envelope.events.length !== payload.count) throw new Error('payload.count disagrees with the body');
+      const bytes = new TextEncoder().encode(payload.body).length;
+      if (payload.bytes !== bytes) throw new Error(`payload.bytes is ${payload.bytes}, the body's UTF-8 is ${bytes} bytes`);
       sent.push({ events: envelope.events, body: payload.body, unloading: options.unloading });
       return script.shift() ?? { status: 'ok' };
     },

@@ -25,6 +25,20 @@ describe('createTracker', () => {
     expect(event!.session_id).toBe(tracker.sessionId);
   });
 
+  it('counts the UTF-8 bytes of text that is not ASCII (titles, props), which the batch limits are measured in', async () => {
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({ siteId: 'site', transport, queue: memoryQueue() });
+    const title = document.title;
+    document.title = 'Préférences – 設定 🎉';
+    tracker.track('signup', { plan: 'Über €9 😀', note: 'tab\there' });
+    tracker.track('signup');
+    document.title = title;
+    await tracker.flush();
+    // The transport above checks payload.bytes against the body's encoding; and the text arrives intact.
+    expect(sent[0]!.events.map((e) => e.title)).toEqual(['Préférences – 設定 🎉', 'Préférences – 設定 🎉']);
+    expect(sent[0]!.events[0]!.props).toEqual({ plan: 'Über €9 😀', note: 'tab\there' });
+  });
+
   it('sends when the batch size is reached, without waiting for the timer', async () => {
     const { transport, sent } = recordingTransport();
     const tracker = createTracker({ siteId: 's', transport, batchSize: 5, flushInterval: 60_000 });

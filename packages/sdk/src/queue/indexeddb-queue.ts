@@ -1,5 +1,6 @@
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
 import { createFlushLock } from '../lock.js';
+import { utf8Bytes } from '../utf8.js';
 import type { QueueEntry, QueueStore } from './store.js';
 
 /** Options of `indexedDbQueue()`. */
@@ -19,7 +20,7 @@ const decode = (text: string): QueueEntry[] =>
   text.split('\n').map((line) => {
     const [id = '', priority = '', ts = ''] = line.split('\t', 3);
     const body = line.slice(id.length + priority.length + ts.length + 3);
-    return { id, priority: +priority, ts: +ts, body, bytes: /[^ -~]/.test(body) ? new Blob([body]).size : body.length };
+    return { id, priority: +priority, ts: +ts, body, bytes: utf8Bytes(body) };
   });
 
 /**
