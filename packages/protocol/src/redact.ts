@@ -13,6 +13,11 @@ export interface RedactionRule {
   pattern: RegExp;
   /** Return false to keep a match (e.g. digits that fail the Luhn check). */
   validate?: (match: string) => boolean;
+  /**
+   * Where only part of a match may be sensitive (a card number followed by its expiry date): returns the match with
+   * that part replaced by `marker`, or the match unchanged. Takes the place of `validate`.
+   */
+  redact?: (match: string, marker: string) => string;
 }
 
 /** Whether a digit string passes the Luhn checksum used by payment cards. */
@@ -44,22 +49,63 @@ export function ibanValid(text: string): boolean {
   return remainder === 1;
 }
 
+/**
+ * The card numbers in a run of digit groups (`4111 1111 1111 1111 05 27`, `qty 2 4111…`): the longest stretch of
+ * whole groups with 12–19 digits, not starting with 0, that passes Luhn is a card, and the rest of the run is searched again, so digits
+ * written beside a card (its expiry, its code, a quantity) never hide it. A run written with a leading `+` is an
+ * international phone number (`+49 151 1234 5678` may pass Luhn by chance) and is left whole for the phone rule.
+ */
+function redactCards(run: string, marker: string): string {
+  if (run[0] === '+') return run;
+  const groups = [...run.matchAll(/\d+/g)].map((m) => ({ start: m.index, end: m.index + m[0].length, digits: m[0].length }));
+  let best: { start: number; end: number } | undefined;
+  for (const [i, { start }] of groups.entries()) {
+    if (run[start] === '0') continue;
+    let digits = 0;
+    for (const group of groups.slice(i)) {
+      digits += group.digits;
+      if (digits > 19) break;
+      const { end } = group;
+      if (digits >= 12 && (!best || end - start > best.end - best.start) && luhnValid(run.slice(start, end))) best = { start, end };
+    }
+  }
+  if (!best) return run;
+  return redactCards(run.slice(0, best.start), marker) + marker + redactCards(run.slice(best.end), marker);
+}
+
+/**
+ * The IBAN at the start of a match that may run on into the next words (`NL91ABNA0417164300 okay`): the longest
+ * prefix ending at a space or the match's end whose mod-97 check holds.
+ */
+function redactIban(match: string, marker: string): string {
+  for (let end = match.length; end > 0; end = match.lastIndexOf(' ', end - 1)) {
+    if (ibanValid(match.slice(0, end))) return marker + match.slice(end);
+  }
+  return match;
+}
+
+/**
+ * Phone numbers: 7–15 digits (E.164). Written with a `+` or `(` prefix, 7 are enough; otherwise at least 9, and
+ * only in a form a number is written in: with separators (`030 1234 5678`), after a national trunk `0`
+ * (`07911123456`), or as ten North American digits (`5551234567`). A bare run of digits is more often an id.
+ */
+function isPhone(match: string): boolean {
+  const digits = match.replace(/\D/g, '');
+  if (digits.length > 15) return false;
+  if (/^[+(]/.test(match)) return digits.length >= 7;
+  return digits.length >= 9 && (digits !== match || match[0] === '0' || /^[2-9]\d\d[2-9]\d{6}$/.test(match));
+}
+
 /** The built-in rules, in the order they run (cards before phones, so card digits are named as cards). */
 export const DEFAULT_REDACTION_RULES: readonly RedactionRule[] = [
-  // A leading `+` is taken into the match so that an international phone number (`+49 151 1234 5678`, which may
-  // pass Luhn by chance) is left whole for the phone rule; no card number starts with 0, national phone numbers do.
-  { name: 'card', pattern: /\+?\b[1-9](?:[ -]?\d){11,18}\b/g, validate: (match) => match[0] !== '+' && luhnValid(match) },
-  { name: 'iban', pattern: /\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}\b/g, validate: ibanValid },
+  { name: 'card', pattern: /\+?\b\d(?:[ -]?\d){11,}/g, redact: redactCards },
+  { name: 'iban', pattern: /\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,}/g, redact: redactIban },
   { name: 'email', pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g },
   { name: 'ssn', pattern: /\b\d{3}-\d{2}-\d{4}\b/g },
   {
     name: 'phone',
-    pattern: /(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,5}){1,4}\b|\+\d{8,15}\b/g,
-    // 7–15 digits (E.164); without a `+` or `(` prefix at least 9, so dates and short codes stay.
-    validate: (match) => {
-      const digits = match.replace(/\D/g, '').length;
-      return digits <= 15 && digits >= (/^[+(]/.test(match) ? 7 : 9);
-    },
+    pattern: /\+\d{8,15}\b|(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\b\d{1,15}(?:[ .-]\d{1,8}){0,5}\b/g,
+    validate: isPhone,
   },
 ];
 
@@ -83,7 +129,10 @@ export function redactText(text: string, rules: readonly RedactionRule[] = DEFAU
   if (rules === DEFAULT_REDACTION_RULES && !mayMatchDefaultRules(text)) return text;
   let out = text;
   for (const rule of rules) {
-    out = out.replace(rule.pattern, (match) => (rule.validate && !rule.validate(match) ? match : `[redacted:${rule.name}]`));
+    const marker = `[redacted:${rule.name}]`;
+    out = out.replace(rule.pattern, (match) =>
+      rule.redact ? rule.redact(match, marker) : rule.validate && !rule.validate(match) ? match : marker,
+    );
   }
   return out;
 }
@@ -119,12 +168,19 @@ export interface FieldDescription {
 
 const SENSITIVE_TYPES = new Set(['password', 'hidden']);
 const SENSITIVE_AUTOCOMPLETE = /^(cc-|one-time-code$|current-password$|new-password$)/;
-const SENSITIVE_NAME = /(card|cc-?num|cvv|cvc|csc|ssn|social.?security|pass|pwd|iban|token|secret|pin\b|otp)/i;
+/**
+ * Tested on a name in snake case (`cardNumber` → `card_number`): the short words (pin, otp, ssn, cvv, …) only as
+ * whole words, so `shipping`, `opinion` and `spinner` stay, while `pinCode` and `user_pin` are caught.
+ */
+const SENSITIVE_NAME =
+  /card|cc_?(num|no\b|exp)|security_?code|social_?security|pass|pwd|iban|token|secret|account_?(num|no\b)|routing|(^|[^a-z])(pin|otp|ssn|cvv|cvc|csc|cvn|tan)([^a-z]|$)/;
+const snakeCase = (name: string) => name.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 
 /** Whether a field's value must never be captured, even when allowlisted. */
 export function isSensitiveField(field: FieldDescription): boolean {
   if (field.type && SENSITIVE_TYPES.has(field.type.toLowerCase())) return true;
-  const autocomplete = field.autocomplete?.toLowerCase().trim().split(/\s+/).pop() ?? '';
-  if (SENSITIVE_AUTOCOMPLETE.test(autocomplete)) return true;
-  return SENSITIVE_NAME.test(field.name ?? '') || SENSITIVE_NAME.test(field.id ?? '');
+  // Every token: `current-password webauthn` and `section-pay cc-number` are both valid autocomplete values.
+  const tokens = field.autocomplete?.toLowerCase().trim().split(/\s+/) ?? [];
+  if (tokens.some((token) => SENSITIVE_AUTOCOMPLETE.test(token))) return true;
+  return SENSITIVE_NAME.test(snakeCase(field.name ?? '')) || SENSITIVE_NAME.test(snakeCase(field.id ?? ''));
 }

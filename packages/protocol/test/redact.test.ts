@@ -23,6 +23,25 @@ describe('redactText', () => {
     ['call +49 151 1234 5678', 'call [redacted:phone]'],
     ['call 0049 151 1234 5678 now', 'call [redacted:phone] now'],
     ['card 5555 5555 5555 4444, call +49 151 1234 5678', 'card [redacted:card], call [redacted:phone]'],
+    // Digits written beside a card (its expiry, its code, a quantity) must not hide it.
+    ['4242 4242 4242 4242 12/27', '[redacted:card] 12/27'],
+    ['4111 1111 1111 1111 05 27', '[redacted:card] 05 27'],
+    ['4242424242424242 123', '[redacted:card] 123'],
+    ['qty 2 4111 1111 1111 1111', 'qty 2 [redacted:card]'],
+    ['4111 1111 1111 1111 5555 5555 5555 4444', '[redacted:card] [redacted:card]'],
+    // An IBAN followed by more words.
+    ['IBAN DE89 3704 0044 0532 0130 00 thanks', 'IBAN [redacted:iban] thanks'],
+    ['NL91ABNA0417164300 okay', '[redacted:iban] okay'],
+    ['GB82 WEST 1234 5698 7654 32 from Jane', '[redacted:iban] from Jane'],
+    // Phone numbers as people write them.
+    ['+44 7911 123456', '[redacted:phone]'],
+    ['07911 123456', '[redacted:phone]'],
+    ['07911123456', '[redacted:phone]'],
+    ['+49 151 12345678', '[redacted:phone]'],
+    ['030 12345678', '[redacted:phone]'],
+    ['+33 6 12 34 56 78', '[redacted:phone]'],
+    ['call 2125550123', 'call [redacted:phone]'],
+    ['call 212.555.0123', 'call [redacted:phone]'],
   ])('redacts %s', (input, expected) => {
     expect(redactText(input)).toBe(expected);
   });
@@ -31,6 +50,10 @@ describe('redactText', () => {
     ['order 4111 1111 1111 1112', 'digits that fail Luhn are not a card'],
     ['I am 42 years old', 'a plain number'],
     ['due 2026-11-22', 'a date'],
+    ['due 29.11.2026', 'a date written with dots'],
+    ['order 123456789', 'a bare run of digits is more often an id than a phone number'],
+    ['/orders/1732800000', 'a timestamp in a path (ten digits, but not a North American number)'],
+    ['product AB12CDEF34567890 okay', 'letters and digits that fail the IBAN check'],
   ])('keeps %s (%s)', (input) => {
     expect(redactText(input)).toBe(input);
   });
@@ -64,6 +87,20 @@ describe('isSensitiveField', () => {
     [{ type: 'text', name: 'user_iban' }, true],
     [{ type: 'text', id: 'cvv' }, true],
     [{ type: 'text', name: 'api_token' }, true],
+    [{ type: 'text', name: 'cc_number' }, true],
+    [{ type: 'text', name: 'cardNumber' }, true],
+    [{ type: 'text', name: 'cc_exp' }, true],
+    [{ type: 'text', name: 'security_code' }, true],
+    [{ type: 'text', name: 'pin_code' }, true],
+    [{ type: 'text', name: 'pinCode' }, true],
+    [{ type: 'text', id: 'userPin' }, true],
+    [{ type: 'text', name: 'PIN' }, true],
+    [{ type: 'text', name: 'account_number' }, true],
+    [{ type: 'text', autocomplete: 'current-password webauthn' }, true],
+    [{ type: 'text', autocomplete: 'section-pay billing cc-number' }, true],
+    [{ type: 'text', name: 'shipping' }, false],
+    [{ type: 'text', name: 'opinion' }, false],
+    [{ type: 'text', name: 'spinner_speed' }, false],
     [{ type: 'email', name: 'email' }, false],
     [{ type: 'text', name: 'company' }, false],
   ])('%o → %s', (field, expected) => {
@@ -98,6 +135,10 @@ describe('redactText fast path', () => {
     '0412 345 678',
     '+4915112345678',
     'order 12345, item 6',
+    '4242 4242 4242 4242 12/27',
+    'NL91ABNA0417164300 okay',
+    '07911 123456',
+    '+33 6 12 34 56 78',
   ])('%j gives what the full rules give', (text) => {
     expect(redactText(text)).toBe(redactText(text, slow));
   });
