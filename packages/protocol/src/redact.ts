@@ -25,52 +25,50 @@ export function luhnValid(digits: string): boolean {
   const clean = digits.replace(/\D/g, '');
   if (clean.length < 12 || clean.length > 19) return false;
   let sum = 0;
-  for (let i = 0; i < clean.length; i++) {
-    let digit = clean.charCodeAt(clean.length - 1 - i) - 48;
-    if (i % 2 === 1) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
+  // From the right, every second digit doubled (minus 9 past 9): 0 2 4 6 8 1 3 5 7 9.
+  for (let i = clean.length, odd = 1; i--; odd ^= 1) sum += odd ? +clean[i]! : +'0246813579'[+clean[i]!]!;
   return sum % 10 === 0;
 }
 
 /** Whether a string is an IBAN with a valid ISO 13616 mod-97 check. */
 export function ibanValid(text: string): boolean {
   const clean = text.replace(/\s/g, '').toUpperCase();
-  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(clean)) return false;
-  const moved = clean.slice(4) + clean.slice(0, 4);
   let remainder = 0;
-  for (const char of moved) {
-    const value = char >= 'A' ? String(char.charCodeAt(0) - 55) : char;
-    for (const digit of value) remainder = (remainder * 10 + (digit.charCodeAt(0) - 48)) % 97;
+  // Country and check digits moved to the end; letters count as 10–35, two digits each.
+  for (const char of clean.slice(4) + clean.slice(0, 4)) {
+    const value = parseInt(char, 36);
+    remainder = ((value > 9 ? remainder * 100 : remainder * 10) + value) % 97;
   }
-  return remainder === 1;
+  return /^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(clean) && remainder === 1;
 }
 
 /**
- * The card numbers in a run of digit groups (`4111 1111 1111 1111 05 27`, `qty 2 4111…`): the longest stretch of
- * whole groups with 12–19 digits, not starting with 0, that passes Luhn is a card, and the rest of the run is searched again, so digits
- * written beside a card (its expiry, its code, a quantity) never hide it. A run written with a leading `+` is an
- * international phone number (`+49 151 1234 5678` may pass Luhn by chance) and is left whole for the phone rule.
+ * The card numbers in a run of digit groups (`4111 1111 1111 1111 05 27`, `qty 2 4111…`): from each group of 3 or
+ * more digits, left to right, the longest stretch of whole groups with 12–19 digits, not starting with 0, that passes
+ * Luhn is a card, so digits written beside a card (its expiry, its code, a quantity) never hide it. Cards are written
+ * in groups of 4 to 6 (or none), and starting from short groups only would let a hostile run (`1 1 1 …`) cost the
+ * servers, which run this on every string they receive, thousands of checks. The rule's pattern never starts a run
+ * after a `+`: that is an international phone number (`+49 151 1234 5678` may pass Luhn by chance), left whole for
+ * the phone rule.
  */
 function redactCards(run: string, marker: string): string {
-  if (run[0] === '+') return run;
-  const groups = [...run.matchAll(/\d+/g)].map((m) => ({ start: m.index, end: m.index + m[0].length, digits: m[0].length }));
-  let best: { start: number; end: number } | undefined;
-  for (const [i, { start }] of groups.entries()) {
-    if (run[start] === '0') continue;
-    let digits = 0;
-    for (const group of groups.slice(i)) {
-      digits += group.digits;
-      if (digits > 19) break;
-      const { end } = group;
-      if (digits >= 12 && (!best || end - start > best.end - best.start) && luhnValid(run.slice(start, end))) best = { start, end };
+  const groups = [...run.matchAll(/\d+/g)];
+  let out = '';
+  let done = 0;
+  for (const [i, { index: start, 0: first }] of groups.entries()) {
+    if (start < done || first[0] === '0' || first.length < 3) continue;
+    let end = 0;
+    let digits = '';
+    for (const group of groups.slice(i, i + 7)) {
+      digits += group[0];
+      if (luhnValid(digits)) end = group.index + group[0].length;
+    }
+    if (end) {
+      out += run.slice(done, start) + marker;
+      done = end;
     }
   }
-  if (!best) return run;
-  return redactCards(run.slice(0, best.start), marker) + marker + redactCards(run.slice(best.end), marker);
+  return out + run.slice(done);
 }
 
 /**
@@ -90,21 +88,22 @@ function redactIban(match: string, marker: string): string {
  * (`07911123456`), or as ten North American digits (`5551234567`). A bare run of digits is more often an id.
  */
 function isPhone(match: string): boolean {
-  const digits = match.replace(/\D/g, '');
-  if (digits.length > 15) return false;
-  if (/^[+(]/.test(match)) return digits.length >= 7;
-  return digits.length >= 9 && (digits !== match || match[0] === '0' || /^[2-9]\d\d[2-9]\d{6}$/.test(match));
+  const digits = match.replace(/\D/g, '').length;
+  return digits < 16 && (/^[+(]/.test(match) ? digits > 6 : digits > 8 && /\D|^0|^[2-9]\d\d[2-9]\d{6}$/.test(match));
 }
 
 /** The built-in rules, in the order they run (cards before phones, so card digits are named as cards). */
 export const DEFAULT_REDACTION_RULES: readonly RedactionRule[] = [
-  { name: 'card', pattern: /\+?\b\d(?:[ -]?\d){11,}/g, redact: redactCards },
-  { name: 'iban', pattern: /\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,}/g, redact: redactIban },
-  { name: 'email', pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g },
+  { name: 'card', pattern: /(?<!\+)\b\d(?:[ -]?\d){11,}/g, redact: redactCards },
+  // At most 30 characters after the check digits, and a space between groups of 4: 40 at most.
+  { name: 'iban', pattern: /\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,40}/g, redact: redactIban },
+  // Starting only where a run of address characters starts: from every character of a long run, the search for
+  // an `@` would take time that grows with the square of the run's length.
+  { name: 'email', pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g },
   { name: 'ssn', pattern: /\b\d{3}-\d{2}-\d{4}\b/g },
   {
     name: 'phone',
-    pattern: /\+\d{8,15}\b|(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\b\d{1,15}(?:[ .-]\d{1,8}){0,5}\b/g,
+    pattern: /(?:\+\d{0,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\b\d{1,15}(?:[ .-]\d{1,8}){0,5}\b/g,
     validate: isPhone,
   },
 ];
@@ -112,7 +111,8 @@ export const DEFAULT_REDACTION_RULES: readonly RedactionRule[] = [
 /**
  * Every default rule needs an `@` (email), 7 or more digits (phone, SSN, card) or two letters followed by two digits
  * (IBAN): text with none of them, most text, cannot match, and the rules' regular expressions are not run. Servers
- * redact every string of every event on the ingest path, so this matters.
+ * redact every string of every event on the ingest path, so this matters there (browsers redact a few strings, and
+ * do not carry this check).
  */
 function mayMatchDefaultRules(text: string): boolean {
   if (text.includes('@')) return true;
@@ -126,7 +126,6 @@ function mayMatchDefaultRules(text: string): boolean {
 
 /** Replaces every match of every rule in `text` with `[redacted:<rule>]`. */
 export function redactText(text: string, rules: readonly RedactionRule[] = DEFAULT_REDACTION_RULES): string {
-  if (rules === DEFAULT_REDACTION_RULES && !mayMatchDefaultRules(text)) return text;
   let out = text;
   for (const rule of rules) {
     const marker = `[redacted:${rule.name}]`;
@@ -137,14 +136,17 @@ export function redactText(text: string, rules: readonly RedactionRule[] = DEFAU
   return out;
 }
 
+/** `redactText` with the default rules, skipping text that cannot match them. */
+const redactFast = (text: string) => (mayMatchDefaultRules(text) ? redactText(text) : text);
+
 /**
  * The servers' second line of defence: `redactText` over every free-text field of an event (URL, path, title,
  * referrer: an e-mail address in a query string is personal data too) and every string in its props.
  */
 export function redactEvent(event: TrailmarkEvent): TrailmarkEvent {
-  const out: TrailmarkEvent = { ...event, url: redactText(event.url), path: redactText(event.path) };
-  if (event.title !== undefined) out.title = redactText(event.title);
-  if (event.referrer !== undefined) out.referrer = redactText(event.referrer);
+  const out: TrailmarkEvent = { ...event, url: redactFast(event.url), path: redactFast(event.path) };
+  if (event.title !== undefined) out.title = redactFast(event.title);
+  if (event.referrer !== undefined) out.referrer = redactFast(event.referrer);
   if (event.props !== undefined) out.props = redactValue(event.props) as Props;
   return out;
 }
@@ -152,7 +154,7 @@ export function redactEvent(event: TrailmarkEvent): TrailmarkEvent {
 // Props are at most 4 levels deep (parseBatch checks them), so the recursion is bounded. `fromEntries` defines
 // keys as data properties, so a key named `__proto__` stays data.
 function redactValue(value: PropValue): PropValue {
-  if (typeof value === 'string') return redactText(value);
+  if (typeof value === 'string') return redactFast(value);
   if (Array.isArray(value)) return value.map(redactValue);
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v)]));
   return value;

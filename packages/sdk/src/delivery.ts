@@ -118,8 +118,9 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         }
       }
       if (dropped) onDrop('rejected', dropped);
-      // A beacon has no answer: its events stay queued until a later send is confirmed (a repeat is harmless).
-      queue._settle(part, status === 'unknown' ? [] : part.map((entry) => entry.id));
+      // A beacon has no answer: at page hide its events stay queued until a later send is confirmed (a repeat is
+      // harmless). At any other time the browser has taken them: kept, they would be taken and sent again at once.
+      queue._settle(part, status === 'unknown' && unloading ? [] : part.map((entry) => entry.id));
     }
     return true;
   };
@@ -146,7 +147,9 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       running ??= (async () => {
         if (!force && now() < notBefore) return false;
         await queue._persist();
-        return (await lock.run(drain)) ?? false;
+        // A queue that is not shared (memory, or IndexedDB fallen back to it: a sandboxed frame, where Web Locks
+        // refuse every request too) has nothing to coordinate with other tabs.
+        return (await (queue._shared ? lock.run(drain) : drain())) ?? false;
       })()
         .catch((error: unknown) => {
           onError(error, 'flush');

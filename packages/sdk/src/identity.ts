@@ -40,8 +40,8 @@ export interface Identity {
   _touch(now: number, href: string, referrer: string, campaign: string): SplitReason | undefined;
   /** The next sequence number of the current session. */
   _nextSeq(): number;
-  /** Consent granted: from now on ids are written to storage. */
-  _persist(): void;
+  /** Consent granted (`true`): from now on ids are written to storage; pending (`false`): nothing more is written. */
+  _persist(writable: boolean): void;
   /** Consent denied: stored ids are removed and nothing more is written. */
   _forget(): void;
 }
@@ -173,8 +173,8 @@ export function createIdentity(options: IdentityOptions): Identity {
       }
       return ++seq;
     },
-    _persist() {
-      writable = true;
+    _persist(on) {
+      writable = on;
       save();
     },
     _forget() {

@@ -34,7 +34,15 @@ export function createFlushLock(name: string, options: FlushLockOptions = {}): F
   if (!storage) return { run: (fn) => fn() };
   const kv = storage;
   const owner = String(Math.random());
-  const lease = () => kv.setItem(name, `${owner}|${now() + leaseMs}`);
+  /** Writes (or renews) our lease; false when storage refuses the write (quota full). Never throws: it runs from a timer. */
+  const lease = () => {
+    try {
+      kv.setItem(name, `${owner}|${now() + leaseMs}`);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   const holder = (): [string, number] => {
     const [who = '', until = '0'] = (kv.getItem(name) ?? '').split('|');
     return [who, Number(until)];
@@ -43,7 +51,8 @@ export function createFlushLock(name: string, options: FlushLockOptions = {}): F
     async run(fn) {
       const [who, until] = holder();
       if (who && who !== owner && until > now()) return undefined;
-      lease();
+      // Storage that takes no lease can coordinate nothing: the work runs rather than never.
+      if (!lease()) return fn();
       // Another tab may have written between our read and write: the last writer wins.
       if (holder()[0] !== owner) return undefined;
       const renew = setInterval(lease, leaseMs / 2);

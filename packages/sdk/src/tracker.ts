@@ -3,6 +3,8 @@ import {
   EVENT_TYPE_PATTERN,
   MAX_BATCH_BYTES,
   MAX_EVENT_BYTES,
+  MAX_TITLE_LENGTH,
+  MAX_URL_LENGTH,
   type Props,
   parseUtm,
   type TrailmarkEvent,
@@ -28,8 +30,10 @@ export interface TrackerOptions {
   /** Where events wait: `indexedDbQueue()` to survive reloads; default `memoryQueue()`. */
   queue?: QueueStore;
   plugins?: Plugin[];
-  /** Send when this many events wait (default 20). */
+  /** Send when this many events wait (default 20)… */
   batchSize?: number;
+  /** …or when this many bytes of events wait (default 60 KiB, what one keepalive request may carry). */
+  batchBytes?: number;
   /** Send this long (ms) after an event arrives, at the latest (default 2000). */
   flushInterval?: number;
   /**
@@ -84,6 +88,17 @@ export interface Tracker extends TrackerApi {
   readonly sessionId: string;
 }
 
+/**
+ * Shortens the page's own text to what servers accept (a long search URL, a long title): one field over its limit
+ * would otherwise get every event of the page refused.
+ */
+const clip = (event: TrailmarkEvent) => {
+  event.url = event.url.slice(0, MAX_URL_LENGTH);
+  event.path = event.path.slice(0, MAX_URL_LENGTH);
+  event.title &&= event.title.slice(0, MAX_TITLE_LENGTH);
+  event.referrer &&= event.referrer.slice(0, MAX_URL_LENGTH);
+};
+
 const LOW_PRIORITY = /^(web_vital|page_visibility|heartbeat|scroll_depth|text_copy|sdk_dropped)$/;
 
 /** Creates a tracker. Nothing is sent or stored until events are tracked (and consent allows it). */
@@ -95,6 +110,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   const { siteId, reportDrops } = options;
   const debug = options.debug;
   const batchSize = options.batchSize ?? 20;
+  const batchBytes = options.batchBytes ?? MAX_BATCH_BYTES;
   const flushInterval = options.flushInterval ?? 2000;
   const maxHeld = options.maxQueueEvents ?? 1000;
 
@@ -238,7 +254,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       }
       buffer = [];
       queue._add(...entries);
-      arm(queue._waiting < batchSize ? flushInterval : 0);
+      arm(queue._waiting < batchSize && queue._bytes < batchBytes ? flushInterval : 0);
     }
   };
 
@@ -254,6 +270,15 @@ export function createTracker(options: TrackerOptions): Tracker {
       );
       queue._spill();
     }
+  };
+
+  /** Consent denied: drops what waits, forgets the ids and clears the queue, stored or not. */
+  const forget = () => {
+    if (buffer[0]) onDrop('consent_denied', buffer.length);
+    buffer = [];
+    identity._forget();
+    disarm();
+    queue._clear().catch((error: unknown) => reportError(error, 'consent'));
   };
 
   const listen = (target: EventTarget, type: string, handler: () => void) => {
@@ -307,6 +332,7 @@ export function createTracker(options: TrackerOptions): Tracker {
           } as TrailmarkEvent;
           if (referrer) context.referrer = referrer;
           if (userId) context.user_id = userId;
+          clip(context);
           contextJson = JSON.stringify(context).slice(1, -1);
           contextBytes = utf8(contextJson);
         }
@@ -315,13 +341,15 @@ export function createTracker(options: TrackerOptions): Tracker {
         const base = context;
         const event = () => {
           const full = { ...base, event_id: id, type, ts, seq, ...override } as TrailmarkEvent;
+          if (override) clip(full);
           if (split) full.split_reason = split;
           if (props) full.props = props;
           return full;
         };
         if (listeners.size) {
           const full = event();
-          for (const listener of listeners) listener(full);
+          // A listener's failure is its own: the event is still sent.
+          for (const listener of listeners) guard(() => listener(full), 'listener');
         }
         const json = contextJson;
         const jsonBytes = contextBytes;
@@ -377,16 +405,14 @@ export function createTracker(options: TrackerOptions): Tracker {
     consent(state) {
       if (gate.locked && state !== 'denied') return debugLog(!!debug, 'consent ignored: the browser signals an opt-out (GPC/DNT)');
       consent = state;
-      if (state === 'granted') {
-        identity._persist();
-        process();
-        arm(0);
-      } else if (state === 'denied') {
-        onDrop('consent_denied', buffer.length);
-        buffer = [];
-        identity._forget();
-        disarm();
-        queue._clear().catch((error: unknown) => reportError(error, 'consent'));
+      if (state === 'denied') forget();
+      else {
+        // Pending again: ids stay where they are, and nothing more is written until consent returns.
+        identity._persist(state === 'granted');
+        if (state === 'granted') {
+          process();
+          arm(0);
+        } else disarm();
       }
     },
     identify(id) {
@@ -428,6 +454,8 @@ export function createTracker(options: TrackerOptions): Tracker {
     hiding = false;
   });
   listen(win, 'online', () => tick(true));
+  // Denied from the start (GPC, DNT, the option): what an earlier, consenting visit left on the device goes.
+  if (consent === 'denied') forget();
   // Events an earlier page left in a persistent queue go out soon after start.
   arm(queue._shared ? 1000 : flushInterval);
   return api;

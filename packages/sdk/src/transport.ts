@@ -30,7 +30,8 @@ export interface EventRejection {
  * - `retry`: keep the events and try later (after `afterMs` when the server said so);
  * - `split`: the batch was too large (413): the SDK sends it again in halves;
  * - `drop`: the server will never accept this batch as it is;
- * - `unknown`: handed to the browser (sendBeacon) with no way to see the answer: keep, resend later.
+ * - `unknown`: handed to the browser (sendBeacon) with no way to see the answer: at page hide kept and resent by a
+ *   later page (servers dedupe by `event_id`); at any other time taken as sent.
  */
 export type TransportResult =
   | { status: 'ok'; rejected?: EventRejection[] }

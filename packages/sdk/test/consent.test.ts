@@ -66,6 +66,69 @@ describe('the privacy gate', () => {
   });
 });
 
+describe('consent set back or denied from the start', () => {
+  it('going from granted back to pending writes nothing more to storage and sends nothing', async () => {
+    // Only the clock is faked (before the tracker reads it): sends still run on real timers.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const { transport, sent } = recordingTransport();
+      const tracker = createTracker({ siteId: 's', transport });
+      tracker.track('a');
+      await tracker.flush();
+      const stored = localStorage.getItem('tm_ses');
+      tracker.consent('pending');
+      // Long enough apart for the session to be saved again if it could be (it is every 5 s of activity).
+      vi.setSystemTime(Date.now() + 60_000);
+      tracker.track('b');
+      vi.setSystemTime(Date.now() + 60_000);
+      tracker.track('c');
+      await tracker.flush();
+      expect(localStorage.getItem('tm_ses')).toBe(stored);
+      expect(sent).toHaveLength(1);
+      tracker.consent('granted');
+      await tracker.flush();
+      expect(sent.flatMap((s) => s.events.map((e) => e.type))).toEqual(['a', 'b', 'c']);
+      expect(localStorage.getItem('tm_ses')).not.toBe(stored);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('denied from the start (GPC) removes the ids and queued events an earlier, consenting visit left', async () => {
+    const earlier = createTracker({
+      siteId: 's',
+      transport: { send: async () => ({ status: 'retry' }) },
+      queue: indexedDbQueue({ dbName: 'consent-earlier' }),
+    });
+    earlier.track('a');
+    await earlier.flush();
+    await earlier.shutdown();
+    expect(localStorage.getItem('tm_vid')).not.toBeNull();
+    Object.defineProperty(navigator, 'globalPrivacyControl', { value: true, configurable: true });
+    try {
+      const { transport, sent } = recordingTransport();
+      const tracker = createTracker({ siteId: 's', transport, queue: indexedDbQueue({ dbName: 'consent-earlier' }) });
+      await tracker.flush();
+      await vi.waitFor(async () => {
+        const records = await new Promise<number>((done) => {
+          const open = indexedDB.open('consent-earlier');
+          open.onsuccess = () => {
+            const count = open.result.transaction('queue').objectStore('queue').count();
+            count.onsuccess = () => done(count.result);
+          };
+        });
+        expect(records).toBe(0);
+      });
+      expect(localStorage.getItem('tm_vid')).toBeNull();
+      expect(localStorage.getItem('tm_ses')).toBeNull();
+      expect(sent).toHaveLength(0);
+      expect(tracker.dropped()).toEqual({});
+    } finally {
+      Object.defineProperty(navigator, 'globalPrivacyControl', { value: undefined, configurable: true });
+    }
+  });
+});
+
 describe('holding events while consent is pending', () => {
   it('is bounded by the queue cap, dropping the oldest and counting them', async () => {
     const { transport, sent } = recordingTransport();

@@ -139,7 +139,7 @@ describe('persistence', () => {
     identity._nextSeq();
     expect(kv.get('tm_vid')).toBeNull();
     expect(kv.get('tm_ses')).toBeNull();
-    identity._persist();
+    identity._persist(true);
     expect(kv.get('tm_vid')).toBe(identity._visitorId);
     expect(kv.get('tm_ses')).toContain(identity._sessionId);
     const visitor = identity._visitorId;

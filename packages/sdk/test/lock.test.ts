@@ -24,3 +24,43 @@ describe('createFlushLock without Web Locks', () => {
     await expect(a.run(async () => 'a')).resolves.toBe('a');
   });
 });
+
+describe('createFlushLock with Web Locks', () => {
+  it('runs the work once and passes its failure on, never retrying it unlocked', async () => {
+    let calls = 0;
+    const granting = { request: async (_name: string, _options: unknown, cb: (lock: unknown) => unknown) => cb({}) };
+    const lock = createFlushLock('l', { locks: granting as unknown as LockManager });
+    await expect(
+      lock.run(async () => {
+        calls++;
+        throw new Error('send failed');
+      }),
+    ).rejects.toThrow('send failed');
+    expect(calls).toBe(1);
+  });
+});
+
+describe('createFlushLock on storage that refuses writes', () => {
+  const storage = (writes: number) => {
+    const items = new Map<string, string>();
+    return {
+      getItem: (key: string) => items.get(key) ?? null,
+      setItem: (key: string, value: string) => {
+        if (writes-- <= 0) throw new DOMException('quota', 'QuotaExceededError');
+        items.set(key, value);
+      },
+      removeItem: (key: string) => items.delete(key),
+    } as unknown as Storage;
+  };
+
+  it('runs the work rather than never when no lease can be written', async () => {
+    const lock = createFlushLock('l', { locks: undefined, storage: storage(0) });
+    await expect(lock.run(async () => 'sent')).resolves.toBe('sent');
+  });
+
+  it('keeps the work going when renewing the lease fails (a timer that threw would reach the page)', async () => {
+    const lock = createFlushLock('l', { locks: undefined, storage: storage(1), leaseMs: 20 });
+    // Renewals every 10 ms during 50 ms of work: all refused, none thrown (vitest fails the run on an uncaught error).
+    await expect(lock.run(() => new Promise((done) => setTimeout(() => done('sent'), 50)))).resolves.toBe('sent');
+  });
+});

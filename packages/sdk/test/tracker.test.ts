@@ -1,5 +1,6 @@
+import { parseBatch } from '@trailmark/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTracker, memoryQueue } from '../src/index.js';
+import { beaconTransport, createTracker, memoryQueue, type QueueStore } from '../src/index.js';
 import { recordingTransport, settle } from './helpers.js';
 
 beforeEach(() => {
@@ -37,6 +38,89 @@ describe('createTracker', () => {
     // The transport above checks payload.bytes against the body's encoding; and the text arrives intact.
     expect(sent[0]!.events.map((e) => e.title)).toEqual(['Préférences – 設定 🎉', 'Préférences – 設定 🎉']);
     expect(sent[0]!.events[0]!.props).toEqual({ plan: 'Über €9 😀', note: 'tab\there' });
+  });
+
+  it('sends when the events waiting reach the batch bytes, however few they are', async () => {
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({ siteId: 's', transport, batchSize: 100, batchBytes: 6000, flushInterval: 60_000 });
+    for (let i = 0; i < 3; i++) tracker.track('e', { text: 'x'.repeat(1000) });
+    await settle(1);
+    expect(sent).toHaveLength(0);
+    for (let i = 0; i < 2; i++) tracker.track('e', { text: 'x'.repeat(1000) });
+    await settle(1);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.events).toHaveLength(5);
+  });
+
+  it('shortens a page URL, path, title or referrer over the protocol limits, so servers accept its events', async () => {
+    const { transport, sent } = recordingTransport();
+    const href = location.href;
+    const title = document.title;
+    history.replaceState(null, '', `/search/${'p'.repeat(2100)}?q=${'x'.repeat(2100)}`);
+    document.title = 't'.repeat(600);
+    try {
+      const tracker = createTracker({ siteId: 's', transport });
+      tracker.track('signup');
+      tracker.track('pageview', undefined, { referrer: `https://example.com/?q=${'r'.repeat(3000)}` });
+      await tracker.flush();
+    } finally {
+      history.replaceState(null, '', href);
+      document.title = title;
+    }
+    const parsed = parseBatch(JSON.parse(sent[0]!.body));
+    expect(parsed.ok && parsed.rejected).toEqual([]);
+    expect(parsed.ok && parsed.events).toHaveLength(2);
+    const [first, second] = sent[0]!.events;
+    expect([first!.url.length, first!.path.length, first!.title!.length, second!.referrer!.length]).toEqual([2048, 2048, 512, 2048]);
+  });
+
+  it('sends an event whose onEvent listener throws, and reports the listener', async () => {
+    const { transport, sent } = recordingTransport();
+    const errors: string[] = [];
+    const tracker = createTracker({ siteId: 's', transport, onError: (_error, where) => errors.push(where) });
+    tracker.onEvent(() => {
+      throw new Error('a plugin bug');
+    });
+    tracker.track('signup');
+    await tracker.flush();
+    expect(sent[0]!.events.map((e) => e.type)).toEqual(['signup']);
+    expect(tracker.dropped()).toEqual({});
+    expect(errors).toEqual(['listener']);
+  });
+
+  it('sends from a queue fallen back to memory without the flush lock (a sandboxed frame refuses both)', async () => {
+    const { transport, sent } = recordingTransport();
+    const errors: string[] = [];
+    const refused = () => Promise.reject(new DOMException('opaque origin', 'SecurityError'));
+    const queue: QueueStore = {
+      shared: true,
+      load: refused,
+      write: refused,
+      clear: refused,
+      lock: () => ({ run: refused }),
+    };
+    const tracker = createTracker({ siteId: 's', transport, queue, onError: (_error, where) => errors.push(where) });
+    tracker.track('signup');
+    await tracker.flush();
+    expect(sent.flatMap((s) => s.events.map((e) => e.type))).toEqual(['signup']);
+    expect(errors).toEqual([expect.stringContaining('queue')]);
+  });
+
+  it('hands each event to a beacon transport once: what the browser took is not taken again', async () => {
+    let beacons = 0;
+    const transport = beaconTransport({
+      url: '/e',
+      sendBeacon: () => {
+        // Before the fix a flush looped here without end; stop it, and the test, if it does.
+        if (++beacons > 100) throw new Error('looping');
+        return true;
+      },
+    });
+    const tracker = createTracker({ siteId: 's', transport, queue: memoryQueue() });
+    tracker.track('signup');
+    await tracker.flush();
+    await tracker.flush();
+    expect(beacons).toBe(1);
   });
 
   it('sends when the batch size is reached, without waiting for the timer', async () => {

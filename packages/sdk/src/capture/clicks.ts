@@ -15,7 +15,7 @@ export interface ClicksOptions {
 }
 
 const CLICKABLE = 'a,button,[role=button],[data-tm-event],input[type=submit],input[type=button]';
-const DOWNLOADS = 'pdf|zip|rar|7z|gz|tgz|dmg|exe|msi|pkg|apk|csv|xlsx?|docx?|pptx?|odt|ods|txt|rtf|mp3|mp4|mov|avi|wav|iso';
+const DOWNLOADS = 'pdf|zip|rar|7z|t?gz|dmg|exe|msi|pkg|apk|csv|xlsx?|docx?|pptx?|od[ts]|txt|rtf|mp[34]|mov|avi|wav|iso';
 /** What holds user input: never read for a label. */
 const FIELD = 'input,textarea,select,[contenteditable]:not([contenteditable=false])';
 
@@ -47,9 +47,8 @@ export function clicks(options: ClicksOptions = {}): Plugin {
         const el = hit ?? (raw as Element);
 
         const t = now();
-        if (el !== last) times = [];
+        times = el === last ? times.filter((time) => t - time < 1000) : [];
         last = el;
-        times = times.filter((time) => t - time < 1000);
         times.push(t);
         const rage = times.length >= 3;
 
@@ -57,7 +56,7 @@ export function clicks(options: ClicksOptions = {}): Plugin {
         if (named) {
           const props: Props = {};
           let count = 0;
-          for (const { name, value } of Array.from(named.attributes)) {
+          for (const { name, value } of named.attributes) {
             if (name.startsWith('data-tm-') && name !== 'data-tm-event' && count++ < 50) props[name.slice(8)] = value.slice(0, 1024);
           }
           return tracker.track(named.getAttribute('data-tm-event')!, props);

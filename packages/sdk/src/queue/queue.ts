@@ -36,6 +36,8 @@ export interface Queue {
   _clear(): Promise<void>;
   /** Entries waiting, not in flight. */
   readonly _waiting: number;
+  /** Bytes of every entry held, in flight or not. */
+  readonly _bytes: number;
   /** Whether a shared store (IndexedDB) is in use, so tabs must take turns. */
   readonly _shared: boolean;
 }
@@ -190,6 +192,9 @@ export function createQueue(options: QueueOptions): Queue {
     },
     get _waiting() {
       return entries.size - inFlight.size;
+    },
+    get _bytes() {
+      return bytes;
     },
     get _shared() {
       return store.shared;
