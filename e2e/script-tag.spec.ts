@@ -22,22 +22,65 @@ test('the built trailmark.min.js starts from its data attributes and replays the
   expect(errors).toEqual([]);
 });
 
+test('the global answers known methods and reports, never throws, an unknown one or a bad event type', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto('/pages/site.html');
+  await expect.poll(types).toContain('pageview');
+  const answers = await page.evaluate(() => {
+    const tm = (window as unknown as { trailmark: (...args: unknown[]) => unknown }).trailmark;
+    tm('no_such_method');
+    tm('track', 42);
+    tm('track', 'after_load', { n: 1 });
+    return { dropped: tm('dropped'), flushed: tm('flush') instanceof Promise };
+  });
+  expect(answers).toEqual({ dropped: { invalid: 1 }, flushed: true });
+  await expect.poll(types).toContain('after_load');
+  expect(errors).toEqual([]);
+});
+
 test('clicks: a data-tm-event element sends its named event with its props, links carry their flags', async ({ page }) => {
   await page.goto('/pages/site.html');
   await expect.poll(types).toContain('pageview');
   await page.click('#book');
-  await page.click('#download', { modifiers: [] }).catch(() => undefined);
   await expect.poll(types).toContain('booking_created');
   const booking = (await events()).find((e) => e.type === 'booking_created')!;
   expect(booking.props).toMatchObject({ plan: 'pro' });
+  // The links stay on the page (no navigation, no download): only what the tracker saw of the click matters.
   await page.evaluate(() => {
-    const link = document.getElementById('outbound')!;
-    link.addEventListener('click', (event) => event.preventDefault());
-    link.click();
+    for (const id of ['outbound', 'download']) {
+      const link = document.getElementById(id)!;
+      link.addEventListener('click', (event) => event.preventDefault());
+      link.click();
+    }
   });
+  const clicks = async () => (await events()).filter((e) => e.type === 'click').map((e) => e.props);
+  await expect.poll(clicks).toContainEqual(expect.objectContaining({ outbound: true, tag: 'a' }));
+  await expect.poll(clicks).toContainEqual(expect.objectContaining({ download: true, href: expect.stringContaining('/pages/report.pdf') }));
+});
+
+test('clicks: three quick clicks on one element are flagged as a rage click', async ({ page }) => {
+  await page.goto('/pages/site.html');
+  await expect.poll(types).toContain('pageview');
+  await page.click('#title', { clickCount: 3 });
+  await expect.poll(async () => (await events()).filter((e) => e.type === 'click' && e.props?.rage === true).length).toBeGreaterThan(0);
+});
+
+test('visibility: data-heartbeat reports engaged time while the page stays open', async ({ page }) => {
+  await page.route('**/pages/site.html', async (route) => {
+    const html = await (await route.fetch()).text();
+    await route.fulfill({
+      body: html.replace('data-flush-interval="300"', 'data-flush-interval="300" data-heartbeat="400"'),
+      contentType: 'text/html',
+    });
+  });
+  await page.goto('/pages/site.html');
+  await expect.poll(types).toContain('pageview');
   await expect
-    .poll(async () => (await events()).filter((e) => e.type === 'click').map((e) => e.props))
-    .toContainEqual(expect.objectContaining({ outbound: true }));
+    .poll(async () => (await events()).filter((e) => e.type === 'heartbeat').map((e) => e.props?.engaged_ms))
+    .toContainEqual(expect.any(Number));
+  const beats = (await events()).filter((e) => e.type === 'heartbeat');
+  expect(beats.every((e) => (e.props?.engaged_ms as number) > 0)).toBe(true);
 });
 
 test('scroll depth reports each milestone once', async ({ page }) => {

@@ -16,12 +16,13 @@ const ENFORCED = [];
  * Set on 2026-11-29 at 5,400 / 6,700 / 13,700 B; raised the same day, once, by exactly what fixing defects an audit
  * found cost (a flush loop that froze the page with a beacon transport, every event lost on a page whose URL or
  * title is over the protocol's limits, a flush lock that never ran in sandboxed frames, consent and lease fixes:
- * +4 / +30 B; card numbers, IBANs and phone numbers that redaction let through: the rest of the script tag's +183 B).
+ * +4 / +30 B; card numbers, IBANs and phone numbers that redaction let through, prerendered pages and e-mail
+ * fields in scroll depth and text copy: the script tag's +240 B, after 29 B saved in the script-tag entry).
  */
 const CEILINGS = {
   'createTracker + fetchTransport + memoryQueue': 5404,
   'createTracker + fetchTransport + indexedDbQueue': 6730,
-  'script tag (trailmark.min.js)': 13883,
+  'script tag (trailmark.min.js)': 13854,
 };
 
 const root = resolve(import.meta.dirname, '..');

@@ -3,9 +3,9 @@
  * `data-*` attributes of its own `<script>` tag; defines one global, `window.trailmark` (or `data-global`),
  * and replays the calls the pre-load stub queued, in order. Nothing here may throw into the page.
  */
-import type { Props } from '@trailmark/protocol';
 import { clicks, forms, pageviews, scrollDepth, textCopy, visibility, webVitals } from './capture/index.js';
 import type { ConsentState } from './consent.js';
+import type { Persistence } from './kv.js';
 import type { Plugin } from './plugin.js';
 import { indexedDbQueue } from './queue/indexeddb-queue.js';
 import { createTracker, type Tracker } from './tracker.js';
@@ -54,24 +54,21 @@ function start(): void {
     siteId: data.site,
     transport: (BACKENDS[data.transport ?? 'reference'] ?? referenceReceiver)({ endpoint: data.endpoint, key: data.key ?? '' }),
     queue: indexedDbQueue(),
-    consent: (data.consent as ConsentState | undefined) ?? 'granted',
+    // Absent, or a value the tracker does not know: its defaults (`granted`, localStorage).
+    consent: data.consent as ConsentState,
     respectDNT: data.respectDnt === 'true',
-    persistence: data.persistence === 'memory' ? 'memory' : 'localStorage',
+    persistence: data.persistence as Persistence,
     debug: data.debug !== undefined && data.debug !== 'false',
     ...(data.flushInterval ? { flushInterval: Number(data.flushInterval) } : {}),
   });
   const api: Global = (method, ...args) => {
     try {
-      if (method === 'track') return tracker.track(String(args[0]), args[1] as Props | undefined);
-      if (method === 'consent') return tracker.consent(args[0] as ConsentState);
-      if (method === 'identify') return tracker.identify(args[0] as string | undefined);
-      if (method === 'flush') return tracker.flush();
-      if (method === 'dropped') return tracker.dropped();
-      tracker.reportError(new Error(`unknown method ${String(method)}`), 'api');
+      if (!/^(track|consent|identify|flush|dropped)$/.test(method)) throw Error(`unknown method ${String(method)}`);
+      // The tracker checks what it is given (an event type that is not a string is dropped as invalid).
+      return (tracker[method as keyof Tracker] as (...values: unknown[]) => unknown)(...args);
     } catch (error) {
       tracker.reportError(error, 'api');
     }
-    return undefined;
   };
   win[name] = api;
   // Queued calls first (consent, identify), so the first pageview already carries them.

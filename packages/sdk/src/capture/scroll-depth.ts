@@ -73,7 +73,10 @@ export function scrollDepth(options: ScrollDepthOptions = {}): Plugin {
       s._add(() => {
         if (pending) caf(frame);
       });
-      schedule();
+      // A prerendered page has not been seen: it is measured once the user activates it.
+      // A prerendered page has not been seen: it is measured once the user activates it.
+      if ((doc as { prerendering?: boolean }).prerendering) s._on(doc, 'prerenderingchange', schedule, { once: true });
+      else schedule();
       return s._stop;
     },
   };

@@ -23,19 +23,15 @@ export function textCopy(options: TextCopyOptions = {}): Plugin {
         'copy',
         (event: ClipboardEvent) => {
           const target = event.target as HTMLInputElement;
-          let source: Element | null | undefined;
-          let length = 0;
-          if (/^(INPUT|TEXTAREA)$/.test(target?.tagName)) {
-            // A field's selection is not part of the document selection.
-            source = target;
-            length = (target.selectionEnd ?? 0) - (target.selectionStart ?? 0);
-          } else {
-            const selection = doc.getSelection();
-            const node = selection?.anchorNode;
-            source = node?.nodeType === 1 ? (node as Element) : node?.parentElement;
-            length = String(selection ?? '').length;
-          }
-          if (!source || length <= 0 || source.closest('[data-tm-ignore]')) return;
+          const field = /^(INPUT|TEXTAREA)$/.test(target?.tagName);
+          const start = field ? target.selectionStart : null;
+          const selection = doc.getSelection();
+          const node = selection?.anchorNode;
+          const source = field ? target : node?.nodeType === 1 ? (node as Element) : node?.parentElement;
+          // A field's selection is not part of the document selection. A field without a selection range (email,
+          // number) counts with what the document selection says, which may be 0: unknown.
+          const length = start === null ? String(selection ?? '').length : (target.selectionEnd ?? 0) - start;
+          if (!source || (length <= 0 && !(field && start === null)) || source.closest('[data-tm-ignore]')) return;
           const props: Props = { length, tag: source.tagName.toLowerCase() };
           if (source.id) props.id = source.id.slice(0, 256);
           tracker.track('text_copy', props);

@@ -75,6 +75,35 @@ describe('scrollDepth: the maths', () => {
   });
 });
 
+describe('scrollDepth: prerendering', () => {
+  it('measures a prerendered page only once it is activated, and its milestones once, with its page view', () => {
+    let prerendering = true;
+    stub(document, 'prerendering', () => prerendering);
+    const p = page(600);
+    const tracker = mount(pageviews(), scrollDepth({ raf: p.raf, caf: p.caf }));
+    p.frame();
+    expect(tracker.calls).toEqual([]);
+    prerendering = false;
+    document.dispatchEvent(new Event('prerenderingchange'));
+    p.frame();
+    expect(tracker.calls.map((call) => call.type)).toEqual(['pageview', 'scroll_depth', 'scroll_depth', 'scroll_depth', 'scroll_depth']);
+    expect(milestones(tracker.calls)).toEqual([25, 50, 75, 100]);
+  });
+
+  it('measures a prerendered page on activation without pageviews() too', () => {
+    let prerendering = true;
+    stub(document, 'prerendering', () => prerendering);
+    const p = page(600);
+    const tracker = mount(scrollDepth({ raf: p.raf, caf: p.caf }));
+    p.frame();
+    expect(tracker.calls).toEqual([]);
+    prerendering = false;
+    document.dispatchEvent(new Event('prerenderingchange'));
+    p.frame();
+    expect(milestones(tracker.calls)).toEqual([25, 50, 75, 100]);
+  });
+});
+
 describe('scrollDepth: page views and leaving', () => {
   it('starts the milestones over at each page view', () => {
     const p = page(4000);

@@ -42,6 +42,17 @@ describe('textCopy', () => {
     expect(JSON.stringify(tracker.calls)).not.toContain('secret');
   });
 
+  it('counts a copy from a field without a selection API (email, number), whose length it may not know', () => {
+    document.body.insertAdjacentHTML('beforeend', '<input id="mail" type="email" value="jane@example.com">');
+    const mail = document.querySelector<HTMLInputElement>('#mail')!;
+    // The HTML standard: selectionStart and selectionEnd are null for email and number inputs.
+    Object.defineProperty(mail, 'selectionStart', { value: null });
+    Object.defineProperty(mail, 'selectionEnd', { value: null });
+    const tracker = mount(textCopy());
+    copy(mail);
+    expect(tracker.calls.map((call) => [call.type, call.props])).toEqual([['text_copy', { length: 0, tag: 'input', id: 'mail' }]]);
+  });
+
   it('skips an empty copy and anything inside data-tm-ignore', () => {
     const tracker = mount(textCopy());
     copy(document.body);
