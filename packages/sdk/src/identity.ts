@@ -160,7 +160,17 @@ export function createIdentity(options: IdentityOptions): Identity {
       }
       current.last = now;
       // The last-activity time is written at most every 5 s: the idle timeout is minutes, not ms.
-      if (split || now - lastSaved > 5000) save();
+      if (split || now - lastSaved > 5000) {
+        const stored = readSession();
+        // Another tab began a newer session (UUIDv7 ids sort by time), arriving from a campaign say: this tab joins
+        // it rather than overwrite it, and its next sequence numbers come from that session's own block.
+        if (!split && stored && stored.id > current.id && alive(stored, now)) {
+          session = stored;
+          stored.last = now;
+          seqEnd = 0;
+        }
+        save();
+      }
       return split;
     },
     _nextSeq() {

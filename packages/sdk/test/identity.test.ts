@@ -117,6 +117,25 @@ describe('sessions', () => {
     expect(new Set([...seqA, ...seqB]).size).toBe(4);
   });
 
+  it('joins the newer session another tab began (a campaign link opened in a new tab), with its own sequence numbers', () => {
+    const kv = memoryKV();
+    const tabA = createIdentity(base({ _kv: kv }));
+    tabA._touch(at(10), PAGE, '', campaignOf(PAGE));
+    const first = tabA._nextSeq();
+    const tabB = createIdentity(base({ _kv: kv }));
+    const AD = `${PAGE}?utm_source=ad&utm_campaign=x`;
+    expect(tabB._touch(at(10, 1), AD, '', campaignOf(AD))).toBe('campaign');
+    const seqB = [tabB._nextSeq(), tabB._nextSeq()];
+    // Back in tab A: no split of its own, but the visitor's session is now tab B's, and stays so in storage.
+    expect(tabA._touch(at(10, 2), PAGE, '', campaignOf(PAGE))).toBeUndefined();
+    const seqA = tabA._nextSeq();
+    expect(tabA._sessionId).toBe(tabB._sessionId);
+    expect(tabA._sessionId).not.toBe('id-2');
+    expect(JSON.parse(kv.get('tm_ses')!).id).toBe(tabB._sessionId);
+    expect(new Set([...seqB, seqA]).size).toBe(3);
+    expect(first).toBe(1);
+  });
+
   it('keeps a session alive from another tab instead of splitting it', () => {
     const kv = memoryKV();
     const tabA = createIdentity(base({ _kv: kv }));
