@@ -54,7 +54,8 @@ function start(): void {
     siteId: data.site,
     transport: (BACKENDS[data.transport ?? 'reference'] ?? referenceReceiver)({ endpoint: data.endpoint, key: data.key ?? '' }),
     queue: indexedDbQueue(),
-    // Absent, or a value the tracker does not know: its defaults (`granted`, localStorage).
+    // Absent: the tracker's defaults (`granted`, localStorage). Another persistence value means localStorage; an
+    // unknown consent value holds events in memory as `pending` does.
     consent: data.consent as ConsentState,
     respectDNT: data.respectDnt === 'true',
     persistence: data.persistence as Persistence,
