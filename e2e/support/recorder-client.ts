@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test';
+import { PORTS } from './ports.js';
 
-const base = 'http://127.0.0.1:4310';
+const base = `http://127.0.0.1:${PORTS.recorder}`;
 
 /** An event as the recorder received it. */
 export interface RecordedEvent {
