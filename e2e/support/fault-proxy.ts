@@ -47,6 +47,9 @@ export async function startFaultProxy(options: FaultProxyOptions) {
   let script: Fault[] = [];
   let tooLargeOver: number | undefined;
   let delayMs = 0;
+  let hangs = 0;
+  /** Requests held open with no answer (see `hang`), ended by `reset()` or `close()`. */
+  const hung = new Set<ServerResponse>();
   let inFlight = 0;
   let maxInFlight = 0;
   const batches: ProxiedBatch[] = [];
@@ -132,6 +135,12 @@ export async function startFaultProxy(options: FaultProxyOptions) {
       };
       res.on('close', finish);
       notify();
+      if (hangs > 0) {
+        // Taken, never forwarded, never answered: the socket stays open (a captive portal, a half-open connection).
+        hangs--;
+        hung.add(res);
+        return;
+      }
       setTimeout(() => {
         const fault = script.shift() ?? (tooLargeOver !== undefined && ids.length > tooLargeOver ? ({ status: 413 } as Fault) : undefined);
         if (fault) {
@@ -174,6 +183,8 @@ export async function startFaultProxy(options: FaultProxyOptions) {
     });
   const stop = () =>
     new Promise<void>((resolve) => {
+      for (const res of hung) res.destroy();
+      hung.clear();
       if (!server.listening) return resolve();
       server.close(() => resolve());
       for (const socket of sockets) socket.destroy();
@@ -200,6 +211,10 @@ export async function startFaultProxy(options: FaultProxyOptions) {
     delay(ms: number) {
       delayMs = ms;
     },
+    /** Takes the next `count` batches and never answers them (nor forwards them), keeping their sockets open. */
+    hang(count: number) {
+      hangs = count;
+    },
     /** Stops listening and drops every open connection: the server is down, connections are refused. */
     down: stop,
     /** Listens again (nothing to do when it is listening). */
@@ -225,6 +240,9 @@ export async function startFaultProxy(options: FaultProxyOptions) {
     },
     /** Back to a transparent proxy with an empty log. */
     reset() {
+      for (const res of hung) res.destroy();
+      hung.clear();
+      hangs = 0;
       script = [];
       tooLargeOver = undefined;
       delayMs = 0;

@@ -17,6 +17,8 @@ export { ERROR_STATUS, errorBody, errorResponse, originAllowed, readJsonBody, re
 export * from './limits.js';
 export type { BatchError, IngestResponse, ParseBatchOptions, ParsedBatch, Rejection } from './parse-batch.js';
 export { ingestResponse, parseBatch } from './parse-batch.js';
+export type { CheckAnswer, CheckRequest } from './parse-check.js';
+export { checkAnswer, isCheck, parseCheck } from './parse-check.js';
 export { propsProblem, utf8Length } from './props.js';
 export type { FieldDescription, RedactionRule } from './redact.js';
 export { DEFAULT_REDACTION_RULES, ibanValid, isSensitiveField, luhnValid, redactEvent, redactText } from './redact.js';

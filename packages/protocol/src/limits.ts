@@ -9,6 +9,8 @@ export const MAX_BATCH_BYTES = 60 * 1024;
 export const MAX_REQUEST_BYTES = 512 * 1024;
 /** Most events in one batch a backend accepts. */
 export const MAX_BATCH_EVENTS = 1000;
+/** Most event ids one check (`{"v":1,"check":[…]}`: which of these have you stored?) may ask about. */
+export const MAX_CHECK_IDS = 500;
 /** Largest single event. */
 export const MAX_EVENT_BYTES = 16 * 1024;
 /** Longest `url` / `referrer`. */

@@ -77,6 +77,8 @@ export interface EventStore {
    */
   insertBatches(batches: ReadonlyArray<{ events: readonly TrailmarkEvent[]; options: InsertOptions }>): Set<string>[];
   listEvents(query: EventQuery): { events: StoredEvent[]; nextCursor: { ts: number; id: number } | null };
+  /** Which of these (lower-cased) event ids of a site are stored: the answer to the SDK's check. */
+  storedIds(siteId: string, ids: readonly string[]): string[];
   /** Events of a site in a time range (of one type, when given). */
   countEvents(siteId: string, fromTs: number, toTs: number, type?: string): number;
   rollups(siteId: string, fromHour: number, toHour: number): RollupRow[];
@@ -231,6 +233,16 @@ export function openStore(options: StoreOptions = {}): EventStore {
       const last = page[page.length - 1];
       const nextCursor = rows.length > query.limit && last ? { ts: last.ts, id: last.id } : null;
       return { events: page.map(toStored), nextCursor };
+    },
+    storedIds(siteId, ids) {
+      if (!ids[0]) return [];
+      return guardStorage('checking event ids', () =>
+        (
+          db
+            .prepare(`SELECT event_id FROM events WHERE site_id = ? AND event_id IN (${ids.map(() => '?').join(',')})`)
+            .all(siteId, ...ids) as Array<{ event_id: string }>
+        ).map((row) => row.event_id),
+      );
     },
     countEvents(siteId, fromTs, toTs, type) {
       return guardStorage('counting events', () => {

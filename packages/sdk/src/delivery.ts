@@ -17,6 +17,11 @@ export interface DeliveryOptions {
   _maxUnloadBytes: number;
   /** Events older than this are given up (`retries_exhausted`). */
   _maxEventAgeMs: number;
+  /**
+   * A request's deadline (ms): with no answer by then it is aborted, its events are handed (see `Queue._hand`) and
+   * the flush lock is let go. Hand-offs older than this are asked about (`Transport.confirm`) and resent if missing.
+   */
+  _timeoutMs: number;
   _now: () => number;
   _random: () => number;
   _onDrop: (reason: DropReason, count: number) => void;
@@ -32,9 +37,10 @@ export interface Delivery {
    */
   _flush(force?: boolean): Promise<boolean>;
   /**
-   * At page hide: hands every queued event to the transport now, without waiting for a lock, including those in
-   * flight in requests that may not outlive the page (backends store by `event_id`, so a repeat is harmless).
-   * Resolves when every send has an answer, true when all were accepted (the page may live on: if not, retry).
+   * At page hide: hands every waiting event to the transport now, without waiting for a lock. Events in flight in
+   * ordinary requests are handed, not sent again: their request may well outlive the page (keepalive), and if it
+   * does not, a later flush finds them unconfirmed and resends them. Resolves when every send has an outcome, true
+   * when all were accepted (the page may live on: if not, the scheduler tries again).
    */
   _flushUnloading(): Promise<boolean>;
   /** Time (ms) before which a retry would only meet the same failure. */
@@ -43,6 +49,8 @@ export interface Delivery {
 
 // Room for the envelope around the events: {"v":1,"sdk":"…","sent_at":…,"events":[…]}.
 const ENVELOPE_BYTES = 128;
+/** Ids asked about in one check: the protocol's `MAX_CHECK_IDS`. */
+const CHECK_IDS = 500;
 
 /** Builds the payload of a batch: the envelope is concatenated around each event's stored JSON. */
 export function payloadOf(entries: readonly QueueEntry[], sdk: string, now: number): Payload {
@@ -78,31 +86,59 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   let notBefore = 0;
   let running: Promise<boolean> | undefined;
 
+  /** One backoff step per round of sends (batches failing together at page hide count once), or the server's wait. */
+  const backOff = (round: number, afterMs = 0) => {
+    notBefore = Math.max(notBefore, now() + Math.max(afterMs, backoffMs(round, options._random)));
+    attempt = round + 1;
+  };
+
+  /** Runs `call` with the request deadline: resolves to its result, or to `undefined` when the deadline passed first. */
+  const withDeadline = <T>(call: (signal: AbortSignal) => Promise<T>, fallback: T): Promise<T | undefined> =>
+    new Promise((resolve) => {
+      const abort = new AbortController();
+      const timer = setTimeout(() => {
+        resolve(undefined);
+        abort.abort();
+      }, options._timeoutMs);
+      new Promise<T>((done) => done(call(abort.signal)))
+        .then(resolve, (error: unknown) => {
+          // A custom transport that throws is treated like a network failure.
+          onError(error, 'transport');
+          resolve(fallback);
+        })
+        .finally(() => clearTimeout(timer));
+    });
+
   /** Sends a batch, halving it on 413; false when the rest must wait for a retry. */
   const deliver = async (batch: QueueEntry[], unloading: boolean, round = attempt): Promise<boolean> => {
     const parts = [batch];
     while (parts[0]) {
       const part = parts.pop()!;
-      let result: TransportResult;
-      try {
-        result = await transport.send(payloadOf(part, sdk, now()), { unloading });
-      } catch (error) {
-        // A custom transport that throws is treated like a network failure.
-        onError(error, 'transport');
-        result = { status: 'retry' };
+      const sentAt = now();
+      const result = await withDeadline<TransportResult>((signal) => transport.send(payloadOf(part, sdk, sentAt), { unloading, signal }), {
+        status: 'retry',
+      });
+      if (!result) {
+        // No answer in time: the server may have it. Asked about later, resent only if missing; the lock is let go.
+        queue._hand([part, ...parts].flat(), sentAt);
+        backOff(round);
+        return false;
       }
       const { status } = result;
       let dropped = 0;
       if (status === 'retry') {
+        backOff(round, result.afterMs);
         for (const rest of [part, ...parts]) queue._settle(rest, []);
-        // One backoff step per round of sends: batches failing together at page hide count once.
-        notBefore = Math.max(notBefore, now() + Math.max(result.afterMs ?? 0, backoffMs(round, options._random)));
-        attempt = round + 1;
         return false;
       }
       if (status === 'split' && part[1]) {
         const half = Math.ceil(part.length / 2);
         parts.push(part.slice(half), part.slice(0, half));
+        continue;
+      }
+      if (status === 'unknown' && unloading) {
+        // Handed to the browser at page hide with no answer to see: kept, and not sent again by this page.
+        queue._hand(part, sentAt);
         continue;
       }
       if (status === 'split') onDrop('too_large', 1);
@@ -118,11 +154,23 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         }
       }
       if (dropped) onDrop('rejected', dropped);
-      // A beacon has no answer: at page hide its events stay queued until a later send is confirmed (a repeat is
-      // harmless). At any other time the browser has taken them: kept, they would be taken and sent again at once.
-      queue._settle(part, status === 'unknown' && unloading ? [] : part.map((entry) => entry.id));
+      // A beacon outside page hide: the browser has taken the events; kept, they would be taken and sent again at once.
+      queue._settle(
+        part,
+        part.map((entry) => entry.id),
+      );
     }
     return true;
+  };
+
+  /** Hand-offs past the deadline: the server says which it has; those leave the queue, the rest are sent again. */
+  const confirmHanded = async () => {
+    for (let due = queue._handedBefore(now() - options._timeoutMs); due[0]; due = due.slice(CHECK_IDS)) {
+      const chunk = due.slice(0, CHECK_IDS);
+      const ids = chunk.map((entry) => entry.id);
+      const stored = transport.confirm && (await withDeadline((signal) => transport.confirm!(ids, { signal }), undefined));
+      queue._settle(chunk, stored ?? []);
+    }
   };
 
   const expire = () => {
@@ -130,14 +178,16 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     if (expired) onDrop('retries_exhausted', expired);
   };
   const batches = (unloading: boolean) =>
-    queue._take(maxBatchEvents, (unloading ? options._maxUnloadBytes : options._maxBatchBytes) - ENVELOPE_BYTES, unloading);
+    queue._take(maxBatchEvents, (unloading ? options._maxUnloadBytes : options._maxBatchBytes) - ENVELOPE_BYTES);
 
   const drain = async (): Promise<boolean> => {
     await queue._sync();
     expire();
+    await confirmHanded();
     for (;;) {
       const batch = batches(false);
-      if (!batch[0]) return true;
+      // Hand-offs not yet due keep the scheduler coming back.
+      if (!batch[0]) return !queue._handed;
       if (!(await deliver(batch, false))) return false;
     }
   };
@@ -165,8 +215,11 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       // Every batch is taken before any is sent: a transport that fails at once must not free its batch to be taken again.
       const all: QueueEntry[][] = [];
       for (let batch = batches(true); batch[0]; batch = batches(true)) all.push(batch);
+      // Recorded as handed before any leaves: the page may be gone before a send's outcome comes back, and the next
+      // page must find them to be checked, not sent again at once. An answer that does come settles them.
+      queue._handInFlight(now());
       const round = attempt;
-      return Promise.all(all.map((batch) => deliver(batch, true, round))).then((done) => !done.includes(false));
+      return Promise.all(all.map((batch) => deliver(batch, true, round))).then((done) => !done.includes(false) && !queue._handed);
     },
     get _notBefore() {
       return notBefore;

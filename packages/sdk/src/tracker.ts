@@ -1,16 +1,5 @@
-import {
-  type Attribution,
-  EVENT_TYPE_PATTERN,
-  MAX_BATCH_BYTES,
-  MAX_EVENT_BYTES,
-  MAX_TITLE_LENGTH,
-  MAX_URL_LENGTH,
-  type Props,
-  parseUtm,
-  type TrailmarkEvent,
-} from '@trailmark/protocol';
+import { EVENT_TYPE_PATTERN, MAX_BATCH_BYTES, type Props, type TrailmarkEvent } from '@trailmark/protocol';
 import { type ConsentState, initialConsent } from './consent.js';
-import { readDevice } from './context.js';
 import { debugLog } from './debug.js';
 import { createDelivery } from './delivery.js';
 import { createIdentity } from './identity.js';
@@ -18,9 +7,10 @@ import { type KeyValue, memoryKV, type Persistence, storageKV } from './kv.js';
 import type { Plugin, TrackerApi } from './plugin.js';
 import { memoryQueue } from './queue/memory-queue.js';
 import { createQueue, type DropReason } from './queue/queue.js';
-import type { QueueEntry, QueueStore } from './queue/store.js';
+import type { QueueStore } from './queue/store.js';
+import { createScheduler } from './scheduler.js';
+import { createSerialiser, type PreparedEvent } from './serialise.js';
 import type { Transport } from './transport.js';
-import { utf8Bytes as utf8 } from './utf8.js';
 import { uuidv7Factory } from './uuid.js';
 
 /** Options of `createTracker()`. Only `siteId` and `transport` are required. */
@@ -41,11 +31,21 @@ export interface TrackerOptions {
    * times batches default to 256 KiB (within the backends' 512 KiB), as each request costs the page a fixed price.
    */
   maxBatchBytes?: number;
-  /** Queue caps: past them, low-priority events (vitals, visibility) are evicted first (defaults 1000 and 2 MiB). */
+  /**
+   * Queue caps (defaults 1000 events and 2 MiB): they bound what is stored while events cannot be sent (offline,
+   * backoff, consent pending); past them, low-priority events (vitals, visibility) are evicted first. A burst past
+   * them while sending works is held in memory and sent, not evicted.
+   */
   maxQueueEvents?: number;
   maxQueueBytes?: number;
   /** Events still unsent after this long (ms) are given up (default 3 days). */
   maxEventAge?: number;
+  /**
+   * A request's deadline (ms, default 10 s): a request with no answer by then is aborted and its events are tried
+   * again, so one unanswered request never stalls the origin's tabs. Also how long the SDK waits before asking the
+   * server about events handed to the browser at page hide.
+   */
+  requestTimeout?: number;
   /** Starting consent (default `granted`). */
   consent?: ConsentState;
   /** Honour Global Privacy Control (default true). */
@@ -59,7 +59,7 @@ export interface TrackerOptions {
   persistence?: Persistence | KeyValue;
   /** Inactivity that ends a session (ms, default 30 min). */
   sessionTimeout?: number;
-  /** Send an `sdk_dropped` event with the counts of dropped events. */
+  /** Send an `sdk_dropped` event with the counts of dropped events (each reason is also warned once in the console). */
   reportDrops?: boolean;
   debug?: boolean;
   /** Called once per distinct failure; the SDK never throws into the page. */
@@ -88,30 +88,22 @@ export interface Tracker extends TrackerApi {
   readonly sessionId: string;
 }
 
-/**
- * Shortens the page's own text to what servers accept (a long search URL, a long title): one field over its limit
- * would otherwise get every event of the page refused.
- */
-const clip = (event: TrailmarkEvent) => {
-  event.url = event.url.slice(0, MAX_URL_LENGTH);
-  event.path = event.path.slice(0, MAX_URL_LENGTH);
-  event.title &&= event.title.slice(0, MAX_TITLE_LENGTH);
-  event.referrer &&= event.referrer.slice(0, MAX_URL_LENGTH);
-};
-
 const LOW_PRIORITY = /^(web_vital|page_visibility|heartbeat|scroll_depth|text_copy|sdk_dropped)$/;
+/** A backoff shorter than this still counts as able to send: a burst is held for it rather than evicted. */
+const SHORT_BACKOFF_MS = 5000;
 
-/** Creates a tracker. Nothing is sent or stored until events are tracked (and consent allows it). */
+/**
+ * Creates a tracker. Nothing is sent or stored until events are tracked (and consent allows it).
+ * An event's way: `track()` prepares it (serialise.ts) into the buffer; the buffer is serialised into the queue
+ * (queue/queue.ts) off the hot path; the scheduler (scheduler.ts) decides when the delivery loop (delivery.ts) hands
+ * batches to the transport.
+ */
 export function createTracker(options: TrackerOptions): Tracker {
   const win = options.window ?? window;
   const doc = win.document;
-  const loc = win.location;
   const now = options.now ?? Date.now;
   const { siteId, reportDrops } = options;
   const debug = options.debug;
-  const batchSize = options.batchSize ?? 20;
-  const batchBytes = options.batchBytes ?? MAX_BATCH_BYTES;
-  const flushInterval = options.flushInterval ?? 2000;
   const maxHeld = options.maxQueueEvents ?? 1000;
 
   const reported = new Set<string>();
@@ -140,9 +132,13 @@ export function createTracker(options: TrackerOptions): Tracker {
   const drops: Partial<Record<DropReason, number>> = {};
   let unreported: Props = {};
   const onDrop = (reason: DropReason, count: number) => {
+    if (!drops[reason]) {
+      // Never silent, in every build: once per reason, in the console and to `onError`.
+      console.warn('[trailmark] events dropped:', reason);
+      reportError(Error(`events dropped: ${reason}`), 'drop');
+    }
     drops[reason] = (drops[reason] ?? 0) + count;
     unreported[reason] = ((unreported[reason] as number) ?? 0) + count;
-    debugLog(!!debug, 'dropped', count, reason);
   };
 
   const persistence = options.persistence;
@@ -157,9 +153,10 @@ export function createTracker(options: TrackerOptions): Tracker {
   const uuidv7 = uuidv7Factory();
   const gate = initialConsent(options, win.navigator);
   let consent = gate.state;
+  const granted = () => consent === 'granted';
   const identity = createIdentity({
     _kv: kv ?? memoryKV(),
-    _writable: consent === 'granted',
+    _writable: granted(),
     _timeoutMs: options.sessionTimeout ?? 30 * 60_000,
     _newId: () => uuidv7(now()),
     _onError: reportError,
@@ -170,6 +167,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     _store: store,
     _maxEvents: maxHeld,
     _maxBytes: options.maxQueueBytes ?? 2 * 1024 * 1024,
+    _canSend: () => granted() && win.navigator.onLine !== false && delivery._notBefore < now() + SHORT_BACKOFF_MS,
     _onDrop: onDrop,
     _onError: reportError,
   });
@@ -182,117 +180,103 @@ export function createTracker(options: TrackerOptions): Tracker {
     _maxBatchBytes: options.maxBatchBytes ?? 256 * 1024,
     _maxUnloadBytes: Math.min(options.maxBatchBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES),
     _maxEventAgeMs: options.maxEventAge ?? 3 * 24 * 3600_000,
+    _timeoutMs: options.requestTimeout ?? 10_000,
     _now: now,
     _random: options.random ?? Math.random,
     _onDrop: onDrop,
     _onError: reportError,
   });
 
-  const device = readDevice(win);
-  const referrer = doc.referrer;
   let userId: string | undefined;
-  let lastHref = '';
-  let utm: Attribution = {};
-  let campaign = '';
-  let path = '';
-  /**
-   * The page context every event repeats, as an object and as JSON (without its braces): serialised again only
-   * when the page, title, visitor, session or user changes, so an event costs one short string concatenation.
-   */
-  let context = {} as TrailmarkEvent;
-  let contextJson = '';
-  let contextBytes = 0;
+  const prepare = createSerialiser({
+    _siteId: siteId,
+    _window: win,
+    _identity: identity,
+    _newId: uuidv7,
+    _now: now,
+    _userId: () => userId,
+    _onDrop: onDrop,
+    _onError: reportError,
+  });
   /**
    * Events tracked and not yet serialised (the work is deferred off `track()`), and while consent is pending, held
    * here in memory only: bounded like the queue, oldest first out.
    */
-  let buffer: Array<() => QueueEntry | undefined> = [];
+  let buffer: PreparedEvent[] = [];
   let processing = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let due = 0;
-  /** Between page hide (or pagehide) and the page showing again: events leave at once. */
-  let hiding = false;
   const listeners = new Set<(event: TrailmarkEvent) => void>();
   /** The eviction priority of each valid event type seen: two regular expressions once per type, not per event. */
   const priorities = new Map<string, number>();
   const teardowns: Array<() => void> = [];
 
-  /** Sets the timer to send in `delay` ms (or when the backoff ends), unless it is due sooner already. */
-  const arm = (delay: number) => {
-    const at = Math.max(now() + delay, delivery._notBefore);
-    if (consent === 'granted' && !(timer && due <= at)) {
-      clearTimeout(timer);
-      due = at;
-      timer = setTimeout(tick, at - now());
-    }
-  };
-  const disarm = () => {
-    clearTimeout(timer);
-    timer = undefined;
-  };
-
-  const tick = async (force?: boolean) => {
-    disarm();
-    if (consent !== 'granted') return;
-    if (reportDrops && Object.keys(unreported)[0]) {
-      const counts = unreported;
-      unreported = {};
-      api.track('sdk_dropped', counts);
-      process();
-    }
-    if (!(await delivery._flush(force)) || queue._waiting) arm(flushInterval);
-  };
-
   /** Deferred work: serialise the buffered events into the queue (one store write per tick), then maybe send. */
   const process = () => {
     processing = false;
-    if (consent === 'granted' && buffer[0]) {
-      const entries: QueueEntry[] = [];
-      for (const serialise of buffer) {
-        const entry = serialise();
+    if (granted() && buffer[0]) {
+      const entries = [];
+      for (const prepared of buffer) {
+        const entry = prepared._entry();
         if (entry) entries.push(entry);
       }
       buffer = [];
       queue._add(...entries);
-      arm(queue._waiting < batchSize && queue._bytes < batchBytes ? flushInterval : 0);
+      scheduler._queued();
     }
   };
 
-  /** Page hidden or unloading: serialise now and hand everything to keepalive/beacon before the page may go. */
-  const onHide = () => {
-    hiding = true;
+  /** Serialises what is buffered and hands what storage may not finish writing to the store's synchronous spill. */
+  const writeThrough = () => {
     process();
-    if (consent === 'granted') {
-      // If the page lives on (a hidden tab) and a send failed, the timer takes the rest when the backoff ends.
-      delivery._flushUnloading().then(
-        (done) => done || arm(flushInterval),
-        (error: unknown) => reportError(error, 'flush'),
-      );
-      queue._spill();
-    }
+    queue._spill();
   };
+
+  const scheduler = createScheduler({
+    _delivery: delivery,
+    _queue: queue,
+    _now: now,
+    _flushInterval: options.flushInterval ?? 2000,
+    _batchSize: options.batchSize ?? 20,
+    _batchBytes: options.batchBytes ?? MAX_BATCH_BYTES,
+    _active: granted,
+    _serialise: process,
+    _beforeSend() {
+      if (reportDrops && Object.keys(unreported)[0]) {
+        const counts = unreported;
+        unreported = {};
+        api.track('sdk_dropped', counts);
+        process();
+      }
+    },
+    _onError: reportError,
+  });
 
   /** Consent denied: drops what waits, forgets the ids and clears the queue, stored or not. */
   const forget = () => {
     if (buffer[0]) onDrop('consent_denied', buffer.length);
     buffer = [];
     identity._forget();
-    disarm();
+    scheduler._disarm();
     queue._clear().catch((error: unknown) => reportError(error, 'consent'));
   };
 
-  const listen = (target: EventTarget, type: string, handler: () => void) => {
-    const wrapped = () => guard(handler, type);
-    // Bubble phase on purpose: at the target, capture listeners run first, and plugins' handlers must run before ours.
-    target.addEventListener(type, wrapped);
-    teardowns.push(() => target.removeEventListener(type, wrapped));
+  /**
+   * The tracker's page-lifecycle listeners. They are added again after each plugin's setup so that they always run
+   * last: a plugin's own `pagehide` handler (time on page, final scroll depth) then tracks its events before the
+   * tracker hands the unload batch to the browser, and they leave in that one request.
+   */
+  const lifecycle: Array<[EventTarget, string, () => void]> = [
+    [doc, 'visibilitychange', () => (doc.visibilityState === 'hidden' ? scheduler._hide() : scheduler._show())],
+    [win, 'pagehide', () => scheduler._pagehide(doc.visibilityState === 'visible')],
+    [win, 'pageshow', scheduler._show],
+    [win, 'online', () => scheduler._tick(true)],
+  ].map(([target, type, handler]) => [target as EventTarget, type as string, () => guard(handler as () => void, type as string)]);
+  const listen = (add: boolean) => {
+    for (const [target, type, handler] of lifecycle) target[add ? 'addEventListener' : 'removeEventListener'](type, handler);
   };
 
   const api: Tracker = {
     siteId,
     track(type, props, override) {
-      /** Why the event is dropped if this throws: a bad type or props (cyclic, BigInt), or its size. */
-      let reason: DropReason = 'invalid';
       try {
         if (consent === 'denied') return onDrop('consent_denied', 1);
         let priority = priorities.get(type);
@@ -301,95 +285,27 @@ export function createTracker(options: TrackerOptions): Tracker {
           priority = LOW_PRIORITY.test(type) ? 0 : type === 'click' ? 1 : 2;
           priorities.set(type, priority);
         }
-        const ts = now();
-        const href = loc.href;
-        if (href !== lastHref) {
-          lastHref = href;
-          // Derived from href, once per URL: reading location.pathname costs as much as href itself.
-          path = href.slice(loc.origin.length).split(/[?#]/)[0] || '/';
-          utm = href.includes('utm_') ? parseUtm(href) : {};
-          campaign = utm.utm_source || utm.utm_medium || utm.utm_campaign ? `${utm.utm_source}|${utm.utm_medium}|${utm.utm_campaign}` : '';
-        }
-        const split = identity._touch(ts, href, referrer, campaign);
-        const seq = identity._nextSeq();
-        const title = doc.title;
-        if (
-          href !== context.url ||
-          title !== context.title ||
-          identity._sessionId !== context.session_id ||
-          identity._visitorId !== context.visitor_id ||
-          userId !== context.user_id
-        ) {
-          context = {
-            site_id: siteId,
-            visitor_id: identity._visitorId,
-            session_id: identity._sessionId,
-            url: href,
-            path,
-            title,
-            ...device,
-            ...utm,
-          } as TrailmarkEvent;
-          if (referrer) context.referrer = referrer;
-          if (userId) context.user_id = userId;
-          clip(context);
-          contextJson = JSON.stringify(context).slice(1, -1);
-          contextBytes = utf8(contextJson);
-        }
-        const id = uuidv7(ts);
-        // The context as it is now: serialisation is deferred, and the page may change before it runs.
-        const base = context;
-        const event = () => {
-          const full = { ...base, event_id: id, type, ts, seq, ...override } as TrailmarkEvent;
-          if (override) clip(full);
-          if (split) full.split_reason = split;
-          if (props) full.props = props;
-          return full;
-        };
+        const prepared = prepare(type, priority, props, override);
         if (listeners.size) {
-          const full = event();
+          const full = prepared._event();
           // A listener's failure is its own: the event is still sent.
           for (const listener of listeners) guard(() => listener(full), 'listener');
         }
-        const json = contextJson;
-        const jsonBytes = contextBytes;
-        if (
-          buffer.push(() => {
-            try {
-              let body: string;
-              let bytes: number;
-              if (override) {
-                body = JSON.stringify(event());
-                bytes = utf8(body);
-              } else {
-                // Event types match EVENT_TYPE_PATTERN and split reasons are plain words: neither needs JSON escaping.
-                const own = `{"event_id":"${id}","type":"${type}","ts":${ts},"seq":${seq}${split ? `,"split_reason":"${split}"` : ''},`;
-                const tail = props ? `,"props":${JSON.stringify(props)}}` : '}';
-                body = own + json + tail;
-                bytes = own.length + jsonBytes + utf8(tail);
-              }
-              if (bytes > MAX_EVENT_BYTES) {
-                reason = 'too_large';
-                throw Error(__DEBUG_BUILD__ ? `a ${type} event of ${bytes} bytes is over the ${MAX_EVENT_BYTES}-byte limit` : 'size');
-              }
-              return { id, body, bytes, priority, ts };
-            } catch (error) {
-              onDrop(reason, 1);
-              reportError(error, 'track');
-            }
-          }) > maxHeld
-        ) {
+        // Only what waits for consent is bounded here (memory only); a burst that can be sent goes to the queue.
+        if (buffer.push(prepared) > maxHeld && !granted()) {
           buffer.shift();
           onDrop('queue_full', 1);
         }
-        if (consent === 'granted' && !processing) {
+        if (granted() && !processing) {
           processing = true;
-          // Tracked while the page hides (a plugin's last event): it leaves with the unload batch.
-          if (hiding) queueMicrotask(() => guard(onHide, 'unload'));
+          // Tracked while the page hides (a plugin's last event): it leaves with the unload batch. Tracked between
+          // pagehide and the visibilitychange that follows: written through now, sent with the batch then.
+          if (scheduler._hiding) queueMicrotask(() => guard(scheduler._hide, 'unload'));
+          else if (scheduler._leaving) queueMicrotask(() => guard(writeThrough, 'unload'));
           else setTimeout(process);
         }
       } catch (error) {
-        onDrop(reason, 1);
+        onDrop('invalid', 1);
         reportError(error, 'track');
       }
     },
@@ -400,7 +316,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     reportError,
     async flush() {
       guard(process, 'flush');
-      await tick(true);
+      await scheduler._tick(true);
     },
     consent(state) {
       if (gate.locked && state !== 'denied') return debugLog(!!debug, 'consent ignored: the browser signals an opt-out (GPC/DNT)');
@@ -408,11 +324,11 @@ export function createTracker(options: TrackerOptions): Tracker {
       if (state === 'denied') forget();
       else {
         // Pending again: ids stay where they are, and nothing more is written until consent returns.
-        identity._persist(state === 'granted');
-        if (state === 'granted') {
+        identity._persist(granted());
+        if (granted()) {
           process();
-          arm(0);
-        } else disarm();
+          scheduler._arm(0);
+        } else scheduler._disarm();
       }
     },
     identify(id) {
@@ -424,15 +340,18 @@ export function createTracker(options: TrackerOptions): Tracker {
       guard(() => {
         teardown = plugin.setup(api);
       }, `plugin ${plugin.name}`);
+      listen(false);
+      listen(true);
       teardown ??= () => undefined;
       teardowns.push(teardown);
       return teardown;
     },
     async shutdown() {
       for (const teardown of teardowns.splice(0).reverse()) guard(teardown, 'shutdown');
+      listen(false);
       listeners.clear();
       await api.flush();
-      disarm();
+      scheduler._disarm();
     },
     get visitorId() {
       return identity._visitorId;
@@ -442,21 +361,11 @@ export function createTracker(options: TrackerOptions): Tracker {
     },
   };
 
-  // Plugins first, page lifecycle after: a plugin's own `pagehide` handler (time on page, max scroll)
-  // then runs before the tracker hands the batch to the browser.
+  listen(true);
   for (const plugin of options.plugins ?? []) api.use(plugin);
-  listen(doc, 'visibilitychange', () => {
-    if (doc.visibilityState === 'hidden') onHide();
-    else hiding = false;
-  });
-  listen(win, 'pagehide', onHide);
-  listen(win, 'pageshow', () => {
-    hiding = false;
-  });
-  listen(win, 'online', () => tick(true));
   // Denied from the start (GPC, DNT, the option): what an earlier, consenting visit left on the device goes.
   if (consent === 'denied') forget();
   // Events an earlier page left in a persistent queue go out soon after start.
-  arm(queue._shared ? 1000 : flushInterval);
+  scheduler._arm(queue._shared ? 1000 : (options.flushInterval ?? 2000));
   return api;
 }

@@ -16,6 +16,8 @@ export interface Payload {
 export interface SendOptions {
   /** True when the page is being hidden or unloaded: only keepalive fetch or sendBeacon survive. */
   unloading: boolean;
+  /** Aborted when the request's deadline passes (`requestTimeout`): the SDK has stopped waiting for its answer. */
+  signal?: AbortSignal;
 }
 
 /** An event the server refused, as the transport reports it back. */
@@ -30,8 +32,10 @@ export interface EventRejection {
  * - `retry`: keep the events and try later (after `afterMs` when the server said so);
  * - `split`: the batch was too large (413): the SDK sends it again in halves;
  * - `drop`: the server will never accept this batch as it is;
- * - `unknown`: handed to the browser (sendBeacon) with no way to see the answer: at page hide kept and resent by a
- *   later page (servers dedupe by `event_id`); at any other time taken as sent.
+ * - `unknown`: handed to the browser with no way to see the answer (sendBeacon; a keepalive fetch whose promise the
+ *   browser rejects as the page unloads): at page hide the events stay queued, are not sent again by this page, and a
+ *   later flush asks the server (`confirm`) which of them it has, resending only the rest; at any other time taken as
+ *   sent.
  */
 export type TransportResult =
   | { status: 'ok'; rejected?: EventRejection[] }
@@ -43,4 +47,10 @@ export type TransportResult =
 /** The one interface every delivery path implements; a custom one is a few lines. */
 export interface Transport {
   send(payload: Payload, options: SendOptions): Promise<TransportResult>;
+  /**
+   * Optional: which of these event ids the server has stored. Asked about events whose send had no answer the SDK
+   * could see (page hide, a request past its deadline), so it resends only those the server lacks. Resolves to the
+   * stored ids, or `undefined` when the server cannot tell (then every one of them is sent again).
+   */
+  confirm?(ids: string[], options: { signal?: AbortSignal }): Promise<readonly string[] | undefined>;
 }

@@ -12,8 +12,9 @@ export interface Sent {
  * A fake transport at the network edge: records every payload and answers from a script of results
  * (`ok` once the script runs out). It fails loudly on a payload that is not the protocol's envelope.
  */
-export function recordingTransport(script: TransportResult[] = []) {
+export function recordingTransport(script: TransportResult[] = [], server?: { stored: Set<string> }) {
   const sent: Sent[] = [];
+  const checked: string[][] = [];
   const transport: Transport = {
     async send(payload: Payload, options: SendOptions) {
       const envelope = JSON.parse(payload.body) as { v: number; events: TrailmarkEvent[] };
@@ -22,10 +23,19 @@ export function recordingTransport(script: TransportResult[] = []) {
       const bytes = new TextEncoder().encode(payload.body).length;
       if (payload.bytes !== bytes) throw new Error(`payload.bytes is ${payload.bytes}, the body's UTF-8 is ${bytes} bytes`);
       sent.push({ events: envelope.events, body: payload.body, unloading: options.unloading });
-      return script.shift() ?? { status: 'ok' };
+      const result = script.shift() ?? { status: 'ok' };
+      if (server && result.status === 'ok') for (const event of envelope.events) server.stored.add(event.event_id);
+      return result;
     },
   };
-  return { transport, sent, ids: () => sent.flatMap((s) => s.events.map((e) => e.event_id)) };
+  // With a server: it answers checks from what it stored (scripted answers that are not `ok` store nothing).
+  if (server) {
+    transport.confirm = async (ids) => {
+      checked.push(ids);
+      return ids.filter((id) => server.stored.has(id));
+    };
+  }
+  return { transport, sent, checked, ids: () => sent.flatMap((s) => s.events.map((e) => e.event_id)) };
 }
 
 /** Lets timers and microtasks run (with fake timers: advances them). */

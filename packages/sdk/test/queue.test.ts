@@ -6,13 +6,14 @@ import { createQueue, type DropReason } from '../src/queue/queue.js';
 let n = 0;
 const entry = (priority = 2, bytes = 100): QueueEntry => ({ id: `e${++n}`, body: '{}', bytes, priority, ts: n });
 
-function queueOver(store: QueueStore, caps: { maxEvents?: number; maxBytes?: number } = {}) {
+function queueOver(store: QueueStore, caps: { maxEvents?: number; maxBytes?: number; canSend?: () => boolean } = {}) {
   const drops: Partial<Record<DropReason, number>> = {};
   const errors: string[] = [];
   const queue = createQueue({
     _store: store,
     _maxEvents: caps.maxEvents ?? 100,
     _maxBytes: caps.maxBytes ?? 1e6,
+    _canSend: caps.canSend ?? (() => false),
     _onDrop: (reason, count) => {
       drops[reason] = (drops[reason] ?? 0) + count;
     },
@@ -192,12 +193,77 @@ describe('indexedDbQueue', () => {
     expect(keys).toEqual([]);
   });
 
-  it('at unload, takes again what ordinary requests have in flight, but not what an unload send already took', () => {
+  it('never takes an entry twice: in flight or handed, it waits for its outcome', () => {
     const { queue } = queueOver(memoryQueue());
-    const all = [entry(), entry()];
+    const all = [entry(), entry(), entry()];
     queue._add(...all);
-    expect(queue._take(10, 1e6)).toHaveLength(2);
-    expect(queue._take(10, 1e6, true).map((e) => e.id)).toEqual(all.map((e) => e.id));
-    expect(queue._take(10, 1e6, true)).toEqual([]);
+    const first = queue._take(1, 1e6);
+    queue._handInFlight(100);
+    queue._hand([all[1]!], 100);
+    expect(queue._take(10, 1e6).map((e) => e.id)).toEqual([all[2]!.id]);
+    expect(queue._handed).toBe(true);
+    expect(queue._waiting).toBe(0);
+    // A hand-off is asked about only once it is older than the bound, and its own request has ended (here: past
+    // its deadline); then it is in flight (the check) until settled.
+    expect(queue._handedBefore(100)).toEqual([]);
+    expect(queue._handedBefore(101).map((e) => e.id)).toEqual([all[1]!.id]);
+    queue._settle([all[1]!], []);
+    queue._hand([all[1]!], 100);
+    queue._hand(first, 100);
+    const due = queue._handedBefore(101);
+    expect(due.map((e) => e.id).sort()).toEqual([first[0]!.id, all[1]!.id].sort());
+    expect(queue._handedBefore(101)).toEqual([]);
+    // The server had the first one; the second is sent again.
+    queue._settle(due, [first[0]!.id]);
+    expect(queue._handed).toBe(false);
+    expect(queue._take(10, 1e6).map((e) => e.id)).toEqual([all[1]!.id]);
+  });
+
+  it('records its hand-offs in the store as they change, and takes back the ones a store loads', async () => {
+    const ledgers: string[][] = [];
+    const loaded = { ...entry(), sent: 50 };
+    const store: QueueStore = {
+      ...memoryQueue(),
+      shared: true,
+      load: async () => [loaded],
+      ledger: (handed) => ledgers.push([...handed].map(([id, at]) => `${id}@${at}`)),
+    };
+    const { queue } = queueOver(store);
+    const mine = entry();
+    queue._add(mine);
+    queue._hand(queue._take(10, 1e6), 70);
+    expect(ledgers.at(-1)).toEqual([`${mine.id}@70`]);
+    await queue._sync();
+    expect(ledgers.at(-1)!.sort()).toEqual([`${loaded.id}@50`].sort());
+    expect(queue._handedBefore(60).map((e) => e.id)).toEqual([loaded.id]);
+  });
+
+  it('past its caps while events can be sent, holds the burst in memory for the sender instead of evicting it', async () => {
+    let canSend = true;
+    const store = memoryQueue();
+    const write = vi.spyOn(store, 'write');
+    const { queue, drops } = queueOver(store, { maxEvents: 3, canSend: () => canSend });
+    const burst = Array.from({ length: 10 }, () => entry());
+    queue._add(...burst);
+    await queue._persist();
+    // Storage stays within the caps: only the first three were written.
+    expect(write.mock.calls.flatMap((call) => call[0]).map((e) => e.id)).toEqual(burst.slice(0, 3).map((e) => e.id));
+    expect(queue._waiting).toBe(10);
+    const sent: string[] = [];
+    for (let batch = queue._take(2, 1e6); batch[0]; batch = queue._take(2, 1e6)) {
+      sent.push(...batch.map((e) => e.id));
+      queue._settle(
+        batch,
+        batch.map((e) => e.id),
+      );
+    }
+    expect(sent).toEqual(burst.map((e) => e.id));
+    expect(drops).toEqual({});
+    // When sending stops (offline, a long backoff), what is held past the caps is dropped, and counted.
+    queue._add(...Array.from({ length: 6 }, () => entry()));
+    canSend = false;
+    queue._settle(queue._take(1, 1e6), []);
+    expect(drops).toEqual({ queue_full: 3 });
+    expect(queue._waiting).toBe(3);
   });
 });

@@ -292,7 +292,7 @@ describe('createTracker', () => {
     expect(sent).toHaveLength(1);
   });
 
-  it('resends at page hide the events of an ordinary request still in flight, which may die with the page', async () => {
+  it('hands at page hide the events of an ordinary request in flight, instead of sending them again', async () => {
     const sent: Array<[boolean, number]> = [];
     const tracker = createTracker({
       siteId: 's',
@@ -300,7 +300,7 @@ describe('createTracker', () => {
       transport: {
         send: (payload, { unloading }) => {
           sent.push([unloading, payload.count]);
-          // The ordinary request never answers: the page is about to go.
+          // The ordinary request has no answer yet as the page goes: a keepalive request outlives the page.
           return unloading ? Promise.resolve({ status: 'ok' }) : new Promise(() => undefined);
         },
       },
@@ -310,12 +310,13 @@ describe('createTracker', () => {
     await settle(1);
     expect(sent).toEqual([[false, 2]]);
     window.dispatchEvent(new Event('pagehide'));
+    tracker.track('c');
+    window.dispatchEvent(new Event('pagehide'));
+    await settle(0);
     expect(sent).toEqual([
       [false, 2],
-      [true, 2],
+      [true, 1],
     ]);
-    window.dispatchEvent(new Event('pagehide'));
-    expect(sent).toHaveLength(2);
   });
 
   it('sends again, after the backoff, what failed at page hide when the page lives on', async () => {
@@ -335,17 +336,37 @@ describe('createTracker', () => {
     expect(tracker.dropped()).toEqual({});
   });
 
-  it('keeps events a beacon carried (no answer to see) until a later send is confirmed', async () => {
+  it('keeps events a beacon carried (no answer to see), and resends them after the deadline when the server cannot tell', async () => {
     const { transport, sent, ids } = recordingTransport([{ status: 'unknown' }]);
-    const tracker = createTracker({ siteId: 's', transport, flushInterval: 1000 });
+    const tracker = createTracker({ siteId: 's', transport, flushInterval: 1000, requestTimeout: 5000 });
     tracker.track('a');
     window.dispatchEvent(new Event('pagehide'));
     await settle(0);
     window.dispatchEvent(new Event('pageshow'));
     await tracker.flush();
+    expect(sent.map((s) => s.unloading)).toEqual([true]);
+    await settle(6000);
     expect(sent.map((s) => s.unloading)).toEqual([true, false]);
     expect(new Set(ids()).size).toBe(1);
     await tracker.flush();
+    expect(sent).toHaveLength(2);
+  });
+
+  it('asks the server about what a beacon carried, and sends again only what it lacks', async () => {
+    const server = { stored: new Set<string>() };
+    const { transport, sent, checked } = recordingTransport([{ status: 'unknown' }], server);
+    const tracker = createTracker({ siteId: 's', transport, flushInterval: 1000, requestTimeout: 5000 });
+    tracker.track('a');
+    tracker.track('b');
+    window.dispatchEvent(new Event('pagehide'));
+    await settle(0);
+    const [a, b] = sent[0]!.events.map((e) => e.event_id);
+    server.stored.add(a!); // the beacon's request reached the server with one of them (a server that kept half)
+    window.dispatchEvent(new Event('pageshow'));
+    await settle(6000);
+    expect(checked).toEqual([[a, b]]);
+    expect(sent.map((s) => s.events.map((e) => e.event_id))).toEqual([[a, b], [b]]);
+    await settle(10_000);
     expect(sent).toHaveLength(2);
   });
 

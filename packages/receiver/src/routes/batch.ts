@@ -1,4 +1,4 @@
-import { parseBatch, readJsonBody } from '@trailmark/protocol';
+import { checkAnswer, isCheck, parseBatch, parseCheck, readJsonBody } from '@trailmark/protocol';
 import type { Hono } from 'hono';
 import type { ReceiverContext } from '../context.js';
 import { authorize, fail, json } from '../http.js';
@@ -15,6 +15,20 @@ export function batchRoutes(app: Hono, ctx: ReceiverContext): void {
     return withTicket(ctx, async (deps) => {
       const body = await readJsonBody(request);
       if (!body.ok) return fail(ctx, request, body.code, body.error, { siteId });
+      if (isCheck(body.value)) {
+        // Which of these events are stored? (the SDK asks about sends it never saw answered: docs/protocol.md)
+        const check = parseCheck(body.value);
+        if (!check.ok) return fail(ctx, request, check.code, check.error, { siteId });
+        return json(
+          checkAnswer(
+            check.ids,
+            deps.store.storedIds(
+              siteId,
+              check.ids.map((id) => id.toLowerCase()),
+            ),
+          ),
+        );
+      }
       const parsed = parseBatch(body.value, { now: ctx.clock(), maxAgeMs: ctx.maxEventAgeMs });
       if (!parsed.ok) return fail(ctx, request, parsed.code, parsed.error, { siteId });
       const rawEvents = (body.value as { events: unknown[] }).events;

@@ -45,7 +45,12 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
   const use = () => (store ??= createStore(dbName, storeName));
   /** localStorage keys of page-hide spills (see `spill`): one per tab, so tabs never overwrite each other's. */
   const spillPrefix = `trailmark:${dbName}:spill:`;
-  const spillKey = spillPrefix + Math.random().toString(36).slice(2);
+  const tab = Math.random().toString(36).slice(2);
+  const spillKey = spillPrefix + tab;
+  /** localStorage keys of hand-off ledgers (see `ledger`), one per tab too: `id<TAB>time` lines. */
+  const ledgerPrefix = `trailmark:${dbName}:sent:`;
+  /** The ledgers as last read: a change (another tab's page hide) means the mirror must be rebuilt. */
+  let ledgers = '';
   /** Ids this tab spilled that have not reached IndexedDB (or left the queue) yet. */
   const spilled = new Set<string>();
   /** A write reached IndexedDB: what it stored or removed needs the spill no more. */
@@ -88,17 +93,31 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
         };
       });
       // Spills of pages that went before their last write finished: into IndexedDB first, then out of localStorage.
+      // Ledgers of hand-offs whose outcome no page saw: those events are checked with the server, not sent again.
       const spills: string[] = [];
       const spilledEntries: QueueEntry[] = [];
+      const sent = new Map<string, number>();
+      const ledgerKeys: string[] = [];
+      let read = '';
       storage(() => {
         for (let i = 0; i < localStorage.length; i++) {
           const key = localStorage.key(i);
           if (key?.startsWith(spillPrefix)) spills.push(key);
+          if (key?.startsWith(ledgerPrefix)) ledgerKeys.push(key);
         }
         for (const key of spills) spilledEntries.push(...decode(localStorage.getItem(key) ?? ''));
+        for (const key of ledgerKeys) {
+          const text = localStorage.getItem(key) ?? '';
+          read += text;
+          for (const line of text.split('\n')) {
+            const [id = '', at = ''] = line.split('\t');
+            if (id) sent.set(id, Math.max(sent.get(id) ?? 0, +at));
+          }
+        }
       });
       // The records are exactly those this tab last read or wrote: its mirror (and chunkOf, live) is still exact.
-      if (!spills[0] && known === keys.length && known === seen.size) return null;
+      if (!spills[0] && read === ledgers && known === keys.length && known === seen.size) return null;
+      ledgers = read;
       seen = fresh;
       const removed = new Set<unknown>();
       for (const [key, records] of fresh) if (key.includes(' ')) for (const id of records) removed.add(id);
@@ -119,12 +138,27 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
       }
       const missing = spilledEntries.filter((entry) => entry.id && !chunkOf.has(entry.id) && !removed.has(entry.id));
       if (missing[0]) await write(missing, []);
+      // Copies: the records themselves are this tab's mirror of what is stored, and stay as they were written.
+      const loaded = all.concat(missing).map((entry) => (sent.has(entry.id) ? { ...entry, sent: sent.get(entry.id)! } : entry));
       storage(() => {
         for (const key of spills) localStorage.removeItem(key);
+        // A ledger none of whose events is queued any more has done its job (the queue adopts the live ones).
+        for (const key of ledgerKeys) {
+          const text = localStorage.getItem(key) ?? '';
+          if (!text.split('\n').some((line) => chunkOf.has(line.split('\t')[0]!))) localStorage.removeItem(key);
+        }
       });
-      return all.concat(missing);
+      return loaded;
     },
     write,
+    ledger(handed) {
+      storage(() => {
+        if (!handed.size) return localStorage.removeItem(ledgerPrefix + tab);
+        let text = '';
+        for (const [id, at] of handed) text += `${text ? '\n' : ''}${id}\t${at}`;
+        localStorage.setItem(ledgerPrefix + tab, text);
+      });
+    },
     spill(entries) {
       storage(() => {
         localStorage.setItem(spillKey, encode(entries));
@@ -147,7 +181,10 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
         chunkOf.clear();
         live.clear();
       });
-      storage(() => localStorage.removeItem(spillKey));
+      storage(() => {
+        localStorage.removeItem(spillKey);
+        localStorage.removeItem(ledgerPrefix + tab);
+      });
       spilled.clear();
     },
     reset() {

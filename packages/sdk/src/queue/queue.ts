@@ -9,6 +9,12 @@ export interface QueueOptions {
   _store: QueueStore;
   _maxEvents: number;
   _maxBytes: number;
+  /**
+   * Whether events could leave now (consent, network and backoff allow it). Past the caps, such a queue holds the
+   * excess in memory for the sender instead of evicting it (backpressure): the caps bound storage while events
+   * cannot be sent, not a burst that can.
+   */
+  _canSend: () => boolean;
   _onDrop: (reason: DropReason, count: number) => void;
   _onError: (error: unknown, where: string) => void;
 }
@@ -17,13 +23,25 @@ export interface QueueOptions {
 export interface Queue {
   /** Adds entries (evicting by priority past the caps) and schedules one write for the tick. */
   _add(...entries: QueueEntry[]): void;
-  /**
-   * Marks and returns the oldest entries not in flight, up to the limits (at least one if any). At `unloading`,
-   * entries in flight in ordinary requests are taken again: those requests may die with the page.
-   */
-  _take(maxEvents: number, maxBytes: number, unloading?: boolean): QueueEntry[];
+  /** Marks and returns the oldest entries neither in flight nor handed, up to the limits (at least one if any). */
+  _take(maxEvents: number, maxBytes: number): QueueEntry[];
   /** Ends a send: `done` ids leave the queue, the rest of `taken` can be taken again. */
   _settle(taken: readonly QueueEntry[], done: readonly string[]): void;
+  /**
+   * Ends a send whose outcome this page cannot see (handed to the browser at page hide, or past its deadline): the
+   * entries stay queued but are not taken again until `_handedBefore` gives them back to be checked with the server.
+   * Recorded synchronously in the store, so the next page knows too.
+   */
+  _hand(taken: readonly QueueEntry[], at: number): void;
+  /**
+   * At page hide: every entry in flight (the unload batches, and ordinary requests that may or may not outlive the
+   * page) is recorded as handed, while staying in flight until its send settles.
+   */
+  _handInFlight(at: number): void;
+  /** Handed entries whose hand-off is older than `before`, marked in flight again for the check; settle them after. */
+  _handedBefore(before: number): QueueEntry[];
+  /** True when handed entries wait for their check. */
+  readonly _handed: boolean;
   /** Removes entries older than `before` (ms) that are not in flight; returns how many. */
   _expire(before: number): number;
   /** Resolves when every write so far has reached the store. */
@@ -34,7 +52,7 @@ export interface Queue {
   _spill(): void;
   /** Removes everything, stored or not. */
   _clear(): Promise<void>;
-  /** Entries waiting, not in flight. */
+  /** Entries waiting: neither in flight nor handed (held overflow included). */
   readonly _waiting: number;
   /** Bytes of every entry held, in flight or not. */
   readonly _bytes: number;
@@ -51,8 +69,12 @@ export function createQueue(options: QueueOptions): Queue {
   let store = options._store;
   let reopened = false;
   let entries = new Map<string, QueueEntry>();
-  /** Entries handed to the transport: true when sent at unload. */
-  const inFlight = new Map<string, boolean>();
+  /** Entries handed to the transport and not settled yet. */
+  const inFlight = new Set<string>();
+  /** Handed entries (see `_hand`): id → when. */
+  const handed = new Map<string, number>();
+  /** Entries past the caps that can be sent now: held here, never stored, and moved into the queue as room frees. */
+  let overflow: QueueEntry[] = [];
   let bytes = 0;
   let toPut: QueueEntry[] = [];
   let toRemove: string[] = [];
@@ -68,7 +90,10 @@ export function createQueue(options: QueueOptions): Queue {
       bytes -= entry.bytes;
       toRemove.push(id);
     }
+    if (handed.delete(id)) record();
   };
+  /** This tab's hand-offs, written where the next page finds them. */
+  const record = () => store.ledger?.(handed);
 
   const run = async <T>(operation: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -102,9 +127,26 @@ export function createQueue(options: QueueOptions): Queue {
     scheduled = true;
   };
 
+  const full = () => entries.size > maxEvents || bytes > maxBytes;
+  /** Moves held overflow into the queue while there is room; drops it when it cannot be sent either. */
+  const admit = () => {
+    let moved = 0;
+    while (overflow[moved] && entries.size < maxEvents && bytes + overflow[moved]!.bytes <= maxBytes) {
+      const entry = overflow[moved++]!;
+      entries.set(entry.id, entry);
+      bytes += entry.bytes;
+      toPut.push(entry);
+    }
+    overflow = overflow.slice(moved);
+    if (overflow[0] && !options._canSend()) {
+      onDrop('queue_full', overflow.length);
+      overflow = [];
+    }
+    if (moved) kick();
+  };
   const evict = () => {
     let dropped = 0;
-    while (entries.size > maxEvents || bytes > maxBytes) {
+    while (full()) {
       let victim: QueueEntry | undefined;
       for (const entry of entries.values()) {
         if (!inFlight.has(entry.id) && (!victim || entry.priority < victim.priority)) victim = entry;
@@ -120,6 +162,7 @@ export function createQueue(options: QueueOptions): Queue {
       if (!entries.has(entry.id)) {
         entries.set(entry.id, entry);
         bytes += entry.bytes;
+        if (entry.sent) handed.set(entry.id, entry.sent);
       }
     }
     evict();
@@ -127,28 +170,71 @@ export function createQueue(options: QueueOptions): Queue {
 
   return {
     _add(...added) {
-      fill(added);
-      toPut.push(...added);
+      let room = added.length;
+      if (options._canSend()) {
+        // Backpressure: what does not fit waits in memory for the sender, oldest first, and is never evicted for space.
+        let size = bytes;
+        room = 0;
+        while (added[room] && !overflow[0] && entries.size + room < maxEvents && size + added[room]!.bytes <= maxBytes) {
+          size += added[room++]!.bytes;
+        }
+        overflow.push(...added.slice(room));
+      }
+      const kept = room < added.length ? added.slice(0, room) : added;
+      fill(kept);
+      toPut.push(...kept);
       kick();
     },
-    _take(max, maxBytes, unloading) {
+    _take(max, maxBytes) {
       const taken: QueueEntry[] = [];
       let size = 0;
       for (const entry of entries.values()) {
-        const mark = inFlight.get(entry.id);
-        if (mark === undefined || (unloading && !mark)) {
+        if (!inFlight.has(entry.id) && !handed.has(entry.id)) {
           if (taken.length === max || (taken[0] && size + entry.bytes > maxBytes)) break;
           taken.push(entry);
-          inFlight.set(entry.id, !!unloading);
+          inFlight.add(entry.id);
           size += entry.bytes + 1;
         }
       }
       return taken;
     },
     _settle(taken, done) {
-      for (const entry of taken) inFlight.delete(entry.id);
+      let unhanded = false;
+      for (const entry of taken) {
+        inFlight.delete(entry.id);
+        unhanded = handed.delete(entry.id) || unhanded;
+      }
+      if (unhanded) record();
       for (const id of done) remove(id);
+      admit();
       kick();
+    },
+    _hand(taken, at) {
+      for (const entry of taken) {
+        inFlight.delete(entry.id);
+        if (entries.has(entry.id)) handed.set(entry.id, at);
+      }
+      record();
+    },
+    _handInFlight(at) {
+      if (inFlight.size) {
+        for (const id of inFlight) handed.set(id, at);
+        record();
+      }
+    },
+    _handedBefore(before) {
+      const due: QueueEntry[] = [];
+      for (const [id, at] of handed) {
+        const entry = entries.get(id);
+        if (entry && at < before && !inFlight.has(id)) {
+          due.push(entry);
+          inFlight.add(id);
+        }
+      }
+      return due;
+    },
+    get _handed() {
+      return handed.size > 0;
     },
     _expire(before) {
       let expired = 0;
@@ -171,7 +257,11 @@ export function createQueue(options: QueueOptions): Queue {
         stored.sort((a, b) => a.ts - b.ts);
         entries = new Map();
         bytes = 0;
+        const before = handed.size;
         fill(stored.concat(unsaved));
+        // Hand-offs of other pages (their ledgers) are now this tab's to resolve; gone entries need none.
+        for (const id of handed.keys()) if (!entries.has(id)) handed.delete(id);
+        if (handed.size || before) record();
       }
     },
     _spill() {
@@ -184,6 +274,9 @@ export function createQueue(options: QueueOptions): Queue {
     async _clear() {
       entries.clear();
       inFlight.clear();
+      handed.clear();
+      overflow = [];
+      record();
       bytes = 0;
       toPut = [];
       toRemove = [];
@@ -191,7 +284,9 @@ export function createQueue(options: QueueOptions): Queue {
       await run(() => store.clear());
     },
     get _waiting() {
-      return entries.size - inFlight.size;
+      let waiting = entries.size - inFlight.size + overflow.length;
+      for (const id of handed.keys()) if (!inFlight.has(id)) waiting--;
+      return waiting;
     },
     get _bytes() {
       return bytes;

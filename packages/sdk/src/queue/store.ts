@@ -12,6 +12,8 @@ export interface QueueEntry {
   priority: number;
   /** Event time (ms): sending is oldest first, and events past the maximum age are given up. */
   ts: number;
+  /** Set by `load()`: when a page handed the event to the browser without seeing the answer (see `ledger`). */
+  sent?: number;
 }
 
 /** Where queued events persist. Each call is one transaction. */
@@ -35,6 +37,12 @@ export interface QueueStore {
    * an asynchronous write started now may die with it. `load()` brings them back.
    */
   spill?(entries: readonly QueueEntry[]): void;
+  /**
+   * Records, synchronously and where the origin's next page finds it, this tab's events handed to the browser
+   * whose outcome it has not seen (id → when); `load()` returns them with `sent` set. Replaces what this tab
+   * recorded before; an empty map removes the record.
+   */
+  ledger?(handed: ReadonlyMap<string, number>): void;
   /** Drops any open connection so the next call opens afresh (after WebKit's "connection lost", say). */
   reset?(): void;
 }

@@ -33,8 +33,17 @@ export function fetchTransport(options: FetchTransportOptions): Transport {
     sendBeacon = (url, data) => navigator.sendBeacon(url, data),
   } = options;
   let inFlight = 0;
+  const post = (body: BodyInit, keepalive: boolean, signal: AbortSignal | undefined) =>
+    doFetch(url, {
+      method: 'POST',
+      body,
+      keepalive,
+      credentials: 'omit',
+      headers: { 'content-type': contentType, ...options.headers },
+      ...(signal ? { signal } : {}),
+    });
   return {
-    async send({ body, bytes }, { unloading }) {
+    async send({ body, bytes }, { unloading, signal }) {
       const keepalive = inFlight + bytes <= keepaliveBudget;
       if (unloading && !keepalive && sendBeacon) {
         return sendBeacon(url, new Blob([body], { type: contentType }))
@@ -43,18 +52,24 @@ export function fetchTransport(options: FetchTransportOptions): Transport {
       }
       if (keepalive) inFlight += bytes;
       try {
-        const response = await doFetch(url, {
-          method: 'POST',
-          body,
-          keepalive,
-          credentials: 'omit',
-          headers: { 'content-type': contentType, ...options.headers },
-        });
+        const response = await post(body, keepalive, signal);
         return classifyResponse(response.status, response.headers.get('retry-after'), await response.text());
       } catch (error) {
-        return { status: 'retry', reason: String(error) };
+        // As the page unloads, Chromium rejects a keepalive fetch ("Failed to fetch") that the browser still
+        // delivers: no answer was seen, which is not a failure (a repeat now would be a copy on the wire).
+        return unloading ? { status: 'unknown' } : { status: 'retry', reason: String(error) };
       } finally {
         if (keepalive) inFlight -= bytes;
+      }
+    },
+    async confirm(ids, { signal }) {
+      try {
+        const response = await post(`{"v":1,"check":${JSON.stringify(ids)}}`, false, signal);
+        const stored = ((await response.json()) as { stored?: unknown }).stored;
+        return response.ok && Array.isArray(stored) ? stored.filter((id): id is string => typeof id === 'string') : undefined;
+      } catch {
+        // No answer, or not one a server that knows the check would give: every event is sent again.
+        return undefined;
       }
     },
   };

@@ -1,0 +1,151 @@
+import {
+  type Attribution,
+  MAX_EVENT_BYTES,
+  MAX_TITLE_LENGTH,
+  MAX_URL_LENGTH,
+  type PageContext,
+  type Props,
+  parseUtm,
+  type TrailmarkEvent,
+} from '@trailmark/protocol';
+import { readDevice } from './context.js';
+import type { Identity } from './identity.js';
+import type { DropReason } from './queue/queue.js';
+import type { QueueEntry } from './queue/store.js';
+import { utf8Bytes as utf8 } from './utf8.js';
+
+/** Options of `createSerialiser()`. */
+export interface SerialiserOptions {
+  _siteId: string;
+  _window: Window;
+  _identity: Identity;
+  _newId: (ts: number) => string;
+  _now: () => number;
+  /** The `user_id` events carry now (`identify()`). */
+  _userId: () => string | undefined;
+  _onDrop: (reason: DropReason, count: number) => void;
+  _onError: (error: unknown, where: string) => void;
+}
+
+/** One tracked event: its id and time fixed at `track()`, its JSON made later. */
+export interface PreparedEvent {
+  /** The event as an object (for `onEvent` listeners). */
+  _event(): TrailmarkEvent;
+  /** The queue entry: the event's JSON once; `undefined` (counted as a drop) when it cannot be sent. */
+  _entry(): QueueEntry | undefined;
+}
+
+/**
+ * Shortens the page's own text to what servers accept (a long search URL, a long title): one field over its limit
+ * would otherwise get every event of the page refused.
+ */
+const clip = (event: TrailmarkEvent) => {
+  event.url = event.url.slice(0, MAX_URL_LENGTH);
+  event.path = event.path.slice(0, MAX_URL_LENGTH);
+  event.title &&= event.title.slice(0, MAX_TITLE_LENGTH);
+  event.referrer &&= event.referrer.slice(0, MAX_URL_LENGTH);
+};
+
+/**
+ * Turns `track()` calls into queue entries. The page context every event repeats is kept as an object and as JSON
+ * (without its braces), made again only when the page, title, visitor, session or user changes, so an event costs
+ * one short string concatenation; the JSON itself is made when the tracker processes its buffer, off `track()`.
+ */
+export function createSerialiser(options: SerialiserOptions) {
+  const { _siteId: siteId, _window: win, _identity: identity, _newId: newId, _userId: userId } = options;
+  const loc = win.location;
+  const doc = win.document;
+  const referrer = doc.referrer;
+  const device = readDevice(win);
+  let lastHref = '';
+  let utm: Attribution = {};
+  let campaign = '';
+  let path = '';
+  let context = {} as TrailmarkEvent;
+  let contextJson = '';
+  let contextBytes = 0;
+
+  /** Prepares an event of a valid `type`, eviction `priority`, `props` and page-context `override`. */
+  return (type: string, priority: number, props?: Props, override?: Partial<PageContext>): PreparedEvent => {
+    const ts = options._now();
+    const href = loc.href;
+    if (href !== lastHref) {
+      lastHref = href;
+      // Derived from href, once per URL: reading location.pathname costs as much as href itself.
+      path = href.slice(loc.origin.length).split(/[?#]/)[0] || '/';
+      utm = href.includes('utm_') ? parseUtm(href) : {};
+      campaign = utm.utm_source || utm.utm_medium || utm.utm_campaign ? `${utm.utm_source}|${utm.utm_medium}|${utm.utm_campaign}` : '';
+    }
+    const split = identity._touch(ts, href, referrer, campaign);
+    const seq = identity._nextSeq();
+    const title = doc.title;
+    const user = userId();
+    if (
+      href !== context.url ||
+      title !== context.title ||
+      identity._sessionId !== context.session_id ||
+      identity._visitorId !== context.visitor_id ||
+      user !== context.user_id
+    ) {
+      context = {
+        site_id: siteId,
+        visitor_id: identity._visitorId,
+        session_id: identity._sessionId,
+        url: href,
+        path,
+        title,
+        ...device,
+        ...utm,
+      } as TrailmarkEvent;
+      if (referrer) context.referrer = referrer;
+      if (user) context.user_id = user;
+      clip(context);
+      contextJson = JSON.stringify(context).slice(1, -1);
+      contextBytes = utf8(contextJson);
+    }
+    const id = newId(ts);
+    // The context as it is now: serialisation is deferred, and the page may change before it runs.
+    const base = context;
+    const json = contextJson;
+    const jsonBytes = contextBytes;
+    const event = () => {
+      const full = { ...base, event_id: id, type, ts, seq, ...override } as TrailmarkEvent;
+      if (override) clip(full);
+      if (split) full.split_reason = split;
+      if (props) full.props = props;
+      return full;
+    };
+    return {
+      _event: event,
+      _entry() {
+        /** Why the event is dropped if this throws: props JSON cannot encode (cyclic, BigInt), or its size. */
+        let reason: DropReason = 'invalid';
+        try {
+          let body: string;
+          let bytes: number;
+          if (override) {
+            body = JSON.stringify(event());
+            bytes = utf8(body);
+          } else {
+            // Event types match EVENT_TYPE_PATTERN and split reasons are plain words: neither needs JSON escaping.
+            const own = `{"event_id":"${id}","type":"${type}","ts":${ts},"seq":${seq}${split ? `,"split_reason":"${split}"` : ''},`;
+            const tail = props ? `,"props":${JSON.stringify(props)}}` : '}';
+            body = own + json + tail;
+            bytes = own.length + jsonBytes + utf8(tail);
+          }
+          if (bytes > MAX_EVENT_BYTES) {
+            reason = 'too_large';
+            throw Error(__DEBUG_BUILD__ ? `a ${type} event of ${bytes} bytes is over the ${MAX_EVENT_BYTES}-byte limit` : 'size');
+          }
+          return { id, body, bytes, priority, ts };
+        } catch (error) {
+          options._onDrop(reason, 1);
+          options._onError(error, 'track');
+        }
+      },
+    };
+  };
+}
+
+/** What `createSerialiser()` returns: prepares one event. */
+export type Serialiser = ReturnType<typeof createSerialiser>;
