@@ -1,9 +1,11 @@
 // `npm run bench`: one report. Bundle sizes (min+gzip) per import combination, the main-thread cost of
-// 1000 track() calls in Chromium, and each backend's ingest rate against its ceiling, where present.
+// 1000 track() calls in Chromium, delivery (a reload loop's copies on the wire, bursts of 10k and 100k calls), and
+// each backend's ingest rate against its ceiling, where present.
 // Prints one table of every figure (sizes, track(), backends) and a final JSON line with all of them.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BUDGETS, checkSizes } from '../scripts/size.mjs';
+import { benchDelivery } from './delivery.mjs';
 import { benchTrack } from './track.mjs';
 
 const root = resolve(import.meta.dirname, '..');
@@ -18,6 +20,8 @@ report.sizes = sizes;
 report.plugins = measured.plugins;
 
 report.track = await benchTrack();
+process.stderr.write('bench: delivery (reload loop, bursts)…\n');
+report.delivery = await benchDelivery();
 
 // Backends: each bench module returns its own detailed figures (kept in the JSON under `details`); the
 // report takes from each the durable ingest rate, the ceiling it is measured against in the same run, and
@@ -140,6 +144,38 @@ function printReport(r) {
   row('track()', 'long tasks (> 50 ms)', t.long_tasks, 'count', runs);
   row('track()', 'heap growth after GC', round(t.heap_kb), 'KiB', runs);
   row('track()', 'events delivered per run', t.delivered_per_run, 'events', '');
+  const d = r.delivery;
+  if (d) {
+    const loop = d.reload_loop;
+    row(
+      'delivery',
+      'reload loop: extra copies on the wire',
+      loop.extra_copies,
+      'copies',
+      `${loop.counted_events} counted events at ~2 reloads/s; target ≤ ${loop.target_extra_copies}`,
+    );
+    row('delivery', 'reload loop: lost', loop.lost, 'events', `${loop.distinct_events} events in all, ${loop.events_on_wire} on the wire`);
+    for (const key of ['burst_10k', 'burst_100k']) {
+      const b = d[key];
+      const label = `${b.calls.toLocaleString('en')} track() in one task`;
+      row('delivery', `${label}: delivered`, `${b.stored} / ${b.calls}`, 'events', `dropped ${JSON.stringify(b.dropped)}`);
+      row('delivery', `${label}: time in the calls`, b.calls_ms, 'ms', '');
+      row(
+        'delivery',
+        `${label}: main-thread time until stored`,
+        b.main_thread_ms,
+        'ms',
+        `DevTools attached; all stored after ${b.deliver_wall_ms} ms`,
+      );
+      row(
+        'delivery',
+        `${label}: JS heap after the calls / after delivery and GC`,
+        `${b.heap_after_calls_mib} / ${b.heap_after_delivery_gc_mib}`,
+        'MiB',
+        '',
+      );
+    }
+  }
   for (const [name, b] of Object.entries(r.backends ?? {})) {
     if (b.error) {
       row(name, 'ingest', 'n/a', '', `failed: ${b.error}`);

@@ -219,7 +219,7 @@ export function createTracker(options: TrackerOptions): Tracker {
         if (entry) entries.push(entry);
       }
       buffer = [];
-      queue._add(...entries);
+      queue._add(entries);
       scheduler._queued();
     }
   };
@@ -264,14 +264,18 @@ export function createTracker(options: TrackerOptions): Tracker {
    * last: a plugin's own `pagehide` handler (time on page, final scroll depth) then tracks its events before the
    * tracker hands the unload batch to the browser, and they leave in that one request.
    */
-  const lifecycle: Array<[EventTarget, string, () => void]> = [
-    [doc, 'visibilitychange', () => (doc.visibilityState === 'hidden' ? scheduler._hide() : scheduler._show())],
-    [win, 'pagehide', () => scheduler._pagehide(doc.visibilityState === 'visible')],
-    [win, 'pageshow', scheduler._show],
-    [win, 'online', () => scheduler._tick(true)],
-  ].map(([target, type, handler]) => [target as EventTarget, type as string, () => guard(handler as () => void, type as string)]);
+  const onPage = (event: Event) =>
+    guard(() => {
+      const { type } = event;
+      const visible = doc.visibilityState !== 'hidden';
+      if (type === 'online') scheduler._tick(true);
+      else if (type === 'pagehide') scheduler._pagehide(visible);
+      else if (type === 'pageshow' || visible) scheduler._show();
+      else scheduler._hide();
+    }, event.type);
   const listen = (add: boolean) => {
-    for (const [target, type, handler] of lifecycle) target[add ? 'addEventListener' : 'removeEventListener'](type, handler);
+    for (const type of ['visibilitychange', 'pagehide', 'pageshow', 'online'])
+      (type[0] === 'v' ? doc : win)[add ? 'addEventListener' : 'removeEventListener'](type, onPage);
   };
 
   const api: Tracker = {
@@ -302,7 +306,7 @@ export function createTracker(options: TrackerOptions): Tracker {
           // pagehide and the visibilitychange that follows: written through now, sent with the batch then.
           if (scheduler._hiding) queueMicrotask(() => guard(scheduler._hide, 'unload'));
           else if (scheduler._leaving) queueMicrotask(() => guard(writeThrough, 'unload'));
-          else setTimeout(process);
+          else setTimeout(() => guard(process, 'track'));
         }
       } catch (error) {
         onDrop('invalid', 1);

@@ -27,7 +27,7 @@ describe('createQueue', () => {
     const store = memoryQueue();
     const write = vi.spyOn(store, 'write');
     const { queue } = queueOver(store);
-    for (let i = 0; i < 50; i++) queue._add(entry());
+    for (let i = 0; i < 50; i++) queue._add([entry()]);
     await queue._persist();
     expect(write).toHaveBeenCalledTimes(1);
     expect(write.mock.calls[0]![0]).toHaveLength(50);
@@ -37,8 +37,8 @@ describe('createQueue', () => {
     const { queue, drops } = queueOver(memoryQueue(), { maxEvents: 3 });
     const vital = entry(0);
     const pageviews = [entry(2), entry(2)];
-    queue._add(vital, ...pageviews);
-    queue._add(entry(2));
+    queue._add([vital, ...pageviews]);
+    queue._add([entry(2)]);
     expect(drops).toEqual({ queue_full: 1 });
     const kept = queue._take(10, 1e6).map((e) => e.id);
     expect(kept).not.toContain(vital.id);
@@ -47,7 +47,7 @@ describe('createQueue', () => {
 
   it('caps by bytes as well as by count', () => {
     const { queue, drops } = queueOver(memoryQueue(), { maxBytes: 250 });
-    queue._add(entry(2, 100), entry(2, 100), entry(2, 100));
+    queue._add([entry(2, 100), entry(2, 100), entry(2, 100)]);
     expect(drops).toEqual({ queue_full: 1 });
     expect(queue._waiting).toBe(2);
   });
@@ -55,7 +55,7 @@ describe('createQueue', () => {
   it('takes oldest first within the limits and never hands out an entry twice while in flight', () => {
     const { queue } = queueOver(memoryQueue());
     const all = [entry(2, 10), entry(2, 10), entry(2, 10)];
-    queue._add(...all);
+    queue._add(all);
     const first = queue._take(2, 1e6);
     expect(first.map((e) => e.id)).toEqual([all[0]!.id, all[1]!.id]);
     expect(queue._take(10, 1e6).map((e) => e.id)).toEqual([all[2]!.id]);
@@ -73,7 +73,7 @@ describe('createQueue', () => {
       reset: vi.fn(),
     };
     const { queue, errors } = queueOver(failing);
-    queue._add(entry());
+    queue._add([entry()]);
     await queue._persist();
     expect(failing.reset).toHaveBeenCalledOnce();
     expect(failing.write).toHaveBeenCalledTimes(2);
@@ -87,7 +87,7 @@ describe('indexedDbQueue', () => {
   it('keeps entries for the next page, in its own database', async () => {
     const first = queueOver(indexedDbQueue({ dbName: 'queue-test' })).queue;
     const entries = [entry(), entry()];
-    first._add(...entries);
+    first._add(entries);
     await first._persist();
     const second = queueOver(indexedDbQueue({ dbName: 'queue-test' })).queue;
     await second._sync();
@@ -100,10 +100,10 @@ describe('indexedDbQueue', () => {
   it('spills at page hide what has not reached IndexedDB yet, and the next page brings it back once', async () => {
     const first = queueOver(indexedDbQueue({ dbName: 'queue-spill' })).queue;
     const saved = entry();
-    first._add(saved);
+    first._add([saved]);
     await first._persist();
     const late = [entry(), entry()];
-    first._add(...late);
+    first._add(late);
     // The page goes now: the write of `late` is only scheduled, and will never run.
     first._spill();
     const spills = Object.keys(localStorage).filter((key) => key.startsWith('trailmark:queue-spill:spill:'));
@@ -121,7 +121,7 @@ describe('indexedDbQueue', () => {
 
   it('forgets its spill once the writes it covered have finished (the page lived on)', async () => {
     const { queue } = queueOver(indexedDbQueue({ dbName: 'queue-spill-2' }));
-    queue._add(entry());
+    queue._add([entry()]);
     queue._spill();
     expect(Object.keys(localStorage).some((key) => key.startsWith('trailmark:queue-spill-2:'))).toBe(true);
     await queue._persist();
@@ -139,7 +139,7 @@ describe('indexedDbQueue', () => {
     const tabA = queueOver(indexedDbQueue({ dbName: 'queue-sync' })).queue;
     const tabB = queueOver(indexedDbQueue({ dbName: 'queue-sync' })).queue;
     const shared = entry();
-    tabA._add(shared);
+    tabA._add([shared]);
     await tabA._persist();
     await tabB._sync();
     const taken = tabB._take(10, 1e6);
@@ -171,7 +171,7 @@ describe('indexedDbQueue', () => {
   it('keeps what is left of a partly sent write for the next page, and forgets a chunk once all of it is sent', async () => {
     const tab = queueOver(indexedDbQueue({ dbName: 'queue-tombstones' })).queue;
     const written = [entry(), entry(), entry()];
-    tab._add(...written);
+    tab._add(written);
     await tab._persist();
     tab._settle(tab._take(1, 1e6), [written[0]!.id]);
     await tab._persist();
@@ -196,7 +196,7 @@ describe('indexedDbQueue', () => {
   it('never takes an entry twice: in flight or handed, it waits for its outcome', () => {
     const { queue } = queueOver(memoryQueue());
     const all = [entry(), entry(), entry()];
-    queue._add(...all);
+    queue._add(all);
     const first = queue._take(1, 1e6);
     queue._handInFlight(100);
     queue._hand([all[1]!], 100);
@@ -230,7 +230,7 @@ describe('indexedDbQueue', () => {
     };
     const { queue } = queueOver(store);
     const mine = entry();
-    queue._add(mine);
+    queue._add([mine]);
     queue._hand(queue._take(10, 1e6), 70);
     expect(ledgers.at(-1)).toEqual([`${mine.id}@70`]);
     await queue._sync();
@@ -244,7 +244,7 @@ describe('indexedDbQueue', () => {
     const write = vi.spyOn(store, 'write');
     const { queue, drops } = queueOver(store, { maxEvents: 3, canSend: () => canSend });
     const burst = Array.from({ length: 10 }, () => entry());
-    queue._add(...burst);
+    queue._add(burst);
     await queue._persist();
     // Storage stays within the caps: only the first three were written.
     expect(write.mock.calls.flatMap((call) => call[0]).map((e) => e.id)).toEqual(burst.slice(0, 3).map((e) => e.id));
@@ -260,7 +260,7 @@ describe('indexedDbQueue', () => {
     expect(sent).toEqual(burst.map((e) => e.id));
     expect(drops).toEqual({});
     // When sending stops (offline, a long backoff), what is held past the caps is dropped, and counted.
-    queue._add(...Array.from({ length: 6 }, () => entry()));
+    queue._add([...Array.from({ length: 6 }, () => entry())]);
     canSend = false;
     queue._settle(queue._take(1, 1e6), []);
     expect(drops).toEqual({ queue_full: 3 });

@@ -22,7 +22,7 @@ export interface QueueOptions {
 /** The queue: an in-memory mirror of the store, with writes coalesced to one transaction per tick. */
 export interface Queue {
   /** Adds entries (evicting by priority past the caps) and schedules one write for the tick. */
-  _add(...entries: QueueEntry[]): void;
+  _add(entries: QueueEntry[]): void;
   /** Marks and returns the oldest entries neither in flight nor handed, up to the limits (at least one if any). */
   _take(maxEvents: number, maxBytes: number): QueueEntry[];
   /** Ends a send: `done` ids leave the queue, the rest of `taken` can be taken again. */
@@ -169,7 +169,7 @@ export function createQueue(options: QueueOptions): Queue {
   };
 
   return {
-    _add(...added) {
+    _add(added) {
       let room = added.length;
       if (options._canSend()) {
         // Backpressure: what does not fit waits in memory for the sender, oldest first, and is never evicted for space.
@@ -178,11 +178,12 @@ export function createQueue(options: QueueOptions): Queue {
         while (added[room] && !overflow[0] && entries.size + room < maxEvents && size + added[room]!.bytes <= maxBytes) {
           size += added[room++]!.bytes;
         }
-        overflow.push(...added.slice(room));
+        // Concatenated, never spread: a burst of 100,000 would overflow the call stack as arguments.
+        overflow = overflow.concat(added.slice(room));
       }
       const kept = room < added.length ? added.slice(0, room) : added;
       fill(kept);
-      toPut.push(...kept);
+      toPut = toPut.concat(kept);
       kick();
     },
     _take(max, maxBytes) {
