@@ -209,19 +209,28 @@ export function createTracker(options: TrackerOptions): Tracker {
   const priorities = new Map<string, number>();
   const teardowns: Array<() => void> = [];
 
-  /** Deferred work: serialise the buffered events into the queue (one store write per tick), then maybe send. */
-  const process = () => {
+  /**
+   * Deferred work: serialise the buffered events into the queue (one store write per tick), then maybe send. From a
+   * timer, at most `max` a task, so a burst of thousands is no long task for the page; everything at once otherwise
+   * (page hide, `flush()`, consent).
+   */
+  const process = (max = buffer.length) => {
     processing = false;
     if (granted() && buffer[0]) {
       const entries = [];
-      for (const prepared of buffer) {
+      for (const prepared of buffer.slice(0, max)) {
         const entry = prepared._entry();
         if (entry) entries.push(entry);
       }
-      buffer = [];
+      buffer = buffer.slice(max);
       queue._add(entries);
       scheduler._queued();
+      if (buffer[0]) defer();
     }
+  };
+  const defer = () => {
+    processing = true;
+    setTimeout(() => guard(() => process(2000), 'track'));
   };
 
   /** Serialises what is buffered and hands what storage may not finish writing to the store's synchronous spill. */
@@ -301,12 +310,12 @@ export function createTracker(options: TrackerOptions): Tracker {
           onDrop('queue_full', 1);
         }
         if (granted() && !processing) {
-          processing = true;
           // Tracked while the page hides (a plugin's last event): it leaves with the unload batch. Tracked between
           // pagehide and the visibilitychange that follows: written through now, sent with the batch then.
           if (scheduler._hiding) queueMicrotask(() => guard(scheduler._hide, 'unload'));
           else if (scheduler._leaving) queueMicrotask(() => guard(writeThrough, 'unload'));
-          else setTimeout(() => guard(process, 'track'));
+          else return defer();
+          processing = true;
         }
       } catch (error) {
         onDrop('invalid', 1);
