@@ -218,11 +218,10 @@ export function createTracker(options: TrackerOptions): Tracker {
     processing = false;
     if (granted() && buffer[0]) {
       const entries = [];
-      for (const prepared of buffer.slice(0, max)) {
+      for (const prepared of buffer.splice(0, max)) {
         const entry = prepared._entry();
         if (entry) entries.push(entry);
       }
-      buffer = buffer.slice(max);
       queue._add(entries);
       scheduler._queued();
       if (buffer[0]) defer();
