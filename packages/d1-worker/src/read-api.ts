@@ -1,5 +1,5 @@
 import { json } from './http.js';
-import { containsPattern, dateParam, intParam, textParam } from './query-params.js';
+import { containsClause, dateParam, intParam, textParam } from './query-params.js';
 
 /**
  * A site's visitors are the rows written with any of its write keys; `?1` is the site id.
@@ -19,20 +19,21 @@ export async function listVisitors(db: D1Database, siteId: string, params: URLSe
   const offset = intParam(params, 'offset', 0, 0, 1_000_000);
   const where = [SITE_VISITORS];
   const binds: unknown[] = [siteId];
-  const add = (clause: string, value: unknown) => {
+  const add = (clause: string | ((placeholder: string) => string), value: unknown) => {
     binds.push(value);
-    where.push(clause.replace('?', `?${binds.length}`));
+    const placeholder = `?${binds.length}`;
+    where.push(typeof clause === 'string' ? clause.replace('?', placeholder) : clause(placeholder));
   };
   const from = dateParam(params, 'from');
   if (from) add('last_seen_at >= ?', from);
-  const to = dateParam(params, 'to');
+  const to = dateParam(params, 'to', { wholeDay: true });
   if (to) add('last_seen_at <= ?', to);
   const company = textParam(params, 'company');
-  if (company) add("company LIKE ? ESCAPE '\\'", containsPattern(company));
+  if (company) add((p) => containsClause('company', p), company);
   const location = textParam(params, 'location');
-  if (location) add("location LIKE ? ESCAPE '\\'", containsPattern(location));
+  if (location) add((p) => containsClause('location', p), location);
   const q = textParam(params, 'q', 128);
-  if (q) add("visitor_id LIKE ? ESCAPE '\\'", containsPattern(q));
+  if (q) add((p) => containsClause('visitor_id', p), q);
   const activeHours = intParam(params, 'active_hours', 0, 0, 24 * 366);
   if (activeHours) add("last_seen_at >= datetime('now', ?)", `-${activeHours} hours`);
   const filter = where.join(' AND ');

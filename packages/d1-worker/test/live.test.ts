@@ -116,6 +116,20 @@ describe('live visitors over WebSocket', () => {
     await live.close();
   });
 
+  it('does not make a visitor live, nor announce a join, for events that arrive a day late', async () => {
+    const live = await dashboard();
+    await live.next((m) => m.type === 'snapshot');
+    const day = 26 * 3_600_000;
+    const late = event({ visitor_id: 'live-offline', ts: Date.now() - day });
+    await worker.call('/track/batch', { ...batchInit([late]), body: JSON.stringify({ sent_at: Date.now(), events: [late] }) });
+    await worker.call('/track/batch', batchInit([event({ visitor_id: 'live-now' })]));
+    await live.next((m) => m.type === 'join' && m.visitor?.visitor_id === 'live-now');
+    expect(live.messages.filter((m) => m.visitor?.visitor_id === 'live-offline' || m.visitor_id === 'live-offline')).toEqual([]);
+    const snapshot = await worker.call('/api/live', { headers: secret() });
+    expect(snapshot.body.visitors.map((v: { visitor_id: string }) => v.visitor_id)).not.toContain('live-offline');
+    await live.close();
+  });
+
   it('keeps the list for a dashboard connecting later, and over the bearer subprotocol browsers use', async () => {
     await worker.call('/track/batch', batchInit([event({ visitor_id: 'live-late' })]));
     // Live updates leave the Worker in short windows (200 ms): wait until the object has it.

@@ -52,6 +52,37 @@ describe('GET /api/visitors', () => {
     expect(await get(`from=${from}&to=${to}`)).toEqual(['alpha-2', 'beta-1']);
   });
 
+  it('takes a date-only to as the whole of that day (UTC)', async () => {
+    const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    await worker.db
+      .prepare(`INSERT INTO visitors (api_key, visitor_id, last_seen_at, first_seen_at) VALUES (?1, 'day-1', ?2, ?2)`)
+      .bind(SITE.writeKey, `${day} 15:30:00`)
+      .run();
+    const got = await worker.call(`/api/visitors?from=${day}&to=${day}`, { headers: secret() });
+    expect(ids(got.body)).toEqual(['day-1']);
+    await worker.db.prepare("DELETE FROM visitors WHERE visitor_id = 'day-1'").run();
+  });
+
+  it('searches with company, location and q up to their limits (escaped, no D1 pattern limit), and says 400 past them', async () => {
+    for (const [name, max] of [
+      ['q', 128],
+      ['company', 256],
+      ['location', 256],
+    ] as const) {
+      for (const text of ['x'.repeat(49), '%'.repeat(30), '_\\'.repeat(20), 'a'.repeat(max)]) {
+        const res = await worker.call(`/api/visitors?${name}=${encodeURIComponent(text)}`, { headers: secret() });
+        expect([name, text.length, res.status, res.body.total]).toEqual([name, text.length, 200, 0]);
+      }
+      const long = await worker.call(`/api/visitors?${name}=${'a'.repeat(max + 1)}`, { headers: secret() });
+      expect([long.status, long.body.code, long.body.error]).toEqual([
+        400,
+        'invalid_request',
+        `${name}: must be at most ${max} characters`,
+      ]);
+    }
+    expect(ids((await worker.call('/api/visitors?company=ALPHA%20gmbh', { headers: secret() })).body)).toEqual(['alpha-1', 'alpha-2']);
+  });
+
   it('answers one visitor by id, and 404 for a visitor of another site', async () => {
     const one = await worker.call('/api/visitors/alpha-1', { headers: secret() });
     expect(one.body.visitor).toMatchObject({ visitor_id: 'alpha-1', company: 'Alpha GmbH', page_views: 5 });
