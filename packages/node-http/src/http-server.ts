@@ -6,9 +6,9 @@ import { errorResponse } from '@trailmark/protocol';
 
 /** The socket-level limits of a server, in ms. */
 export interface HttpTimeouts {
-  /** Time to receive a request's headers (default 10 s). */
+  /** Time to receive a request's headers (default 8 s). */
   headersTimeoutMs?: number;
-  /** Time to receive a whole request, headers and body (default 20 s): a slow-loris body is cut off after it. */
+  /** Time to receive a whole request, headers and body (default 12 s): a slow-loris body is cut off after it. */
   requestTimeoutMs?: number;
   /** How often Node checks the two above (default 1 s; Node's own default of 30 s lets them run over by that much). */
   checkIntervalMs?: number;
@@ -31,7 +31,7 @@ export interface HttpServer {
 }
 
 /** The timeouts every Trailmark Node server runs with unless told otherwise (docs/protocol.md, "Timeouts"). */
-export const DEFAULT_TIMEOUTS = { headersTimeoutMs: 10_000, requestTimeoutMs: 20_000, checkIntervalMs: 1000 } as const;
+export const DEFAULT_TIMEOUTS = { headersTimeoutMs: 8000, requestTimeoutMs: 12_000, checkIntervalMs: 1000 } as const;
 
 /**
  * Starts a Node HTTP server for a Fetch API app, with what every Trailmark server needs below the app: header and

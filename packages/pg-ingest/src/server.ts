@@ -7,7 +7,7 @@ export interface StartOptions extends IngestOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** Header and whole-request timeouts (default 10 s and 20 s: `DEFAULT_TIMEOUTS`). */
+  /** Header and whole-request timeouts (default 8 s and 12 s: `DEFAULT_TIMEOUTS`). */
   timeouts?: HttpTimeouts;
 }
 

@@ -7,7 +7,7 @@ import { createReceiver, type Receiver, type ReceiverOptions } from './app.js';
 export interface StartOptions extends ReceiverOptions {
   /** Default 8787. */
   port?: number;
-  /** Header and whole-request timeouts (default 10 s and 20 s: `DEFAULT_TIMEOUTS`). */
+  /** Header and whole-request timeouts (default 8 s and 12 s: `DEFAULT_TIMEOUTS`). */
   timeouts?: HttpTimeouts;
 }
 
