@@ -192,7 +192,12 @@ async function startFront(workerdUrl, port) {
       for (const name of HOP_HEADERS) headers.delete(name);
       let response;
       try {
-        response = await fetch(new URL(url.pathname + url.search, workerdUrl), { method: request.method, headers, body, redirect: 'manual' });
+        response = await fetch(new URL(url.pathname + url.search, workerdUrl), {
+          method: request.method,
+          headers,
+          body,
+          redirect: 'manual',
+        });
       } catch (error) {
         return errorResponse('unavailable', `the local Worker did not answer: ${error.message}`, { 'retry-after': '1' });
       }
