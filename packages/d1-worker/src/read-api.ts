@@ -100,18 +100,20 @@ export async function siteStats(db: D1Database, siteId: string, params: URLSearc
 }
 
 /**
- * `GET /api/video/acceptance`: invitations and how many were accepted. Unlike the seed's query, a
- * completed call counts as accepted (it was accepted first), read from `video_accepted_at`.
+ * `GET /api/video/acceptance`: invitations and how many were accepted, over every invitation ever made
+ * (`video_sessions`), not each visitor's latest: a visitor invited again keeps the call they accepted before.
+ * Unlike the seed's query, a completed call counts as accepted (it was accepted first).
  */
 export async function videoAcceptance(db: D1Database, siteId: string): Promise<Response> {
   const row = await db
     .prepare(
       `SELECT COUNT(*) AS total_invites,
-         COALESCE(SUM(video_accepted_at IS NOT NULL), 0) AS accepted,
-         COALESCE(SUM(video_status = 'declined'), 0) AS declined,
-         COALESCE(SUM(video_status = 'completed'), 0) AS completed,
-         COALESCE(SUM(video_status = 'invited'), 0) AS pending
-       FROM visitors WHERE ${SITE_VISITORS} AND video_status IS NOT NULL`,
+         COALESCE(SUM(s.accepted_at IS NOT NULL OR s.status IN ('accepted', 'completed')), 0) AS accepted,
+         COALESCE(SUM(s.status = 'declined'), 0) AS declined,
+         COALESCE(SUM(s.status = 'completed'), 0) AS completed,
+         COALESCE(SUM(s.status = 'invited'), 0) AS pending
+       FROM video_sessions s JOIN visitors v ON v.id = s.visitor_row_id
+       WHERE v.${SITE_VISITORS}`,
     )
     .bind(siteId)
     .first<Record<string, number>>();
@@ -126,6 +128,18 @@ export async function videoAcceptance(db: D1Database, siteId: string): Promise<R
     pending: row?.pending ?? 0,
     acceptance_rate: total === 0 ? 0 : Math.round((10_000 * accepted) / total) / 100,
   });
+}
+
+/** A visitor's video invitations, oldest first. */
+export async function videoSessions(db: D1Database, visitorRowId: unknown): Promise<Record<string, unknown>[]> {
+  const result = await db
+    .prepare(
+      `SELECT video_session_id, status, invited_at, accepted_at, declined_at, completed_at
+       FROM video_sessions WHERE visitor_row_id = ?1 ORDER BY id`,
+    )
+    .bind(visitorRowId)
+    .all<Record<string, unknown>>();
+  return result.results;
 }
 
 /**

@@ -6,7 +6,7 @@ import { allowOrigin, methodNotAllowed, preflight, readableError } from './http.
 import { createKeyStore, keyUsageStatement, type SiteKey } from './keys.js';
 import { createLivePublisher, forwardLive, type LiveEvent } from './live-client.js';
 import { ParamError } from './query-params.js';
-import { findVisitor, listEvents, listVisitors, siteStats, videoAcceptance } from './read-api.js';
+import { findVisitor, listEvents, listVisitors, siteStats, videoAcceptance, videoSessions } from './read-api.js';
 import { runRetention } from './retention.js';
 import { spareBody } from './spare-body.js';
 import { trackBatch } from './track-batch.js';
@@ -77,7 +77,8 @@ app.get('/api/visitors', (c) => read(c, (site) => listVisitors(c.env.DB, site, p
 app.get('/api/visitors/:visitorId', (c) =>
   read(c, async (site) => {
     const visitor = await findVisitor(c.env.DB, site, c.req.param('visitorId'));
-    return visitor ? Response.json({ ok: true, visitor }) : errorResponse('not_found', 'no such visitor on this site');
+    if (!visitor) return errorResponse('not_found', 'no such visitor on this site');
+    return Response.json({ ok: true, visitor, video_sessions: await videoSessions(c.env.DB, visitor.id) });
   }),
 );
 const videoRoute = (c: Ctx) => read(c, (site) => updateVideoStatus(c.req.raw, c.env.DB, site, c.req.param('visitorId') ?? ''));

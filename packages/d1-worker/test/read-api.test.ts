@@ -158,6 +158,19 @@ describe('video sessions', () => {
     // alpha-1 completed (accepted), alpha-2 declined, beta-1 invited.
     expect(res.body).toEqual({ ok: true, total_invites: 3, accepted: 1, declined: 1, completed: 1, pending: 1, acceptance_rate: 33.33 });
   });
+
+  it('keeps every invitation: a new one after a completed call leaves that acceptance counted', async () => {
+    expect((await move('alpha-1', 'invited', 'POST', { video_session_id: 'vs_second' })).status).toBe(200);
+    const res = await worker.call('/api/video/acceptance', { headers: secret() });
+    // Over invitations: alpha-1 twice (completed, then pending), alpha-2 declined, beta-1 pending.
+    expect(res.body).toEqual({ ok: true, total_invites: 4, accepted: 1, declined: 1, completed: 1, pending: 2, acceptance_rate: 25 });
+    const visitor = await worker.call('/api/visitors/alpha-1', { headers: secret() });
+    expect(visitor.body.visitor).toMatchObject({ video_status: 'invited', video_session_id: 'vs_second', video_accepted_at: null });
+    expect(visitor.body.video_sessions).toEqual([
+      expect.objectContaining({ video_session_id: 'vs_abc123', status: 'completed', accepted_at: expect.any(String) }),
+      expect.objectContaining({ video_session_id: 'vs_second', status: 'invited', accepted_at: null }),
+    ]);
+  });
 });
 
 describe('GET /health', () => {
