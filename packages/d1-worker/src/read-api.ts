@@ -57,8 +57,9 @@ export async function findVisitor(db: D1Database, siteId: string, visitorId: str
 }
 
 /**
- * `GET /api/stats`: unique visitors, total page views, top companies, the daily timeline of the last
- * `days` (by first visit, as the seed's query), and how many were active in the last `hours`.
+ * `GET /api/stats`: unique visitors, total page views, top companies, the daily timeline of the last `days` (UTC
+ * days, today included: each day's visitors and page views from what happened that day, `visitor_days`; the seed's
+ * query put all of a visitor's page views on their first day), and how many were active in the last `hours`.
  */
 export async function siteStats(db: D1Database, siteId: string, params: URLSearchParams): Promise<Response> {
   const hours = intParam(params, 'hours', 24, 1, 24 * 366);
@@ -78,11 +79,11 @@ export async function siteStats(db: D1Database, siteId: string, params: URLSearc
       .bind(siteId),
     db
       .prepare(
-        `SELECT DATE(first_seen_at) AS date, COUNT(DISTINCT visitor_id) AS unique_visitors, COALESCE(SUM(page_views), 0) AS page_views
-         FROM visitors WHERE ${SITE_VISITORS} AND first_seen_at >= datetime('now', ?2)
-         GROUP BY DATE(first_seen_at) ORDER BY date DESC`,
+        `SELECT day AS date, COUNT(DISTINCT visitor_id) AS unique_visitors, COALESCE(SUM(page_views), 0) AS page_views
+         FROM visitor_days WHERE ${SITE_VISITORS} AND day >= DATE('now', ?2)
+         GROUP BY day ORDER BY day DESC`,
       )
-      .bind(siteId, `-${days} days`),
+      .bind(siteId, `-${days - 1} days`),
     db
       .prepare(`SELECT COUNT(*) AS active_visitors FROM visitors WHERE ${SITE_VISITORS} AND last_seen_at >= datetime('now', ?2)`)
       .bind(siteId, `-${hours} hours`),

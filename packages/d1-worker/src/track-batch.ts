@@ -9,6 +9,7 @@ import {
   type IngestContext,
   insertEventsStatements,
   insertedIds,
+  upsertVisitorDaysStatement,
   upsertVisitorsStatement,
 } from './store-events.js';
 
@@ -45,9 +46,10 @@ export async function trackBatch(
     enrichment = enrich(request.cf as Record<string, unknown> | undefined, request.headers.get('user-agent'), website);
     const inserts = insertEventsStatements(db, context, rows);
     const upsert = upsertVisitorsStatement(db, context, rows.length, enrichment, website);
+    const days = upsertVisitorDaysStatement(db, context, rows.length);
     // One transaction: the visitors count exactly the events that were stored, or nothing is stored.
     wrote = true;
-    const results = await db.batch([...inserts, upsert, ...extra]);
+    const results = await db.batch([...inserts, upsert, days, ...extra]);
     return insertedIds(results.slice(0, inserts.length));
   });
   if (!admission.ok) return errorResponse(admission.code, admission.error);

@@ -63,7 +63,14 @@ export async function trackVisitor(request: Request, db: D1Database, key: SiteKe
       ping.event === 'heartbeat' ? 1 : 0,
       MAX_HEARTBEAT_SECONDS,
     );
-  await db.batch([upsert, ...keyUsageStatement(db, key)]);
+  // The day's row for the stats timeline (UTC, as the events' days).
+  const day = db
+    .prepare(
+      `INSERT INTO visitor_days (api_key, visitor_id, day, page_views) VALUES (?1, ?2, DATE('now'), ?3)
+       ON CONFLICT (api_key, visitor_id, day) DO UPDATE SET page_views = visitor_days.page_views + excluded.page_views`,
+    )
+    .bind(key.key, ping.visitorId, ping.event === 'pageview' ? 1 : 0);
+  await db.batch([upsert, day, ...keyUsageStatement(db, key)]);
   const path = pathOf(ping.url);
   return {
     response: json({ success: true, sessionId: ping.visitorId }),

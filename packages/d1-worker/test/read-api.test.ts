@@ -106,8 +106,28 @@ describe('GET /api/stats', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ ok: true, unique_visitors: 4, total_page_views: 15, active: { hours: 24, visitors: 2 } });
     expect(res.body.top_companies[0]).toEqual({ company: 'Alpha GmbH', visits: 2, total_views: 7 });
-    expect(res.body.timeline).toHaveLength(2);
-    expect(res.body.timeline.reduce((sum: number, day: { unique_visitors: number }) => sum + day.unique_visitors, 0)).toBe(3);
+  });
+
+  it("counts each day of the timeline from that day's events, not all on the day of the first visit", async () => {
+    // The other site, so this file's other visitors stay out of its timeline.
+    const day = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
+    const at = (ago: number) => Date.parse(`${day(ago)}T12:00:00Z`);
+    const views = (visitor: string, ago: number, n: number) =>
+      Array.from({ length: n }, () => event({ site_id: OTHER.site, visitor_id: visitor, ts: Math.min(at(ago), Date.now() - 1000) }));
+    const batch = [...views('tl-1', 2, 1), ...views('tl-1', 1, 2), ...views('tl-2', 1, 1), ...views('tl-1', 0, 3)];
+    const sent = await worker.call('/track/batch', batchInit(batch, { 'x-trailmark-key': OTHER.writeKey }));
+    expect(sent.body.accepted).toHaveLength(7);
+    const ping = { event: 'pageview', visitor: { visitorId: 'tl-3', url: 'https://other.example/' }, website: 'other.example' };
+    await worker.call('/track/visitor', { method: 'POST', headers: { 'x-tippen-api-key': OTHER.writeKey }, body: JSON.stringify(ping) });
+    const res = await worker.call('/api/stats?days=3', { headers: secret(OTHER.secretKey) });
+    expect(res.body.timeline).toEqual([
+      { date: day(0), unique_visitors: 2, page_views: 4 },
+      { date: day(1), unique_visitors: 2, page_views: 3 },
+      { date: day(2), unique_visitors: 1, page_views: 1 },
+    ]);
+    for (const table of ['visitors', 'visitor_days', 'events']) {
+      await worker.db.prepare(`DELETE FROM ${table} WHERE visitor_id IN ('tl-1', 'tl-2', 'tl-3')`).run();
+    }
   });
 });
 
