@@ -6,7 +6,7 @@ import { type Backend, OTHER, SITE } from './backends.js';
 import { event, fullEvent, PROPS_BY_TYPE, payload } from './events.js';
 import { labelOf, runHostile } from './hostile.js';
 import { postRaw } from './http.js';
-import { malformedRequests, rawExchange } from './raw-http.js';
+import { lateBodyExchange, malformedRequests, rawExchange } from './raw-http.js';
 import { deliverThroughTracker } from './tracker.js';
 
 const SEND = { unloading: false };
@@ -162,6 +162,12 @@ export function defineContract(name: string, start: () => Promise<Backend>): voi
         const next = await postRaw(batchUrl, payload([event()]).body, { key: SITE.writeKey });
         expect(next.status).toBe(200);
       }
+      // A client still writing when the answer is ready: no reset under its writes, and the connection carries on.
+      const late = await lateBodyExchange(backend.endpoint, `${backend.batchPath}?key=${SITE.writeKey}`, {
+        total: 1_500_000,
+        first: 600_000,
+      });
+      expect(late).toMatchObject({ reset: false, hung: false, statuses: [413, 404] });
     });
 
     test('answers malformed HTTP on every route with a 4xx (or a clean close), never a 5xx, a reset or a hang', async () => {

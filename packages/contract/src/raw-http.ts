@@ -68,3 +68,44 @@ export function malformedRequests(path: string, host: string): Array<[string, st
     ['a 1.1 MB body', post(`Content-Length: ${1_100_000}\r\nContent-Type: text/plain\r\n`, 'x'.repeat(1_100_000))],
   ];
 }
+
+/**
+ * A client that keeps writing a large body after the answer may already have come, as a slow uplink does: the
+ * headers and `first` bytes, a pause, then the rest in 64 KiB writes, then a second request on the connection.
+ * A server that answers early and closes resets the connection under the writes (EPIPE); one that reads the body
+ * to its end answers both requests.
+ */
+export function lateBodyExchange(endpoint: string, path: string, { total, first }: { total: number; first: number }): Promise<RawExchange> {
+  const url = new URL(endpoint);
+  return new Promise((resolve) => {
+    const socket = connect(Number(url.port), url.hostname);
+    const chunks: Buffer[] = [];
+    let reset = false;
+    let done = false;
+    const finish = (hung: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      const text = Buffer.concat(chunks).toString('latin1');
+      const statuses = [...text.matchAll(/HTTP\/1\.[01] (\d{3}) [A-Z]/g)].map((match) => Number(match[1]));
+      const head = text.split('\r\n\r\n')[0] ?? '';
+      resolve({ statuses, first: text.slice(0, 400), firstCloses: /\r\nconnection: *close/i.test(head), reset, hung });
+    };
+    const timer = setTimeout(() => finish(true), 15_000);
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', (error: Error & { code?: string }) => {
+      reset = reset || error.code === 'ECONNRESET' || error.code === 'EPIPE';
+      finish(false);
+    });
+    socket.on('end', () => finish(false));
+    const write = (bytes: number) => new Promise<void>((done) => socket.write(Buffer.alloc(bytes, 0x78), () => done()));
+    socket.on('connect', async () => {
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: text/plain\r\nContent-Length: ${total}\r\n\r\n`);
+      await write(first);
+      await new Promise((wait) => setTimeout(wait, 300));
+      for (let sent = first; sent < total && !done; sent += 64 * 1024) await write(Math.min(64 * 1024, total - sent));
+      if (!done) socket.write(`GET /no/such/route HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n\r\n`);
+    });
+  });
+}
