@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 
 /** What one raw HTTP exchange saw. */
 export interface RawExchange {
@@ -15,10 +15,14 @@ export interface RawExchange {
 }
 
 /**
- * Writes `request` and then a well-formed `GET <follow>` on one connection, as a keep-alive client does, and reads
- * until the server ends it. Used for requests fetch cannot make (bad framing, odd methods, absolute URIs).
+ * Opens a connection, lets `talk` write on it, and reads until the server ends it (or `timeoutMs` passes): the
+ * statuses of every answer, and whether the connection was reset under the client.
  */
-export function rawExchange(endpoint: string, request: string | Uint8Array, follow: string, timeoutMs = 10_000): Promise<RawExchange> {
+function exchange(
+  endpoint: string,
+  timeoutMs: number,
+  talk: (socket: Socket, host: string, finished: () => boolean) => void,
+): Promise<RawExchange> {
   const url = new URL(endpoint);
   return new Promise((resolve) => {
     const socket = connect(Number(url.port), url.hostname);
@@ -42,10 +46,18 @@ export function rawExchange(endpoint: string, request: string | Uint8Array, foll
       finish(false);
     });
     socket.on('end', () => finish(false));
-    socket.on('connect', () => {
-      socket.write(request);
-      socket.write(`GET ${follow} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n\r\n`, () => undefined);
-    });
+    socket.on('connect', () => talk(socket, url.host, () => done));
+  });
+}
+
+/**
+ * Writes `request` and then a well-formed `GET <follow>` on one connection, as a keep-alive client does, and reads
+ * until the server ends it. Used for requests fetch cannot make (bad framing, odd methods, absolute URIs).
+ */
+export function rawExchange(endpoint: string, request: string | Uint8Array, follow: string, timeoutMs = 10_000): Promise<RawExchange> {
+  return exchange(endpoint, timeoutMs, (socket, host) => {
+    socket.write(request);
+    socket.write(`GET ${follow} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`, () => undefined);
   });
 }
 
@@ -76,36 +88,12 @@ export function malformedRequests(path: string, host: string): Array<[string, st
  * to its end answers both requests.
  */
 export function lateBodyExchange(endpoint: string, path: string, { total, first }: { total: number; first: number }): Promise<RawExchange> {
-  const url = new URL(endpoint);
-  return new Promise((resolve) => {
-    const socket = connect(Number(url.port), url.hostname);
-    const chunks: Buffer[] = [];
-    let reset = false;
-    let done = false;
-    const finish = (hung: boolean) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.destroy();
-      const text = Buffer.concat(chunks).toString('latin1');
-      const statuses = [...text.matchAll(/HTTP\/1\.[01] (\d{3}) [A-Z]/g)].map((match) => Number(match[1]));
-      const head = text.split('\r\n\r\n')[0] ?? '';
-      resolve({ statuses, first: text.slice(0, 400), firstCloses: /\r\nconnection: *close/i.test(head), reset, hung });
-    };
-    const timer = setTimeout(() => finish(true), 15_000);
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('error', (error: Error & { code?: string }) => {
-      reset = reset || error.code === 'ECONNRESET' || error.code === 'EPIPE';
-      finish(false);
-    });
-    socket.on('end', () => finish(false));
+  return exchange(endpoint, 15_000, async (socket, host, finished) => {
     const write = (bytes: number) => new Promise<void>((done) => socket.write(Buffer.alloc(bytes, 0x78), () => done()));
-    socket.on('connect', async () => {
-      socket.write(`POST ${path} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: text/plain\r\nContent-Length: ${total}\r\n\r\n`);
-      await write(first);
-      await new Promise((wait) => setTimeout(wait, 300));
-      for (let sent = first; sent < total && !done; sent += 64 * 1024) await write(Math.min(64 * 1024, total - sent));
-      if (!done) socket.write(`GET /no/such/route HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n\r\n`);
-    });
+    socket.write(`POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: text/plain\r\nContent-Length: ${total}\r\n\r\n`);
+    await write(first);
+    await new Promise((wait) => setTimeout(wait, 300));
+    for (let sent = first; sent < total && !finished(); sent += 64 * 1024) await write(Math.min(64 * 1024, total - sent));
+    if (!finished()) socket.write(`GET /no/such/route HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
   });
 }
