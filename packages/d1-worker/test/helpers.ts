@@ -87,6 +87,15 @@ export function batchInit(events: unknown[], headers: Record<string, string> = {
   };
 }
 
+/** POST init of a tippen `/track/visitor` ping with the site's write key. */
+export function pingInit(visitorId: string, url: string, event = 'pageview'): Init {
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-tippen-api-key': SITE.writeKey },
+    body: JSON.stringify({ event, visitor: { visitorId, url }, website: 'acme.example' }),
+  };
+}
+
 /** Auth header of the site's secret key. */
 export const secret = (key = SITE.secretKey) => ({ authorization: `Bearer ${key}` });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchInit, event, eventId, eventually, type Init, SITE, secret, startTestWorker, type TestWorker } from './helpers.js';
+import { batchInit, event, eventId, eventually, type Init, pingInit, SITE, secret, startTestWorker, type TestWorker } from './helpers.js';
 
 let worker: TestWorker;
 beforeAll(async () => {
@@ -294,15 +294,7 @@ describe('POST /track/visitor (the tippen contract)', () => {
   });
 
   it('redacts the ping URL before it reaches the live list', async () => {
-    await worker.call('/track/visitor', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-tippen-api-key': SITE.writeKey },
-      body: JSON.stringify({
-        event: 'pageview',
-        visitor: { visitorId: 'visitor_pii', url: 'https://acme.example/pay?email=bob@example.com&card=4111111111111111' },
-        website: 'acme.example',
-      }),
-    });
+    await worker.call('/track/visitor', pingInit('visitor_pii', 'https://acme.example/pay?email=bob@example.com&card=4111111111111111'));
     const live = await eventually(async () => {
       const res = await worker.call('/api/live', { headers: secret() });
       return res.body.visitors.find((v: { visitor_id: string }) => v.visitor_id === 'visitor_pii');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { batchInit, event, eventually, OTHER, SITE, secret, startTestWorker, type TestWorker } from './helpers.js';
+import { batchInit, event, eventually, OTHER, pingInit, SITE, secret, startTestWorker, type TestWorker } from './helpers.js';
 
 let worker: TestWorker;
 beforeAll(async () => {
@@ -100,15 +100,7 @@ describe('live visitors over WebSocket', () => {
 
   it('removes a silent visitor after the timeout', async () => {
     const live = await dashboard();
-    await worker.call('/track/visitor', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-tippen-api-key': SITE.writeKey },
-      body: JSON.stringify({
-        event: 'pageview',
-        visitor: { visitorId: 'live-quiet', url: 'https://acme.example/docs' },
-        website: 'acme.example',
-      }),
-    });
+    await worker.call('/track/visitor', pingInit('live-quiet', 'https://acme.example/docs'));
     const join = await live.next((m) => m.type === 'join' && m.visitor?.visitor_id === 'live-quiet');
     expect(join.visitor?.path).toBe('/docs');
     const leave = await live.next((m) => m.type === 'leave' && m.visitor_id === 'live-quiet', 8000);
