@@ -92,6 +92,8 @@ function scriptTag(minified) {
 }
 
 const configs = [library('protocol', ['index']), library('sdk', ['index']), scriptTag(false), scriptTag(true)];
+// The Node servers' shared HTTP plumbing, built before the two servers that import it.
+if (existsSync('packages/node-http/src/index.ts')) configs.push(library('node-http', ['index']));
 if (existsSync('packages/receiver/src/index.ts'))
   configs.push(
     library(

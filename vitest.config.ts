@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 const alias = {
   '@trailmark/protocol': new URL('./packages/protocol/src/index.ts', import.meta.url).pathname,
+  '@trailmark/node-http': new URL('./packages/node-http/src/index.ts', import.meta.url).pathname,
 };
 const define = { __DEBUG_BUILD__: 'true', __SDK_VERSION__: '"0.0.0-test"' };
 const setupFiles = ['./vitest.setup.ts'];
@@ -17,6 +18,7 @@ export default defineConfig({
         resolve: { alias },
         test: { name: 'sdk', include: ['packages/sdk/test/**/*.test.ts'], environment: 'happy-dom', setupFiles },
       },
+      { define, resolve: { alias }, test: { name: 'node-http', include: ['packages/node-http/test/**/*.test.ts'], environment: 'node' } },
       { define, resolve: { alias }, test: { name: 'receiver', include: ['packages/receiver/test/**/*.test.ts'], environment: 'node' } },
       {
         define,

@@ -139,7 +139,8 @@ export async function benchD1Worker() {
   try {
     await seedSite(worker.db, { site: 'bench', writeKey: KEY, secretKey: 'sk_bench', website: '*' });
     const paths = {
-      worker: `${worker.url.href}track/batch`,
+      // workerd's own socket, as the bare Workers below: the local front (scripts/local.mjs) is not the Worker's cost.
+      worker: `${worker.workerdUrl.href}track/batch`,
       ceiling: `${bare.url.href}?mode=multirow`,
       jsonEach: `${bare.url.href}?mode=json_each`,
       single: `${bare.url.href}?mode=single`,

@@ -25,6 +25,8 @@ export interface Backend {
   endpoint: string;
   /** Path of the batch endpoint. */
   batchPath: string;
+  /** Every other route (write, read, health), and one that does not exist: the hostile cases hit them all. */
+  routes: string[];
   /** The backend's SDK adapter (`referenceReceiver`, `postgresIngest`, `d1Worker`). */
   adapter(options: BackendOptions): Transport;
   /** The stored events of one session, read back through the backend's read API or database. */
@@ -63,6 +65,8 @@ export async function referenceBackend(): Promise<Backend> {
     name: 'reference receiver',
     endpoint: server.url,
     batchPath: '/v1/batch',
+    // The live stream is left out: in dev mode it is open and never ends, so it cannot answer a hostile request.
+    routes: ['/api/analytics/track', '/api/analytics/rollups', '/api/live/summary', '/healthz', '/_trailmark/events', '/no/such/route'],
     adapter: referenceReceiver,
     session: async (id) => (await get(`&session_id=${encodeURIComponent(id)}`)).events as Record<string, unknown>[],
     storedIds: async () => ((await get('')).events as Array<{ event_id: string }>).map((event) => event.event_id),
@@ -138,6 +142,7 @@ export async function postgresBackend(databaseUrl?: string): Promise<Backend> {
     name: databaseUrl ? 'postgres ingest (PostgreSQL)' : 'postgres ingest (PGlite)',
     endpoint: server.url,
     batchPath: '/v1/batch',
+    routes: ['/v1/metrics/daily', '/v1/pages/top', '/v1/sources', '/v1/sessions/active', '/v1/funnel', '/health', '/no/such/route'],
     adapter: postgresIngest,
     session: async (id) =>
       (
@@ -174,6 +179,19 @@ export async function d1Backend(): Promise<Backend> {
     name: 'd1 worker (Miniflare)',
     endpoint,
     batchPath: '/track/batch',
+    routes: [
+      '/v1/batch',
+      '/track/visitor',
+      '/api/visitors',
+      '/api/visitors/v1',
+      '/api/visitors/v1/video',
+      '/api/stats',
+      '/api/video/acceptance',
+      '/api/events',
+      '/api/live',
+      '/health',
+      '/no/such/route',
+    ],
     adapter: d1Worker,
     async session(id) {
       const response = await fetch(`${endpoint}/api/events?limit=1000&session_id=${encodeURIComponent(id)}`, {

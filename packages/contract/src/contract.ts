@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { MAX_REQUEST_BYTES } from '@trailmark/protocol';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Backend, OTHER, SITE } from './backends.js';
 import { event, fullEvent, PROPS_BY_TYPE, payload } from './events.js';
 import { labelOf, runHostile } from './hostile.js';
 import { postRaw } from './http.js';
+import { lateBodyExchange, malformedRequests, rawExchange } from './raw-http.js';
 import { deliverThroughTracker } from './tracker.js';
 
 const SEND = { unloading: false };
@@ -62,6 +64,22 @@ export function defineContract(name: string, start: () => Promise<Backend>): voi
       // The adapter acknowledges a resend as ok: the SDK removes the events from its queue.
       expect(await adapter().send(payload([a, b]), SEND)).toEqual({ status: 'ok' });
       expect(await storedCount([a.event_id, b.event_id])).toEqual([1, 1]);
+    });
+
+    test("answers the SDK's check with the stored ids of the key's site, through the adapter and raw", async () => {
+      const kept = event();
+      const theirs = event({ site_id: OTHER.id });
+      await adapter().send(payload([kept]), SEND);
+      await backend.adapter({ endpoint: backend.endpoint, key: OTHER.writeKey }).send(payload([theirs]), SEND);
+      const missing = event().event_id;
+      const asked = [kept.event_id.toUpperCase(), missing, theirs.event_id, 'not-a-uuid'];
+      expect(await adapter().confirm!(asked, {})).toEqual([kept.event_id.toUpperCase()]);
+      const refused = await postRaw(batchUrl, JSON.stringify({ v: 1, check: [42] }), { key: SITE.writeKey });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ ok: false, code: 'invalid_batch' });
+      const unauthorised = await postRaw(batchUrl, JSON.stringify({ v: 1, check: [kept.event_id] }), { key: 'pk_nobody' });
+      expect(unauthorised.status).toBe(401);
+      expect(await storedCount([kept.event_id, missing])).toEqual([1, 0]);
     });
 
     test('reports each refused event through the adapter and stores the rest of the batch', async () => {
@@ -140,6 +158,85 @@ export function defineContract(name: string, start: () => Promise<Backend>): voi
       expect(await storedCount([huge.events()[0]?.event_id as string])).toEqual([0]);
     });
 
+    test('answers a 1.5 MB body with a 413 the client sees, whether declared or streamed, and the next request too', async () => {
+      // Closing before reading it reset the connection under a client still sending: it got EPIPE, never the 413.
+      const body = 'x'.repeat(1_500_000);
+      for (let round = 0; round < 3; round++) {
+        const declared = await postRaw(batchUrl, body, { key: SITE.writeKey });
+        expect([declared.status, declared.body.code]).toEqual([413, 'payload_too_large']);
+        const bytes = new TextEncoder().encode(body);
+        const stream = new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (let at = 0; at < bytes.length; at += 64 * 1024) controller.enqueue(bytes.slice(at, at + 64 * 1024));
+            controller.close();
+          },
+        });
+        const streamed = await postRaw(batchUrl, stream, { key: SITE.writeKey });
+        expect([streamed.status, streamed.body.code]).toEqual([413, 'payload_too_large']);
+        const unknownKey = await postRaw(batchUrl, body, { key: 'pk_unknown_key' });
+        expect(unknownKey.status).toBe(401);
+        const next = await postRaw(batchUrl, payload([event()]).body, { key: SITE.writeKey });
+        expect(next.status).toBe(200);
+      }
+      // A client still writing when the answer is ready: no reset under its writes, and the connection carries on.
+      const late = await lateBodyExchange(backend.endpoint, `${backend.batchPath}?key=${SITE.writeKey}`, {
+        total: 1_500_000,
+        first: 600_000,
+      });
+      expect(late).toMatchObject({ reset: false, hung: false, statuses: [413, 404] });
+    });
+
+    test('answers malformed HTTP on every route with a 4xx (or a clean close), never a 5xx, a reset or a hang', async () => {
+      const host = new URL(backend.endpoint).host;
+      const health = backend.routes.find((route) => /health/.test(route)) ?? '/';
+      const problems: string[] = [];
+      for (const route of [backend.batchPath, ...backend.routes]) {
+        for (const [name, request] of malformedRequests(route, host)) {
+          const seen = await rawExchange(backend.endpoint, request, health);
+          const [first] = seen.statuses;
+          const clean = !seen.reset && !seen.hung && first !== undefined && first < 500;
+          // Either the connection carried the next request, or the answer said it would close.
+          const next = seen.statuses.length >= 2 || seen.firstCloses;
+          if (!clean || !next) problems.push(`${route}: ${name} → ${JSON.stringify({ ...seen, first: seen.first.slice(0, 160) })}`);
+        }
+      }
+      expect(problems).toEqual([]);
+    });
+
+    test('cuts off 100 clients trickling a body at 1 B/s within 15 s, and keeps serving', async () => {
+      const url = new URL(batchUrl);
+      const started = Date.now();
+      const closedAfter = await Promise.all(
+        Array.from(
+          { length: 100 },
+          () =>
+            new Promise<number>((resolve) => {
+              const socket = connect(Number(url.port), url.hostname);
+              let timer: NodeJS.Timeout | undefined;
+              const done = () => {
+                clearInterval(timer);
+                socket.destroy();
+                resolve(Date.now() - started);
+              };
+              socket.on('connect', () => {
+                socket.write(
+                  `POST ${url.pathname}?key=${SITE.writeKey} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n`,
+                );
+                timer = setInterval(() => socket.write('x', () => undefined), 1000);
+              });
+              // Read what comes (a 408), or the end of the connection is never seen.
+              socket.resume();
+              socket.on('close', done);
+              socket.on('error', done);
+              // A bound on the test itself: a socket still open at 25 s has been held.
+              setTimeout(done, 25_000);
+            }),
+        ),
+      );
+      expect(Math.max(...closedAfter)).toBeLessThan(15_000);
+      expect(await backend.health()).toBe(200);
+    }, 40_000);
+
     test('refuses unreadable bodies with 400 and other media types with 415', async () => {
       const cases: Array<[BodyInit, string, number, string]> = [
         ['{"events":[', 'text/plain', 400, 'malformed_json'],
@@ -198,11 +295,13 @@ export function defineContract(name: string, start: () => Promise<Backend>): voi
 
     test('survives 10,000 hostile requests: no 5xx, still healthy, every good event stored exactly once', async () => {
       const before = new Set(await backend.storedIds());
-      const report = await runHostile(batchUrl, { seed: 20261129, requests: 10_000, concurrency: 8 });
+      const report = await runHostile(batchUrl, { seed: 20261129, requests: 10_000, concurrency: 8, routes: backend.routes });
       console.log(
         `[contract] hostile run, ${name}: ${report.requests} requests in ${(report.durationMs / 1000).toFixed(1)} s; statuses ${JSON.stringify(
           report.statuses,
-        )}; ${report.goodEvents.size} good events; network errors ${report.networkErrors}; kinds ${JSON.stringify(report.kinds)}`,
+        )}; ${report.goodEvents.size} good events; network errors ${report.networkErrors}; kinds ${JSON.stringify(
+          report.kinds,
+        )}; routes ${JSON.stringify(report.routes)}`,
       );
       expect(report.requests).toBeGreaterThanOrEqual(10_000);
       expect(report.failures, 'answers ≥ 500, network errors and good batches not answered 200').toEqual([]);

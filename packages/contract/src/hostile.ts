@@ -21,6 +21,8 @@ export interface HostileReport {
   requests: number;
   statuses: Record<string, number>;
   kinds: Record<string, number>;
+  /** Requests per route. */
+  routes: Record<string, number>;
   networkErrors: number;
   durationMs: number;
   goodEvents: Set<string>;
@@ -341,10 +343,14 @@ export function hostileRequest(rng: Rng, now: number, sent: Array<{ body: string
   return { ...plain('wrong method', undefined), method: rng.pick(['GET', 'PUT', 'DELETE', 'PATCH']) };
 }
 
-/** Sends `requests` generated requests, `concurrency` at a time, and tallies the answers. */
+/**
+ * Sends `requests` generated requests, `concurrency` at a time, and tallies the answers. Good batches and
+ * resends go to `url`; about a third of the others go to one of `routes` (the backend's other endpoints) instead, so
+ * every route sees the same hostile input.
+ */
 export async function runHostile(
   url: string,
-  { seed, requests, concurrency }: { seed: number; requests: number; concurrency: number },
+  { seed, requests, concurrency, routes = [] }: { seed: number; requests: number; concurrency: number; routes?: string[] },
 ): Promise<HostileReport> {
   const rng = seeded(seed);
   const now = Date.now();
@@ -353,6 +359,7 @@ export async function runHostile(
     requests: 0,
     statuses: {},
     kinds: {},
+    routes: {},
     networkErrors: 0,
     durationMs: 0,
     goodEvents: new Set(),
@@ -368,13 +375,17 @@ export async function runHostile(
       const request = hostileRequest(rng, now, sent);
       for (const id of request.good) report.goodEvents.add(id);
       report.kinds[request.kind] = (report.kinds[request.kind] ?? 0) + 1;
-      const target = request.key === null ? url : `${url}?key=${encodeURIComponent(request.key)}`;
+      const elsewhere = request.good.length === 0 && request.maybe.length === 0 && routes.length > 0 && rng.chance(0.35);
+      const base = elsewhere ? new URL(rng.pick(routes), url).href : url;
+      const route = new URL(base).pathname;
+      report.routes[route] = (report.routes[route] ?? 0) + 1;
+      const target = request.key === null ? base : `${base}?key=${encodeURIComponent(request.key)}`;
       try {
         const response = await fetch(target, { method: request.method, headers: request.headers, body: request.body ?? null });
         const answer = await response.text();
         report.statuses[response.status] = (report.statuses[response.status] ?? 0) + 1;
         if (response.status >= 500 && report.failures.length < 5)
-          report.failures.push(`${request.kind} → ${response.status} ${answer.slice(0, 200)}`);
+          report.failures.push(`${request.kind} on ${route} → ${response.status} ${answer.slice(0, 200)}`);
         // A good request not answered 200 leaves its events missing, which fails the run: name it.
         if (response.status !== 200 && request.good.length > 0 && report.failures.length < 5) {
           report.failures.push(`${request.kind} → ${response.status} ${answer.slice(0, 200)}`);
@@ -384,7 +395,9 @@ export async function runHostile(
         report.networkErrors++;
         if (report.failures.length < 5) {
           const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
-          report.failures.push(`${request.kind} → network error ${(error as Error).message}: ${cause?.code ?? cause?.message ?? ''}`);
+          report.failures.push(
+            `${request.kind} on ${route} → network error ${(error as Error).message}: ${cause?.code ?? cause?.message ?? ''}`,
+          );
         }
       }
       report.requests++;

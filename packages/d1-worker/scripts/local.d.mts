@@ -4,6 +4,7 @@ import type { Miniflare } from 'miniflare';
 export const PACKAGE_DIR: string;
 export const WORKER_BUNDLE: string;
 export const COMPATIBILITY_DATE: string;
+export function wranglerDatabaseId(): string;
 export function ensureBundle(options?: { force?: boolean }): Promise<string>;
 export function startWorker(options?: {
   port?: number;
@@ -12,7 +13,7 @@ export function startWorker(options?: {
   vars?: Record<string, string>;
   migrate?: boolean;
   scriptPath?: string;
-}): Promise<{ mf: Miniflare; db: D1Database; url: URL }>;
+}): Promise<{ mf: Miniflare; db: D1Database; url: URL; workerdUrl: URL }>;
 export function seedSite(
   db: D1Database,
   site: { site: string; writeKey: string; secretKey: string; website: string; owner?: string },

@@ -1,6 +1,7 @@
 // Starts the Worker bundle under Miniflare with its D1 and Durable Object, applies the migrations and
 // seeds keys. Shared by the dev server, the tests and the benchmark, so all three run the same setup.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 import { applyMigrations } from './migrations.mjs';
@@ -11,6 +12,18 @@ export const PACKAGE_DIR = fileURLToPath(new URL('../', import.meta.url));
 export const WORKER_BUNDLE = `${PACKAGE_DIR}dist/worker.js`;
 /** The compatibility date of wrangler.toml. */
 export const COMPATIBILITY_DATE = '2026-04-01';
+
+/**
+ * The `database_id` of wrangler.toml's D1 binding. Miniflare names a persisted database after the id it is given, and
+ * `wrangler d1 execute --local` looks for the one named after this id under `<persist>/v3/d1`: the dev server uses the
+ * same id and layout, so wrangler inspects the database the dev server keeps (docs/backends/d1-worker.md).
+ */
+export function wranglerDatabaseId() {
+  const toml = readFileSync(`${PACKAGE_DIR}wrangler.toml`, 'utf8');
+  const id = /^\s*database_id\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+  if (!id) throw new Error('wrangler.toml has no database_id');
+  return id;
+}
 
 /** The newest modification time under a folder (0 when it is missing). */
 function newestIn(folder) {
@@ -26,9 +39,9 @@ function newestIn(folder) {
  * True when dist/worker.js is older than what it is built from: the Worker's and the protocol's sources,
  * or the lockfile (a dependency swap, e.g. ua-parser-js 2 → 1, must not leave tests running the old one).
  */
-function bundleIsStale(root) {
-  const built = statSync(WORKER_BUNDLE).mtimeMs;
-  const inputs = [`${PACKAGE_DIR}src`, `${root}packages/protocol/src`];
+function bundleIsStale(root, bundle = WORKER_BUNDLE, inputs = [`${PACKAGE_DIR}src`, `${root}packages/protocol/src`]) {
+  if (!existsSync(bundle)) return true;
+  const built = statSync(bundle).mtimeMs;
   const lockfile = `${root}package-lock.json`;
   const newest = Math.max(...inputs.map(newestIn), existsSync(lockfile) ? statSync(lockfile).mtimeMs : 0);
   return newest > built;
@@ -65,29 +78,44 @@ async function withBuildLock(build) {
  */
 export async function ensureBundle({ force = false } = {}) {
   const root = fileURLToPath(new URL('../../../', import.meta.url));
-  const fresh = () => existsSync(WORKER_BUNDLE) && !bundleIsStale(root);
-  if (!force && fresh()) return WORKER_BUNDLE;
+  // The local front (`startWorker`) runs the Node servers' shared plumbing from its build, with the protocol's.
+  const front = ['protocol', 'node-http'].map((name) => ({
+    name,
+    bundle: `${root}packages/${name}/dist/index.js`,
+    inputs: [`${root}packages/${name}/src`, `${root}packages/protocol/src`],
+  }));
+  const stale = () => [
+    ...front.filter((pkg) => bundleIsStale(root, pkg.bundle, pkg.inputs)).map((pkg) => pkg.name),
+    ...(force || bundleIsStale(root) ? ['d1-worker'] : []),
+  ];
+  if (stale().length === 0) return WORKER_BUNDLE;
   return withBuildLock(async () => {
-    // Another process may have built it while this one waited for the lock.
-    if (!force && fresh()) return WORKER_BUNDLE;
-    return build(root);
+    // Another process may have built them while this one waited for the lock.
+    for (const name of stale()) await build(root, name);
+    return WORKER_BUNDLE;
   });
 }
 
-async function build(root) {
+async function build(root, only) {
   const cwd = process.cwd();
   const previous = process.env.TM_ONLY;
   process.chdir(root);
-  process.env.TM_ONLY = 'd1-worker';
+  process.env.TM_ONLY = only;
   try {
     const { rollup } = await import('rollup');
-    const { default: configs } = await import(`${root}rollup.config.mjs?d1-worker=${Date.now()}`);
+    const { default: configs } = await import(`${root}rollup.config.mjs?${only}=${Date.now()}`);
     for (const config of configs) {
       const bundle = await rollup({ ...config, onwarn: () => undefined });
-      const temporary = `${WORKER_BUNDLE}.${process.pid}.${Date.now()}.tmp`;
+      if (!config.output.file) {
+        // A library (ESM files and declarations in dist/): written in place.
+        await bundle.write(config.output);
+        await bundle.close();
+        continue;
+      }
+      const temporary = `${config.output.file}.${process.pid}.${Date.now()}.tmp`;
       await bundle.write({ ...config.output, file: temporary });
       await bundle.close();
-      renameSync(temporary, WORKER_BUNDLE);
+      renameSync(temporary, config.output.file);
     }
   } finally {
     process.chdir(cwd);
@@ -98,8 +126,15 @@ async function build(root) {
 }
 
 /**
- * A Miniflare running the Worker. `cf` is a fixed object (never fetched from the network);
- * `persist` is a folder for D1 and Durable Object data, or undefined for memory only.
+ * A Miniflare running the Worker, behind a local front: a Node HTTP server (`startHttpServer` of
+ * `@trailmark/node-http`, the one the other two backends run on) that parses each request, reads its body (up to
+ * `MAX_DRAIN_BYTES`) and forwards it to workerd's socket. Locally, workerd's own HTTP layer answered malformed
+ * requests (a `Content-Length` of `abc`, `-1` or 20 digits, an absolute-URI target, a garbage Host, an unknown or
+ * lower-case method, a GET with `Content-Length: 0`) with a 500 or 501 or a hang, and reset a kept-alive connection
+ * whose body the Worker had not read: none of that reaches a deployed Worker, whose requests Cloudflare's edge
+ * parses (docs/d1-worker.md, "Running locally"). `url` is the front; `workerdUrl` the socket itself. `cf` is a fixed
+ * object (never fetched from the network); `persist` is a folder for D1 and Durable Object data, or undefined for
+ * memory only. `mf.dispose()` stops the front too.
  */
 export async function startWorker({
   port = 0,
@@ -114,17 +149,90 @@ export async function startWorker({
     scriptPath,
     compatibilityDate: COMPATIBILITY_DATE,
     host: '127.0.0.1',
-    port,
+    port: 0,
     cf,
-    d1Databases: { DB: 'trailmark' },
+    d1Databases: { DB: wranglerDatabaseId() },
     durableObjects: { LIVE: { className: 'LiveVisitors', useSQLite: true } },
     bindings: { ALLOW_UNREGISTERED_KEYS: 'false', LIVE_TIMEOUT_SECONDS: '120', KEY_CACHE_SECONDS: '60', ...vars },
-    ...(persist ? { d1Persist: `${persist}/d1`, durableObjectsPersist: `${persist}/do` } : {}),
+    // wrangler's own local layout (`.wrangler/state/v3/…`), so `--persist-to <persist>` finds the same files.
+    ...(persist ? { d1Persist: `${persist}/v3/d1`, durableObjectsPersist: `${persist}/v3/do` } : {}),
   });
-  const url = await mf.ready;
+  const workerdUrl = await mf.ready;
   const db = await mf.getD1Database('DB');
   if (migrate) await applyMigrations(db);
-  return { mf, db, url };
+  const front = await startFront(workerdUrl, port).catch(async (error) => {
+    await mf.dispose();
+    throw error;
+  });
+  const dispose = mf.dispose.bind(mf);
+  mf.dispose = async () => {
+    front.server.closeAllConnections();
+    await new Promise((resolve) => front.server.close(resolve));
+    await dispose();
+  };
+  return { mf, db, url: new URL(`${front.url}/`), workerdUrl };
+}
+
+// Hop-by-hop headers, and those fetch sets itself.
+const HOP_HEADERS = ['host', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect', 'te', 'trailer', 'content-length'];
+
+async function startFront(workerdUrl, port) {
+  const { startHttpServer } = await import('@trailmark/node-http');
+  const { errorResponse, MAX_DRAIN_BYTES } = await import('@trailmark/protocol');
+  const front = await startHttpServer({
+    host: '127.0.0.1',
+    port,
+    async fetch(request) {
+      const url = new URL(request.url);
+      const body = request.body ? await readUpTo(request.body, MAX_DRAIN_BYTES) : undefined;
+      if (body === null) {
+        return errorResponse('payload_too_large', `body is over the ${MAX_DRAIN_BYTES}-byte limit`, { connection: 'close' });
+      }
+      const headers = new Headers(request.headers);
+      for (const name of HOP_HEADERS) headers.delete(name);
+      let response;
+      try {
+        response = await fetch(new URL(url.pathname + url.search, workerdUrl), {
+          method: request.method,
+          headers,
+          body,
+          redirect: 'manual',
+        });
+      } catch (error) {
+        return errorResponse('unavailable', `the local Worker did not answer: ${error.message}`, { 'retry-after': '1' });
+      }
+      const out = new Headers(response.headers);
+      // fetch has decoded the body already.
+      for (const name of [...HOP_HEADERS, 'content-encoding']) out.delete(name);
+      return new Response(response.body, { status: response.status, statusText: response.statusText, headers: out });
+    },
+  });
+  // WebSockets (the live dashboard) are tunnelled to workerd as they are.
+  front.server.on('upgrade', (request, socket, head) => {
+    const upstream = connect(Number(workerdUrl.port), workerdUrl.hostname, () => {
+      const lines = [`${request.method} ${request.url} HTTP/1.1`];
+      for (let i = 0; i < request.rawHeaders.length; i += 2) lines.push(`${request.rawHeaders[i]}: ${request.rawHeaders[i + 1]}`);
+      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  return front;
+}
+
+/** The whole body, or null when it is over `limit` bytes (read no further). */
+async function readUpTo(stream, limit) {
+  const chunks = [];
+  let bytes = 0;
+  for await (const chunk of stream) {
+    bytes += chunk.byteLength;
+    if (bytes > limit) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** Registers a site's keys (idempotent): a public write key and a secret read key. */

@@ -90,10 +90,14 @@ function webSocketProtocolKey(request: Request): string | undefined {
   return protocols.find((p) => p.startsWith('bearer.'))?.slice('bearer.'.length) || undefined;
 }
 
-/** Counts a key's use; run off the response path (`ctx.waitUntil`). */
-export async function recordKeyUsage(db: D1Database, key: string, uses = 1): Promise<void> {
-  await db
-    .prepare('UPDATE api_keys SET usage_count = usage_count + ?, last_used_at = CURRENT_TIMESTAMP WHERE api_key = ?')
-    .bind(uses, key)
-    .run();
+/**
+ * The statement counting one use of a registered key, run in the request's own D1 `batch()`: the count is exact
+ * (two requests in a second count two) and commits with what the request stored, or not at all. Summing uses in
+ * the isolate and writing them later lost every count an evicted isolate still held.
+ */
+export function keyUsageStatement(db: D1Database, key: SiteKey): D1PreparedStatement[] {
+  if (!key.registered) return [];
+  return [
+    db.prepare('UPDATE api_keys SET usage_count = usage_count + 1, last_used_at = CURRENT_TIMESTAMP WHERE api_key = ?').bind(key.key),
+  ];
 }

@@ -81,12 +81,18 @@ export class LiveVisitors implements DurableObject {
     return new Response(null, { status: 101, webSocket: client, headers });
   }
 
-  /** Applies events in order, broadcasting joins, page changes and leaves. */
+  /**
+   * Applies events in order, broadcasting joins, page changes and leaves. An event older than the timeout (a late
+   * retry, an offline queue sent a day later) says nothing about who is on the site now: it neither makes a visitor
+   * live nor moves one; nor does a leave older than the visitor's last event.
+   */
   private async apply(events: LiveEvent[]): Promise<void> {
     const ordered = [...events].sort((a, b) => a.ts - b.ts);
     const changed = new Set<string>();
+    const cutoff = Date.now() - this.timeoutMs;
     for (const event of ordered) {
       const known = this.visitors.get(event.visitor_id);
+      if (event.ts <= cutoff || (known && event.ts < known.last_seen && event.gone)) continue;
       changed.add(event.visitor_id);
       if (event.gone) {
         if (known) {
@@ -105,7 +111,7 @@ export class LiveVisitors implements DurableObject {
         location: event.location,
         role: event.role,
         first_seen: known?.first_seen ?? event.ts,
-        last_seen: Math.max(known?.last_seen ?? 0, event.ts, Date.now()),
+        last_seen: Math.max(known?.last_seen ?? 0, event.ts),
       };
       this.visitors.set(event.visitor_id, visitor);
       if (!known) this.broadcast({ type: 'join', visitor });

@@ -1,5 +1,5 @@
 import { json } from './http.js';
-import { containsPattern, dateParam, intParam, textParam } from './query-params.js';
+import { containsClause, dateParam, intParam, textParam } from './query-params.js';
 
 /**
  * A site's visitors are the rows written with any of its write keys; `?1` is the site id.
@@ -19,20 +19,21 @@ export async function listVisitors(db: D1Database, siteId: string, params: URLSe
   const offset = intParam(params, 'offset', 0, 0, 1_000_000);
   const where = [SITE_VISITORS];
   const binds: unknown[] = [siteId];
-  const add = (clause: string, value: unknown) => {
+  const add = (clause: string | ((placeholder: string) => string), value: unknown) => {
     binds.push(value);
-    where.push(clause.replace('?', `?${binds.length}`));
+    const placeholder = `?${binds.length}`;
+    where.push(typeof clause === 'string' ? clause.replace('?', placeholder) : clause(placeholder));
   };
   const from = dateParam(params, 'from');
   if (from) add('last_seen_at >= ?', from);
-  const to = dateParam(params, 'to');
+  const to = dateParam(params, 'to', { wholeDay: true });
   if (to) add('last_seen_at <= ?', to);
   const company = textParam(params, 'company');
-  if (company) add("company LIKE ? ESCAPE '\\'", containsPattern(company));
+  if (company) add((p) => containsClause('company', p), company);
   const location = textParam(params, 'location');
-  if (location) add("location LIKE ? ESCAPE '\\'", containsPattern(location));
+  if (location) add((p) => containsClause('location', p), location);
   const q = textParam(params, 'q', 128);
-  if (q) add("visitor_id LIKE ? ESCAPE '\\'", containsPattern(q));
+  if (q) add((p) => containsClause('visitor_id', p), q);
   const activeHours = intParam(params, 'active_hours', 0, 0, 24 * 366);
   if (activeHours) add("last_seen_at >= datetime('now', ?)", `-${activeHours} hours`);
   const filter = where.join(' AND ');
@@ -56,8 +57,9 @@ export async function findVisitor(db: D1Database, siteId: string, visitorId: str
 }
 
 /**
- * `GET /api/stats`: unique visitors, total page views, top companies, the daily timeline of the last
- * `days` (by first visit, as the seed's query), and how many were active in the last `hours`.
+ * `GET /api/stats`: unique visitors, total page views, top companies, the daily timeline of the last `days` (UTC
+ * days, today included: each day's visitors and page views from what happened that day, `visitor_days`; the seed's
+ * query put all of a visitor's page views on their first day), and how many were active in the last `hours`.
  */
 export async function siteStats(db: D1Database, siteId: string, params: URLSearchParams): Promise<Response> {
   const hours = intParam(params, 'hours', 24, 1, 24 * 366);
@@ -77,11 +79,11 @@ export async function siteStats(db: D1Database, siteId: string, params: URLSearc
       .bind(siteId),
     db
       .prepare(
-        `SELECT DATE(first_seen_at) AS date, COUNT(DISTINCT visitor_id) AS unique_visitors, COALESCE(SUM(page_views), 0) AS page_views
-         FROM visitors WHERE ${SITE_VISITORS} AND first_seen_at >= datetime('now', ?2)
-         GROUP BY DATE(first_seen_at) ORDER BY date DESC`,
+        `SELECT day AS date, COUNT(DISTINCT visitor_id) AS unique_visitors, COALESCE(SUM(page_views), 0) AS page_views
+         FROM visitor_days WHERE ${SITE_VISITORS} AND day >= DATE('now', ?2)
+         GROUP BY day ORDER BY day DESC`,
       )
-      .bind(siteId, `-${days} days`),
+      .bind(siteId, `-${days - 1} days`),
     db
       .prepare(`SELECT COUNT(*) AS active_visitors FROM visitors WHERE ${SITE_VISITORS} AND last_seen_at >= datetime('now', ?2)`)
       .bind(siteId, `-${hours} hours`),
@@ -99,18 +101,20 @@ export async function siteStats(db: D1Database, siteId: string, params: URLSearc
 }
 
 /**
- * `GET /api/video/acceptance`: invitations and how many were accepted. Unlike the seed's query, a
- * completed call counts as accepted (it was accepted first), read from `video_accepted_at`.
+ * `GET /api/video/acceptance`: invitations and how many were accepted, over every invitation ever made
+ * (`video_sessions`), not each visitor's latest: a visitor invited again keeps the call they accepted before.
+ * Unlike the seed's query, a completed call counts as accepted (it was accepted first).
  */
 export async function videoAcceptance(db: D1Database, siteId: string): Promise<Response> {
   const row = await db
     .prepare(
       `SELECT COUNT(*) AS total_invites,
-         COALESCE(SUM(video_accepted_at IS NOT NULL), 0) AS accepted,
-         COALESCE(SUM(video_status = 'declined'), 0) AS declined,
-         COALESCE(SUM(video_status = 'completed'), 0) AS completed,
-         COALESCE(SUM(video_status = 'invited'), 0) AS pending
-       FROM visitors WHERE ${SITE_VISITORS} AND video_status IS NOT NULL`,
+         COALESCE(SUM(s.accepted_at IS NOT NULL OR s.status IN ('accepted', 'completed')), 0) AS accepted,
+         COALESCE(SUM(s.status = 'declined'), 0) AS declined,
+         COALESCE(SUM(s.status = 'completed'), 0) AS completed,
+         COALESCE(SUM(s.status = 'invited'), 0) AS pending
+       FROM video_sessions s JOIN visitors v ON v.id = s.visitor_row_id
+       WHERE v.${SITE_VISITORS}`,
     )
     .bind(siteId)
     .first<Record<string, number>>();
@@ -125,6 +129,18 @@ export async function videoAcceptance(db: D1Database, siteId: string): Promise<R
     pending: row?.pending ?? 0,
     acceptance_rate: total === 0 ? 0 : Math.round((10_000 * accepted) / total) / 100,
   });
+}
+
+/** A visitor's video invitations, oldest first. */
+export async function videoSessions(db: D1Database, visitorRowId: unknown): Promise<Record<string, unknown>[]> {
+  const result = await db
+    .prepare(
+      `SELECT video_session_id, status, invited_at, accepted_at, declined_at, completed_at
+       FROM video_sessions WHERE visitor_row_id = ?1 ORDER BY id`,
+    )
+    .bind(visitorRowId)
+    .all<Record<string, unknown>>();
+  return result.results;
 }
 
 /**

@@ -1,5 +1,11 @@
-/** Bytes of a refused body read and thrown away so its connection stays usable; past this, it is cut off. */
-export const DRAIN_LIMIT = 1024 * 1024;
+import { MAX_DRAIN_BYTES } from '@trailmark/protocol';
+
+/**
+ * Bytes of a refused body read and thrown away so its connection stays usable; past this, it is cut off. The
+ * protocol's bound, which the local front (`scripts/local.mjs`) also reads up to: at 1 MiB, a 1.1 MB body refused
+ * with 413 left workerd resetting the connection, and a keep-alive client's next request failed.
+ */
+export const DRAIN_LIMIT = MAX_DRAIN_BYTES;
 
 /**
  * Hands the handler a request whose body is one branch of a tee, and returns `drain()` to run after the answer.

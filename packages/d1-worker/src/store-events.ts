@@ -127,6 +127,23 @@ export function upsertVisitorsStatement(
     .bind(context.apiKey, rowCount, enrichment.company, enrichment.location, enrichment.lastRole, website, context.ingestId);
 }
 
+/**
+ * One statement adding the events *this request* stored to `visitor_days` (per visitor and UTC day of the event,
+ * its page views), found as `upsertVisitorsStatement` finds them; for the stats timeline.
+ */
+export function upsertVisitorDaysStatement(db: D1Database, context: IngestContext, rowCount: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO visitor_days (api_key, visitor_id, day, page_views)
+       SELECT ?1, visitor_id, DATE(ts / 1000, 'unixepoch'), SUM(type = 'pageview')
+       FROM events
+       WHERE rowid > (SELECT MAX(rowid) FROM events) - ?2 AND ingest_id = ?3
+       GROUP BY visitor_id, DATE(ts / 1000, 'unixepoch')
+       ON CONFLICT (api_key, visitor_id, day) DO UPDATE SET page_views = visitor_days.page_views + excluded.page_views`,
+    )
+    .bind(context.apiKey, rowCount, context.ingestId);
+}
+
 /** The ids the insert statements returned: the events newly stored. */
 export function insertedIds(results: readonly (D1Result | undefined)[]): Set<string> {
   const ids = new Set<string>();

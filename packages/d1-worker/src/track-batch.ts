@@ -1,19 +1,17 @@
-import {
-  errorResponse,
-  ingestResponse,
-  lowerId,
-  oncePerId,
-  type ParsedBatch,
-  parseBatch,
-  type Rejection,
-  readJsonBody,
-  redactEvent,
-} from '@trailmark/protocol';
+import { admitBatch, errorResponse, readJsonBody } from '@trailmark/protocol';
 import { enrich, hostOf } from './enrich.js';
 import { json } from './http.js';
 import type { SiteKey } from './keys.js';
 import { isGone, type LiveEvent } from './live-client.js';
-import { eventRow, type IngestContext, insertEventsStatements, insertedIds, upsertVisitorsStatement } from './store-events.js';
+import {
+  type EventRow,
+  eventRow,
+  type IngestContext,
+  insertEventsStatements,
+  insertedIds,
+  upsertVisitorDaysStatement,
+  upsertVisitorsStatement,
+} from './store-events.js';
 
 /** What a stored batch hands on to the live-visitor objects, per site. */
 export interface StoredBatch {
@@ -25,41 +23,55 @@ export interface StoredBatch {
 }
 
 /**
- * `POST /track/batch`: validates the SDK envelope, refuses events of another site one by one, then stores
- * every event (idempotently, by `event_id`) and upserts every visitor in one D1 `batch()`.
+ * `POST /track/batch`: the protocol's one ingest path (`admitBatch`: envelope, each event on its own, its site the
+ * key's, one per id, redaction), then every new event stored (idempotently, by `event_id`) and every visitor
+ * upserted in one D1 `batch()`. `extra` statements (the key's usage count) run in that same batch.
  */
-export async function trackBatch(request: Request, db: D1Database, key: SiteKey, now = Date.now()): Promise<StoredBatch | Response> {
+export async function trackBatch(
+  request: Request,
+  db: D1Database,
+  key: SiteKey,
+  extra: readonly D1PreparedStatement[] = [],
+  now = Date.now(),
+): Promise<StoredBatch | Response> {
   const body = await readJsonBody(request);
   if (!body.ok) return errorResponse(body.code, body.error);
-  const parsed = parseBatch(body.value, { now });
-  if (!parsed.ok) return errorResponse(parsed.code, parsed.error);
-  const checked = withoutForeignSites(parsed, key, body.value);
-  const { unique, repeats } = oncePerId(checked.events);
-  const batch: ParsedBatch = { ...checked, events: unique, duplicates: [...checked.duplicates, ...repeats] };
   const context: IngestContext = { ingestId: crypto.randomUUID(), apiKey: key.key, receivedAt: now };
-  // Stored and shown live as redacted, ids in lower case; the answer still names each event as the client spelled it.
-  const events = unique.map((event) => redactEvent(lowerId(event)));
-  const rows = events.map((event) => eventRow(event, batch.skewMs));
-  const website = hostOf(events[0]?.url) || hostOf(key.origins.find((o) => o !== '*'));
-  const enrichment = enrich(request.cf as Record<string, unknown> | undefined, request.headers.get('user-agent'), website);
-  let inserted = new Set<string>();
-  if (rows.length > 0) {
+  let rows: EventRow[] = [];
+  let wrote = false;
+  let enrichment = enrich(undefined, null, '');
+  // The SDK's check of sends it never saw answered: which of these ids are stored for the key's site.
+  const lookup = async (ids: string[]) =>
+    (
+      await db
+        .prepare('SELECT event_id FROM events WHERE site_id = ? AND event_id IN (SELECT value FROM json_each(?))')
+        .bind(key.siteId, JSON.stringify(ids))
+        .all<{ event_id: string }>()
+    ).results.map((row) => row.event_id);
+  const admission = await admitBatch(body.value, { now, siteId: key.siteId, lookup }, async ({ events, skewMs }) => {
+    rows = events.map((event) => eventRow(event, skewMs));
+    const website = hostOf(events[0]?.url) || hostOf(key.origins.find((o) => o !== '*'));
+    enrichment = enrich(request.cf as Record<string, unknown> | undefined, request.headers.get('user-agent'), website);
     const inserts = insertEventsStatements(db, context, rows);
     const upsert = upsertVisitorsStatement(db, context, rows.length, enrichment, website);
+    const days = upsertVisitorDaysStatement(db, context, rows.length);
     // One transaction: the visitors count exactly the events that were stored, or nothing is stored.
-    const results = await db.batch([...inserts, upsert]);
-    inserted = insertedIds(results.slice(0, inserts.length));
-  }
+    wrote = true;
+    const results = await db.batch([...inserts, upsert, days, ...extra]);
+    return insertedIds(results.slice(0, inserts.length));
+  });
+  if (!admission.ok) return errorResponse(admission.code, admission.error);
+  // Nothing new to store (repeats, refusals): the extra statements still run, on their own.
+  if (!wrote && extra.length > 0) await db.batch([...extra]);
   const live = new Map<string, LiveEvent[]>();
-  events.forEach((event, i) => {
-    const row = rows[i];
-    if (!row || !inserted.has(event.event_id)) return;
+  const tsOf = new Map(rows.map((row) => [row.event_id, row.ts]));
+  for (const event of admission.stored) {
     const list = live.get(event.site_id) ?? [];
     list.push({
       visitor_id: event.visitor_id,
       session_id: event.session_id,
       type: event.type,
-      ts: row.ts,
+      ts: tsOf.get(event.event_id) ?? now,
       url: event.url,
       path: event.path,
       title: event.title ?? null,
@@ -69,41 +81,6 @@ export async function trackBatch(request: Request, db: D1Database, key: SiteKey,
       role: enrichment.lastRole,
     });
     live.set(event.site_id, list);
-  });
-  const accepted = new Set(unique.filter((event) => inserted.has(event.event_id.toLowerCase())).map((event) => event.event_id));
-  return {
-    response: json(ingestResponse(batch, accepted)),
-    live,
-    stored: inserted.size,
-  };
-}
-
-/** Moves events whose `site_id` is not the key's site to `rejected`, with their index in the request. */
-function withoutForeignSites(parsed: ParsedBatch, key: SiteKey, raw: unknown): ParsedBatch {
-  const siteId = key.siteId;
-  if (siteId === undefined) return parsed;
-  const foreign = parsed.events.filter((event) => event.site_id !== siteId);
-  if (foreign.length === 0) return parsed;
-  const indexOf = positions(raw);
-  const rejected: Rejection[] = [
-    ...parsed.rejected,
-    ...foreign.map((event) => ({
-      index: indexOf.get(event.event_id) ?? -1,
-      event_id: event.event_id,
-      reason: `site_id: "${event.site_id.slice(0, 128)}" is not the site of this key`,
-    })),
-  ].sort((a, b) => a.index - b.index);
-  return { ...parsed, events: parsed.events.filter((event) => event.site_id === siteId), rejected };
-}
-
-/** The first position of each event id in the request's `events` array. */
-function positions(raw: unknown): Map<string, number> {
-  const map = new Map<string, number>();
-  const events = (raw as { events?: unknown }).events;
-  if (!Array.isArray(events)) return map;
-  events.forEach((event, index) => {
-    const id = (event as { event_id?: unknown } | null)?.event_id;
-    if (typeof id === 'string' && !map.has(id)) map.set(id, index);
-  });
-  return map;
+  }
+  return { response: json(admission.response), live, stored: admission.stored.length };
 }

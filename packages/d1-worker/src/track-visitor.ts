@@ -1,7 +1,7 @@
-import { EVENT_TYPE_PATTERN, errorResponse, MAX_ID_LENGTH, MAX_URL_LENGTH, readJsonBody } from '@trailmark/protocol';
+import { EVENT_TYPE_PATTERN, errorResponse, MAX_ID_LENGTH, MAX_URL_LENGTH, readJsonBody, redactText } from '@trailmark/protocol';
 import { enrich, hostOf } from './enrich.js';
 import { json } from './http.js';
-import type { SiteKey } from './keys.js';
+import { keyUsageStatement, type SiteKey } from './keys.js';
 import { isGone, type LiveEvent } from './live-client.js';
 
 /** The tippen tracking script's body: `{ event, visitor: { visitorId, url, timestamp }, website }`. */
@@ -20,31 +20,57 @@ export interface StoredPing {
   website: string;
 }
 
+/** Most seconds one heartbeat adds to `total_time_seconds`: a longer silence was time away, not on the site. */
+export const MAX_HEARTBEAT_SECONDS = 60;
+
 /**
- * `POST /track/visitor`, kept compatible with the tippen script: one upsert per ping (a pageview adds a
- * page view), answered `{ success: true, sessionId }` with the visitor id as the session id.
+ * `POST /track/visitor`, kept compatible with the tippen script: one upsert per ping (a pageview adds a page view,
+ * a heartbeat the seconds since the visitor's last ping, at most `MAX_HEARTBEAT_SECONDS`), answered
+ * `{ success: true, sessionId }` with the visitor id as the session id. The key's use is counted in the same D1
+ * batch. The URL is redacted (the protocol's rules) before it is shown live: this route stores no URL or text.
  */
 export async function trackVisitor(request: Request, db: D1Database, key: SiteKey, now = Date.now()): Promise<StoredPing | Response> {
   const body = await readJsonBody(request, 16 * 1024);
   if (!body.ok) return errorResponse(body.code, body.error);
-  const ping = parsePing(body.value);
-  if (typeof ping === 'string') return errorResponse('invalid_request', ping);
+  const parsed = parsePing(body.value);
+  if (typeof parsed === 'string') return errorResponse('invalid_request', parsed);
+  const ping = { ...parsed, url: parsed.url === null ? null : redactText(parsed.url) };
   const website = ping.website || hostOf(ping.url ?? undefined) || hostOf(key.origins.find((o) => o !== '*'));
   const enrichment = enrich(request.cf as Record<string, unknown> | undefined, request.headers.get('user-agent'), website);
-  await db
+  const upsert = db
     .prepare(
       `INSERT INTO visitors (api_key, visitor_id, company, location, last_role, website, page_views, first_seen_at, last_seen_at, total_time_seconds)
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0)
        ON CONFLICT (api_key, visitor_id) DO UPDATE SET
          page_views = COALESCE(visitors.page_views, 0) + excluded.page_views,
+         total_time_seconds = COALESCE(visitors.total_time_seconds, 0) + CASE WHEN ?8 THEN
+           MIN(MAX(unixepoch(CURRENT_TIMESTAMP) - COALESCE(unixepoch(visitors.last_seen_at), unixepoch(CURRENT_TIMESTAMP)), 0), ?9)
+           ELSE 0 END,
          last_seen_at = CURRENT_TIMESTAMP,
          company = excluded.company,
          location = excluded.location,
          last_role = excluded.last_role,
          website = excluded.website`,
     )
-    .bind(key.key, ping.visitorId, enrichment.company, enrichment.location, enrichment.lastRole, website, ping.event === 'pageview' ? 1 : 0)
-    .run();
+    .bind(
+      key.key,
+      ping.visitorId,
+      enrichment.company,
+      enrichment.location,
+      enrichment.lastRole,
+      website,
+      ping.event === 'pageview' ? 1 : 0,
+      ping.event === 'heartbeat' ? 1 : 0,
+      MAX_HEARTBEAT_SECONDS,
+    );
+  // The day's row for the stats timeline (UTC, as the events' days).
+  const day = db
+    .prepare(
+      `INSERT INTO visitor_days (api_key, visitor_id, day, page_views) VALUES (?1, ?2, DATE('now'), ?3)
+       ON CONFLICT (api_key, visitor_id, day) DO UPDATE SET page_views = visitor_days.page_views + excluded.page_views`,
+    )
+    .bind(key.key, ping.visitorId, ping.event === 'pageview' ? 1 : 0);
+  await db.batch([upsert, day, ...keyUsageStatement(db, key)]);
   const path = pathOf(ping.url);
   return {
     response: json({ success: true, sessionId: ping.visitorId }),

@@ -3,15 +3,14 @@ import { type Context, Hono } from 'hono';
 import { type Authorization, authorizeRead, authorizeWrite } from './auth.js';
 import type { Env } from './env.js';
 import { allowOrigin, methodNotAllowed, preflight, readableError } from './http.js';
-import { createKeyStore, type SiteKey } from './keys.js';
+import { createKeyStore, keyUsageStatement, type SiteKey } from './keys.js';
 import { createLivePublisher, forwardLive, type LiveEvent } from './live-client.js';
 import { ParamError } from './query-params.js';
-import { findVisitor, listEvents, listVisitors, siteStats, videoAcceptance } from './read-api.js';
+import { findVisitor, listEvents, listVisitors, siteStats, videoAcceptance, videoSessions } from './read-api.js';
 import { runRetention } from './retention.js';
 import { spareBody } from './spare-body.js';
 import { trackBatch } from './track-batch.js';
 import { trackVisitor } from './track-visitor.js';
-import { createUsageCounter } from './usage.js';
 import { updateVideoStatus } from './video.js';
 
 export { LiveVisitors } from './live-visitors.js';
@@ -19,10 +18,9 @@ export { LiveVisitors } from './live-visitors.js';
 type App = { Bindings: Env };
 type Ctx = Context<App>;
 
-// Per-isolate state, plain data only: key lookups cached (ingest then costs one D1 round trip, the batch),
-// key uses summed, live updates gathered into one Durable Object call per short window.
+// Per-isolate state, plain data only: key lookups cached (ingest then costs one D1 round trip, the batch, which
+// also counts the key's use), live updates gathered into one Durable Object call per short window.
 const keys = createKeyStore();
-const usage = createUsageCounter();
 const live = createLivePublisher();
 
 const app = new Hono<App>();
@@ -30,20 +28,13 @@ const app = new Hono<App>();
 app.options('*', (c) => preflight(c.req.raw));
 app.get('/health', () => Response.json({ ok: true }));
 
-/** Counts a registered key's use, written off the response path. */
-function recordUsage(c: Ctx, key: SiteKey): void {
-  if (!key.registered) return;
-  const write = usage.record(c.env.DB, key.key);
-  if (write) c.executionCtx.waitUntil(write);
-}
-
 /** Queues newly stored events for the site's live object, sent off the response path. */
 function publishLive(c: Ctx, siteId: string, events: LiveEvent[]): void {
   const send = live.publish(c.env, siteId, events);
   if (send) c.executionCtx.waitUntil(send);
 }
 
-/** Runs a write handler for an authorised write key, recording usage and live updates off the response path. */
+/** Runs a write handler for an authorised write key. */
 async function ingest(c: Ctx, handler: (key: SiteKey) => Promise<Response>): Promise<Response> {
   const auth = await authorizeWrite(c.req.raw, c.env, keys);
   if (!auth.ok) return auth.response;
@@ -52,9 +43,8 @@ async function ingest(c: Ctx, handler: (key: SiteKey) => Promise<Response>): Pro
 
 async function batchRoute(c: Ctx): Promise<Response> {
   return ingest(c, async (key) => {
-    const stored = await trackBatch(c.req.raw, c.env.DB, key);
+    const stored = await trackBatch(c.req.raw, c.env.DB, key, keyUsageStatement(c.env.DB, key));
     if (stored instanceof Response) return stored;
-    recordUsage(c, key);
     for (const [siteId, events] of stored.live) publishLive(c, siteId, events);
     return stored.response;
   });
@@ -67,7 +57,6 @@ app.post('/track/visitor', (c) =>
   ingest(c, async (key) => {
     const stored = await trackVisitor(c.req.raw, c.env.DB, key);
     if (stored instanceof Response) return stored;
-    recordUsage(c, key);
     publishLive(c, key.siteId ?? stored.website, [stored.live]);
     return stored.response;
   }),
@@ -88,7 +77,8 @@ app.get('/api/visitors', (c) => read(c, (site) => listVisitors(c.env.DB, site, p
 app.get('/api/visitors/:visitorId', (c) =>
   read(c, async (site) => {
     const visitor = await findVisitor(c.env.DB, site, c.req.param('visitorId'));
-    return visitor ? Response.json({ ok: true, visitor }) : errorResponse('not_found', 'no such visitor on this site');
+    if (!visitor) return errorResponse('not_found', 'no such visitor on this site');
+    return Response.json({ ok: true, visitor, video_sessions: await videoSessions(c.env.DB, visitor.id) });
   }),
 );
 const videoRoute = (c: Ctx) => read(c, (site) => updateVideoStatus(c.req.raw, c.env.DB, site, c.req.param('visitorId') ?? ''));

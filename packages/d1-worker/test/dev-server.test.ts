@@ -9,6 +9,8 @@ import { ensureBundle } from '../scripts/local.mjs';
 import { eventId } from './helpers.js';
 
 const DEV = fileURLToPath(new URL('../scripts/dev.mjs', import.meta.url));
+const PACKAGE = fileURLToPath(new URL('../', import.meta.url));
+const WRANGLER = fileURLToPath(new URL('../../../node_modules/wrangler/bin/wrangler.js', import.meta.url));
 const data = mkdtempSync(join(tmpdir(), 'tm-d1-dev-'));
 afterAll(() => rmSync(data, { recursive: true, force: true }));
 
@@ -88,5 +90,28 @@ describe('scripts/dev.mjs', () => {
     } finally {
       await stop(dev, port);
     }
-  });
+    // The documented way to inspect it: wrangler finds the database the dev server keeps (same id, same layout).
+    const inspected = await wranglerQuery(data, "SELECT visitor_id, page_views FROM visitors WHERE visitor_id = 'dev-v'");
+    expect(inspected).toEqual([{ visitor_id: 'dev-v', page_views: 1 }]);
+  }, 90_000);
 });
+
+/** `npx wrangler d1 execute trailmark --local --persist-to <data> --json`, run from the package as documented. */
+async function wranglerQuery(data: string, sql: string): Promise<unknown[]> {
+  const child = spawn(
+    process.execPath,
+    [WRANGLER, 'd1', 'execute', 'trailmark', '--local', '--persist-to', data, '--json', '--command', sql],
+    { cwd: PACKAGE, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, stdio: 'pipe' },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += String(chunk);
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += String(chunk);
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  expect(code, output).toBe(0);
+  const json = JSON.parse(output.slice(output.indexOf('['))) as Array<{ results: unknown[] }>;
+  return json[0]?.results ?? [];
+}

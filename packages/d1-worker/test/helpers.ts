@@ -12,7 +12,10 @@ export type Init = NonNullable<Parameters<Miniflare['dispatchFetch']>[1]>;
 export interface TestWorker {
   mf: Miniflare;
   db: Awaited<ReturnType<typeof startWorker>>['db'];
+  /** The local front every test talks to. */
   url: URL;
+  /** workerd's own socket behind it (to show what only the local runtime does). */
+  workerdUrl: URL;
   /** A request to the Worker, its answer's body always read (keep-alive safety). */
   call(
     path: string,
@@ -24,13 +27,14 @@ export interface TestWorker {
 /** Starts the real bundle under Miniflare with migrations applied and the test sites seeded. */
 export async function startTestWorker(vars: Record<string, string> = {}, cf?: Record<string, unknown>): Promise<TestWorker> {
   await ensureBundle();
-  const { mf, db, url } = await startWorker({ vars, ...(cf ? { cf } : {}) });
+  const { mf, db, url, workerdUrl } = await startWorker({ vars, ...(cf ? { cf } : {}) });
   await seedSite(db, SITE);
   await seedSite(db, OTHER);
   return {
     mf,
     db,
     url,
+    workerdUrl,
     async call(path, init) {
       // Real HTTP, as a browser or the SDK sends; `mf.dispatchFetch` only when the test supplies a `cf`
       // object (its proxy occasionally resets a connection on an early 413, which plain fetch does not).
@@ -80,6 +84,15 @@ export function batchInit(events: unknown[], headers: Record<string, string> = {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-trailmark-key': SITE.writeKey, ...headers },
     body: JSON.stringify({ v: 1, sdk: 'trailmark/test', sent_at: Date.now(), events }),
+  };
+}
+
+/** POST init of a tippen `/track/visitor` ping with the site's write key. */
+export function pingInit(visitorId: string, url: string, event = 'pageview'): Init {
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-tippen-api-key': SITE.writeKey },
+    body: JSON.stringify({ event, visitor: { visitorId, url }, website: 'acme.example' }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { batchInit, event, eventually, OTHER, SITE, secret, startTestWorker, type TestWorker } from './helpers.js';
+import { batchInit, event, eventually, OTHER, pingInit, SITE, secret, startTestWorker, type TestWorker } from './helpers.js';
 
 let worker: TestWorker;
 beforeAll(async () => {
@@ -100,19 +100,25 @@ describe('live visitors over WebSocket', () => {
 
   it('removes a silent visitor after the timeout', async () => {
     const live = await dashboard();
-    await worker.call('/track/visitor', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-tippen-api-key': SITE.writeKey },
-      body: JSON.stringify({
-        event: 'pageview',
-        visitor: { visitorId: 'live-quiet', url: 'https://acme.example/docs' },
-        website: 'acme.example',
-      }),
-    });
+    await worker.call('/track/visitor', pingInit('live-quiet', 'https://acme.example/docs'));
     const join = await live.next((m) => m.type === 'join' && m.visitor?.visitor_id === 'live-quiet');
     expect(join.visitor?.path).toBe('/docs');
     const leave = await live.next((m) => m.type === 'leave' && m.visitor_id === 'live-quiet', 8000);
     expect(leave.reason).toBe('timeout');
+    await live.close();
+  });
+
+  it('does not make a visitor live, nor announce a join, for events that arrive a day late', async () => {
+    const live = await dashboard();
+    await live.next((m) => m.type === 'snapshot');
+    const day = 26 * 3_600_000;
+    const late = event({ visitor_id: 'live-offline', ts: Date.now() - day });
+    await worker.call('/track/batch', { ...batchInit([late]), body: JSON.stringify({ sent_at: Date.now(), events: [late] }) });
+    await worker.call('/track/batch', batchInit([event({ visitor_id: 'live-now' })]));
+    await live.next((m) => m.type === 'join' && m.visitor?.visitor_id === 'live-now');
+    expect(live.messages.filter((m) => m.visitor?.visitor_id === 'live-offline' || m.visitor_id === 'live-offline')).toEqual([]);
+    const snapshot = await worker.call('/api/live', { headers: secret() });
+    expect(snapshot.body.visitors.map((v: { visitor_id: string }) => v.visitor_id)).not.toContain('live-offline');
     await live.close();
   });
 

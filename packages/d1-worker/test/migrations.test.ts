@@ -83,6 +83,8 @@ describe('migrations', () => {
       '0001_api_keys_and_visitor_sessions.sql',
       '0002_rename_visitor_sessions_to_visitors.sql',
       '0003_events_and_unique_visitors.sql',
+      '0004_video_sessions.sql',
+      '0005_visitor_days.sql',
     ]);
     expect(splitStatements('-- note\nCREATE TABLE a (x);\nINSERT INTO a VALUES (1);')).toEqual([
       'CREATE TABLE a (x)',
@@ -107,7 +109,24 @@ describe('migrations', () => {
     const before = await db.prepare('SELECT * FROM visitor_sessions ORDER BY id').all();
     expect(before.results).toHaveLength(5);
 
-    expect(await applyMigrations(db)).toEqual(['0002_rename_visitor_sessions_to_visitors.sql', '0003_events_and_unique_visitors.sql']);
+    expect(await applyMigrations(db, { until: '0003' })).toEqual([
+      '0002_rename_visitor_sessions_to_visitors.sql',
+      '0003_events_and_unique_visitors.sql',
+    ]);
+    // An invitation made before video_sessions existed becomes that table's first row.
+    await db
+      .prepare(
+        "UPDATE visitors SET video_status = 'accepted', video_session_id = 'vs_old', video_invited_at = '2026-01-01 10:00:00', video_accepted_at = '2026-01-01 10:01:00' WHERE visitor_id = 'visitor_raced'",
+      )
+      .run();
+    expect(await applyMigrations(db)).toEqual(['0004_video_sessions.sql', '0005_visitor_days.sql']);
+    // Visitors known only from pings keep their page views, on the day of their last visit.
+    const days = await db.prepare("SELECT day, page_views FROM visitor_days WHERE visitor_id = 'visitor_raced'").all();
+    expect(days.results).toHaveLength(1);
+    const sessions = await db.prepare('SELECT video_session_id, status, invited_at, accepted_at FROM video_sessions').all();
+    expect(sessions.results).toEqual([
+      { video_session_id: 'vs_old', status: 'accepted', invited_at: '2026-01-01 10:00:00', accepted_at: '2026-01-01 10:01:00' },
+    ]);
 
     const tables = await db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all<{ name: string }>();
     const names = tables.results.map((t) => t.name);

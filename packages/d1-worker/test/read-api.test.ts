@@ -52,6 +52,37 @@ describe('GET /api/visitors', () => {
     expect(await get(`from=${from}&to=${to}`)).toEqual(['alpha-2', 'beta-1']);
   });
 
+  it('takes a date-only to as the whole of that day (UTC)', async () => {
+    const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    await worker.db
+      .prepare(`INSERT INTO visitors (api_key, visitor_id, last_seen_at, first_seen_at) VALUES (?1, 'day-1', ?2, ?2)`)
+      .bind(SITE.writeKey, `${day} 15:30:00`)
+      .run();
+    const got = await worker.call(`/api/visitors?from=${day}&to=${day}`, { headers: secret() });
+    expect(ids(got.body)).toEqual(['day-1']);
+    await worker.db.prepare("DELETE FROM visitors WHERE visitor_id = 'day-1'").run();
+  });
+
+  it('searches with company, location and q up to their limits (escaped, no D1 pattern limit), and says 400 past them', async () => {
+    for (const [name, max] of [
+      ['q', 128],
+      ['company', 256],
+      ['location', 256],
+    ] as const) {
+      for (const text of ['x'.repeat(49), '%'.repeat(30), '_\\'.repeat(20), 'a'.repeat(max)]) {
+        const res = await worker.call(`/api/visitors?${name}=${encodeURIComponent(text)}`, { headers: secret() });
+        expect([name, text.length, res.status, res.body.total]).toEqual([name, text.length, 200, 0]);
+      }
+      const long = await worker.call(`/api/visitors?${name}=${'a'.repeat(max + 1)}`, { headers: secret() });
+      expect([long.status, long.body.code, long.body.error]).toEqual([
+        400,
+        'invalid_request',
+        `${name}: must be at most ${max} characters`,
+      ]);
+    }
+    expect(ids((await worker.call('/api/visitors?company=ALPHA%20gmbh', { headers: secret() })).body)).toEqual(['alpha-1', 'alpha-2']);
+  });
+
   it('answers one visitor by id, and 404 for a visitor of another site', async () => {
     const one = await worker.call('/api/visitors/alpha-1', { headers: secret() });
     expect(one.body.visitor).toMatchObject({ visitor_id: 'alpha-1', company: 'Alpha GmbH', page_views: 5 });
@@ -75,8 +106,28 @@ describe('GET /api/stats', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ ok: true, unique_visitors: 4, total_page_views: 15, active: { hours: 24, visitors: 2 } });
     expect(res.body.top_companies[0]).toEqual({ company: 'Alpha GmbH', visits: 2, total_views: 7 });
-    expect(res.body.timeline).toHaveLength(2);
-    expect(res.body.timeline.reduce((sum: number, day: { unique_visitors: number }) => sum + day.unique_visitors, 0)).toBe(3);
+  });
+
+  it("counts each day of the timeline from that day's events, not all on the day of the first visit", async () => {
+    // The other site, so this file's other visitors stay out of its timeline.
+    const day = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
+    const at = (ago: number) => Date.parse(`${day(ago)}T12:00:00Z`);
+    const views = (visitor: string, ago: number, n: number) =>
+      Array.from({ length: n }, () => event({ site_id: OTHER.site, visitor_id: visitor, ts: Math.min(at(ago), Date.now() - 1000) }));
+    const batch = [...views('tl-1', 2, 1), ...views('tl-1', 1, 2), ...views('tl-2', 1, 1), ...views('tl-1', 0, 3)];
+    const sent = await worker.call('/track/batch', batchInit(batch, { 'x-trailmark-key': OTHER.writeKey }));
+    expect(sent.body.accepted).toHaveLength(7);
+    const ping = { event: 'pageview', visitor: { visitorId: 'tl-3', url: 'https://other.example/' }, website: 'other.example' };
+    await worker.call('/track/visitor', { method: 'POST', headers: { 'x-tippen-api-key': OTHER.writeKey }, body: JSON.stringify(ping) });
+    const res = await worker.call('/api/stats?days=3', { headers: secret(OTHER.secretKey) });
+    expect(res.body.timeline).toEqual([
+      { date: day(0), unique_visitors: 2, page_views: 4 },
+      { date: day(1), unique_visitors: 2, page_views: 3 },
+      { date: day(2), unique_visitors: 1, page_views: 1 },
+    ]);
+    for (const table of ['visitors', 'visitor_days', 'events']) {
+      await worker.db.prepare(`DELETE FROM ${table} WHERE visitor_id IN ('tl-1', 'tl-2', 'tl-3')`).run();
+    }
   });
 });
 
@@ -126,6 +177,19 @@ describe('video sessions', () => {
     expect(res.status).toBe(200);
     // alpha-1 completed (accepted), alpha-2 declined, beta-1 invited.
     expect(res.body).toEqual({ ok: true, total_invites: 3, accepted: 1, declined: 1, completed: 1, pending: 1, acceptance_rate: 33.33 });
+  });
+
+  it('keeps every invitation: a new one after a completed call leaves that acceptance counted', async () => {
+    expect((await move('alpha-1', 'invited', 'POST', { video_session_id: 'vs_second' })).status).toBe(200);
+    const res = await worker.call('/api/video/acceptance', { headers: secret() });
+    // Over invitations: alpha-1 twice (completed, then pending), alpha-2 declined, beta-1 pending.
+    expect(res.body).toEqual({ ok: true, total_invites: 4, accepted: 1, declined: 1, completed: 1, pending: 2, acceptance_rate: 25 });
+    const visitor = await worker.call('/api/visitors/alpha-1', { headers: secret() });
+    expect(visitor.body.visitor).toMatchObject({ video_status: 'invited', video_session_id: 'vs_second', video_accepted_at: null });
+    expect(visitor.body.video_sessions).toEqual([
+      expect.objectContaining({ video_session_id: 'vs_abc123', status: 'completed', accepted_at: expect.any(String) }),
+      expect.objectContaining({ video_session_id: 'vs_second', status: 'invited', accepted_at: null }),
+    ]);
   });
 });
 

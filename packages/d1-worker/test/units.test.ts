@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { enrich, roleOf } from '../src/enrich.js';
 import type { Env } from '../src/env.js';
 import { compactLive, createLivePublisher, isGone, type LiveEvent } from '../src/live-client.js';
-import { createUsageCounter } from '../src/usage.js';
 import { canMove } from '../src/video.js';
 
 const liveEvent = (fields: Partial<LiveEvent>): LiveEvent => ({
@@ -63,51 +62,6 @@ describe('createLivePublisher', () => {
     expect(next).toBeInstanceOf(Promise);
     await next;
     expect(sent.at(-1)).toEqual(['a', ['4']]);
-  });
-});
-
-describe('createUsageCounter', () => {
-  it('writes the first use at once, then sums uses into one write per interval', async () => {
-    let time = 10_000;
-    const writes: [string, number][] = [];
-    const counter = createUsageCounter(
-      1000,
-      async (_db, key, uses) => {
-        writes.push([key, uses]);
-      },
-      () => time,
-    );
-    const db = {} as D1Database;
-    await counter.record(db, 'k');
-    time = 10_100;
-    expect(counter.record(db, 'k')).toBeUndefined();
-    time = 10_200;
-    expect(counter.record(db, 'k')).toBeUndefined();
-    time = 11_200;
-    await counter.record(db, 'k');
-    expect(writes).toEqual([
-      ['k', 1],
-      ['k', 3],
-    ]);
-  });
-
-  it('keeps the count of a failed write for the next one', async () => {
-    let time = 10_000;
-    let fail = true;
-    const writes: number[] = [];
-    const counter = createUsageCounter(
-      1000,
-      async (_db, _key, uses) => {
-        if (fail) throw new Error('D1 down');
-        writes.push(uses);
-      },
-      () => time,
-    );
-    await counter.record({} as D1Database, 'k');
-    fail = false;
-    time = 12_000;
-    await counter.record({} as D1Database, 'k');
-    expect(writes).toEqual([2]);
   });
 });
 

@@ -1,16 +1,15 @@
+import { createKeyring, createRateLimiter, refuseUnread, type SiteConfig, siteCors, validateSites } from '@trailmark/node-http';
 import { MAX_EVENT_AGE_MS } from '@trailmark/protocol';
 import { Hono } from 'hono';
 import { handleBatch } from './batch-route.js';
 import type { IpMode } from './client-ip.js';
 import type { RequestEnv as Env, IngestContext } from './context.js';
-import { cors } from './cors.js';
 import { type Db, openDatabase } from './db.js';
 import { type EtlLoop, type EtlResult, startEtlLoop } from './etl.js';
 import { fail, json } from './http.js';
 import { migrate } from './migrate.js';
-import { createGate, createRateLimiter } from './rate-limit.js';
+import { createGate } from './rate-limit.js';
 import { mountReadRoutes } from './read-routes.js';
-import { createKeyring, type SiteConfig, validateSites } from './sites.js';
 import type { InsertStrategy } from './store.js';
 
 /** Options of `createIngest()`. */
@@ -112,24 +111,26 @@ export async function createIngest(options: IngestOptions): Promise<Ingest> {
 
 function buildApp(ctx: IngestContext): Hono<{ Bindings: Env }> {
   const app = new Hono<{ Bindings: Env }>();
-  app.use('*', cors(ctx));
+  app.use('*', siteCors({ keys: ctx.keys, refuse: (_request, error) => fail('origin_not_allowed', error) }));
   app.post('/v1/batch', (c) => {
     const env = c.env as Env | undefined;
     return handleBatch(ctx, c.req.raw, env?.remoteAddress ?? env?.incoming?.socket?.remoteAddress);
   });
-  app.all('/v1/batch', () => fail('method_not_allowed', 'use POST', { allow: 'POST, OPTIONS' }));
+  app.all('/v1/batch', (c) => refuseUnread(c.req.raw, fail('method_not_allowed', 'use POST', { allow: 'POST, OPTIONS' })));
   mountReadRoutes(app, ctx);
-  app.get('/health', async () => {
+  app.get('/health', async (c) => {
+    // Ok or not to anyone (load balancers, uptime checks); the ingest counters only with a site's secret read key.
+    const key = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    const detailed = ctx.keys.lookup(key)?.kind === 'read';
     try {
       await ctx.db.query('SELECT 1');
-      return json({ ok: true, database: ctx.db.kind, counters: ctx.counters });
+      return json(detailed ? { ok: true, database: ctx.db.kind, counters: ctx.counters } : { ok: true });
     } catch (error) {
-      return fail('unavailable', `the database is unavailable: ${(error as Error).message}`, {
-        'retry-after': String(ctx.retryAfterSeconds),
-      });
+      const reason = detailed ? `the database is unavailable: ${(error as Error).message}` : 'the database is unavailable';
+      return fail('unavailable', reason, { 'retry-after': String(ctx.retryAfterSeconds) });
     }
   });
-  app.notFound(() => fail('not_found', 'no such endpoint'));
+  app.notFound((c) => refuseUnread(c.req.raw, fail('not_found', 'no such endpoint')));
   app.onError((error) => {
     // Reached only by a bug: bad input is answered with a 4xx before this. Logged, answered as retryable.
     ctx.log(`internal error: ${error.stack ?? error.message}`);

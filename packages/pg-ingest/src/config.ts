@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
+import type { SiteConfig } from '@trailmark/node-http';
 import type { IpMode } from './client-ip.js';
 import type { StartOptions } from './server.js';
-import type { SiteConfig } from './sites.js';
 
 /** Parsed command line: the command, its flags (repeatable ones keep every value) and the site flags in order. */
 export interface ParsedArgs {

@@ -1,7 +1,7 @@
+import type { Keyring, RateLimiter } from '@trailmark/node-http';
 import type { IpMode } from './client-ip.js';
 import type { Db } from './db.js';
-import type { Gate, RateLimiter } from './rate-limit.js';
-import type { Keyring } from './sites.js';
+import type { Gate } from './rate-limit.js';
 import type { InsertStrategy } from './store.js';
 
 /** What every route needs: built once by `createIngest()`, plain data and a few services. */

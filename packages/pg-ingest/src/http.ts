@@ -1,6 +1,6 @@
-import { ERROR_STATUS, type ErrorCode, errorBody, originAllowed, requestKey } from '@trailmark/protocol';
+import { checkKey, type KeyGrant, refuseUnread } from '@trailmark/node-http';
+import { ERROR_STATUS, type ErrorCode, errorBody } from '@trailmark/protocol';
 import type { IngestContext } from './context.js';
-import type { KeyGrant } from './sites.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -14,52 +14,15 @@ export function fail(code: ErrorCode, error: string, headers: Record<string, str
   return json(errorBody(code, error), ERROR_STATUS[code], headers);
 }
 
-/** Reads and drops an unused body, so a keep-alive connection stays usable. */
-export async function discardBody(request: Request): Promise<void> {
-  await request.body?.cancel().catch(() => undefined);
-}
-
-/**
- * Marks an answer given before the request's body was read to its end: the connection closes after it.
- * Kept alive, the unread rest of the body would be parsed as the next request on that connection, which
- * then fails as a network error (the SDK retries instead of splitting on 413). Found by the contract suite.
- */
-export function closeUnread(response: Response, request: Request): Response {
-  const length = request.headers.get('content-length');
-  if ((length !== null && length !== '0') || request.headers.has('transfer-encoding')) response.headers.set('connection', 'close');
-  return response;
-}
-
 /** The outcome of `authorize()`. */
 export type AuthResult = { ok: true; grant: KeyGrant } | { ok: false; response: Response };
 
-/**
- * Checks a request's key, origin and rate, in that order: 401 without a known key, 403 for a write key where the
- * secret read key is needed or for an Origin the site does not allow, 429 with `Retry-After` past the rate.
- */
+/** Checks a request's key, origin and rate (`checkKey`), answering a refusal with the body dropped first. */
 export async function authorize(ctx: IngestContext, request: Request, need: 'write' | 'read'): Promise<AuthResult> {
-  const refuse = async (response: Response): Promise<AuthResult> => {
-    await discardBody(request);
-    return { ok: false, response: closeUnread(response, request) };
-  };
-  const key = requestKey(request);
-  if (!key) return refuse(fail('unauthorized', 'a key is required: ?key=, X-Trailmark-Key or Authorization: Bearer'));
-  const grant = ctx.keys.lookup(key);
-  if (!grant) return refuse(fail('unauthorized', 'the key is not known'));
-  if (need === 'read' && grant.kind !== 'read') {
-    return refuse(fail('forbidden', 'this endpoint needs the secret read key; a write key cannot read'));
-  }
-  const origin = request.headers.get('origin');
-  if (origin && !originAllowed(origin, grant.site.origins)) {
-    return refuse(fail('origin_not_allowed', `origin ${origin} is not allowed for site ${grant.site.id}`));
-  }
-  const rate = ctx.limiter.take(key);
-  if (!rate.ok) {
-    ctx.counters.overloaded++;
-    const seconds = String(rate.retryAfterSeconds);
-    return refuse(fail('rate_limited', `too many requests for this key; retry after ${seconds} s`, { 'retry-after': seconds }));
-  }
-  return { ok: true, grant };
+  const check = checkKey(request, { keys: ctx.keys, limiter: ctx.limiter, need });
+  if (check.ok) return check;
+  if (check.code === 'rate_limited') ctx.counters.overloaded++;
+  return { ok: false, response: await refuseUnread(request, fail(check.code, check.error, check.headers)) };
 }
 
 /** An optional integer query parameter within bounds; a string result is the problem. */

@@ -1,3 +1,5 @@
+export type { SiteConfig } from '@trailmark/node-http';
+export { validateSites } from '@trailmark/node-http';
 export type { Ingest, IngestOptions } from './app.js';
 export { createIngest } from './app.js';
 export type { IpMode } from './client-ip.js';
@@ -16,10 +18,8 @@ export {
 export { appliedMigrations, MIGRATIONS_DIR, migrate } from './migrate.js';
 export type { FunnelOptions } from './queries.js';
 export { activeSessions, campaigns, dailyMetrics, formFunnel, pagePerformance, topPages, trafficSources } from './queries.js';
-export { redactEvent, SENSITIVE_VALUE } from './redact.js';
 export type { RunningIngest, StartOptions } from './server.js';
 export { startIngest } from './server.js';
-export type { SiteConfig } from './sites.js';
-export { validateSites } from './sites.js';
+export { storageProblem } from './storable.js';
 export type { InsertMeta, InsertStrategy } from './store.js';
 export { insertEvents, StorageError } from './store.js';

@@ -1,9 +1,9 @@
+import type { SiteConfig } from '@trailmark/node-http';
 import type { Hono } from 'hono';
 import type { IngestContext, RequestEnv } from './context.js';
 import { utcDay } from './etl.js';
 import { authorize, fail, json, queryDay, queryInt } from './http.js';
 import { activeSessions, campaigns, dailyMetrics, formFunnel, pagePerformance, topPages, trafficSources } from './queries.js';
-import type { SiteConfig } from './sites.js';
 
 type ReadHandler = (site: SiteConfig, url: URL) => Promise<unknown> | string;
 

@@ -1,7 +1,5 @@
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { type HttpTimeouts, startHttpServer } from '@trailmark/node-http';
 import { createIngest, type Ingest, type IngestOptions } from './app.js';
-import type { RequestEnv } from './context.js';
 
 /** Options of `startIngest()`: the handler's options plus where to listen. */
 export interface StartOptions extends IngestOptions {
@@ -9,6 +7,8 @@ export interface StartOptions extends IngestOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** Header and whole-request timeouts (default 8 s and 12 s: `DEFAULT_TIMEOUTS`). */
+  timeouts?: HttpTimeouts;
 }
 
 /** A listening ingest server. */
@@ -19,29 +19,27 @@ export interface RunningIngest {
   close(): Promise<void>;
 }
 
-/** Starts the HTTP server (Node, via @hono/node-server) on `host:port`. */
+/** Starts the HTTP server on `host:port`, with the shared server's header and body timeouts (`startHttpServer`). */
 export async function startIngest(options: StartOptions): Promise<RunningIngest> {
   const ingest = await createIngest(options);
   const host = options.host ?? '127.0.0.1';
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const started = serve(
-      { fetch: (request, env) => ingest.fetch(request, env as RequestEnv), port: options.port ?? 0, hostname: host },
-      () => resolve(started),
-    );
-    started.once('error', reject);
+  const started = await startHttpServer({
+    fetch: (request, env) => ingest.fetch(request, env),
+    port: options.port ?? 0,
+    host,
+    ...options.timeouts,
   }).catch(async (error) => {
     await ingest.close();
     throw error;
   });
-  const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    port,
+    url: started.url,
+    port: started.port,
     ingest,
     async close() {
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        started.server.close(() => resolve());
+        started.server.closeAllConnections();
       });
       await ingest.close();
     },

@@ -63,6 +63,26 @@ export async function insertEvents(
   return new Set(rows.map((row) => row.event_id));
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Which of these (lower-cased) event ids `events_log` holds for the site: the answer to the SDK's check. Ids that are
+ * not UUIDs cannot be stored here, so they are not asked about. Throws `StorageError`.
+ */
+export async function storedIds(db: Queryable, siteId: string, ids: readonly string[]): Promise<string[]> {
+  const uuids = ids.filter((id) => UUID.test(id));
+  if (uuids.length === 0) return [];
+  try {
+    const rows = await db.query<{ event_id: string }>(
+      'SELECT event_id::text FROM events_log WHERE site_id = $1 AND event_id = ANY($2::uuid[])',
+      [siteId, uuids],
+    );
+    return rows.map((row) => row.event_id);
+  } catch (error) {
+    throw new StorageError(`checking ${uuids.length} event ids failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  }
+}
+
 function insertUnnest(db: Queryable, events: readonly TrailmarkEvent[], meta: InsertMeta) {
   const column = <T>(pick: (event: TrailmarkEvent) => T) => events.map(pick);
   return db.query<{ event_id: string }>(UNNEST_SQL, [

@@ -17,6 +17,8 @@ type Case = {
 const ok = () => JSON.stringify({ events: [event()] });
 const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
 const write = `/v1/batch?key=${SITE.writeKey}`;
+/** The secret read key travels in a header only (a URL lands in logs and Referer headers). */
+const READ = { authorization: `Bearer ${SITE.readKey}` };
 
 // Every bad request, with the status and JSON `code` the protocol gives it. None may reach the database.
 const CASES: Case[] = [
@@ -48,6 +50,8 @@ const CASES: Case[] = [
   },
   { name: 'wrong content-type', status: 415, code: 'unsupported_media_type', headers: { 'content-type': 'application/xml' }, body: ok() },
   { name: 'no key', status: 401, code: 'unauthorized', path: '/v1/batch', body: ok() },
+  { name: 'read key in the URL', status: 403, code: 'forbidden', method: 'GET', path: `/v1/pages/top?key=${SITE.readKey}` },
+  { name: 'read key on the write endpoint', status: 403, code: 'forbidden', path: '/v1/batch', headers: READ, body: ok() },
   { name: 'unknown key', status: 401, code: 'unauthorized', path: '/v1/batch?key=pk_nobody', body: ok() },
   {
     name: 'SQL injection in the key',
@@ -76,30 +80,33 @@ const CASES: Case[] = [
     headers: { authorization: `Bearer ${SITE.writeKey}` },
   },
   { name: 'no key on a read endpoint', status: 401, code: 'unauthorized', method: 'GET', path: '/v1/sources' },
-  { name: 'days not a number', status: 400, code: 'invalid_request', method: 'GET', path: `/v1/pages/top?key=${SITE.readKey}&days=1;DROP` },
-  { name: 'days out of range', status: 400, code: 'invalid_request', method: 'GET', path: `/v1/campaigns?key=${SITE.readKey}&days=100000` },
+  { name: 'days not a number', status: 400, code: 'invalid_request', method: 'GET', headers: READ, path: `/v1/pages/top?days=1;DROP` },
+  { name: 'days out of range', status: 400, code: 'invalid_request', method: 'GET', headers: READ, path: `/v1/campaigns?days=100000` },
   {
     name: 'impossible date',
     status: 400,
     code: 'invalid_request',
     method: 'GET',
-    path: `/v1/metrics/daily?key=${SITE.readKey}&from=2026-02-30`,
+    headers: READ,
+    path: `/v1/metrics/daily?from=2026-02-30`,
   },
-  { name: 'year zero', status: 400, code: 'invalid_request', method: 'GET', path: `/v1/metrics/daily?key=${SITE.readKey}&from=0000-01-01` },
+  { name: 'year zero', status: 400, code: 'invalid_request', method: 'GET', headers: READ, path: `/v1/metrics/daily?from=0000-01-01` },
   {
     name: 'reversed date range',
     status: 400,
     code: 'invalid_request',
     method: 'GET',
-    path: `/v1/metrics/daily?key=${SITE.readKey}&from=2026-03-02&to=2026-03-01`,
+    headers: READ,
+    path: `/v1/metrics/daily?from=2026-03-02&to=2026-03-01`,
   },
-  { name: 'funnel without pages', status: 400, code: 'invalid_request', method: 'GET', path: `/v1/funnel?key=${SITE.readKey}` },
+  { name: 'funnel without pages', status: 400, code: 'invalid_request', method: 'GET', headers: READ, path: `/v1/funnel` },
   {
     name: 'NUL in a funnel page',
     status: 400,
     code: 'invalid_request',
     method: 'GET',
-    path: `/v1/funnel?key=${SITE.readKey}&interest=%00&form=/x`,
+    headers: READ,
+    path: `/v1/funnel?interest=%00&form=/x`,
   },
 ];
 

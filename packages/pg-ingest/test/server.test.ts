@@ -1,3 +1,4 @@
+import { MAX_DRAIN_BYTES } from '@trailmark/protocol';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Ingest } from '../src/app.js';
 import { startIngest } from '../src/server.js';
@@ -216,8 +217,9 @@ describe.each(BACKENDS)('ingest server on %s', (kind) => {
     await tight.close();
   });
 
-  it('closes the connection after refusing a body it did not read, so the next request on it is answered', async () => {
-    // Found by the contract suite: a 413 given mid-stream on a kept-alive connection broke the next request.
+  it('reads and drops a refused body up to the drain bound, so the next request on the connection is answered', async () => {
+    // Found by the contract suite: a 413 given mid-stream on a kept-alive connection broke the next request. Closing
+    // instead reset the connection under a client still sending, which then never saw the 413 (issue 14, defect 13).
     const server = await startIngest({ db: t.db, sites: [SITE], etlIntervalMs: 0, log: () => undefined });
     try {
       const body = new TextEncoder().encode(JSON.stringify({ events: [{ blob: 'x'.repeat(600 * 1024) }] }));
@@ -233,16 +235,18 @@ describe.each(BACKENDS)('ingest server on %s', (kind) => {
           }),
           duplex: 'half',
         });
-        expect(streamed.status).toBe(413);
-        expect(streamed.headers.get('connection')).toBe('close');
+        expect([streamed.status, streamed.headers.get('connection')]).toEqual([413, 'keep-alive']);
         await streamed.text();
         const unknownKey = await post({ body }, 'pk_nobody');
-        expect([unknownKey.status, unknownKey.headers.get('connection')]).toEqual([401, 'close']);
+        expect([unknownKey.status, unknownKey.headers.get('connection')]).toEqual([401, 'keep-alive']);
         await unknownKey.text();
         const declared = await post({ body });
         expect(declared.status).toBe(413);
         await declared.text();
       }
+      // Past the bound the reading stops, and the answer says the connection closes.
+      const endless = await post({ body: new Uint8Array(MAX_DRAIN_BYTES + 1024 * 1024).fill(0x20) });
+      expect([endless.status, endless.headers.get('connection')]).toEqual([413, 'close']);
     } finally {
       await server.close();
     }
@@ -262,8 +266,10 @@ describe.each(BACKENDS)('ingest server on %s', (kind) => {
       const [ip] = await t.db.query<{ ip: string }>('SELECT host(ip_address) AS ip FROM events_log');
       expect(ip?.ip).toBe('127.0.0.0');
       await expect.poll(async () => (await t.db.query('SELECT 1 FROM pageviews')).length, { timeout: 10_000 }).toBe(1);
-      const health = await fetch(`${server.url}/health`);
-      expect(await health.json()).toMatchObject({ ok: true, database: kind });
+      const health = await fetch(`${server.url}/health`, { headers: { authorization: `Bearer ${SITE.readKey}` } });
+      expect(await health.json()).toMatchObject({ ok: true, database: kind, counters: { accepted: 1 } });
+      // Without the secret: ok or not, and nothing about the traffic (issue 14, defect 9).
+      expect(await (await fetch(`${server.url}/health`)).json()).toEqual({ ok: true });
     } finally {
       await server.close();
     }

@@ -1,4 +1,4 @@
-import { MAX_REQUEST_BYTES } from './limits.js';
+import { MAX_DRAIN_BYTES, MAX_REQUEST_BYTES } from './limits.js';
 
 /** Machine-readable error codes every backend answers with, beside a human sentence. */
 export type ErrorCode =
@@ -55,30 +55,37 @@ export function errorResponse(code: ErrorCode, error: string, headers: Record<st
   });
 }
 
-/** The outcome of reading a JSON request body. */
-export type BodyResult = { ok: true; value: unknown; bytes: number } | { ok: false; code: ErrorCode; error: string };
+/**
+ * The outcome of reading a JSON request body. A refusal says whether part of the body is still unread (`unread`):
+ * the answer must then close the connection, or the rest would be read as the next request on it.
+ */
+export type BodyResult = { ok: true; value: unknown; bytes: number } | { ok: false; code: ErrorCode; error: string; unread?: boolean };
 
 const ACCEPTED_TYPES = ['application/json', 'text/plain', 'application/x-ndjson'];
 
 /**
- * Reads and parses a JSON body from a Fetch API `Request`, never throwing: 413 past `maxBytes`
- * (checked on `Content-Length` and again while streaming), 415 for other media types, 400 for bad
- * UTF-8 or JSON. `text/plain` is accepted so browsers can send without a CORS preflight.
+ * Reads and parses a JSON body from a Fetch API `Request`, never throwing: 413 past `maxBytes` (checked on
+ * `Content-Length` and again while streaming), 415 for other media types, 400 for bad UTF-8 or JSON. `text/plain`
+ * is accepted so browsers can send without a CORS preflight. A body refused for its size or type is still read and
+ * dropped up to `drainBytes` in all, so a client still sending sees the answer (closing on unread bytes resets the
+ * connection under the client, which then never sees the 413); past that the reading stops, marked `unread`.
  */
-export async function readJsonBody(request: Request, maxBytes = MAX_REQUEST_BYTES): Promise<BodyResult> {
+export async function readJsonBody(request: Request, maxBytes = MAX_REQUEST_BYTES, drainBytes = maxBytes): Promise<BodyResult> {
   const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (type && !ACCEPTED_TYPES.includes(type)) {
-    await cancelBody(request);
+    const unread = !(await drainBody(request, drainBytes));
     return {
       ok: false,
       code: 'unsupported_media_type',
       error: `content-type ${type} is not accepted; send application/json or text/plain`,
+      unread,
     };
   }
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (declared > maxBytes) {
-    await cancelBody(request);
-    return { ok: false, code: 'payload_too_large', error: `body of ${declared} bytes is over the ${maxBytes}-byte limit` };
+    const unread = declared > drainBytes || !(await drainBody(request, drainBytes));
+    if (declared > drainBytes) await request.body?.cancel().catch(() => undefined);
+    return { ok: false, code: 'payload_too_large', error: `body of ${declared} bytes is over the ${maxBytes}-byte limit`, unread };
   }
   if (!request.body) return { ok: false, code: 'invalid_request', error: 'the request has no body' };
   const chunks: Uint8Array[] = [];
@@ -90,8 +97,8 @@ export async function readJsonBody(request: Request, maxBytes = MAX_REQUEST_BYTE
       if (done) break;
       bytes += value.byteLength;
       if (bytes > maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        return { ok: false, code: 'payload_too_large', error: `body is over the ${maxBytes}-byte limit` };
+        const unread = !(await drainReader(reader, drainBytes - bytes));
+        return { ok: false, code: 'payload_too_large', error: `body is over the ${maxBytes}-byte limit`, unread };
       }
       chunks.push(value);
     }
@@ -118,9 +125,35 @@ export async function readJsonBody(request: Request, maxBytes = MAX_REQUEST_BYTE
   }
 }
 
-async function cancelBody(request: Request): Promise<void> {
-  // An unread body can break the next request on a keep-alive connection (seen under workerd).
-  await request.body?.cancel().catch(() => undefined);
+/**
+ * Reads a body that will not be used to its end and drops it, up to `limit` bytes; true when it was read to the
+ * end (or there was none), false when it was cut off there (the answer must then close the connection).
+ */
+export async function drainBody(request: Request, limit = MAX_DRAIN_BYTES): Promise<boolean> {
+  if (!request.body || request.bodyUsed) return !request.body;
+  return drainReader(request.body.getReader(), limit);
+}
+
+async function drainReader(reader: ReadableStreamDefaultReader<Uint8Array>, limit: number): Promise<boolean> {
+  let left = limit;
+  if (left < 0) {
+    await reader.cancel().catch(() => undefined);
+    return false;
+  }
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return true;
+      left -= value.byteLength;
+      if (left < 0) {
+        await reader.cancel().catch(() => undefined);
+        return false;
+      }
+    }
+  } catch {
+    // The client went away mid-body: there is no connection left to keep.
+    return false;
+  }
 }
 
 /**
@@ -128,13 +161,21 @@ async function cancelBody(request: Request): Promise<void> {
  * The query form lets `sendBeacon` and CORS-simple requests, which cannot set headers, carry it.
  */
 export function requestKey(request: Request): string | undefined {
+  return presentedKey(request)?.key;
+}
+
+/**
+ * The site key a request carries (see `requestKey`) and whether it came in the URL, where a secret key must never
+ * travel: URLs land in access logs, browser history and `Referer` headers.
+ */
+export function presentedKey(request: Request): { key: string; inUrl: boolean } | undefined {
   const fromQuery = new URL(request.url).searchParams.get('key');
-  if (fromQuery) return fromQuery;
+  if (fromQuery) return { key: fromQuery, inUrl: true };
   const header = request.headers.get('x-trailmark-key');
-  if (header) return header;
+  if (header) return { key: header, inUrl: false };
   const auth = request.headers.get('authorization');
   const match = auth ? /^Bearer\s+(\S+)$/i.exec(auth) : null;
-  return match?.[1];
+  return match?.[1] ? { key: match[1], inUrl: false } : undefined;
 }
 
 /**

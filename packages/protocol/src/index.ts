@@ -1,3 +1,5 @@
+export type { Admission, AdmitOptions, AdmittedBatch, EventWriter } from './admit-batch.js';
+export { admitBatch } from './admit-batch.js';
 export type {
   Attribution,
   Batch,
@@ -12,8 +14,9 @@ export type {
 } from './event.js';
 export { BUILTIN_EVENT_TYPES } from './event.js';
 export { lowerId, oncePerId } from './event-ids.js';
+export { blankSensitiveFields, SENSITIVE_VALUE } from './form-fields.js';
 export type { BodyResult, ErrorBody, ErrorCode } from './http.js';
-export { ERROR_STATUS, errorBody, errorResponse, originAllowed, readJsonBody, requestKey } from './http.js';
+export { drainBody, ERROR_STATUS, errorBody, errorResponse, originAllowed, presentedKey, readJsonBody, requestKey } from './http.js';
 export * from './limits.js';
 export type { BatchError, IngestResponse, ParseBatchOptions, ParsedBatch, Rejection } from './parse-batch.js';
 export { ingestResponse, parseBatch } from './parse-batch.js';

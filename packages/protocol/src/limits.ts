@@ -7,6 +7,11 @@
 export const MAX_BATCH_BYTES = 60 * 1024;
 /** Largest request body a backend reads before answering 413. */
 export const MAX_REQUEST_BYTES = 512 * 1024;
+/**
+ * Most bytes of a refused body (too large, wrong media type, bad key) a backend reads and drops before answering, so
+ * a client still sending sees the answer instead of a reset connection; past it, the answer closes the connection.
+ */
+export const MAX_DRAIN_BYTES = 4 * 1024 * 1024;
 /** Most events in one batch a backend accepts. */
 export const MAX_BATCH_EVENTS = 1000;
 /** Most event ids one check (`{"v":1,"check":[…]}`: which of these have you stored?) may ask about. */

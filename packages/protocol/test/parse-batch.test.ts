@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ingestResponse, MAX_PROPS_DEPTH, parseBatch } from '../src/index.js';
+import { eventMaker } from './events.js';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
-let counter = 0;
-function event(overrides: Record<string, unknown> = {}) {
-  counter++;
-  return {
-    event_id: `0190b6a0-0000-7000-8000-${String(counter).padStart(12, '0')}`,
-    type: 'pageview',
-    ts: NOW - 1000,
-    site_id: 'site-1',
-    visitor_id: 'v1',
-    session_id: 's1',
-    seq: counter,
-    url: 'https://example.com/a?utm_source=x',
-    path: '/a',
-    ...overrides,
-  };
-}
+const event = eventMaker(NOW, { url: 'https://example.com/a?utm_source=x' });
 
 describe('parseBatch', () => {
   it('keeps every valid event and refuses each bad one with its own reason', () => {

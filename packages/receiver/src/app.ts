@@ -1,13 +1,12 @@
+import { createKeyring, createRateLimiter, type SiteConfig, siteCors, validateSites } from '@trailmark/node-http';
 import { errorResponse } from '@trailmark/protocol';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { createCommitQueue } from './commit-queue.js';
 import type { ReceiverContext } from './context.js';
-import { cors } from './cors.js';
 import { StorageError } from './errors.js';
-import { fail, json } from './http.js';
+import { fail, failUnread, json } from './http.js';
 import { createLiveBus } from './live-bus.js';
-import { createRateLimiter } from './rate-limit.js';
 import { createRejectionLog } from './rejection-log.js';
 import { type RetentionOptions, type RetentionResult, runRetention, scheduleRetention } from './retention.js';
 import type { RollupDimensions } from './rollup-keys.js';
@@ -15,7 +14,6 @@ import { batchRoutes } from './routes/batch.js';
 import { inspectRoutes } from './routes/inspect.js';
 import { liveRoutes } from './routes/live.js';
 import { trackRoutes } from './routes/track.js';
-import { createKeyring, type SiteConfig, validateSites } from './sites.js';
 import { type EventStore, openStore } from './store.js';
 
 /** Options of `createReceiver()`. */
@@ -92,7 +90,15 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     await next();
     c.res.headers.set('x-content-type-options', 'nosniff');
   });
-  app.use('*', cors(ctx));
+  app.use(
+    '*',
+    siteCors({
+      keys: ctx.keys,
+      anyOrigin: ctx.corsAny,
+      ownPages: true,
+      refuse: (request, error) => fail(ctx, request, 'origin_not_allowed', error),
+    }),
+  );
   app.get('/healthz', () => {
     ctx.store.ping();
     return json({ ok: true, uptime_s: Math.round((clock() - ctx.startedAt) / 1000) });
@@ -106,15 +112,12 @@ export function createReceiver(options: ReceiverOptions): Receiver {
   if (ctx.dev) known.push('/_trailmark/events', '/_trailmark/rejections', '/_trailmark/reset', '/_trailmark/stats');
   for (const path of known) {
     app.all(path, (c) =>
-      fail(ctx, c.req.raw, 'method_not_allowed', `${c.req.method} is not allowed on ${path}`, {
+      failUnread(ctx, c.req.raw, 'method_not_allowed', `${c.req.method} is not allowed on ${path}`, {
         headers: { allow: 'GET, POST, OPTIONS' },
-        bodyUnread: true,
       }),
     );
   }
-  app.notFound((c) =>
-    fail(ctx, c.req.raw, 'not_found', `no endpoint at ${new URL(c.req.url).pathname.slice(0, 200)}`, { bodyUnread: true }),
-  );
+  app.notFound((c) => failUnread(ctx, c.req.raw, 'not_found', `no endpoint at ${new URL(c.req.url).pathname.slice(0, 200)}`));
   app.onError((error, c) => {
     if (error instanceof StorageError) {
       ctx.counters.storageErrors++;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { type SiteConfig, validateSites } from '@trailmark/node-http';
 import type { StartOptions } from './server.js';
-import { type SiteConfig, validateSites } from './sites.js';
 
 /** What the command line asks for. */
 export type CliCommand =

@@ -1,8 +1,7 @@
+import type { Keyring, RateLimiter } from '@trailmark/node-http';
 import type { CommitQueue } from './commit-queue.js';
 import type { LiveBus } from './live-bus.js';
-import type { RateLimiter } from './rate-limit.js';
 import type { RejectionLog } from './rejection-log.js';
-import type { Keyring } from './sites.js';
 import type { EventStore } from './store.js';
 
 /** What every route needs: built once by `createReceiver()`, plain data and a few services. */

@@ -1,6 +1,6 @@
-import { ERROR_STATUS, type ErrorCode, errorBody, originAllowed, requestKey } from '@trailmark/protocol';
+import { checkKey, hasBody, type KeyGrant, refuseUnread, type SiteConfig } from '@trailmark/node-http';
+import { ERROR_STATUS, type ErrorCode, errorBody, originAllowed } from '@trailmark/protocol';
 import type { ReceiverContext } from './context.js';
-import type { KeyGrant, SiteConfig } from './sites.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -15,8 +15,8 @@ export interface FailDetails {
   headers?: Record<string, string>;
   /** Extra fields merged into the JSON error body (e.g. the per-event `rejected` list). */
   extra?: Record<string, unknown>;
-  /** The request's body was not read: the connection is closed after the answer. */
-  bodyUnread?: boolean;
+  /** Part of the request's body is still unread: the connection is closed after the answer. */
+  unread?: boolean | undefined;
 }
 
 /** Answers a refused request with the protocol's JSON error and records it for `/_trailmark/rejections`. */
@@ -34,21 +34,13 @@ export function fail(ctx: ReceiverContext, request: Request, code: ErrorCode, er
     origin: request.headers.get('origin')?.slice(0, 200) ?? null,
   });
   const headers = { ...details.headers };
-  // A body left unread (refused before or while reading it) would desynchronise a reused connection.
-  if (code === 'payload_too_large' || code === 'unsupported_media_type' || (details.bodyUnread && hasBody(request))) {
-    headers.connection = 'close';
-  }
+  if (details.unread && hasBody(request)) headers.connection = 'close';
   return json({ ...errorBody(code, error), ...details.extra }, status, headers);
 }
 
-function hasBody(request: Request): boolean {
-  const length = request.headers.get('content-length');
-  return (length !== null && length !== '0') || request.headers.has('transfer-encoding');
-}
-
-/** Cancels a body that will not be read (the answer then closes the connection: see `fail`). */
-export async function discardBody(request: Request): Promise<void> {
-  await request.body?.cancel().catch(() => undefined);
+/** A refusal given before the body was read (unknown route, wrong method): the body is dropped first. */
+export function failUnread(ctx: ReceiverContext, request: Request, code: ErrorCode, error: string, details: FailDetails = {}) {
+  return refuseUnread(request, fail(ctx, request, code, error, details));
 }
 
 /**
@@ -65,42 +57,12 @@ export function originOk(ctx: ReceiverContext, request: Request, site: SiteConfi
 /** The outcome of `authorize()`. */
 export type AuthResult = { ok: true; grant: KeyGrant } | { ok: false; response: Response };
 
-/**
- * Checks a request's key, origin and rate, in that order: 401 without a known key, 403 for a write key
- * where a read key is needed or an origin the site does not allow, 429 with `Retry-After` past the rate.
- */
+/** Checks a request's key, origin and rate (`checkKey`), answering a refusal with the body dropped first. */
 export async function authorize(ctx: ReceiverContext, request: Request, need: 'write' | 'read'): Promise<AuthResult> {
-  const key = requestKey(request);
-  const refuse = async (response: Response): Promise<AuthResult> => {
-    await discardBody(request);
-    return { ok: false, response };
-  };
-  const unread = { bodyUnread: true };
-  if (!key) return refuse(fail(ctx, request, 'unauthorized', 'a key is required: ?key=, X-Trailmark-Key or Authorization: Bearer', unread));
-  const grant = ctx.keys.lookup(key);
-  if (!grant) return refuse(fail(ctx, request, 'unauthorized', 'the key is not known', unread));
-  const siteId = grant.site.id;
-  if (need === 'read' && grant.kind !== 'read') {
-    return refuse(
-      fail(ctx, request, 'forbidden', 'this endpoint needs the secret read key; a write key cannot read', { siteId, ...unread }),
-    );
-  }
-  if (!originOk(ctx, request, grant.site)) {
-    const origin = (request.headers.get('origin') ?? '').slice(0, 200);
-    return refuse(fail(ctx, request, 'origin_not_allowed', `origin ${origin} is not allowed for site ${siteId}`, { siteId, ...unread }));
-  }
-  const rate = ctx.limiter.take(key);
-  if (!rate.ok) {
-    const seconds = String(rate.retryAfterSeconds);
-    return refuse(
-      fail(ctx, request, 'rate_limited', `too many requests for this key; retry after ${seconds} s`, {
-        siteId,
-        headers: { 'retry-after': seconds },
-        ...unread,
-      }),
-    );
-  }
-  return { ok: true, grant };
+  const check = checkKey(request, { keys: ctx.keys, limiter: ctx.limiter, need, originOk: (r, grant) => originOk(ctx, r, grant.site) });
+  if (check.ok) return check;
+  const details = { siteId: check.siteId, ...(check.headers ? { headers: check.headers } : {}) };
+  return { ok: false, response: await failUnread(ctx, request, check.code, check.error, details) };
 }
 
 /** Parses an optional numeric query parameter within bounds; a string result is the problem. */

@@ -1,5 +1,5 @@
-import { MAX_BATCH_EVENTS, parseBatch, type Rejection } from '@trailmark/protocol';
-import { storeParsed } from './ingest.js';
+import { MAX_BATCH_EVENTS, type Rejection } from '@trailmark/protocol';
+import { storeBatch } from './ingest.js';
 import type { EventStore } from './store.js';
 import { isTrackShaped, toNativeEvent, trackReason } from './track-event.js';
 
@@ -56,9 +56,13 @@ export async function importEvents(store: EventStore, events: readonly unknown[]
         return { invalid: String(error) };
       }
     });
-    const parsed = parseBatch({ events: chunk }, { now, maxAgeMs: Number.POSITIVE_INFINITY });
-    if (!parsed.ok) throw new Error(parsed.error);
-    const answer = await storeParsed(deps, parsed, options.siteId, 'import', chunk);
+    const admission = await storeBatch(
+      deps,
+      { events: chunk },
+      { siteId: options.siteId, source: 'import', maxAgeMs: Number.POSITIVE_INFINITY },
+    );
+    if (!admission.ok) throw new Error(admission.error);
+    const answer = admission.response;
     result.imported += answer.accepted.length;
     result.duplicates += answer.duplicates.length;
     for (const rejection of answer.rejected) {

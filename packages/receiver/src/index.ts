@@ -1,3 +1,5 @@
+export type { KeyGrant, SiteConfig } from '@trailmark/node-http';
+export { validateSites } from '@trailmark/node-http';
 export type { Receiver, ReceiverOptions } from './app.js';
 export { createReceiver } from './app.js';
 export type { CliCommand } from './cli-args.js';
@@ -15,8 +17,6 @@ export type { RollupDimensions } from './rollup-keys.js';
 export { DEFAULT_ROLLUP_DIMENSIONS } from './rollup-keys.js';
 export type { RunningReceiver, StartOptions } from './server.js';
 export { HOST, startReceiver } from './server.js';
-export type { KeyGrant, SiteConfig } from './sites.js';
-export { validateSites } from './sites.js';
 export type { EventQuery, EventSource, EventStore, InsertOptions, RollupRow, StoredEvent, StoreOptions } from './store.js';
 export { applyPragmas, openStore } from './store.js';
 export { contentId, toNativeEvent } from './track-event.js';

@@ -1,12 +1,4 @@
-import {
-  type IngestResponse,
-  ingestResponse,
-  lowerId,
-  oncePerId,
-  type ParsedBatch,
-  type Rejection,
-  redactEvent,
-} from '@trailmark/protocol';
+import { type Admission, admitBatch, type BatchError } from '@trailmark/protocol';
 import type { CommitQueue, CommitTicket } from './commit-queue.js';
 import type { LiveBus } from './live-bus.js';
 import type { EventSource, EventStore, StoredEvent } from './store.js';
@@ -37,47 +29,44 @@ export async function withTicket<T>(
   }
 }
 
-/**
- * Stores the valid events of a parsed batch and builds the protocol's answer. An event for another site than
- * `siteId` is rejected on its own (when `siteId` is given). Storage failure throws `StorageError`, after which
- * nothing of the batch is stored (one transaction).
- */
-export async function storeParsed(
-  ctx: IngestDeps,
-  parsed: ParsedBatch,
-  siteId: string | undefined,
-  source: EventSource,
-  rawEvents: readonly unknown[],
-): Promise<IngestResponse> {
-  const rejected: Rejection[] = [...parsed.rejected];
-  const keep = parsed.events.filter((event) => {
-    if (siteId === undefined || event.site_id === siteId) return true;
-    rejected.push({
-      index: indexOf(rawEvents, event.event_id),
-      event_id: event.event_id,
-      reason: `site_id: must be "${siteId}", the key's site`,
-    });
-    return false;
-  });
-  if (rejected.length > parsed.rejected.length) rejected.sort((a, b) => a.index - b.index);
-  const { unique, repeats } = oncePerId(keep);
-  const lowered = unique.map(lowerId);
-  const events = ctx.redact ? lowered.map(redactEvent) : lowered;
-  const receivedAt = ctx.clock();
-  const options = { skewMs: parsed.skewMs, receivedAt, source };
-  const inserted = ctx.ticket ? await ctx.ticket.submit(events, options) : ctx.store.insert(events, options);
-  if (inserted.size > 0 && ctx.bus) {
-    const stored: StoredEvent[] = events
-      .filter((event) => inserted.has(event.event_id))
-      .map((event) => ({ event, ts: event.ts + parsed.skewMs, receivedAt, source }));
-    ctx.bus.publish(stored);
-  }
-  // The answer names each event as the client spelled it.
-  const accepted = new Set(unique.filter((event) => inserted.has(event.event_id.toLowerCase())).map((event) => event.event_id));
-  return ingestResponse({ ...parsed, events: unique, duplicates: [...parsed.duplicates, ...repeats], rejected }, accepted);
+/** Where a batch comes from and how old its events may be. */
+export interface BatchSource {
+  /** The key's site: events of other sites are refused one by one (`undefined`: any site, for imports). */
+  siteId: string | undefined;
+  source: EventSource;
+  maxAgeMs: number;
 }
 
-// parseBatch keeps only the valid events, so the request position of a refused one is looked up again.
-function indexOf(rawEvents: readonly unknown[], eventId: string): number {
-  return rawEvents.findIndex((raw) => typeof raw === 'object' && raw !== null && (raw as { event_id?: unknown }).event_id === eventId);
+/**
+ * Admits a decoded batch body through the protocol's one ingest path (`admitBatch`) into the SQLite store, in the
+ * request's group commit, and announces the newly stored events on the live bus. Storage failure throws
+ * `StorageError`, after which nothing of the batch is stored (one transaction).
+ */
+export async function storeBatch(deps: IngestDeps, body: unknown, from: BatchSource): Promise<Admission | BatchError> {
+  const receivedAt = deps.clock();
+  const admission = await admitBatch(
+    body,
+    {
+      now: receivedAt,
+      maxAgeMs: from.maxAgeMs,
+      siteId: from.siteId,
+      redact: deps.redact,
+      // The SDK's check of sends it never saw answered, on the native batch endpoint.
+      ...(from.source === 'batch' && from.siteId ? { lookup: (ids: string[]) => deps.store.storedIds(from.siteId!, ids) } : {}),
+    },
+    ({ events, skewMs }) => {
+      const options = { skewMs, receivedAt, source: from.source };
+      return deps.ticket ? deps.ticket.submit(events, options) : deps.store.insert(events, options);
+    },
+  );
+  if (admission.ok && admission.stored.length > 0 && deps.bus) {
+    const stored: StoredEvent[] = admission.stored.map((event) => ({
+      event,
+      ts: event.ts + admission.skewMs,
+      receivedAt,
+      source: from.source,
+    }));
+    deps.bus.publish(stored);
+  }
+  return admission;
 }

@@ -76,8 +76,13 @@ function timestampOf(value: unknown, now: number): unknown {
   return value;
 }
 
+/** What `timestamp` accepts, said where it is not one (the native schema's "Expected number" says too little). */
+export const TIMESTAMP_FORMS = 'must be an ISO 8601 date-time such as "2026-12-01T10:30:00Z" or ms since 1970 (a number)';
+
 /** Renames native field names in a validator reason back to the track shape's names. */
 export function trackReason(reason: string): string {
+  // A type or integer problem of `ts` is a timestamp in no accepted form; its age problems keep their own reason.
+  if (/^ts: (Expected|Invalid|must be an integer)/.test(reason)) return `timestamp: ${TIMESTAMP_FORMS}`;
   return reason
     .replace(/^type:/, 'event_type:')
     .replace(/^ts:/, 'timestamp:')

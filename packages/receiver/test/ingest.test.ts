@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningReceiver } from '../src/index.js';
-import { makeEvent, ORIGIN, post, start } from './helpers.js';
+import { makeEvent, ORIGIN, post, read, start } from './helpers.js';
 
 let server: RunningReceiver;
 beforeEach(async () => {
@@ -16,6 +16,31 @@ async function stored(query = '') {
 }
 
 describe('POST /v1/batch', () => {
+  it('stores a password sent in a form_submit as [redacted] (the protocol admission path), and so answers it', async () => {
+    const form = makeEvent({
+      type: 'form_submit',
+      props: { form_id: 'login', values: { email: 'bob@example.com', password: 'hunter2', plan: 'pro' } },
+    });
+    expect((await post(server.url, '/v1/batch', { events: [form] })).status).toBe(200);
+    const row = server.receiver.store.listEvents({
+      siteId: 'demo',
+      type: 'form_submit',
+      fromTs: 0,
+      toTs: Date.now() + 60_000,
+      limit: 10,
+      order: 'newest',
+    });
+    expect(row.events[0]?.event.props).toEqual({
+      form_id: 'login',
+      values: { email: '[redacted:email]', password: '[redacted]', plan: 'pro' },
+    });
+    const answer = (await (await read(server.url, '/api/analytics/track?event_type=form_submit')).json()) as {
+      events: Array<{ properties: unknown }>;
+    };
+    expect(JSON.stringify(answer.events)).not.toContain('hunter2');
+    expect(answer.events[0]?.properties).toMatchObject({ values: { password: '[redacted]' } });
+  });
+
   it('stores a text/plain batch and lists every id as accepted', async () => {
     const events = [makeEvent(), makeEvent({ type: 'click', seq: 2 })];
     const response = await post(server.url, '/v1/batch', { v: 1, sdk: 'trailmark/0.1.0', sent_at: Date.now(), events });
@@ -81,7 +106,7 @@ describe('POST /v1/batch', () => {
     expect(body.accepted).toEqual([good.event_id]);
     expect(body.rejected.map((r) => r.index)).toEqual([1, 2, 3]);
     expect(body.rejected[0]?.reason).toMatch(/event_id: must be a UUID/);
-    expect(body.rejected[1]).toEqual({ index: 2, event_id: foreign.event_id, reason: 'site_id: must be "demo", the key\'s site' });
+    expect(body.rejected[1]).toEqual({ index: 2, event_id: foreign.event_id, reason: 'site_id: must be "demo", the site of this key' });
     expect(body.rejected[2]?.reason).toBe('an event must be a JSON object');
     expect((await stored()).map((e) => e.event_id)).toEqual([good.event_id]);
   });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningReceiver } from '../src/index.js';
+import { TIMESTAMP_FORMS } from '../src/track-event.js';
 import { makeEvent, post, read, start } from './helpers.js';
 
 let server: RunningReceiver | undefined;
@@ -62,7 +63,22 @@ describe('POST /api/analytics/track', () => {
     expect(body.event_ids).toHaveLength(2);
     expect(body.rejected.map((r) => r.index)).toEqual([1, 2]);
     expect(body.rejected[0]?.reason).toMatch(/^event_type:/);
-    expect(body.rejected[1]?.reason).toMatch(/^timestamp:/);
+    // Says what is accepted, not the native schema's "Expected number" (issue 14, defect 8).
+    expect(body.rejected[1]?.reason).toBe(`timestamp: ${TIMESTAMP_FORMS}`);
+  });
+
+  it('refuses a null, a number or a list in the array on its own and stores the good elements (no 500)', async () => {
+    server = await start();
+    const good = { event_type: 'tool_used', session_id: 's-null' };
+    const response = await post(server.url, '/api/analytics/track', [null, good, 7, [], good]);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { event_ids: string[]; rejected: Array<{ index: number; event_id: null; reason: string }> };
+    expect(body.event_ids).toHaveLength(2);
+    expect(body.rejected).toEqual([0, 2, 3].map((index) => ({ index, event_id: null, reason: 'an event must be a JSON object' })));
+    const stored = (await (await read(server.url, '/api/analytics/track?event_type=tool_used')).json()) as TrackList;
+    expect(stored.events.map((e) => e.session_id)).toEqual(['s-null', 's-null']);
+    const only = await post(server.url, '/api/analytics/track', null);
+    expect([only.status, ((await only.json()) as { code: string }).code]).toEqual([400, 'invalid_request']);
   });
 
   it('acknowledges a client event_id sent twice as the same event', async () => {

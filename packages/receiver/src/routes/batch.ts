@@ -1,8 +1,8 @@
-import { checkAnswer, isCheck, parseBatch, parseCheck, readJsonBody } from '@trailmark/protocol';
+import { MAX_DRAIN_BYTES, MAX_REQUEST_BYTES, readJsonBody } from '@trailmark/protocol';
 import type { Hono } from 'hono';
 import type { ReceiverContext } from '../context.js';
 import { authorize, fail, json } from '../http.js';
-import { storeParsed, withTicket } from '../ingest.js';
+import { storeBatch, withTicket } from '../ingest.js';
 import { recordEventRejections } from './record.js';
 
 /** `POST /v1/batch`: the native ingest endpoint (docs/protocol.md, "Ingest over HTTP"). */
@@ -13,28 +13,12 @@ export function batchRoutes(app: Hono, ctx: ReceiverContext): void {
     if (!auth.ok) return auth.response;
     const siteId = auth.grant.site.id;
     return withTicket(ctx, async (deps) => {
-      const body = await readJsonBody(request);
-      if (!body.ok) return fail(ctx, request, body.code, body.error, { siteId });
-      if (isCheck(body.value)) {
-        // Which of these events are stored? (the SDK asks about sends it never saw answered: docs/protocol.md)
-        const check = parseCheck(body.value);
-        if (!check.ok) return fail(ctx, request, check.code, check.error, { siteId });
-        return json(
-          checkAnswer(
-            check.ids,
-            deps.store.storedIds(
-              siteId,
-              check.ids.map((id) => id.toLowerCase()),
-            ),
-          ),
-        );
-      }
-      const parsed = parseBatch(body.value, { now: ctx.clock(), maxAgeMs: ctx.maxEventAgeMs });
-      if (!parsed.ok) return fail(ctx, request, parsed.code, parsed.error, { siteId });
-      const rawEvents = (body.value as { events: unknown[] }).events;
-      const answer = await storeParsed(deps, parsed, siteId, 'batch', rawEvents);
-      recordEventRejections(ctx, request, siteId, answer.rejected);
-      return json(answer);
+      const body = await readJsonBody(request, MAX_REQUEST_BYTES, MAX_DRAIN_BYTES);
+      if (!body.ok) return fail(ctx, request, body.code, body.error, { siteId, unread: body.unread });
+      const admission = await storeBatch(deps, body.value, { siteId, source: 'batch', maxAgeMs: ctx.maxEventAgeMs });
+      if (!admission.ok) return fail(ctx, request, admission.code, admission.error, { siteId });
+      recordEventRejections(ctx, request, siteId, admission.response.rejected);
+      return json(admission.response);
     });
   });
 }

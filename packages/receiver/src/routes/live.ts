@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
+import type { SiteConfig } from '@trailmark/node-http';
 import type { Hono } from 'hono';
 import type { ReceiverContext } from '../context.js';
 import { authorize, fail, json, queryNumber } from '../http.js';
 import { liveSummary } from '../live-summary.js';
 import { PUBLIC_DIR } from '../paths.js';
-import type { SiteConfig } from '../sites.js';
 
 const ASSETS: Record<string, [file: string, type: string]> = {
   '/': ['live.html', 'text/html; charset=utf-8'],

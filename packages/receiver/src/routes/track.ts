@@ -1,8 +1,8 @@
-import { MAX_BATCH_EVENTS, MAX_FUTURE_SKEW_MS, parseBatch, readJsonBody } from '@trailmark/protocol';
+import { MAX_BATCH_EVENTS, MAX_DRAIN_BYTES, MAX_FUTURE_SKEW_MS, MAX_REQUEST_BYTES, readJsonBody } from '@trailmark/protocol';
 import type { Hono } from 'hono';
 import type { ReceiverContext } from '../context.js';
 import { authorize, fail, json, queryNumber } from '../http.js';
-import { storeParsed, withTicket } from '../ingest.js';
+import { storeBatch, withTicket } from '../ingest.js';
 import { HOUR_MS, hourOf } from '../rollup-keys.js';
 import type { StoredEvent } from '../store.js';
 import { toNativeEvent, trackReason } from '../track-event.js';
@@ -18,8 +18,8 @@ export function trackRoutes(app: Hono, ctx: ReceiverContext): void {
     if (!auth.ok) return auth.response;
     const siteId = auth.grant.site.id;
     return withTicket(ctx, async (deps) => {
-      const body = await readJsonBody(request);
-      if (!body.ok) return fail(ctx, request, body.code, body.error, { siteId });
+      const body = await readJsonBody(request, MAX_REQUEST_BYTES, MAX_DRAIN_BYTES);
+      if (!body.ok) return fail(ctx, request, body.code, body.error, { siteId, unread: body.unread });
       const single = !Array.isArray(body.value);
       const inputs = single ? [body.value] : (body.value as unknown[]);
       if (inputs.length === 0) return fail(ctx, request, 'invalid_request', 'the array holds no events', { siteId });
@@ -30,16 +30,15 @@ export function trackRoutes(app: Hono, ctx: ReceiverContext): void {
       }
       const now = ctx.clock();
       const events = inputs.map((input) => toNativeEvent(input, { siteId, now, ids: 'random' }));
-      const parsed = parseBatch({ events }, { now, maxAgeMs: ctx.maxEventAgeMs });
-      if (!parsed.ok) return fail(ctx, request, parsed.code, parsed.error, { siteId });
-      const answer = await storeParsed(deps, parsed, siteId, 'track', events);
+      const admission = await storeBatch(deps, { events }, { siteId, source: 'track', maxAgeMs: ctx.maxEventAgeMs });
+      if (!admission.ok) return fail(ctx, request, admission.code, admission.error, { siteId });
+      const answer = admission.response;
       const rejected = answer.rejected.map((rejection) => ({ ...rejection, reason: trackReason(rejection.reason) }));
       recordEventRejections(ctx, request, siteId, rejected);
       const stored = new Set([...answer.accepted, ...answer.duplicates]);
-      // In request order, each valid event's id once (a repeat is acknowledged like the first).
-      const eventIds = [...new Set(events.map((event) => (event as { event_id?: unknown }).event_id))].filter(
-        (id): id is string => typeof id === 'string' && stored.has(id),
-      );
+      // In request order, each valid event's id once (a repeat is acknowledged like the first). An element that is
+      // not an object (`null`, a number) has no id: it is only in `rejected`.
+      const eventIds = [...new Set(events.map(idOf))].filter((id): id is string => typeof id === 'string' && stored.has(id));
       if (single) {
         const only = rejected[0];
         if (only) return fail(ctx, request, 'invalid_request', `the event was rejected: ${only.reason}`, { siteId, extra: { rejected } });
@@ -139,6 +138,10 @@ export function trackView(stored: StoredEvent): Record<string, unknown> {
     if (event[key]) view[key] = event[key];
   }
   return view;
+}
+
+function idOf(event: unknown): unknown {
+  return typeof event === 'object' && event !== null ? (event as { event_id?: unknown }).event_id : undefined;
 }
 
 function encodeCursor(cursor: { ts: number; id: number }): string {

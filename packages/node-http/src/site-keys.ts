@@ -1,9 +1,9 @@
-/** One site the receiver accepts events for. */
+/** One site a server accepts events for: its id, its two keys and the origins its pages send from. */
 export interface SiteConfig {
   id: string;
   /** Public: may appear in web pages; it can only write. */
   writeKey: string;
-  /** Secret: reads events, rollups and the live stream. */
+  /** Secret: reads the site's data (never sent in a URL, never accepted for writing). */
   readKey: string;
   /** Origins whose pages may send (`*` allows any). */
   origins: string[];

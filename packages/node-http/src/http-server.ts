@@ -1,0 +1,91 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { getRequestListener } from '@hono/node-server';
+import { errorResponse } from '@trailmark/protocol';
+
+/** The socket-level limits of a server, in ms. */
+export interface HttpTimeouts {
+  /** Time to receive a request's headers (default 8 s). */
+  headersTimeoutMs?: number;
+  /** Time to receive a whole request, headers and body (default 12 s): a slow-loris body is cut off after it. */
+  requestTimeoutMs?: number;
+  /** How often Node checks the two above (default 1 s; Node's own default of 30 s lets them run over by that much). */
+  checkIntervalMs?: number;
+}
+
+/** Options of `startHttpServer()`. */
+export interface HttpServerOptions extends HttpTimeouts {
+  /** The app: a Fetch API handler; `env` carries the Node request as `incoming` (for the socket peer). */
+  fetch(request: Request, env: { incoming: IncomingMessage; outgoing: ServerResponse }): Promise<Response> | Response;
+  port: number;
+  host: string;
+}
+
+/** A listening server. */
+export interface HttpServer {
+  server: Server;
+  port: number;
+  /** `http://host:port`, with an IPv6 host in brackets. */
+  url: string;
+}
+
+/** The timeouts every Trailmark Node server runs with unless told otherwise (docs/protocol.md, "Timeouts"). */
+export const DEFAULT_TIMEOUTS = { headersTimeoutMs: 8000, requestTimeoutMs: 12_000, checkIntervalMs: 1000 } as const;
+
+/**
+ * Starts a Node HTTP server for a Fetch API app, with what every Trailmark server needs below the app: header and
+ * whole-request timeouts checked every second (100 clients trickling a body at 1 B/s cannot hold their connections),
+ * and a JSON error for requests Node's parser refuses or the adaptor cannot turn into a `Request` (a bad URL),
+ * instead of Node's empty answer.
+ */
+export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...definedOnly(options) };
+  const listener = getRequestListener(options.fetch as Parameters<typeof getRequestListener>[0], {
+    hostname: options.host,
+    errorHandler: () => errorResponse('invalid_request', 'the request could not be read'),
+  });
+  const server = createServer({ connectionsCheckingInterval: timeouts.checkIntervalMs }, listener);
+  server.headersTimeout = timeouts.headersTimeoutMs;
+  server.requestTimeout = timeouts.requestTimeoutMs;
+  server.on('clientError', answerClientError);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return { server, port, url: `http://${host}:${port}` };
+}
+
+function definedOnly(options: HttpTimeouts): HttpTimeouts {
+  return Object.fromEntries(
+    (['headersTimeoutMs', 'requestTimeoutMs', 'checkIntervalMs'] as const)
+      .filter((name) => options[name] !== undefined)
+      .map((name) => [name, options[name]]),
+  );
+}
+
+/**
+ * Requests Node's HTTP parser refuses never reach the app (garbage, headers over 16 KiB, a request timed out): they
+ * still get a JSON error saying what is wrong, and the connection closes.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable || (error.code === 'ECONNRESET' && !socket.readable)) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? ['431 Request Header Fields Too Large', 'the request headers are over the 16 KiB limit']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? ['408 Request Timeout', 'the request was not received in time']
+        : ['400 Bad Request', 'the request is not valid HTTP'];
+  const body = JSON.stringify({ ok: false, code: 'invalid_request', error: reason });
+  socket.end(
+    `HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}

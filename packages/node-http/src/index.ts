@@ -1,0 +1,11 @@
+export type { SiteCorsOptions } from './cors.js';
+export { siteCors } from './cors.js';
+export type { HttpServer, HttpServerOptions, HttpTimeouts } from './http-server.js';
+export { DEFAULT_TIMEOUTS, startHttpServer } from './http-server.js';
+export type { KeyCheck, KeyCheckOptions, KeyRefusal } from './key-check.js';
+export { checkKey } from './key-check.js';
+export type { RateDecision, RateLimiter, RateLimitOptions } from './rate-limit.js';
+export { createRateLimiter } from './rate-limit.js';
+export type { KeyGrant, Keyring, SiteConfig } from './site-keys.js';
+export { createKeyring, validateSites } from './site-keys.js';
+export { closeIfUnread, hasBody, refuseUnread } from './unread-body.js';
