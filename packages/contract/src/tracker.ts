@@ -66,3 +66,25 @@ export async function deliverThroughTracker(backend: Backend, refusal: Refusal):
     await tracker.shutdown();
   }
 }
+
+/**
+ * Tracks one pageview-like event with the real SDK on a page at `href`, through the backend's adapter, and returns
+ * its session id once the backend has accepted it: what the SDK sends from that URL, as a site would.
+ */
+export async function trackOnPage(backend: Backend, href: string): Promise<string> {
+  const tracker = createTracker({
+    siteId: SITE.id,
+    transport: backend.adapter({ endpoint: backend.endpoint, key: SITE.writeKey }),
+    queue: memoryQueue(),
+    persistence: 'memory',
+    window: minimalWindow(href),
+    onError: () => undefined,
+  });
+  try {
+    tracker.track('page_probe');
+    await tracker.flush();
+    return tracker.sessionId;
+  } finally {
+    await tracker.shutdown();
+  }
+}

@@ -19,7 +19,7 @@ export type { BatchError, IngestResponse, ParseBatchOptions, ParsedBatch, Reject
 export { ingestResponse, parseBatch } from './parse-batch.js';
 export { propsProblem, utf8Length } from './props.js';
 export type { FieldDescription, RedactionRule } from './redact.js';
-export { DEFAULT_REDACTION_RULES, ibanValid, isSensitiveField, luhnValid, redactEvent, redactText } from './redact.js';
+export { DEFAULT_REDACTION_RULES, ibanValid, isSensitiveField, luhnValid, redactEvent, redactText, redactUrl } from './redact.js';
 export type { SourceType, TrafficSource } from './referrer.js';
 export { classifySource, parseUtm } from './referrer.js';
 export { envelopeSchema, eventSchema } from './schema.js';
