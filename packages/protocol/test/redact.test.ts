@@ -142,7 +142,10 @@ describe("redactEvent's fast path", () => {
 describe('redactUrl', () => {
   it.each([
     // The URL: the e-mail address was stored percent-encoded.
-    ['https://shop.example/?email=jane.doe%40example.com&card=4242424242424242', 'https://shop.example/?email=[redacted:email]&card=[redacted:card]'],
+    [
+      'https://shop.example/?email=jane.doe%40example.com&card=4242424242424242',
+      'https://shop.example/?email=[redacted:email]&card=[redacted:card]',
+    ],
     ['https://shop.example/?email=JANE.DOE%40EXAMPLE.COM', 'https://shop.example/?email=[redacted:email]'],
     // Encoded twice and three times (a URL passed through two redirects).
     ['https://shop.example/?email=jane.doe%2540example.com', 'https://shop.example/?email=[redacted:email]'],
