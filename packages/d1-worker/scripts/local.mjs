@@ -98,18 +98,36 @@ async function build(root) {
 }
 
 /**
+ * The `cf` object every local request carries: a sample, as no local request has a real one (Cloudflare fills it
+ * at its edge from the visitor's IP address). Whatever the Worker derives from it locally (a visitor's city,
+ * country, organisation) is this sample, not the visitor's.
+ */
+export const SAMPLE_CF = { country: 'NZ', city: 'Wellington', timezone: 'Pacific/Auckland', asOrganization: 'Example Networks' };
+
+/**
  * A Miniflare running the Worker. `cf` is a fixed object (never fetched from the network);
- * `persist` is a folder for D1 and Durable Object data, or undefined for memory only.
+ * `persist` is a folder for D1 and Durable Object data, or undefined for memory only. `output` receives what the
+ * Worker's runtime prints (its `console` calls, workerd's own messages) instead of this process's stdout/stderr:
+ * tests that provoke an error collect it there.
  */
 export async function startWorker({
   port = 0,
   persist,
-  cf = { country: 'NZ', city: 'Wellington', timezone: 'Pacific/Auckland', asOrganization: 'Example Networks' },
+  cf = SAMPLE_CF,
   vars = {},
   migrate = true,
   scriptPath = WORKER_BUNDLE,
+  output,
 } = {}) {
   const mf = new Miniflare({
+    ...(output
+      ? {
+          handleRuntimeStdio(stdout, stderr) {
+            stdout.on('data', (chunk) => output(String(chunk), 'stdout'));
+            stderr.on('data', (chunk) => output(String(chunk), 'stderr'));
+          },
+        }
+      : {}),
     modules: true,
     scriptPath,
     compatibilityDate: COMPATIBILITY_DATE,

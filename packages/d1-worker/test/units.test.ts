@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { enrich, roleOf } from '../src/enrich.js';
 import type { Env } from '../src/env.js';
 import { compactLive, createLivePublisher, isGone, type LiveEvent } from '../src/live-client.js';
@@ -92,6 +92,9 @@ describe('createUsageCounter', () => {
   });
 
   it('keeps the count of a failed write for the next one', async () => {
+    // The failed write is logged: collected here, not printed by a passing run.
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    onTestFinished(() => warn.mockRestore());
     let time = 10_000;
     let fail = true;
     const writes: number[] = [];
@@ -108,6 +111,7 @@ describe('createUsageCounter', () => {
     time = 12_000;
     await counter.record({} as D1Database, 'k');
     expect(writes).toEqual([2]);
+    expect(warn).toHaveBeenCalledWith('trailmark d1-worker: usage update failed', 'D1 down');
   });
 });
 
