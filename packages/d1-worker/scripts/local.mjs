@@ -99,10 +99,15 @@ async function build(root) {
 
 /**
  * The `cf` object every local request carries: a sample, as no local request has a real one (Cloudflare fills it
- * at its edge from the visitor's IP address). Whatever the Worker derives from it locally (a visitor's city,
- * country, organisation) is this sample, not the visitor's.
+ * at its edge from the visitor's IP address). Whatever the Worker derives from it locally (a visitor's company and
+ * location) is this sample, not the visitor's, and says so: "Example Networks (sample)", "Wellington (sample), NZ".
  */
-export const SAMPLE_CF = { country: 'NZ', city: 'Wellington', timezone: 'Pacific/Auckland', asOrganization: 'Example Networks' };
+export const SAMPLE_CF = {
+  country: 'NZ',
+  city: 'Wellington (sample)',
+  timezone: 'Pacific/Auckland',
+  asOrganization: 'Example Networks (sample)',
+};
 
 /**
  * A Miniflare running the Worker. `cf` is a fixed object (never fetched from the network);

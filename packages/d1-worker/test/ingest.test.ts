@@ -252,7 +252,12 @@ describe('POST /track/visitor (the tippen contract)', () => {
     await worker.call('/track/visitor', ping('visitor_test_001'));
     await worker.call('/track/visitor', ping('visitor_test_001', 'heartbeat'));
     const row = await visitorRow('visitor_test_001');
-    expect(row).toMatchObject({ page_views: 2, website: 'acme.example', company: 'Example Networks', location: 'Wellington, NZ' });
+    expect(row).toMatchObject({
+      page_views: 2,
+      website: 'acme.example',
+      company: 'Example Networks (sample)',
+      location: 'Wellington (sample), NZ',
+    });
   });
 
   it('refuses a ping without a visitor id with a JSON reason', async () => {
