@@ -1,7 +1,8 @@
 // `npm start`: the reference receiver on 127.0.0.1:8787 (persistent, .data/demo) and the example static site
 // on 127.0.0.1:8080, with the built script tag. Ctrl+C stops both.
 //   node scripts/demo.mjs [--site-only | --receiver-only] [--memory] [--reset] [--backend reference|postgres|d1]
-//   env PORT_SITE (8080), PORT_RECEIVER (8787), PORT_POSTGRES (8790), PORT_D1 (8788), DATABASE_URL (postgres)
+//   env PORT_SITE (8080), PORT_RECEIVER (8787), PORT_POSTGRES (8790), PORT_D1 (8788), DATABASE_URL (postgres),
+//   TM_DEMO_DATA (the folder holding the data folders, default .data; tests give their own)
 // --backend postgres sends the site to the Postgres ingest server (DATABASE_URL, else embedded PGlite in
 // .data/demo-pg); --backend d1 to the D1 Worker under Miniflare (local D1 in .data/demo-d1). The reference
 // receiver (and its live page) runs only for the reference backend: with another one it would receive nothing, and
@@ -42,11 +43,14 @@ export const DEMO_SITE = {
 };
 
 /** The folder each backend keeps the demo's data in (the receiver's unless `--memory`). */
-const DATA = { reference: '.data/demo', postgres: '.data/demo-pg', d1: '.data/demo-d1' };
+const dataRoot = process.env.TM_DEMO_DATA || '.data';
+const DATA = { reference: `${dataRoot}/demo`, postgres: `${dataRoot}/demo-pg`, d1: `${dataRoot}/demo-d1` };
+/** Where a data folder is on disk: relative to the repository unless TM_DEMO_DATA is absolute. */
+const onDisk = (folder) => (folder.startsWith('/') ? folder : `${repo}${folder}`);
 const withReceiver = args.has('--receiver-only') || (backend === 'reference' && !args.has('--site-only'));
 if (args.has('--reset')) {
   const folder = withReceiver && backend !== 'reference' ? DATA.reference : DATA[backend];
-  rmSync(`${repo}${folder}`, { recursive: true, force: true });
+  rmSync(onDisk(folder), { recursive: true, force: true });
   console.log(`reset      ${folder} deleted`);
 }
 
@@ -62,11 +66,11 @@ try {
       port: receiverPort,
       sites: [DEMO_SITE],
       dev: true,
-      ...(memory ? { memory: true } : { dataDir: `${repo}.data/demo` }),
+      ...(memory ? { memory: true } : { dataDir: onDisk(DATA.reference) }),
     });
     running.push(receiver);
     console.log(
-      `receiver   ${receiver.url}  (${memory ? 'in memory' : 'data in .data/demo'}; site demo, write key pk_demo, read key sk_demo)`,
+      `receiver   ${receiver.url}  (${memory ? 'in memory' : `data in ${DATA.reference}`}; site demo, write key pk_demo, read key sk_demo)`,
     );
     console.log(`live page  ${receiver.url}/`);
     console.log(`inspect    ${receiver.url}/_trailmark/events  ·  /_trailmark/rejections  ·  /_trailmark/stats`);
@@ -80,12 +84,12 @@ try {
     const ingest = await startIngest({
       port: port('PORT_POSTGRES', 8790),
       sites: [DEMO_SITE],
-      ...(databaseUrl ? { databaseUrl } : { dataDir: `${repo}.data/demo-pg` }),
+      ...(databaseUrl ? { databaseUrl } : { dataDir: onDisk(DATA.postgres) }),
     });
     running.push(ingest);
     endpoint = ingest.url;
     console.log(
-      `postgres   ${ingest.url}  (${databaseUrl ? 'DATABASE_URL' : 'embedded PGlite in .data/demo-pg'}; site demo, write key pk_demo)`,
+      `postgres   ${ingest.url}  (${databaseUrl ? 'DATABASE_URL' : `embedded PGlite in ${DATA.postgres}`}; site demo, write key pk_demo)`,
     );
     console.log(
       `data       curl -H 'Authorization: Bearer sk_demo' ${ingest.url}/v1/metrics/daily   (also /v1/pages/top, /v1/sources, /v1/campaigns)`,
@@ -96,7 +100,7 @@ try {
     await ensureBundle();
     const { mf, db, url } = await startWorker({
       port: port('PORT_D1', 8788),
-      persist: `${repo}.data/demo-d1`,
+      persist: onDisk(DATA.d1),
       // The Worker's console, passed on; silent once stopping, when workerd's shutdown messages are noise.
       output: (text, stream) => stopping || process[stream].write(text),
     });
@@ -106,7 +110,7 @@ try {
     await seedSite(db, { site: DEMO_SITE.id, writeKey: DEMO_SITE.writeKey, secretKey: DEMO_SITE.readKey, website: siteUrl });
     running.push({ close: () => mf.dispose() });
     endpoint = url.origin;
-    console.log(`d1 worker  ${url.origin}/  (Miniflare, local D1 in .data/demo-d1; site demo, write key pk_demo; GET / lists the routes)`);
+    console.log(`d1 worker  ${url.origin}/  (Miniflare, local D1 in ${DATA.d1}; site demo, write key pk_demo; GET / lists the routes)`);
     console.log(
       `data       curl -H 'Authorization: Bearer sk_demo' ${url.origin}/api/visitors   (also /api/events, /api/stats, /api/live)`,
     );
