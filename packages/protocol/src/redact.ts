@@ -227,7 +227,7 @@ export function redactUrl(url: string): string {
 /**
  * The servers' second line of defence: over every free-text field of an event (URL, path, title, referrer: an
  * e-mail address in a query string is personal data too; URLs through `redactUrl`, which decodes them first) and
- * every string in its props.
+ * every string in its props (those that are URLs, such as a click's `href`, through `redactUrl` too).
  */
 export function redactEvent(event: TrailmarkEvent): TrailmarkEvent {
   const out: TrailmarkEvent = { ...event, url: redactUrl(event.url), path: redactUrl(event.path) };
@@ -237,10 +237,13 @@ export function redactEvent(event: TrailmarkEvent): TrailmarkEvent {
   return out;
 }
 
+/** A prop that is a URL (a click's `href`, a page's own links) is redacted as one: decoded first. */
+const URL_LIKE = /^(?:https?:\/\/|\/(?!\/))/i;
+
 // Props are at most 4 levels deep (parseBatch checks them), so the recursion is bounded. `fromEntries` defines
 // keys as data properties, so a key named `__proto__` stays data.
 function redactValue(value: PropValue): PropValue {
-  if (typeof value === 'string') return redactFast(value);
+  if (typeof value === 'string') return URL_LIKE.test(value) ? redactUrl(value) : redactFast(value);
   if (Array.isArray(value)) return value.map(redactValue);
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v)]));
   return value;

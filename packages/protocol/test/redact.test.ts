@@ -214,6 +214,25 @@ describe('redactEvent', () => {
     expect(out.title).toBe('Welcome jane%40example.com');
   });
 
+  it('decodes props that are URLs (a clicked link), and only those', () => {
+    const event = {
+      event_id: '0193a2b4-0000-7000-8000-00000000000a',
+      type: 'click',
+      url: 'https://shop.example/',
+      path: '/',
+      props: {
+        href: 'https://shop.example/unsubscribe?email=jane%40example.com',
+        next: '/account/jane%2540example.com',
+        text: 'write to jane%40example.com',
+      },
+    } as TrailmarkEvent;
+    expect(redactEvent(event).props).toEqual({
+      href: 'https://shop.example/unsubscribe?email=[redacted:email]',
+      next: '/account/[redacted:email]',
+      text: 'write to jane%40example.com',
+    });
+  });
+
   it('redacts every free-text field and every string in props, at any depth, keeping keys as data', () => {
     const event = {
       event_id: '0193a2b4-0000-7000-8000-00000000000a',
