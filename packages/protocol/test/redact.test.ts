@@ -203,7 +203,7 @@ describe('redactEvent', () => {
       path: '/u/jane%40example.com',
       referrer: 'https://mail.example/?to=ann%2540example.com',
       title: 'Welcome jane%40example.com',
-    } as TrailmarkEvent;
+    } as unknown as TrailmarkEvent;
     const out = redactEvent(event);
     expect([out.url, out.path, out.referrer]).toEqual([
       'https://shop.example/u/[redacted:email]?card=[redacted:card]',
@@ -225,7 +225,7 @@ describe('redactEvent', () => {
         next: '/account/jane%2540example.com',
         text: 'write to jane%40example.com',
       },
-    } as TrailmarkEvent;
+    } as unknown as TrailmarkEvent;
     expect(redactEvent(event).props).toEqual({
       href: 'https://shop.example/unsubscribe?email=[redacted:email]',
       next: '/account/[redacted:email]',
