@@ -1,13 +1,14 @@
 // One build for every package: ESM + .d.ts for npm, the SDK's script-tag IIFE (.js and .min.js),
 // Node entries for the servers, and the Worker bundle. Packages are built in order (protocol first).
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import commonjs from '@rollup/plugin-commonjs';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import replace from '@rollup/plugin-replace';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
+import { dts } from 'rollup-plugin-dts';
 
 const sdkVersion = JSON.parse(readFileSync('packages/sdk/package.json', 'utf8')).version;
 
@@ -91,7 +92,59 @@ function scriptTag(minified) {
   };
 }
 
-const configs = [library('protocol', ['index']), library('sdk', ['index']), scriptTag(false), scriptTag(true)];
+/**
+ * The npm package `trailmark` carries the part of `@trailmark/protocol` it uses (types, limits, the redaction rules,
+ * UTM parsing) inside its own dist, as the protocol package is not published: the ESM build compiles the protocol's
+ * source into `dist/index.js` (tree-shaken: the runtime schema and valibot stay out), and the declarations are one
+ * bundled `dist/index.d.ts` with the protocol's types inlined. The script-tag builds bundled it already.
+ */
+function sdkPackage() {
+  const protocol = resolve('packages/protocol/src/index.ts');
+  const bundled = (id) => id === '@trailmark/protocol';
+  return [
+    {
+      input: { index: 'packages/sdk/src/index.ts' },
+      external: (id) => isExternal(id) && !bundled(id),
+      // Every package here is `sideEffects: false` (no work at import): a module none of whose exports is used is
+      // left out, so the protocol's valibot schema never reaches the SDK.
+      treeshake: { moduleSideEffects: false },
+      plugins: [
+        {
+          name: 'clean-sdk-dist',
+          // Stale per-module declarations of earlier builds must not be packed.
+          buildStart: () => rmSync(resolve('packages/sdk/dist'), { recursive: true, force: true }),
+          resolveId: (id) => (bundled(id) ? protocol : null),
+        },
+        defines(true),
+        typescript({
+          tsconfig: 'packages/sdk/tsconfig.package.json',
+          declaration: false,
+          declarationDir: undefined,
+          outDir: resolve('packages/sdk/dist'),
+          include: ['packages/sdk/src/**/*.ts', 'packages/protocol/src/**/*.ts'],
+          filterRoot: '.',
+          noEmitOnError: true,
+        }),
+      ],
+      output: { dir: 'packages/sdk/dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+    },
+    {
+      input: 'packages/sdk/src/index.ts',
+      external: (id) => isExternal(id) && !bundled(id),
+      plugins: [
+        dts({ tsconfig: 'packages/sdk/tsconfig.package.json', includeExternal: ['@trailmark/protocol'] }),
+        {
+          name: 'script-tag-types',
+          // The global's declaration is written by hand (packages/sdk/src/script-tag-global.d.ts): script-tag.ts defines no exports.
+          writeBundle: () => copyFileSync('packages/sdk/src/script-tag-global.d.ts', 'packages/sdk/dist/script-tag.d.ts'),
+        },
+      ],
+      output: { file: 'packages/sdk/dist/index.d.ts', format: 'es' },
+    },
+  ];
+}
+
+const configs = [library('protocol', ['index']), ...sdkPackage(), scriptTag(false), scriptTag(true)];
 // The Node servers' shared HTTP plumbing, built before the two servers that import it.
 if (existsSync('packages/node-http/src/index.ts')) configs.push(library('node-http', ['index']));
 if (existsSync('packages/receiver/src/index.ts'))

@@ -1,12 +1,15 @@
 // `npm start`: the reference receiver on 127.0.0.1:8787 (persistent, .data/demo) and the example static site
 // on 127.0.0.1:8080, with the built script tag. Ctrl+C stops both.
-//   node scripts/demo.mjs [--site-only | --receiver-only] [--memory] [--backend reference|postgres|d1]
-//   env PORT_SITE (8080), PORT_RECEIVER (8787), PORT_POSTGRES (8790), PORT_D1 (8788), DATABASE_URL (postgres)
+//   node scripts/demo.mjs [--site-only | --receiver-only] [--memory] [--reset] [--backend reference|postgres|d1]
+//   env PORT_SITE (8080), PORT_RECEIVER (8787), PORT_POSTGRES (8790), PORT_D1 (8788), DATABASE_URL (postgres),
+//   TM_DEMO_DATA (the folder holding the data folders, default .data; tests give their own)
 // --backend postgres sends the site to the Postgres ingest server (DATABASE_URL, else embedded PGlite in
 // .data/demo-pg); --backend d1 to the D1 Worker under Miniflare (local D1 in .data/demo-d1). The reference
-// receiver and its live page run in every case.
+// receiver (and its live page) runs only for the reference backend: with another one it would receive nothing, and
+// its page would show an earlier run's data as if it were this one's. --reset deletes the chosen backend's data
+// folder before starting.
 // Playwright's webServer can run the two halves separately with --site-only / --receiver-only --memory.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startStaticServer } from './serve-static.mjs';
 
@@ -19,7 +22,7 @@ if (!['reference', 'postgres', 'd1'].includes(backend)) {
   process.exit(2);
 }
 const args = new Set(argv);
-const known = new Set(['--site-only', '--receiver-only', '--memory']);
+const known = new Set(['--site-only', '--receiver-only', '--memory', '--reset']);
 for (const arg of args) {
   if (!known.has(arg)) {
     console.error(`demo: unknown argument ${arg} (known: ${[...known].join(', ')})`);
@@ -39,9 +42,22 @@ export const DEMO_SITE = {
   origins: [siteUrl, `http://localhost:${sitePort}`],
 };
 
+/** The folder each backend keeps the demo's data in (the receiver's unless `--memory`). */
+const dataRoot = process.env.TM_DEMO_DATA || '.data';
+const DATA = { reference: `${dataRoot}/demo`, postgres: `${dataRoot}/demo-pg`, d1: `${dataRoot}/demo-d1` };
+/** Where a data folder is on disk: relative to the repository unless TM_DEMO_DATA is absolute. */
+const onDisk = (folder) => (folder.startsWith('/') ? folder : `${repo}${folder}`);
+const withReceiver = args.has('--receiver-only') || (backend === 'reference' && !args.has('--site-only'));
+if (args.has('--reset')) {
+  const folder = withReceiver && backend !== 'reference' ? DATA.reference : DATA[backend];
+  rmSync(onDisk(folder), { recursive: true, force: true });
+  console.log(`reset      ${folder} deleted`);
+}
+
 const running = [];
+let stopping = false;
 try {
-  if (!args.has('--site-only')) {
+  if (withReceiver) {
     const entry = `${repo}packages/receiver/dist/index.js`;
     if (!existsSync(entry)) throw new Error('packages/receiver/dist is missing: run `npm run build` first');
     const { startReceiver } = await import(entry);
@@ -50,11 +66,11 @@ try {
       port: receiverPort,
       sites: [DEMO_SITE],
       dev: true,
-      ...(memory ? { memory: true } : { dataDir: `${repo}.data/demo` }),
+      ...(memory ? { memory: true } : { dataDir: onDisk(DATA.reference) }),
     });
     running.push(receiver);
     console.log(
-      `receiver   ${receiver.url}  (${memory ? 'in memory' : 'data in .data/demo'}; site demo, write key pk_demo, read key sk_demo)`,
+      `receiver   ${receiver.url}  (${memory ? 'in memory' : `data in ${DATA.reference}`}; site demo, write key pk_demo, read key sk_demo)`,
     );
     console.log(`live page  ${receiver.url}/`);
     console.log(`inspect    ${receiver.url}/_trailmark/events  ·  /_trailmark/rejections  ·  /_trailmark/stats`);
@@ -68,22 +84,37 @@ try {
     const ingest = await startIngest({
       port: port('PORT_POSTGRES', 8790),
       sites: [DEMO_SITE],
-      ...(databaseUrl ? { databaseUrl } : { dataDir: `${repo}.data/demo-pg` }),
+      ...(databaseUrl ? { databaseUrl } : { dataDir: onDisk(DATA.postgres) }),
     });
     running.push(ingest);
     endpoint = ingest.url;
     console.log(
-      `postgres   ${ingest.url}  (${databaseUrl ? 'DATABASE_URL' : 'embedded PGlite in .data/demo-pg'}; read API: /v1/metrics/daily with Bearer sk_demo)`,
+      `postgres   ${ingest.url}  (${databaseUrl ? 'DATABASE_URL' : `embedded PGlite in ${DATA.postgres}`}; site demo, write key pk_demo)`,
+    );
+    console.log(
+      `data       curl -H 'Authorization: Bearer sk_demo' ${ingest.url}/v1/metrics/daily   (also /v1/pages/top, /v1/sources, /v1/campaigns)`,
     );
   }
   if (backend === 'd1' && !args.has('--receiver-only')) {
     const { ensureBundle, seedSite, startWorker } = await import(`${repo}packages/d1-worker/scripts/local.mjs`);
     await ensureBundle();
-    const { mf, db, url } = await startWorker({ port: port('PORT_D1', 8788), persist: `${repo}.data/demo-d1` });
+    const { mf, db, url } = await startWorker({
+      port: port('PORT_D1', 8788),
+      persist: onDisk(DATA.d1),
+      // The Worker's console, passed on; silent once stopping, when workerd's shutdown messages are noise.
+      output: (text, stream) => stopping || process[stream].write(text),
+    });
+    // Miniflare exits the process on SIGINT at once (workerd then complains of a broken pipe): the demo's own
+    // handler below stops everything in order instead.
+    for (const signal of ['SIGINT', 'SIGTERM']) process.removeAllListeners(signal);
     await seedSite(db, { site: DEMO_SITE.id, writeKey: DEMO_SITE.writeKey, secretKey: DEMO_SITE.readKey, website: siteUrl });
     running.push({ close: () => mf.dispose() });
     endpoint = url.origin;
-    console.log(`d1 worker  ${url.origin}  (Miniflare, local D1 in .data/demo-d1; GET /api/visitors with Bearer sk_demo)`);
+    console.log(`d1 worker  ${url.origin}/  (Miniflare, local D1 in ${DATA.d1}; site demo, write key pk_demo; GET / lists the routes)`);
+    console.log(
+      `data       curl -H 'Authorization: Bearer sk_demo' ${url.origin}/api/visitors   (also /api/events, /api/stats, /api/live)`,
+    );
+    console.log('           locally every visitor is enriched from a sample: "Example Networks (sample)", "Wellington (sample), NZ"');
   }
   if (!args.has('--receiver-only')) {
     const dist = `${repo}packages/sdk/dist/`;
@@ -98,20 +129,26 @@ try {
     if (!existsSync(`${dist}trailmark.min.js`)) console.warn('warning: packages/sdk/dist/trailmark.min.js is missing: run `npm run build`');
     console.log(`site       ${site.url}/`);
   }
-  console.log('Press Ctrl+C to stop.');
+  const kept =
+    args.has('--memory') && backend === 'reference'
+      ? ''
+      : ` Data stays in ${withReceiver ? DATA.reference : DATA[backend]}; --reset starts afresh.`;
+  console.log(`Press Ctrl+C to stop.${kept}`);
 } catch (error) {
   console.error(`demo: ${error.message}`);
   await stopAll();
   process.exit(1);
 }
 
-let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping`);
-    stopAll().then(() => process.exit(0));
+    stopAll().then(() => {
+      console.log('stopped');
+      process.exit(0);
+    });
   });
 }
 

@@ -170,7 +170,13 @@ export async function postgresBackend(databaseUrl?: string): Promise<Backend> {
 /** The real Worker bundle (`packages/d1-worker/dist/worker.js`) under Miniflare, with D1 and the live Durable Object. */
 export async function d1Backend(): Promise<Backend> {
   await ensureBundle();
-  const { mf, db, url } = await startWorker();
+  // While its events table is made to fail, the Worker logs the storage error it answers 503 for: that output is
+  // expected, and kept here instead of printed (a little past the heal, as the runtime's output arrives late).
+  let failing = false;
+  const expectedOutput: string[] = [];
+  const { mf, db, url } = await startWorker({
+    output: (text, stream) => (failing ? expectedOutput.push(text) : process[stream].write(text)),
+  });
   for (const site of [SITE, OTHER]) {
     await seedSite(db, { site: site.id, writeKey: site.writeKey, secretKey: site.readKey, website: site.origin });
   }
@@ -204,7 +210,24 @@ export async function d1Backend(): Promise<Backend> {
       return result.results.map((row: { event_id: string }) => row.event_id);
     },
     health: async () => (await fetch(`${endpoint}/health`)).status,
-    refusals: async () => [tableGone(endpoint, (sql) => db.exec(sql), 'events')],
+    refusals: async () => {
+      const gone = tableGone(endpoint, (sql) => db.exec(sql), 'events');
+      return [
+        {
+          ...gone,
+          async trip() {
+            failing = true;
+            await gone.trip();
+          },
+          async heal() {
+            await gone.heal();
+            setTimeout(() => {
+              failing = false;
+            }, 500);
+          },
+        },
+      ];
+    },
     close: () => mf.dispose(),
   };
 }

@@ -7,7 +7,7 @@ import { event, fullEvent, PROPS_BY_TYPE, payload } from './events.js';
 import { labelOf, runHostile } from './hostile.js';
 import { postRaw } from './http.js';
 import { lateBodyExchange, malformedRequests, rawExchange } from './raw-http.js';
-import { deliverThroughTracker } from './tracker.js';
+import { deliverThroughTracker, trackOnPage } from './tracker.js';
 
 const SEND = { unloading: false };
 
@@ -47,6 +47,22 @@ export function defineContract(name: string, start: () => Promise<Backend>): voi
         expect(found, `${original.type} stored`).toMatchObject(original as unknown as Record<string, unknown>);
       }
       expect(stored.find((row) => row.event_id === sent[0]?.event_id)).not.toHaveProperty('not_in_the_schema');
+    });
+
+    test('stores an e-mail address or card number in the page URL redacted, however the SDK sent it encoded', async () => {
+      // What `location.href` holds after a form GET or a mail link: percent-encoded (`%40`), form-encoded (`+`),
+      // encoded twice (a redirect's `next`), and in a path segment. A raw `+` may be a plus address's (`mail+ann@…`),
+      // so the word before it goes with the address: redaction errs on the side of removing too much.
+      const href = `${SITE.origin}/users/jane.doe%40example.com/orders?email=jane.doe%40example.com&card=4242424242424242&plus=jane%2Bnews%40example.com&q=mail+ann%40example.com&next=%2Fcart%3Fto%3Dbob%2540example.com`;
+      // A clicked link's `href` prop is a URL too.
+      const session = await trackOnPage(backend, href, { href: `${SITE.origin}/unsubscribe?u=ann.lee%40example.com` });
+      const [stored] = await backend.session(session);
+      expect(stored).toMatchObject({
+        props: { href: `${SITE.origin}/unsubscribe?u=[redacted:email]` },
+        url: `${SITE.origin}/users/[redacted:email]/orders?email=[redacted:email]&card=[redacted:card]&plus=[redacted:email]&q=[redacted:email]&next=%2Fcart%3Fto%3D[redacted:email]`,
+        path: '/users/[redacted:email]/orders',
+      });
+      expect(JSON.stringify(stored)).not.toMatch(/jane|ann%40|ann.lee|bob|4242/);
     });
 
     test('stores a repeated event_id once, within a batch, across batches and in any letter case, and says so', async () => {

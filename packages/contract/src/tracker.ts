@@ -1,4 +1,4 @@
-import { createTracker, memoryQueue, type Transport, type TransportResult } from 'trailmark';
+import { createTracker, memoryQueue, type Props, type Transport, type TransportResult } from 'trailmark';
 import { type Backend, type Refusal, SITE } from './backends.js';
 
 /** One send of the tracker's transport: when it left and what came back. */
@@ -63,6 +63,28 @@ export async function deliverThroughTracker(backend: Backend, refusal: Refusal):
     return { attempts, ids };
   } finally {
     unsubscribe();
+    await tracker.shutdown();
+  }
+}
+
+/**
+ * Tracks one event (with `props`) with the real SDK on a page at `href`, through the backend's adapter, and returns
+ * its session id once the backend has accepted it: what the SDK sends from that URL, as a site would.
+ */
+export async function trackOnPage(backend: Backend, href: string, props?: Props): Promise<string> {
+  const tracker = createTracker({
+    siteId: SITE.id,
+    transport: backend.adapter({ endpoint: backend.endpoint, key: SITE.writeKey }),
+    queue: memoryQueue(),
+    persistence: 'memory',
+    window: minimalWindow(href),
+    onError: () => undefined,
+  });
+  try {
+    tracker.track('page_probe', props);
+    await tracker.flush();
+    return tracker.sessionId;
+  } finally {
     await tracker.shutdown();
   }
 }

@@ -5,6 +5,7 @@ export const PACKAGE_DIR: string;
 export const WORKER_BUNDLE: string;
 export const COMPATIBILITY_DATE: string;
 export function wranglerDatabaseId(): string;
+export const SAMPLE_CF: { country: string; city: string; timezone: string; asOrganization: string };
 export function ensureBundle(options?: { force?: boolean }): Promise<string>;
 export function startWorker(options?: {
   port?: number;
@@ -13,6 +14,7 @@ export function startWorker(options?: {
   vars?: Record<string, string>;
   migrate?: boolean;
   scriptPath?: string;
+  output?: (text: string, stream: 'stdout' | 'stderr') => void;
 }): Promise<{ mf: Miniflare; db: D1Database; url: URL; workerdUrl: URL }>;
 export function seedSite(
   db: D1Database,

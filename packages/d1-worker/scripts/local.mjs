@@ -126,6 +126,18 @@ async function build(root, only) {
 }
 
 /**
+ * The `cf` object every local request carries: a sample, as no local request has a real one (Cloudflare fills it
+ * at its edge from the visitor's IP address). Whatever the Worker derives from it locally (a visitor's company and
+ * location) is this sample, not the visitor's, and says so: "Example Networks (sample)", "Wellington (sample), NZ".
+ */
+export const SAMPLE_CF = {
+  country: 'NZ',
+  city: 'Wellington (sample)',
+  timezone: 'Pacific/Auckland',
+  asOrganization: 'Example Networks (sample)',
+};
+
+/**
  * A Miniflare running the Worker, behind a local front: a Node HTTP server (`startHttpServer` of
  * `@trailmark/node-http`, the one the other two backends run on) that parses each request, reads its body (up to
  * `MAX_DRAIN_BYTES`) and forwards it to workerd's socket. Locally, workerd's own HTTP layer answered malformed
@@ -135,16 +147,27 @@ async function build(root, only) {
  * parses (docs/d1-worker.md, "Running locally"). `url` is the front; `workerdUrl` the socket itself. `cf` is a fixed
  * object (never fetched from the network); `persist` is a folder for D1 and Durable Object data, or undefined for
  * memory only. `mf.dispose()` stops the front too.
+ * `output` receives what the Worker's runtime prints (its `console` calls, workerd's own messages) instead of this
+ * process's stdout/stderr: tests that provoke an error collect it there.
  */
 export async function startWorker({
   port = 0,
   persist,
-  cf = { country: 'NZ', city: 'Wellington', timezone: 'Pacific/Auckland', asOrganization: 'Example Networks' },
+  cf = SAMPLE_CF,
   vars = {},
   migrate = true,
   scriptPath = WORKER_BUNDLE,
+  output,
 } = {}) {
   const mf = new Miniflare({
+    ...(output
+      ? {
+          handleRuntimeStdio(stdout, stderr) {
+            stdout.on('data', (chunk) => output(String(chunk), 'stdout'));
+            stderr.on('data', (chunk) => output(String(chunk), 'stderr'));
+          },
+        }
+      : {}),
     modules: true,
     scriptPath,
     compatibilityDate: COMPATIBILITY_DATE,

@@ -28,6 +28,28 @@ const app = new Hono<App>();
 app.options('*', (c) => preflight(c.req.raw));
 app.get('/health', () => Response.json({ ok: true }));
 
+/** What `GET /` answers: the routes, so a browser opened on the Worker's URL learns where to go. */
+const ROUTES = {
+  'POST /track/batch': "the SDK's batch of events (d1Worker adapter; also /v1/batch), write key",
+  'POST /track/visitor': 'the tippen visitor ping, write key',
+  'GET /api/visitors': 'visitors, newest first, with search and filters (docs/backends/d1-worker.md), secret key',
+  'GET /api/visitors/:visitorId': 'one visitor, secret key',
+  'POST|PATCH /api/visitors/:visitorId/video': "a video invitation's status, secret key",
+  'GET /api/stats': 'totals and the daily timeline, secret key',
+  'GET /api/video/acceptance': 'the video acceptance rate, secret key',
+  'GET /api/events': 'stored events, filtered by type, visitor or session, secret key',
+  'GET /api/live': 'live visitors: a WebSocket (Upgrade: websocket) or a JSON snapshot, secret key',
+  'GET /health': 'ok',
+};
+app.get('/', () =>
+  Response.json({
+    ok: true,
+    service: 'trailmark d1-worker',
+    auth: 'write routes: the site write key (X-Trailmark-Key, X-Tippen-API-Key or ?key=); read routes: the secret key as Authorization: Bearer',
+    routes: ROUTES,
+  }),
+);
+
 /** Queues newly stored events for the site's live object, sent off the response path. */
 function publishLive(c: Ctx, siteId: string, events: LiveEvent[]): void {
   const send = live.publish(c.env, siteId, events);
@@ -93,7 +115,7 @@ app.get('/api/live', (c) => read(c, (site) => forwardLive(c.env, site, c.req.raw
 const METHODS: [RegExp, string][] = [
   [/^\/(track\/batch|v1\/batch|track\/visitor)$/, 'POST'],
   [/^\/api\/visitors\/[^/]+\/video$/, 'POST, PATCH'],
-  [/^\/(api\/(visitors(\/[^/]+)?|stats|video\/acceptance|events|live)|health)$/, 'GET'],
+  [/^\/(api\/(visitors(\/[^/]+)?|stats|video\/acceptance|events|live)|health)?$/, 'GET'],
 ];
 app.notFound((c) => {
   const allow = METHODS.find(([pattern]) => pattern.test(c.req.path))?.[1];

@@ -25,9 +25,13 @@ export interface TestWorker {
 }
 
 /** Starts the real bundle under Miniflare with migrations applied and the test sites seeded. */
-export async function startTestWorker(vars: Record<string, string> = {}, cf?: Record<string, unknown>): Promise<TestWorker> {
+export async function startTestWorker(
+  vars: Record<string, string> = {},
+  cf?: Record<string, unknown>,
+  output?: (text: string, stream: 'stdout' | 'stderr') => void,
+): Promise<TestWorker> {
   await ensureBundle();
-  const { mf, db, url, workerdUrl } = await startWorker({ vars, ...(cf ? { cf } : {}) });
+  const { mf, db, url, workerdUrl } = await startWorker({ vars, ...(cf ? { cf } : {}), ...(output ? { output } : {}) });
   await seedSite(db, SITE);
   await seedSite(db, OTHER);
   return {

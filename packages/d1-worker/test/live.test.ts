@@ -66,7 +66,7 @@ describe('live visitors over WebSocket', () => {
 
     await worker.call('/track/batch', batchInit([event({ visitor_id: 'live-1', path: '/', url: 'https://acme.example/' })]));
     const join = await live.next((m) => m.type === 'join');
-    expect(join.visitor).toMatchObject({ visitor_id: 'live-1', path: '/', company: 'Example Networks' });
+    expect(join.visitor).toMatchObject({ visitor_id: 'live-1', path: '/', company: 'Example Networks (sample)' });
 
     await worker.call('/track/batch', batchInit([event({ visitor_id: 'live-1', path: '/pricing', url: 'https://acme.example/pricing' })]));
     const page = await live.next((m) => m.type === 'page');

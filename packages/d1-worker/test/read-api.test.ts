@@ -29,6 +29,16 @@ afterAll(async () => {
 
 const ids = (body: { visitors: { visitor_id: string }[] }) => body.visitors.map((v) => v.visitor_id);
 
+describe('GET /', () => {
+  it('answers an index of the routes, without a key, and 405 to another method', async () => {
+    const res = await worker.call('/');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ ok: true, service: 'trailmark d1-worker' });
+    expect(Object.keys(res.body.routes)).toEqual(expect.arrayContaining(['POST /track/batch', 'GET /api/visitors', 'GET /api/live']));
+    expect((await worker.call('/', { method: 'DELETE' })).status).toBe(405);
+  });
+});
+
 describe('GET /api/visitors', () => {
   it("lists the site's visitors newest first with the total, and pages with limit/offset", async () => {
     const all = await worker.call('/api/visitors', { headers: secret() });

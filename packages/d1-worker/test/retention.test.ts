@@ -3,9 +3,12 @@ import { batchInit, event, eventId, eventually, OTHER, SITE, startTestWorker, ty
 
 const DAY = 86_400_000;
 let worker: TestWorker;
+/** What the Worker prints: each retention run logs what it deleted (checked here, not printed by the test run). */
+const logged: string[] = [];
+const log = (text: string) => logged.push(text);
 
 beforeAll(async () => {
-  worker = await startTestWorker({ EVENT_RETENTION_DAYS: '10' });
+  worker = await startTestWorker({ EVENT_RETENTION_DAYS: '10' }, undefined, log);
 });
 afterAll(async () => {
   await worker?.mf.dispose();
@@ -47,10 +50,11 @@ describe('retention (cron trigger)', () => {
     await eventually(async () => (await stored(old)).length === 0);
     expect(await stored([...kept, fresh.event_id as string])).toEqual([...kept, fresh.event_id as string].sort());
     expect(await worker.db.prepare('SELECT COUNT(*) AS n FROM visitors').first<{ n: number }>()).toEqual(visitorsBefore);
+    await eventually(async () => logged.join('').includes('retention (10 days) deleted 3 events'));
   });
 
   it('never keeps less than 8 days, so a late retry is still recognised as a duplicate', async () => {
-    const short = await startTestWorker({ EVENT_RETENTION_DAYS: '1' });
+    const short = await startTestWorker({ EVENT_RETENTION_DAYS: '1' }, undefined, log);
     try {
       const id = eventId();
       const ts = Date.now() - 7 * DAY + 60_000;
@@ -67,6 +71,7 @@ describe('retention (cron trigger)', () => {
       expect(await short.db.prepare('SELECT COUNT(*) AS n FROM events WHERE event_id = ?').bind(id).first<{ n: number }>()).toEqual({
         n: 1,
       });
+      expect(logged.join('')).toContain('retention (8 days) deleted 0 events');
     } finally {
       await short.mf.dispose();
     }

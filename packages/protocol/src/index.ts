@@ -24,7 +24,7 @@ export type { CheckAnswer, CheckRequest } from './parse-check.js';
 export { checkAnswer, isCheck, parseCheck } from './parse-check.js';
 export { propsProblem, utf8Length } from './props.js';
 export type { FieldDescription, RedactionRule } from './redact.js';
-export { DEFAULT_REDACTION_RULES, ibanValid, isSensitiveField, luhnValid, redactEvent, redactText } from './redact.js';
+export { DEFAULT_REDACTION_RULES, ibanValid, isSensitiveField, luhnValid, redactEvent, redactText, redactUrl } from './redact.js';
 export type { SourceType, TrafficSource } from './referrer.js';
 export { classifySource, parseUtm } from './referrer.js';
 export { envelopeSchema, eventSchema } from './schema.js';

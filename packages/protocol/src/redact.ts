@@ -139,22 +139,111 @@ export function redactText(text: string, rules: readonly RedactionRule[] = DEFAU
 /** `redactText` with the default rules, skipping text that cannot match them. */
 const redactFast = (text: string) => (mayMatchDefaultRules(text) ? redactText(text) : text);
 
+/** A percent-encoded byte: only a component holding one (or, in a query, a `+`) has a decoded form to check. */
+const ENCODED = /%[0-9A-Fa-f]{2}/;
+/** How many layers of encoding are undone (`%252540` is `@` encoded three times); deeper ones stay as they are. */
+const MAX_DECODE_DEPTH = 3;
+const MARKER = /(\[redacted:[\w-]+\])/;
+
 /**
- * The servers' second line of defence: `redactText` over every free-text field of an event (URL, path, title,
- * referrer: an e-mail address in a query string is personal data too) and every string in its props.
+ * One layer of percent-decoding that never throws: a run of escapes that is not valid UTF-8 (`%E0%A4`, a stray
+ * `%zz`) keeps its ASCII escapes decoded and the rest as written.
+ */
+function percentDecode(text: string): string {
+  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run.replace(/%([0-7][0-9A-Fa-f])/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    }
+  });
+}
+
+/**
+ * One layer of percent-encoding, as `encodeURIComponent` writes it (a space as `+` in a query), leaving the
+ * redaction markers readable: `[`, `]` and `:` are allowed as they are in a URL's path and query. A lone surrogate
+ * (which `encodeURIComponent` refuses) becomes U+FFFD.
+ */
+function percentEncode(text: string, query: boolean): string {
+  return text
+    .split(MARKER)
+    .map((part, i) => {
+      if (i % 2) return part;
+      const encoded = encodeURIComponent(part.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD'));
+      return query ? encoded.replace(/%20/g, '+') : encoded;
+    })
+    .join('');
+}
+
+/**
+ * One component of a URL (a path segment, a query name or value, a fragment part) with what its decoded form
+ * reveals redacted: `jane.doe%40example.com` is an e-mail address once decoded. Unchanged unless decoding revealed
+ * a match, so a clean URL is stored byte for byte; a changed one is encoded again, one layer per layer decoded, so
+ * it stays a valid URL. In a query, `+` is read both ways: as a `+` (`jane+news%40example.com`, a sloppy encoder's
+ * plus address) and, after that, as the space form encoding makes it (`call+030+1234+5678`).
+ */
+function redactComponent(raw: string, query: boolean, depth: number): string {
+  if (depth >= MAX_DECODE_DEPTH || !(ENCODED.test(raw) || (query && raw.includes('+')))) return raw;
+  const decoded = percentDecode(raw);
+  let text = redactFast(decoded);
+  const spaced = query ? decoded.replace(/\+/g, ' ') : decoded;
+  if (query) text = redactFast(text.replace(/\+/g, ' '));
+  // A decoded component may itself be an encoded URL (`?next=%2Fcart%3Femail%3Djane%2540example.com`).
+  text = redactUrlParts(text, depth + 1);
+  return text === spaced ? raw : percentEncode(text, query);
+}
+
+/** Splits `text` at `delimiters` (kept) and redacts each piece between them as a component. */
+const redactComponents = (text: string, delimiters: RegExp, query: boolean, depth: number) =>
+  text
+    .split(delimiters)
+    .map((piece, i) => (i % 2 ? piece : redactComponent(piece, query, depth)))
+    .join('');
+
+/** A URL (or a path, or a decoded component that is one) cut into path segments, query names and values, fragment. */
+function redactUrlParts(url: string, depth: number): string {
+  const hash = url.indexOf('#');
+  const fragment = hash < 0 ? '' : url.slice(hash + 1);
+  const beforeHash = hash < 0 ? url : url.slice(0, hash);
+  const mark = beforeHash.indexOf('?');
+  let out = redactComponents(mark < 0 ? beforeHash : beforeHash.slice(0, mark), /(\/)/, false, depth);
+  if (mark >= 0) out += `?${redactComponents(beforeHash.slice(mark + 1), /([&=;])/, true, depth)}`;
+  // A fragment is often an app's own route with a query (`#/reset?email=…`): read it as a URL too.
+  if (hash >= 0) out += `#${redactUrlParts(fragment, depth)}`;
+  return out;
+}
+
+/**
+ * `redactText` for a URL or a path: the rules run over the text as written, then over each component decoded
+ * (path segments, query names and values, the fragment's parts), so a percent-encoded (`%40`), form-encoded (`+`)
+ * or doubly encoded e-mail address or card number is found too. Components where decoding finds nothing are kept
+ * byte for byte; one where it finds something is stored decoded, redacted and encoded again.
+ */
+export function redactUrl(url: string): string {
+  const out = redactFast(url);
+  return ENCODED.test(out) || out.includes('+') ? redactUrlParts(out, 0) : out;
+}
+
+/**
+ * The servers' second line of defence: over every free-text field of an event (URL, path, title, referrer: an
+ * e-mail address in a query string is personal data too; URLs through `redactUrl`, which decodes them first) and
+ * every string in its props (those that are URLs, such as a click's `href`, through `redactUrl` too).
  */
 export function redactEvent(event: TrailmarkEvent): TrailmarkEvent {
-  const out: TrailmarkEvent = { ...event, url: redactFast(event.url), path: redactFast(event.path) };
+  const out: TrailmarkEvent = { ...event, url: redactUrl(event.url), path: redactUrl(event.path) };
   if (event.title !== undefined) out.title = redactFast(event.title);
-  if (event.referrer !== undefined) out.referrer = redactFast(event.referrer);
+  if (event.referrer !== undefined) out.referrer = redactUrl(event.referrer);
   if (event.props !== undefined) out.props = redactValue(event.props) as Props;
   return out;
 }
 
+/** A prop that is a URL (a click's `href`, a page's own links) is redacted as one: decoded first. */
+const URL_LIKE = /^(?:https?:\/\/|\/(?!\/))/i;
+
 // Props are at most 4 levels deep (parseBatch checks them), so the recursion is bounded. `fromEntries` defines
 // keys as data properties, so a key named `__proto__` stays data.
 function redactValue(value: PropValue): PropValue {
-  if (typeof value === 'string') return redactFast(value);
+  if (typeof value === 'string') return URL_LIKE.test(value) ? redactUrl(value) : redactFast(value);
   if (Array.isArray(value)) return value.map(redactValue);
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v)]));
   return value;

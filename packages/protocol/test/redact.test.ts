@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ibanValid, isSensitiveField, luhnValid, redactEvent, redactText, type TrailmarkEvent } from '../src/index.js';
+import { ibanValid, isSensitiveField, luhnValid, redactEvent, redactText, redactUrl, type TrailmarkEvent } from '../src/index.js';
 
 describe('redactText', () => {
   it.each([
@@ -139,7 +139,100 @@ describe("redactEvent's fast path", () => {
   });
 });
 
+describe('redactUrl', () => {
+  it.each([
+    // The issue's URL: the e-mail address was stored percent-encoded.
+    [
+      'https://shop.example/?email=jane.doe%40example.com&card=4242424242424242',
+      'https://shop.example/?email=[redacted:email]&card=[redacted:card]',
+    ],
+    ['https://shop.example/?email=JANE.DOE%40EXAMPLE.COM', 'https://shop.example/?email=[redacted:email]'],
+    // Encoded twice and three times (a URL passed through two redirects).
+    ['https://shop.example/?email=jane.doe%2540example.com', 'https://shop.example/?email=[redacted:email]'],
+    ['https://shop.example/?email=jane.doe%252540example.com', 'https://shop.example/?email=[redacted:email]'],
+    // `+`: a plus address encoded, half encoded, and `+` as form encoding's space.
+    ['https://shop.example/?email=jane%2Bnews%40example.com&x=1', 'https://shop.example/?email=[redacted:email]&x=1'],
+    ['https://shop.example/?email=jane+news%40example.com&x=1', 'https://shop.example/?email=[redacted:email]&x=1'],
+    ['https://shop.example/?q=call+030+1234+5678&page=2', 'https://shop.example/?q=call+[redacted:phone]&page=2'],
+    ['https://shop.example/?q=card%204242%204242%204242%204242', 'https://shop.example/?q=card+[redacted:card]'],
+    // Path segments, and a path alone (the event's `path`).
+    ['https://shop.example/users/jane.doe%40example.com/orders?page=2', 'https://shop.example/users/[redacted:email]/orders?page=2'],
+    ['/users/jane.doe%40example.com', '/users/[redacted:email]'],
+    ['/cards/4242%204242%204242%204242/', '/cards/[redacted:card]/'],
+    // A URL inside a query value, its own query encoded once more; the rest of it stays encoded as it was.
+    [
+      'https://shop.example/login?next=https%3A%2F%2Fshop.example%2Fcart%3Femail%3Djane%2540example.com%26step%3D2',
+      'https://shop.example/login?next=https%3A%2F%2Fshop.example%2Fcart%3Femail%3D[redacted:email]%26step%3D2',
+    ],
+    // A hash route with its own query, and a name (not only a value) that is an address.
+    ['https://shop.example/#/reset?email=jane%40example.com', 'https://shop.example/#/reset?email=[redacted:email]'],
+    ['https://shop.example/?jane%40example.com=1', 'https://shop.example/?[redacted:email]=1'],
+    // Text in the same component keeps its meaning, encoded again: a space as `+` in a query, `%20` in a path.
+    ['https://shop.example/?note=mail%20jane%40example.com%20today', 'https://shop.example/?note=mail+[redacted:email]+today'],
+    ['https://shop.example/a%20b/mail%20jane%40example.com', 'https://shop.example/a%20b/mail%20[redacted:email]'],
+    // Escapes that are not UTF-8 do not stop the decoding of the rest.
+    ['https://shop.example/?e=%FF%FEjane%40example.com', 'https://shop.example/?e=[redacted:email]'],
+  ])('redacts %s', (input, expected) => {
+    expect(redactUrl(input)).toBe(expected);
+  });
+
+  it.each([
+    'https://shop.example/products/trail%20shoes?utm_source=news%20letter&utm_campaign=spring+sale&x=%E2%9C%93',
+    'https://shop.example/?q=50%25+off&ref=%2Fhome%3Fa%3D1',
+    'https://shop.example/?broken=%zz&half=%E0%A4&lone=%',
+    '/search?q=a+b+c',
+    'https://shop.example/?order=12345&item=6#top',
+  ])('keeps %s byte for byte: decoding finds nothing in it', (url) => {
+    expect(redactUrl(url)).toBe(url);
+  });
+
+  it('stores a URL every component of which still decodes, and decodes to the redacted text', () => {
+    const out = redactUrl('https://shop.example/p%C3%A4th/x?name=J%C3%BCrgen%20jane%40example.com&q=%E2%9C%93+ok%26more&c=%25');
+    expect(out).toBe('https://shop.example/p%C3%A4th/x?name=J%C3%BCrgen+[redacted:email]&q=%E2%9C%93+ok%26more&c=%25');
+    const params = new URL(out).searchParams;
+    expect([params.get('name'), params.get('q'), params.get('c')]).toEqual(['Jürgen [redacted:email]', '✓ ok&more', '%']);
+  });
+});
+
 describe('redactEvent', () => {
+  it('decodes URLs, paths and referrers before redacting them', () => {
+    const event = {
+      event_id: '0193a2b4-0000-7000-8000-00000000000a',
+      type: 'pageview',
+      url: 'https://shop.example/u/jane%40example.com?card=4242%204242%204242%204242',
+      path: '/u/jane%40example.com',
+      referrer: 'https://mail.example/?to=ann%2540example.com',
+      title: 'Welcome jane%40example.com',
+    } as unknown as TrailmarkEvent;
+    const out = redactEvent(event);
+    expect([out.url, out.path, out.referrer]).toEqual([
+      'https://shop.example/u/[redacted:email]?card=[redacted:card]',
+      '/u/[redacted:email]',
+      'https://mail.example/?to=[redacted:email]',
+    ]);
+    // A title is text, not a URL: it is not decoded.
+    expect(out.title).toBe('Welcome jane%40example.com');
+  });
+
+  it('decodes props that are URLs (a clicked link), and only those', () => {
+    const event = {
+      event_id: '0193a2b4-0000-7000-8000-00000000000a',
+      type: 'click',
+      url: 'https://shop.example/',
+      path: '/',
+      props: {
+        href: 'https://shop.example/unsubscribe?email=jane%40example.com',
+        next: '/account/jane%2540example.com',
+        text: 'write to jane%40example.com',
+      },
+    } as unknown as TrailmarkEvent;
+    expect(redactEvent(event).props).toEqual({
+      href: 'https://shop.example/unsubscribe?email=[redacted:email]',
+      next: '/account/[redacted:email]',
+      text: 'write to jane%40example.com',
+    });
+  });
+
   it('redacts every free-text field and every string in props, at any depth, keeping keys as data', () => {
     const event = {
       event_id: '0193a2b4-0000-7000-8000-00000000000a',

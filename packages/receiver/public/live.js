@@ -5,7 +5,10 @@
 (() => {
   const HOURS = 24;
   const FEED_MAX = 150;
-  const state = { key: null, summary: null, refreshTimer: 0, retryTimer: 0, controller: null };
+  /** Events kept for the feed, visible or not, so a type shown again has its recent events back. */
+  const KEPT_MAX = 1000;
+  const HIDDEN_KEY = 'trailmark.live.hiddenTypes';
+  const state = { key: null, summary: null, refreshTimer: 0, retryTimer: 0, controller: null, events: [], hidden: loadHidden() };
   const $ = (id) => document.getElementById(id);
 
   const authHeaders = () => (state.key ? { authorization: `Bearer ${state.key}` } : {});
@@ -26,8 +29,10 @@
     if (!response.ok) throw new Error(body.error || `HTTP ${response.status}`);
     state.summary = body;
     // A feed still empty starts with what arrived before the page opened (the newest first).
-    const feed = $('feed');
-    if (!feed.children.length) for (const event of body.recent_events || []) feed.append(feedItem(event));
+    if (!state.events.length) {
+      state.events = (body.recent_events || []).slice(0, KEPT_MAX);
+      renderFeed();
+    }
     render();
     return true;
   }
@@ -103,6 +108,7 @@
   function addEvents(events) {
     const summary = state.summary;
     const feed = $('feed');
+    state.events = [...events].reverse().concat(state.events).slice(0, KEPT_MAX);
     for (const event of events) {
       summary.counts[event.type] = (summary.counts[event.type] || 0) + 1;
       summary.total_events += 1;
@@ -120,7 +126,7 @@
         else summary.top_pages.push({ path: event.path, count: 1 });
         summary.top_pages.sort((a, b) => b.count - a.count);
       }
-      feed.prepend(feedItem(event));
+      if (!state.hidden.has(event.type)) feed.prepend(feedItem(event));
     }
     while (feed.children.length > FEED_MAX) feed.lastElementChild.remove();
     render();
@@ -129,9 +135,59 @@
     state.refreshTimer = setTimeout(() => loadSummary().catch(() => undefined), 2500);
   }
 
-  function feedItem(event) {
+  // Which event types the feed hides (scroll_depth and web_vital can be most of the events): kept in this
+  // browser's localStorage, as a preference of the page, never sent anywhere.
+  function loadHidden() {
+    try {
+      return new Set(JSON.parse(localStorage.getItem(HIDDEN_KEY) || '[]'));
+    } catch {
+      return new Set();
+    }
+  }
+
+  function setHidden(type, hidden) {
+    if (hidden) state.hidden.add(type);
+    else state.hidden.delete(type);
+    try {
+      localStorage.setItem(HIDDEN_KEY, JSON.stringify([...state.hidden]));
+    } catch {
+      // Storage refused (private mode): the choice lasts as long as the page.
+    }
+    renderFeed();
+  }
+
+  function renderFeed() {
+    const shown = state.events.filter((event) => !state.hidden.has(event.type)).slice(0, FEED_MAX);
+    $('feed').replaceChildren(...shown.map((event) => feedItem(event, false)));
+  }
+
+  /** One checkbox per event type seen (in the counts or the feed), checked when the feed shows it. */
+  function renderTypeFilter() {
+    const types = new Set([...Object.keys(state.summary.counts), ...state.events.map((event) => event.type)]);
+    const box = $('feed-types');
+    const have = [...box.querySelectorAll('input')].map((input) => input.value);
+    const wanted = [...types].sort();
+    if (have.join('\n') === wanted.join('\n')) return;
+    const legend = box.querySelector('legend');
+    box.replaceChildren(
+      legend,
+      ...wanted.map((type) => {
+        const label = document.createElement('label');
+        const input = document.createElement('input');
+        input.type = 'checkbox';
+        input.value = type;
+        input.checked = !state.hidden.has(type);
+        input.addEventListener('change', () => setHidden(type, !input.checked));
+        label.append(input, ` ${type}`);
+        return label;
+      }),
+    );
+  }
+
+  /** One line of the feed; `fresh` (just arrived) flashes it. */
+  function feedItem(event, fresh = true) {
     const li = document.createElement('li');
-    li.className = 'new';
+    if (fresh) li.className = 'new';
     const time = document.createElement('span');
     time.textContent = `${new Date(event.ts).toLocaleTimeString()} `;
     const type = document.createElement('span');
@@ -161,10 +217,19 @@
       summary.top_referrers.map((entry) => [entry.referrer, entry.count]),
     );
     fillTable(
+      'sources',
+      (summary.top_sources || []).map((entry) => [entry.kind === 'direct' ? 'direct' : `${entry.source} · ${entry.kind}`, entry.count]),
+    );
+    fillTable(
+      'campaigns',
+      (summary.top_campaigns || []).map((entry) => [entry.campaign, entry.count]),
+    );
+    fillTable(
       'vitals',
       Object.entries(summary.web_vitals).map(([name, vital]) => [name, formatVital(name, vital.p75), `n=${vital.count}`]),
     );
     drawChart(summary.pageviews_per_hour);
+    renderTypeFilter();
   }
 
   function formatVital(name, value) {
@@ -187,36 +252,50 @@
     );
   }
 
+  /** The y-axis' top: the maximum rounded up to 1, 2 or 5 × a power of ten, so its ticks are round numbers. */
+  function niceMax(max) {
+    const power = 10 ** Math.floor(Math.log10(Math.max(1, max)));
+    const top = [1, 2, 5, 10].map((f) => f * power).find((value) => value >= max);
+    return Math.max(top, 2);
+  }
+
   function drawChart(hours) {
     const NS = 'http://www.w3.org/2000/svg';
     const width = 720;
     const height = 160;
     const bottom = 18;
-    const max = Math.max(1, ...hours.map((entry) => entry.count));
+    const top = 8;
+    // Room for the y-axis labels on the left.
+    const left = 34;
+    const max = niceMax(Math.max(0, ...hours.map((entry) => entry.count)));
+    const plot = height - bottom - top;
     const svg = document.createElementNS(NS, 'svg');
     svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
     svg.setAttribute('preserveAspectRatio', 'none');
     svg.setAttribute('role', 'img');
-    svg.setAttribute('aria-label', 'pageviews per hour');
-    const step = width / Math.max(1, hours.length);
+    svg.setAttribute('aria-label', `pageviews per hour, last ${hours.length} hours, at most ${Math.max(0, ...hours.map((e) => e.count))}`);
+    const element = (name, attributes, text) => {
+      const node = document.createElementNS(NS, name);
+      for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
+      if (text !== undefined) node.textContent = text;
+      svg.append(node);
+      return node;
+    };
+    // Gridlines and counts at 0, half and the top.
+    for (const tick of [0, max / 2, max]) {
+      const y = height - bottom - (plot * tick) / max;
+      element('line', { x1: left, x2: width, y1: y, y2: y });
+      element('text', { class: 'y', x: left - 4, y: y + 3 }, Number.isInteger(tick) ? String(tick) : tick.toFixed(1));
+    }
+    const step = (width - left) / Math.max(1, hours.length);
     hours.forEach((entry, index) => {
-      const barHeight = ((height - bottom - 4) * entry.count) / max;
-      const rect = document.createElementNS(NS, 'rect');
-      rect.setAttribute('x', String(index * step + 1));
-      rect.setAttribute('y', String(height - bottom - barHeight));
-      rect.setAttribute('width', String(Math.max(1, step - 2)));
-      rect.setAttribute('height', String(barHeight));
+      const barHeight = (plot * entry.count) / max;
+      const x = left + index * step + 1;
+      const rect = element('rect', { x, y: height - bottom - barHeight, width: Math.max(1, step - 2), height: barHeight });
       const title = document.createElementNS(NS, 'title');
       title.textContent = `${entry.hour.slice(11, 16)} UTC: ${entry.count}`;
       rect.append(title);
-      svg.append(rect);
-      if (index % 3 === 0) {
-        const label = document.createElementNS(NS, 'text');
-        label.setAttribute('x', String(index * step + 1));
-        label.setAttribute('y', String(height - 4));
-        label.textContent = entry.hour.slice(11, 16);
-        svg.append(label);
-      }
+      if (index % 3 === 0) element('text', { x, y: height - 4 }, entry.hour.slice(11, 16));
     });
     $('chart').replaceChildren(svg);
   }

@@ -1,4 +1,4 @@
-import type { TrailmarkEvent } from '@trailmark/protocol';
+import { classifySource, type TrailmarkEvent } from '@trailmark/protocol';
 import { HOUR_MS, hourOf } from './rollup-keys.js';
 import type { EventStore } from './store.js';
 
@@ -11,6 +11,14 @@ export interface LiveSummary {
   pageviews_per_hour: Array<{ hour: string; count: number }>;
   top_pages: Array<{ path: string; count: number }>;
   top_referrers: Array<{ referrer: string; count: number }>;
+  /**
+   * Sessions by where they came from (the protocol's `classifySource` over the first pageview's referrer and UTM
+   * tags): `source` names the platform (`google`, `newsletter`) or `direct`, `kind` is search, social, referral or
+   * direct. A visit from `?utm_source=newsletter` without a referrer is a `newsletter` referral.
+   */
+  top_sources: Array<{ source: string; kind: string; count: number }>;
+  /** Sessions by `utm_campaign` of their first pageview. */
+  top_campaigns: Array<{ campaign: string; count: number }>;
   /** Metric name → 75th percentile of its values (the Core Web Vitals threshold statistic) and sample count. */
   web_vitals: Record<string, { p75: number; count: number }>;
   /** The newest events (newest first, at most 25), so the page's feed is not empty until the next one arrives. */
@@ -38,10 +46,21 @@ export function liveSummary(store: EventStore, siteId: string, now: number, hour
   }
   const pages = new Map<string, number>();
   const referrers = new Map<string, number>();
+  const landings = new Map<string, TrailmarkEvent>();
   for (const { event } of store.recent(siteId, fromHour, ['pageview'], SAMPLE)) {
     if (event.path) pages.set(event.path, (pages.get(event.path) ?? 0) + 1);
     const host = externalHost(event.referrer, event.url);
     if (host) referrers.set(host, (referrers.get(host) ?? 0) + 1);
+    const first = landings.get(event.session_id);
+    if (!first || event.ts < first.ts) landings.set(event.session_id, event);
+  }
+  const sources = new Map<string, number>();
+  const campaigns = new Map<string, number>();
+  for (const event of landings.values()) {
+    const { source, platform } = classifySource(event.referrer, event.url, event);
+    const key = `${platform ?? 'direct'}\n${source}`;
+    sources.set(key, (sources.get(key) ?? 0) + 1);
+    if (event.utm_campaign) campaigns.set(event.utm_campaign, (campaigns.get(event.utm_campaign) ?? 0) + 1);
   }
   const vitals = new Map<string, number[]>();
   for (const { event } of store.recent(siteId, fromHour, ['web_vital'], SAMPLE)) {
@@ -60,6 +79,11 @@ export function liveSummary(store: EventStore, siteId: string, now: number, hour
     pageviews_per_hour: perHour,
     top_pages: top(pages, 10).map(([path, count]) => ({ path, count })),
     top_referrers: top(referrers, 10).map(([referrer, count]) => ({ referrer, count })),
+    top_sources: top(sources, 10).map(([key, count]) => {
+      const [source = '', kind = ''] = key.split('\n');
+      return { source, kind, count };
+    }),
+    top_campaigns: top(campaigns, 10).map(([campaign, count]) => ({ campaign, count })),
     recent_events: Object.keys(counts)[0] ? store.recent(siteId, fromHour, Object.keys(counts), 25).map(({ event }) => event) : [],
     web_vitals: Object.fromEntries([...vitals].map(([name, values]) => [name, { p75: percentile(values, 0.75), count: values.length }])),
   };

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeEvent } from './helpers.js';
 
@@ -65,4 +68,41 @@ describe('scripts/demo.mjs', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 20_000);
+
+  it('with --backend d1 runs no receiver, says where the data is and that enrichment is a sample, and stops quietly on Ctrl+C', async () => {
+    const [sitePort, d1Port] = [await freePort(), await freePort()];
+    const data = mkdtempSync(join(tmpdir(), 'trailmark-demo-'));
+    try {
+      child = spawn(process.execPath, [DEMO, '--backend', 'd1'], {
+        env: { ...process.env, PORT_SITE: String(sitePort), PORT_D1: String(d1Port), TM_DEMO_DATA: data },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const out = await waitFor(child, 'Press Ctrl+C to stop.');
+      const worker = `http://127.0.0.1:${d1Port}`;
+      expect(out).not.toContain('live page');
+      expect(out).toContain(`curl -H 'Authorization: Bearer sk_demo' ${worker}/api/visitors`);
+      expect(out).toContain('(sample)');
+      expect(out).toContain(`Data stays in ${data}/demo-d1`);
+      const index = (await (await fetch(`${worker}/`)).json()) as { routes: Record<string, string> };
+      expect(Object.keys(index.routes)).toContain('POST /track/batch');
+      const page = await (await fetch(`http://127.0.0.1:${sitePort}/`)).text();
+      expect(page).toContain(`data-endpoint="${worker}"`);
+      let stdout = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => child?.once('exit', resolve));
+      // Ctrl+C: SIGINT, which Miniflare would otherwise answer by exiting at once (and workerd by complaining).
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(stdout).toContain('stopped');
+      expect(stderr).toBe('');
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

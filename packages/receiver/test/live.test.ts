@@ -96,6 +96,33 @@ describe('live page', () => {
     expect(summary.pageviews_per_hour.at(-1)?.count).toBe(3);
   });
 
+  it('counts sessions by source and UTM campaign, from the first pageview of each', async () => {
+    server = await start();
+    const spring = { utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'spring' };
+    await post(server.url, '/v1/batch', {
+      events: [
+        // A newsletter visit without a referrer (a mail client sends none), then a second page of that session.
+        makeEvent({
+          session_id: 's-news',
+          ts: Date.now() - 2000,
+          url: 'http://127.0.0.1:8080/?utm_source=newsletter&utm_campaign=spring',
+          ...spring,
+        }),
+        makeEvent({ session_id: 's-news', ts: Date.now() - 1000, path: '/pricing', referrer: 'http://127.0.0.1:8080/' }),
+        makeEvent({ session_id: 's-news-2', ...spring }),
+        makeEvent({ session_id: 's-search', referrer: 'https://www.google.com/search?q=x' }),
+        makeEvent({ session_id: 's-direct' }),
+      ],
+    });
+    const summary = (await (await fetch(`${server.url}/api/live/summary?hours=24`)).json()) as Record<string, unknown>;
+    expect(summary.top_sources).toEqual([
+      { source: 'newsletter', kind: 'referral', count: 2 },
+      { source: 'direct', kind: 'direct', count: 1 },
+      { source: 'google', kind: 'search', count: 1 },
+    ]);
+    expect(summary.top_campaigns).toEqual([{ campaign: 'spring', count: 2 }]);
+  });
+
   it('needs the read key outside dev mode, and refuses the write key', async () => {
     server = await start({ dev: false });
     expect((await fetch(`${server.url}/api/live/summary`)).status).toBe(401);
