@@ -1,4 +1,4 @@
-import { EVENT_TYPE_PATTERN, errorResponse, MAX_ID_LENGTH, MAX_URL_LENGTH, readJsonBody, redactText } from '@trailmark/protocol';
+import { EVENT_TYPE_PATTERN, errorResponse, MAX_ID_LENGTH, MAX_URL_LENGTH, readJsonBody, redactUrl } from '@trailmark/protocol';
 import { enrich, hostOf } from './enrich.js';
 import { json } from './http.js';
 import { keyUsageStatement, type SiteKey } from './keys.js';
@@ -34,7 +34,7 @@ export async function trackVisitor(request: Request, db: D1Database, key: SiteKe
   if (!body.ok) return errorResponse(body.code, body.error);
   const parsed = parsePing(body.value);
   if (typeof parsed === 'string') return errorResponse('invalid_request', parsed);
-  const ping = { ...parsed, url: parsed.url === null ? null : redactText(parsed.url) };
+  const ping = { ...parsed, url: parsed.url === null ? null : redactUrl(parsed.url) };
   const website = ping.website || hostOf(ping.url ?? undefined) || hostOf(key.origins.find((o) => o !== '*'));
   const enrichment = enrich(request.cf as Record<string, unknown> | undefined, request.headers.get('user-agent'), website);
   const upsert = db

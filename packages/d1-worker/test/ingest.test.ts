@@ -305,6 +305,14 @@ describe('POST /track/visitor (the tippen contract)', () => {
       return res.body.visitors.find((v: { visitor_id: string }) => v.visitor_id === 'visitor_pii');
     });
     expect(live.url).toBe('https://acme.example/pay?email=[redacted:email]&card=[redacted:card]');
+    // Percent-encoded, as browsers write an address in a query string: decoded before the rules run.
+    await worker.call('/track/visitor', pingInit('visitor_pii2', 'https://acme.example/pay?email=bob%40example.com'));
+    const encoded = await eventually(async () => {
+      const res = await worker.call('/api/live', { headers: secret() });
+      return res.body.visitors.find((v: { visitor_id: string }) => v.visitor_id === 'visitor_pii2');
+    });
+    expect(encoded.url).not.toContain('bob');
+    expect(decodeURIComponent(new URL(encoded.url).searchParams.get('email')!)).toContain('redacted:email');
   });
 
   it('refuses a ping without a visitor id with a JSON reason', async () => {
