@@ -38,8 +38,8 @@ export async function statsApi(
 
 async function readEvents(db: D1Database, siteId: string, fromTs: number, toTs: number): Promise<StatsEvent[]> {
   const { results } = await db
-    .prepare('SELECT ts, payload FROM events WHERE site_id = ?1 AND ts >= ?2 AND ts <= ?3')
+    .prepare('SELECT ts, payload, user_agent FROM events WHERE site_id = ?1 AND ts >= ?2 AND ts <= ?3')
     .bind(siteId, fromTs, toTs)
-    .all<{ ts: number; payload: string }>();
-  return results.map((row) => statsEventOf(JSON.parse(row.payload) as TrailmarkEvent, row.ts));
+    .all<{ ts: number; payload: string; user_agent: string | null }>();
+  return results.map((row) => statsEventOf(JSON.parse(row.payload) as TrailmarkEvent, row.ts, row.user_agent));
 }

@@ -36,7 +36,12 @@ export async function trackBatch(request: Request, db: D1Database, key: SiteKey,
   const checked = withoutForeignSites(parsed, key, body.value);
   const { unique, repeats } = oncePerId(checked.events);
   const batch: ParsedBatch = { ...checked, events: unique, duplicates: [...checked.duplicates, ...repeats] };
-  const context: IngestContext = { ingestId: crypto.randomUUID(), apiKey: key.key, receivedAt: now };
+  const context: IngestContext = {
+    ingestId: crypto.randomUUID(),
+    apiKey: key.key,
+    receivedAt: now,
+    userAgent: request.headers.get('user-agent'),
+  };
   // Stored and shown live as redacted, ids in lower case; the answer still names each event as the client spelled it.
   const events = unique.map((event) => redactEvent(lowerId(event)));
   const rows = events.map((event) => eventRow(event, batch.skewMs));

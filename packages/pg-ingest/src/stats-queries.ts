@@ -7,6 +7,7 @@ import {
   OPTIONAL_DIMENSIONS,
   OS_RULES,
   parseStatsQuery,
+  STATS_PANELS,
   type StatsDimension,
   type StatsQuery,
   timezoneCountries,
@@ -214,6 +215,9 @@ async function live(db: Queryable, siteId: string, now: number) {
 }
 
 const PANELS = { summary, timeseries, breakdown, goals, funnel, vitals };
+
+/** The route's path: only the contract's panels match it, so any other answers the server's 404. */
+export const STATS_ROUTE = `/v1/stats/:panel{${STATS_PANELS.join('|')}}`;
 
 /**
  * Answers `GET /v1/stats/:panel` for a site: the panel's data, or a string naming what is wrong with the request.

@@ -19,6 +19,8 @@ export interface IngestDeps {
   bus?: LiveBus;
   /** The request's place in a group commit; without one the batch is its own transaction. */
   ticket?: CommitTicket | undefined;
+  /** The request's User-Agent header, stored with its events. */
+  userAgent?: string | null | undefined;
 }
 
 /**
@@ -64,7 +66,7 @@ export async function storeParsed(
   const lowered = unique.map(lowerId);
   const events = ctx.redact ? lowered.map(redactEvent) : lowered;
   const receivedAt = ctx.clock();
-  const options = { skewMs: parsed.skewMs, receivedAt, source };
+  const options = { skewMs: parsed.skewMs, receivedAt, source, userAgent: ctx.userAgent };
   const inserted = ctx.ticket ? await ctx.ticket.submit(events, options) : ctx.store.insert(events, options);
   if (inserted.size > 0 && ctx.bus) {
     const stored: StoredEvent[] = events

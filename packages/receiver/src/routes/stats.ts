@@ -38,13 +38,13 @@ export function statsRoutes(app: Hono, ctx: ReceiverContext): void {
   });
 }
 
-/** Every event of a site in a time range, a page at a time (the receiver records no user agent). */
+/** Every event of a site in a time range, a page at a time. */
 function readEvents(ctx: ReceiverContext, siteId: string, fromTs: number, toTs: number): StatsEvent[] {
   const out: StatsEvent[] = [];
   let after: { ts: number; id: number } | undefined;
   do {
     const page = ctx.store.listEvents({ siteId, fromTs, toTs, limit: PAGE, order: 'newest', after });
-    for (const stored of page.events) out.push(statsEventOf(stored.event, stored.ts));
+    for (const stored of page.events) out.push(statsEventOf(stored.event, stored.ts, stored.userAgent));
     after = page.nextCursor ?? undefined;
   } while (after);
   return out;
