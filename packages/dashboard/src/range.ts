@@ -18,10 +18,17 @@ export const PRESETS: Record<string, { label: string; days: number }> = {
   '90': { label: 'Last 90 days', days: 90 },
 };
 
-/** A preset's range ending now, on whole hours (so consecutive reloads ask the same buckets). */
+/**
+ * A preset's range: the last 24 hours on whole hours, or the last `days` UTC days including today (whole days, so
+ * every bucket of the chart is a whole day and consecutive reloads ask the same buckets).
+ */
 export function presetRange(days: number, now: number): Range {
-  const to = Math.ceil(now / HOUR) * HOUR;
-  return { from: to - days * DAY, to, interval: days <= 2 ? 'hour' : 'day' };
+  if (days <= 2) {
+    const to = Math.ceil(now / HOUR) * HOUR;
+    return { from: to - days * DAY, to, interval: 'hour' };
+  }
+  const to = Math.floor(now / DAY) * DAY + DAY;
+  return { from: to - days * DAY, to, interval: 'day' };
 }
 
 /** A custom range of whole UTC days `from`..`to` (`YYYY-MM-DD`, both included); null when invalid. */
