@@ -232,7 +232,10 @@ for (const [index, name] of BACKENDS.entries()) {
       );
       expect(wide).toEqual([]);
       expect(overflow).toBeLessThanOrEqual(0);
-      if (name === 'receiver') await shoot(page, 'dashboard-mobile');
+      if (name === 'receiver') {
+        await shoot(page, 'dashboard-mobile');
+        await shoot(page, 'dashboard-mobile-top', { fullPage: false });
+      }
     });
   });
 }

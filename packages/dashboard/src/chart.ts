@@ -7,23 +7,24 @@ export interface Series {
   values: number[];
 }
 
-const W = 720;
-const H = 220;
 const PAD = { left: 44, right: 12, top: 12, bottom: 28 };
 
-/** A round upper bound for the y axis (1, 2, 5 × 10ⁿ). */
-function niceMax(value: number): number {
-  if (value <= 0) return 1;
-  const power = 10 ** Math.floor(Math.log10(value));
-  return ([1, 2, 5, 10].find((step) => step * power >= value) ?? 10) * power;
+/** The y axis's step: a round count (1, 2, 5 × 10ⁿ, at least 1) so four steps reach `value`. */
+function niceStep(value: number): number {
+  const raw = Math.max(1, value / 4);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  return ([1, 2, 5, 10].find((step) => step * power >= raw) ?? 10) * power;
 }
 
 /**
  * A line chart of `current` (and `previous`, dashed, for the comparison) over `buckets`, in SVG: no library,
  * scales with its box. Screen readers get a summary label and the figures as a table beside it.
  */
-export function lineChart(buckets: number[], interval: 'hour' | 'day', current: Series, previous?: Series): Element {
-  const max = niceMax(Math.max(...current.values, ...(previous?.values ?? []), 0));
+export function lineChart(buckets: number[], interval: 'hour' | 'day', current: Series, previous?: Series, width = 720): Element {
+  // Drawn at the box's own width, so its text keeps its size on a phone.
+  const W = Math.round(Math.max(280, width));
+  const H = W < 500 ? 180 : 240;
+  const max = 4 * niceStep(Math.max(...current.values, ...(previous?.values ?? []), 0));
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
   const x = (i: number) => PAD.left + (buckets.length <= 1 ? plotW / 2 : (i / (buckets.length - 1)) * plotW);

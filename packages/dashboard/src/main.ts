@@ -321,6 +321,7 @@ export function startDashboard(doc: Document = document): void {
           state.range.interval,
           { label, values: series(data.points, 0) },
           before ? { label: `${label}, previous period`, values: series(before.points, shift) } : undefined,
+          $('#chart').clientWidth || 720,
         );
       },
       true,
