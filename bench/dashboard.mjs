@@ -6,6 +6,8 @@
 //   BENCH_DASHBOARD_EVENTS=200000 node bench/dashboard.mjs   (a smaller data set)
 // Run after `npm run build`. Bounded: seeding stops at a time cap (reported), each panel runs 5 times.
 
+import { STATS_DIMENSIONS } from '../packages/protocol/dist/index.js';
+
 const dist = new URL('../packages/pg-ingest/dist/index.js', import.meta.url);
 const SITE = { id: 'bench', writeKey: 'pk_bench_dash', readKey: 'sk_bench_dash', origins: [] };
 const DAY = 86_400_000;
@@ -90,20 +92,7 @@ function requests(now) {
     ['summary (previous period)', { ...base, from: String(to - 60 * DAY), to: String(to - 30 * DAY) }],
     ['timeseries', base],
   ];
-  for (const by of [
-    'page',
-    'entry_page',
-    'exit_page',
-    'source',
-    'referrer',
-    'utm_source',
-    'utm_medium',
-    'utm_campaign',
-    'country',
-    'device',
-    'browser',
-    'os',
-  ]) {
+  for (const by of STATS_DIMENSIONS) {
     out.push([`breakdown by=${by}`, { ...base, by, limit: '10' }]);
   }
   out.push(['goals', { ...base, limit: '20' }], ['vitals', base], ['live', {}]);
@@ -126,14 +115,25 @@ export async function benchDashboard({
   target = Number(process.env.BENCH_DASHBOARD_EVENTS ?? 1_000_000),
 } = {}) {
   const { manageSchema, openDatabase, startIngest, migrate } = await import(dist.href);
-  const schema = databaseUrl ? `tm_bench_dash_${Math.random().toString(36).slice(2, 10)}` : undefined;
-  if (databaseUrl) await manageSchema(databaseUrl, 'create', schema);
+  // BENCH_DASHBOARD_SCHEMA=<name> reuses (or keeps) a seeded schema, for working on the queries.
+  const kept = process.env.BENCH_DASHBOARD_SCHEMA;
+  const schema = databaseUrl ? (kept ?? `tm_bench_dash_${Math.random().toString(36).slice(2, 10)}`) : undefined;
+  const reuse = kept !== undefined && databaseUrl !== undefined && (await schemaHasData(manageSchema, openDatabase, databaseUrl, kept));
+  if (databaseUrl && !reuse) await manageSchema(databaseUrl, 'create', schema);
   const db = await openDatabase(databaseUrl ? { databaseUrl, schema, queryTimeoutMs: 600_000 } : {});
   let server;
   try {
-    await migrate(db);
     const now = Date.now();
-    const seeded = await seed(db, target, now);
+    let seeded;
+    if (reuse) {
+      const [row] = await db.query(
+        'SELECT (SELECT count(*)::int FROM events_log) AS events, (SELECT count(*)::int FROM user_sessions) AS sessions',
+      );
+      seeded = { ...row, processed: row.events, seed_s: 0, etl_s: 0, reused: kept };
+    } else {
+      await migrate(db);
+      seeded = await seed(db, target, now);
+    }
     server = await startIngest({
       port: 0,
       db,
@@ -176,7 +176,19 @@ export async function benchDashboard({
   } finally {
     await server?.close();
     await db.close().catch(() => undefined);
-    if (databaseUrl) await manageSchema(databaseUrl, 'drop', schema);
+    if (databaseUrl && kept === undefined) await manageSchema(databaseUrl, 'drop', schema);
+  }
+}
+
+async function schemaHasData(_manageSchema, openDatabase, databaseUrl, schema) {
+  const db = await openDatabase({ databaseUrl, schema });
+  try {
+    const [row] = await db.query('SELECT count(*)::int AS n FROM events_log');
+    return row.n > 0;
+  } catch {
+    return false;
+  } finally {
+    await db.close();
   }
 }
 

@@ -1,6 +1,7 @@
 import {
   liveCountOf,
   parseStatsQuery,
+  STATS_DIMENSIONS,
   type StatsData,
   type StatsEvent,
   type StatsPanel,
@@ -15,7 +16,11 @@ const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
 /** Reads one panel of a backend's stats API. */
-export async function readStats(backend: Backend, panel: StatsPanel, params: URLSearchParams): Promise<{ status: number; body: any }> {
+export async function readStats(
+  backend: Backend,
+  panel: StatsPanel,
+  params: URLSearchParams,
+): Promise<{ status: number; body: { data?: unknown; error?: string } }> {
   const response = await fetch(`${backend.endpoint}/v1/stats/${panel}?${params}`, { headers: { authorization: `Bearer ${SITE.readKey}` } });
   return { status: response.status, body: await response.json() };
 }
@@ -45,26 +50,12 @@ export function statsRequests(now: number): Array<{ panel: Exclude<StatsPanel, '
     { 'filter.utm_campaign': 'spring', 'filter.utm_medium': 'email' },
     { 'filter.utm_source': 'newsletter' },
   ];
-  const dimensions = [
-    'page',
-    'entry_page',
-    'exit_page',
-    'source',
-    'referrer',
-    'utm_source',
-    'utm_medium',
-    'utm_campaign',
-    'country',
-    'device',
-    'browser',
-    'os',
-  ];
   const out: Array<{ panel: Exclude<StatsPanel, 'live'>; params: URLSearchParams }> = [];
   for (const range of ranges) {
     for (const filter of filters) {
       const base = { from: String(range.from), to: String(range.to), ...(range.interval ? { interval: range.interval } : {}), ...filter };
       for (const panel of ['summary', 'timeseries', 'goals', 'vitals'] as const) out.push({ panel, params: new URLSearchParams(base) });
-      for (const by of dimensions) out.push({ panel: 'breakdown', params: new URLSearchParams({ ...base, by, limit: '100' }) });
+      for (const by of STATS_DIMENSIONS) out.push({ panel: 'breakdown', params: new URLSearchParams({ ...base, by, limit: '100' }) });
       const funnel = new URLSearchParams(base);
       for (const step of ['page:/', 'page:/pricing.html', 'event:signup']) funnel.append('step', step);
       out.push({ panel: 'funnel', params: funnel });

@@ -1,15 +1,11 @@
 import {
   errorResponse,
   isStatsPanel,
-  LIVE_WINDOW_MS,
-  liveCountOf,
-  MAX_FUTURE_SKEW_MS,
   parseStatsQuery,
   type StatsEvent,
   statsEventOf,
-  statsPanel,
+  statsFromEvents,
   type TrailmarkEvent,
-  VISIT_MARGIN_MS,
 } from '@trailmark/protocol';
 import { json } from './http.js';
 
@@ -29,10 +25,7 @@ export async function statsApi(
   if (!isStatsPanel(panel)) return errorResponse('not_found', `no stats panel ${panel.slice(0, 64)}`);
   const query = parseStatsQuery(params, now);
   if (typeof query === 'string') return errorResponse('invalid_request', query);
-  const data =
-    panel === 'live'
-      ? liveCountOf(await readEvents(db, siteId, now - LIVE_WINDOW_MS, now + MAX_FUTURE_SKEW_MS), now)
-      : statsPanel(panel, await readEvents(db, siteId, query.from - VISIT_MARGIN_MS, query.to + VISIT_MARGIN_MS), query);
+  const data = await statsFromEvents(panel, query, now, (fromTs, toTs) => readEvents(db, siteId, fromTs, toTs));
   return json({ ok: true, site_id: siteId, data });
 }
 

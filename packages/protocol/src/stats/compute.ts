@@ -1,4 +1,5 @@
 import type { TrailmarkEvent } from '../event.js';
+import { MAX_FUTURE_SKEW_MS } from '../limits.js';
 import type {
   FunnelRow,
   GoalRow,
@@ -12,7 +13,7 @@ import type {
   VitalRow,
 } from './contract.js';
 import { LIVE_WINDOW_MS, OPTIONAL_DIMENSIONS } from './contract.js';
-import { BUILTIN_TYPES, type StatsEvent, selectVisits, type Visit, visitsOf } from './visits.js';
+import { BUILTIN_TYPES, type StatsEvent, selectVisits, VISIT_MARGIN_MS, type Visit, visitsOf } from './visits.js';
 
 /**
  * The stats panels computed in JavaScript over visits (the reference receiver and the D1 Worker answer with
@@ -185,4 +186,19 @@ export function liveCountOf(events: readonly StatsEvent[], now: number): LiveCou
 /** The stats' view of a stored event: its server time, and the user agent the backend recorded with it. */
 export function statsEventOf(event: TrailmarkEvent, ts: number, userAgent?: string | null): StatsEvent {
   return { ...event, ts, user_agent: userAgent ?? null, props: event.props };
+}
+
+/**
+ * A panel's answer for a backend that keeps raw events: `read(fromTs, toTs)` returns the site's events in that
+ * span of server time (both ends included), and the panel is computed from them. Reads a visit's margin around the
+ * range so every visit starting in it is whole; for `live`, the last five minutes.
+ */
+export async function statsFromEvents(
+  panel: StatsPanel,
+  query: StatsQuery,
+  now: number,
+  read: (fromTs: number, toTs: number) => Promise<readonly StatsEvent[]> | readonly StatsEvent[],
+): Promise<StatsData[StatsPanel]> {
+  if (panel === 'live') return liveCountOf(await read(now - LIVE_WINDOW_MS, now + MAX_FUTURE_SKEW_MS), now);
+  return statsPanel(panel, await read(query.from - VISIT_MARGIN_MS, query.to + VISIT_MARGIN_MS), query);
 }

@@ -1,14 +1,4 @@
-import {
-  isStatsPanel,
-  LIVE_WINDOW_MS,
-  liveCountOf,
-  MAX_FUTURE_SKEW_MS,
-  parseStatsQuery,
-  type StatsEvent,
-  statsEventOf,
-  statsPanel,
-  VISIT_MARGIN_MS,
-} from '@trailmark/protocol';
+import { isStatsPanel, parseStatsQuery, type StatsEvent, statsEventOf, statsFromEvents } from '@trailmark/protocol';
 import type { Hono } from 'hono';
 import type { ReceiverContext } from '../context.js';
 import { authorize, fail, json } from '../http.js';
@@ -30,10 +20,7 @@ export function statsRoutes(app: Hono, ctx: ReceiverContext): void {
     const now = ctx.clock();
     const query = parseStatsQuery(new URL(request.url).searchParams, now);
     if (typeof query === 'string') return fail(ctx, request, 'invalid_request', query, { siteId });
-    const data =
-      panel === 'live'
-        ? liveCountOf(readEvents(ctx, siteId, now - LIVE_WINDOW_MS, now + MAX_FUTURE_SKEW_MS), now)
-        : statsPanel(panel, readEvents(ctx, siteId, query.from - VISIT_MARGIN_MS, query.to + VISIT_MARGIN_MS), query);
+    const data = await statsFromEvents(panel, query, now, (fromTs, toTs) => readEvents(ctx, siteId, fromTs, toTs));
     return json({ ok: true, site_id: siteId, data });
   });
 }
