@@ -12,6 +12,8 @@ import { SUMMARY_METRICS } from '../packages/dashboard/src/panels.js';
 import { presetRange, type Range, statsParams } from '../packages/dashboard/src/range.js';
 import { dashboardFiles, startStaticServer } from '../scripts/serve-static.mjs';
 import { type DashboardBackend, startDashboardBackend } from './support/dashboard-backends.js';
+import { RECEIVER_URL, SITE_URL } from './support/ports.js';
+import { receiver } from './support/receiver-client.js';
 
 const repo = new URL('..', import.meta.url).pathname;
 const offset = Number(process.env.E2E_PORT_OFFSET ?? 0);
@@ -239,3 +241,32 @@ for (const [index, name] of BACKENDS.entries()) {
     });
   });
 }
+
+test.describe('the demo (npm start)', () => {
+  test("shows the example site's own traffic: a visit made in the browser appears in the dashboard beside it", async ({
+    page,
+    context,
+  }) => {
+    await receiver.reset();
+    // A visit to the example site, through the built script tag, to the demo's receiver.
+    const visit = await context.newPage();
+    await visit.goto(`${SITE_URL}/`);
+    await visit.getByRole('link', { name: 'Pricing' }).first().click();
+    await visit.waitForURL(/pricing/);
+    await expect.poll(async () => (await receiver.events({ type: 'pageview' })).length, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    await visit.close();
+
+    await page.goto(`${SITE_URL}/dashboard/`);
+    await expect(page.locator('#endpoint')).toHaveValue(RECEIVER_URL);
+    await page.locator('#key').fill('sk_demo');
+    await page.getByRole('button', { name: 'Show the dashboard' }).click();
+    await expect.poll(() => summaryTexts(page)).toEqual(['1', '1', '2', '2', '0%', expect.stringMatching(/^\d+s$/)]);
+    await expect
+      .poll(() => tableRows(page, '#panel-pages .body'))
+      .toEqual([
+        ['/', '1', '1'],
+        ['/pricing.html', '1', '1'],
+      ]);
+    await expect(page.locator('#live')).toHaveText('1 current visitor');
+  });
+});
