@@ -1,4 +1,4 @@
-import type { FunnelStep, StatsData, StatsDimension, StatsPanel, StatsTotals } from '@trailmark/protocol';
+import type { FunnelStep, StatsData, StatsDimension, StatsPanel } from '@trailmark/protocol';
 import { type Connection, readPanel, StatsError } from './api.js';
 import { lineChart } from './chart.js';
 import { fill, h } from './dom.js';
@@ -72,7 +72,6 @@ interface State {
   chartMetric: (typeof CHART_METRICS)[number][0];
   tabs: Record<string, StatsDimension>;
   steps: FunnelStep[];
-  totals: StatsTotals | null;
 }
 
 function savedConnection(): Connection | null {
@@ -106,7 +105,6 @@ export function startDashboard(doc: Document = document): void {
     chartMetric: 'visitors',
     tabs: Object.fromEntries(BREAKDOWNS.map((card) => [card.id, card.tabs[0]?.[0] as StatsDimension])),
     steps: [],
-    totals: null,
   };
   let generation = 0;
   let liveTimer: ReturnType<typeof setInterval> | undefined;
@@ -269,26 +267,21 @@ export function startDashboard(doc: Document = document): void {
     fill($('#filters'), chips.length ? [h('span', {}, ['Filtered by ']), h('ul', {}, chips)] : null);
   }
 
-  /** Runs one panel's request with its loading, empty and error states; stale answers are dropped. */
-  async function load<P extends StatsPanel>(
+  /** Runs a panel's requests with its loading, empty and error states; answers of an older refresh are dropped. */
+  async function load<T>(
     target: Element,
     gen: number,
-    panel: P,
-    extra: Record<string, string | string[]>,
-    render: (data: StatsData[P], previous: StatsData[P] | null) => Element | Element[],
-    withPrevious = false,
-  ): Promise<void> {
+    fetchAll: (connection: Connection) => Promise<T>,
+    render: (value: T) => Element | Element[],
+  ) {
     const connection = state.connection;
     if (!connection) return;
     target.setAttribute('aria-busy', 'true');
     fill(target, h('p', { class: 'loading' }, ['Loading…']));
     try {
-      const current = readPanel(connection, panel, statsParams(state.range, state.filters, extra));
-      const previous =
-        withPrevious && state.compare ? readPanel(connection, panel, statsParams(previousRange(state.range), state.filters, extra)) : null;
-      const [data, before] = await Promise.all([current, previous]);
+      const value = await fetchAll(connection);
       if (gen !== generation) return;
-      fill(target, render(data, before));
+      fill(target, render(value));
     } catch (error) {
       if (gen !== generation) return;
       const message = error instanceof StatsError ? error.message : String(error);
@@ -301,35 +294,39 @@ export function startDashboard(doc: Document = document): void {
     }
   }
 
+  /** A panel of the current range (or `range`), with the filters. */
+  const read =
+    <P extends StatsPanel>(panel: P, extra: Record<string, string | string[]> = {}, range = state.range) =>
+    (connection: Connection) =>
+      readPanel(connection, panel, statsParams(range, state.filters, extra));
+  /** A panel of the current range and, when comparing, of the period before. */
+  const withPrevious =
+    <P extends StatsPanel>(panel: P, extra: Record<string, string | string[]> = {}) =>
+    (connection: Connection) =>
+      Promise.all([read(panel, extra)(connection), state.compare ? read(panel, extra, previousRange(state.range))(connection) : null]);
+
   const loadChart = (gen: number) =>
-    load(
-      $('#chart'),
-      gen,
-      'timeseries',
-      {},
-      (data, before) => {
-        if (data.points.length === 0 && !before?.points.length) return empty();
-        const buckets = bucketStarts(state.range);
-        const shift = state.range.to - state.range.from;
-        const series = (points: StatsData['timeseries']['points'], offset: number) => {
-          const byT = new Map(points.map((p) => [p.t + offset, p[state.chartMetric]]));
-          return buckets.map((t) => byT.get(t) ?? 0);
-        };
-        const label = CHART_METRICS.find(([id]) => id === state.chartMetric)?.[1] ?? '';
-        return lineChart(
-          buckets,
-          state.range.interval,
-          { label, values: series(data.points, 0) },
-          before ? { label: `${label}, previous period`, values: series(before.points, shift) } : undefined,
-          $('#chart').clientWidth || 720,
-        );
-      },
-      true,
-    );
+    load($('#chart'), gen, withPrevious('timeseries'), ([data, before]) => {
+      if (data.points.length === 0 && !before?.points.length) return empty();
+      const buckets = bucketStarts(state.range);
+      const shift = state.range.to - state.range.from;
+      const series = (points: StatsData['timeseries']['points'], offset: number) => {
+        const byT = new Map(points.map((p) => [p.t + offset, p[state.chartMetric]]));
+        return buckets.map((t) => byT.get(t) ?? 0);
+      };
+      const label = CHART_METRICS.find(([id]) => id === state.chartMetric)?.[1] ?? '';
+      return lineChart(
+        buckets,
+        state.range.interval,
+        { label, values: series(data.points, 0) },
+        before ? { label: `${label}, previous period`, values: series(before.points, shift) } : undefined,
+        $('#chart').clientWidth || 720,
+      );
+    });
   const loadBreakdown = (id: string, gen: number) => {
     const by = state.tabs[id] as StatsDimension;
     const heading = BREAKDOWNS.find((card) => card.id === id)?.tabs.find(([d]) => d === by)?.[1] ?? '';
-    return load($(`#panel-${id} .body`), gen, 'breakdown', { by, limit: '10' }, (data) =>
+    return load($(`#panel-${id} .body`), gen, read('breakdown', { by, limit: '10' }), (data) =>
       breakdownTable(by, heading, data.rows, addFilter),
     );
   };
@@ -338,10 +335,12 @@ export function startDashboard(doc: Document = document): void {
       fill($('#funnel'), empty('Name two or more steps to see how many visits go through them.'));
       return Promise.resolve();
     }
-    return load($('#funnel'), gen, 'funnel', { step: state.steps.map((s) => `${s.kind}:${s.value}`) }, (data) => funnelList(data.steps));
+    return load($('#funnel'), gen, read('funnel', { step: state.steps.map((s) => `${s.kind}:${s.value}`) }), (data) =>
+      funnelList(data.steps),
+    );
   };
   const loadLive = (gen: number) =>
-    load($('#live'), gen, 'live', {}, (data) =>
+    load($('#live'), gen, read('live'), (data) =>
       h('span', {}, [
         h('span', { class: 'pulse', 'aria-hidden': 'true' }),
         `${formatCount(data.visitors)} current visitor${data.visitors === 1 ? '' : 's'}`,
@@ -352,22 +351,23 @@ export function startDashboard(doc: Document = document): void {
     generation++;
     const gen = generation;
     renderFilters();
+    // The summary is asked once per refresh: its cards and the goals' conversion rates both use it.
+    let summary: ReturnType<ReturnType<typeof withPrevious<'summary'>>> | undefined;
+    const summaries = (connection: Connection) => {
+      summary ??= withPrevious('summary')(connection);
+      return summary;
+    };
+    void load($('#summary'), gen, summaries, ([data, before]) => summaryCards(data, before));
     void load(
-      $('#summary'),
+      $('#goals'),
       gen,
-      'summary',
-      {},
-      (data, before) => {
-        state.totals = data;
-        void load($('#goals'), gen, 'goals', { limit: '20' }, (goals) => goalsTable(goals.rows, data.visitors));
-        return summaryCards(data, before);
-      },
-      true,
+      (connection) => Promise.all([read('goals', { limit: '20' })(connection), summaries(connection)]),
+      ([goals, [totals]]) => goalsTable(goals.rows, totals.visitors),
     );
     void loadChart(gen);
     for (const card of BREAKDOWNS) void loadBreakdown(card.id, gen);
     void loadFunnel(gen);
-    void load($('#vitals'), gen, 'vitals', {}, (data) => vitalsTable(data.rows));
+    void load($('#vitals'), gen, read('vitals'), (data) => vitalsTable(data.rows));
     void loadLive(gen);
   }
 
