@@ -83,6 +83,7 @@ describe('migrations', () => {
       '0001_api_keys_and_visitor_sessions.sql',
       '0002_rename_visitor_sessions_to_visitors.sql',
       '0003_events_and_unique_visitors.sql',
+      '0004_event_user_agent.sql',
     ]);
     expect(splitStatements('-- note\nCREATE TABLE a (x);\nINSERT INTO a VALUES (1);')).toEqual([
       'CREATE TABLE a (x)',
@@ -107,7 +108,11 @@ describe('migrations', () => {
     const before = await db.prepare('SELECT * FROM visitor_sessions ORDER BY id').all();
     expect(before.results).toHaveLength(5);
 
-    expect(await applyMigrations(db)).toEqual(['0002_rename_visitor_sessions_to_visitors.sql', '0003_events_and_unique_visitors.sql']);
+    expect(await applyMigrations(db)).toEqual([
+      '0002_rename_visitor_sessions_to_visitors.sql',
+      '0003_events_and_unique_visitors.sql',
+      '0004_event_user_agent.sql',
+    ]);
 
     const tables = await db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all<{ name: string }>();
     const names = tables.results.map((t) => t.name);
