@@ -21,5 +21,6 @@ export type { RunningIngest, StartOptions } from './server.js';
 export { startIngest } from './server.js';
 export type { SiteConfig } from './sites.js';
 export { validateSites } from './sites.js';
+export { STATS_ROUTE, statsPanelSql } from './stats-queries.js';
 export type { InsertMeta, InsertStrategy } from './store.js';
 export { insertEvents, StorageError } from './store.js';
