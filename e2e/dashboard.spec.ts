@@ -152,8 +152,15 @@ for (const [index, name] of BACKENDS.entries()) {
       }).steps;
       // By hand: 8 visits viewed /, 4 of them /pricing.html after it, 2 of those signed up after that.
       expect(want.map((step) => step.visits)).toEqual([8, 4, 2]);
-      await expect(page.locator('#funnel li .visits')).toHaveText(want.map((step) => `${step.visits} visits`));
+      await expect(page.locator('#funnel li .visits')).toHaveText(
+        want.map((step) => `${step.visits} visit${step.visits === 1 ? '' : 's'}`),
+      );
 
+      // Back to each card's first tab for the screenshot.
+      for (const [card, dimensions] of Object.entries(cards)) {
+        if (dimensions.length > 1) await page.locator(`#panel-${card} button[data-dimension="${dimensions[0]}"]`).click();
+        await expect(page.locator(`#panel-${card} .loading`)).toHaveCount(0);
+      }
       await shoot(page, `dashboard-${name}`);
 
       // Filter by a country from its row, with the keyboard: every panel follows.

@@ -116,10 +116,14 @@ export function funnelList(steps: FunnelRow[]): Element {
       return h('li', { 'data-step': index + 1 }, [
         bar,
         h('span', { class: 'step' }, [step.kind === 'page' ? `Viewed ${step.value}` : `Did ${step.value}`]),
-        h('span', { class: 'num visits' }, [`${formatCount(step.visits)} visits`]),
+        h('span', { class: 'num visits' }, [`${formatCount(step.visits)} visit${step.visits === 1 ? '' : 's'}`]),
         h('span', { class: 'num share' }, [
           first > 0 ? formatPercent(step.visits / first) : '–',
-          index > 0 && before > 0 ? ` (−${formatPercent((before - step.visits) / before)} from step ${index})` : '',
+          index > 0 && before > 0
+            ? step.visits === before
+              ? ` (all of step ${index})`
+              : ` (−${formatPercent((before - step.visits) / before)} from step ${index})`
+            : '',
         ]),
       ]);
     }),
