@@ -181,6 +181,27 @@ if (existsSync('packages/d1-worker/src/worker.ts')) {
   });
 }
 
+if (existsSync('packages/dashboard/src/index.ts')) {
+  // The dashboard's one script, minified: its page and stylesheet are plain files in packages/dashboard/public.
+  configs.push({
+    input: 'packages/dashboard/src/index.ts',
+    plugins: [
+      defines(false),
+      nodeResolve({ browser: true }),
+      typescript({
+        tsconfig: 'packages/dashboard/tsconfig.json',
+        declaration: false,
+        outDir: resolve('packages/dashboard/dist'),
+        include: ['packages/*/src/**/*.ts'],
+        filterRoot: '.',
+        noEmitOnError: true,
+      }),
+      terser({ ...terserOptions, mangle: true }),
+    ],
+    output: { file: 'packages/dashboard/dist/dashboard.js', format: 'iife' },
+  });
+}
+
 // `TM_ONLY=receiver npx rollup -c` builds one package (its outputs' paths contain the name).
 const only = process.env.TM_ONLY;
 export default only ? configs.filter((config) => JSON.stringify(config.output).includes(`packages/${only}/`)) : configs;

@@ -45,6 +45,17 @@ for (const [name, file, fn, summarise] of BACKENDS) {
   }
 }
 
+// The dashboard's read side: every panel of a 30-day view over 1,000,000 events on the Postgres backend.
+if (existsSync(resolve(root, 'bench/dashboard.mjs'))) {
+  process.stderr.write('bench: dashboard (1M events on Postgres)…\n');
+  try {
+    const { benchDashboard } = await import(resolve(root, 'bench/dashboard.mjs'));
+    report.dashboard = await benchDashboard();
+  } catch (error) {
+    report.dashboard = { error: String(error?.message ?? error) };
+  }
+}
+
 printReport(report);
 console.log(JSON.stringify(report));
 
@@ -192,6 +203,19 @@ function printReport(r) {
         value,
         key.endsWith('_per_s') ? (key.includes('rows') ? 'rows/s' : 'events/s') : key.startsWith('ratio') ? '×' : '',
         '',
+      );
+  }
+  const d = r.dashboard;
+  if (d?.error) row('dashboard', 'panels', 'n/a', '', `failed: ${d.error}`);
+  else if (d) {
+    row('dashboard', `data set (${d.engine})`, d.events, 'events', `${d.sessions} visits; seeded in ${d.seed_s} s, ETL ${d.etl_s} s`);
+    for (const p of d.panels)
+      row(
+        'dashboard',
+        p.panel,
+        p.median_ms,
+        'ms',
+        `30-day view, median of ${d.runs} (first ${p.first_ms}, max ${p.max_ms}); target < 1000`,
       );
   }
   const m = r.machine;

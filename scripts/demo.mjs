@@ -11,7 +11,7 @@
 // Playwright's webServer can run the two halves separately with --site-only / --receiver-only --memory.
 import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startStaticServer } from './serve-static.mjs';
+import { dashboardFiles, startStaticServer } from './serve-static.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
@@ -123,11 +123,12 @@ try {
       port: sitePort,
       endpoint,
       transport: backend,
-      files: { '/trailmark.min.js': `${dist}trailmark.min.js`, '/trailmark.js': `${dist}trailmark.js` },
+      files: { '/trailmark.min.js': `${dist}trailmark.min.js`, '/trailmark.js': `${dist}trailmark.js`, ...dashboardFiles(repo) },
     });
     running.push(site);
     if (!existsSync(`${dist}trailmark.min.js`)) console.warn('warning: packages/sdk/dist/trailmark.min.js is missing: run `npm run build`');
     console.log(`site       ${site.url}/`);
+    console.log(`dashboard  ${site.url}/dashboard/  (reads ${endpoint}; enter the read key sk_demo)`);
   }
   const kept =
     args.has('--memory') && backend === 'reference'

@@ -20,3 +20,5 @@ export interface StaticServer {
 
 export const DEFAULT_ENDPOINT: string;
 export function startStaticServer(options: StaticServerOptions): Promise<StaticServer>;
+/** The dashboard's files under `/dashboard/`, for `files` (`repo` is the repository's path, ending in `/`). */
+export function dashboardFiles(repo: string): Record<string, string>;

@@ -21,6 +21,20 @@ const TYPES = {
   '.sri': 'text/plain; charset=utf-8',
 };
 
+/**
+ * The dashboard's files under `/dashboard/` (its page and stylesheet from packages/dashboard/public, its script
+ * from the build), for the `files` option: served beside a site, its page's endpoint is rewritten like the site's.
+ */
+export function dashboardFiles(repo) {
+  const dir = `${repo}packages/dashboard/`;
+  return {
+    '/dashboard/': `${dir}public/index.html`,
+    '/dashboard/index.html': `${dir}public/index.html`,
+    '/dashboard/dashboard.css': `${dir}public/dashboard.css`,
+    '/dashboard/dashboard.js': `${dir}dist/dashboard.js`,
+  };
+}
+
 /** The endpoint written into the example pages' script tags. */
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8787';
 

@@ -37,6 +37,8 @@ export interface Backend {
   health(): Promise<number>;
   /** The refusals this backend can produce, by status. */
   refusals(): Promise<Refusal[]>;
+  /** Waits until what was stored is readable through the stats API (the Postgres ETL runs; others need nothing). */
+  settle?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -154,6 +156,9 @@ export async function postgresBackend(databaseUrl?: string): Promise<Backend> {
     storedIds: async () =>
       (await db.query<{ id: string }>('SELECT event_id::text AS id FROM events_log WHERE site_id = $1', [SITE.id])).map((row) => row.id),
     health: async () => (await fetch(`${server.url}/health`)).status,
+    settle: async () => {
+      await server.ingest.runEtl();
+    },
     async refusals() {
       // A second server on the same database, as a load balancer would run it, with a one-request bucket.
       const limited = await startIngest({ ...common, migrate: false, rateLimit: { perSecond: 1, burst: 1 } });

@@ -14,11 +14,13 @@ export interface EventRow {
   payload: string;
 }
 
-/** The per-request values every row shares: bound once as ?1–?3. */
+/** The per-request values every row shares: bound once as ?1–?3 and ?5. */
 export interface IngestContext {
   ingestId: string;
   apiKey: string;
   receivedAt: number;
+  /** The request's User-Agent header (cut to 512 characters), or null. */
+  userAgent?: string | null;
 }
 
 const ROW_COLUMNS = ['event_id', 'site_id', 'visitor_id', 'session_id', 'type', 'ts', 'engaged_ms', 'payload'] as const;
@@ -74,8 +76,8 @@ function insertEventsStatement(db: D1Database, context: IngestContext, rows: rea
   const picks = ROW_COLUMNS.map((_, i) => `json_extract(value, '$[${i}]')`).join(', ');
   return db
     .prepare(
-      `INSERT INTO events (ingest_id, api_key, received_at, ${ROW_COLUMNS.join(', ')})
-       SELECT ?1, ?2, ?3, ${picks} FROM json_each(?4) WHERE true
+      `INSERT INTO events (ingest_id, api_key, received_at, user_agent, ${ROW_COLUMNS.join(', ')})
+       SELECT ?1, ?2, ?3, ?5, ${picks} FROM json_each(?4) WHERE true
        ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
     )
     .bind(
@@ -83,6 +85,7 @@ function insertEventsStatement(db: D1Database, context: IngestContext, rows: rea
       context.apiKey,
       context.receivedAt,
       JSON.stringify(rows.map((row) => ROW_COLUMNS.map((column) => row[column]))),
+      context.userAgent?.slice(0, 512) ?? null,
     );
 }
 

@@ -36,7 +36,12 @@ export async function trackBatch(
 ): Promise<StoredBatch | Response> {
   const body = await readJsonBody(request);
   if (!body.ok) return errorResponse(body.code, body.error);
-  const context: IngestContext = { ingestId: crypto.randomUUID(), apiKey: key.key, receivedAt: now };
+  const context: IngestContext = {
+    ingestId: crypto.randomUUID(),
+    apiKey: key.key,
+    receivedAt: now,
+    userAgent: request.headers.get('user-agent'),
+  };
   let rows: EventRow[] = [];
   let wrote = false;
   let enrichment = enrich(undefined, null, '');

@@ -9,6 +9,7 @@ import { ParamError } from './query-params.js';
 import { findVisitor, listEvents, listVisitors, siteStats, videoAcceptance, videoSessions } from './read-api.js';
 import { runRetention } from './retention.js';
 import { spareBody } from './spare-body.js';
+import { statsApi } from './stats-api.js';
 import { trackBatch } from './track-batch.js';
 import { trackVisitor } from './track-visitor.js';
 import { updateVideoStatus } from './video.js';
@@ -109,13 +110,14 @@ app.patch('/api/visitors/:visitorId/video', videoRoute);
 app.get('/api/stats', (c) => read(c, (site) => siteStats(c.env.DB, site, params(c))));
 app.get('/api/video/acceptance', (c) => read(c, (site) => videoAcceptance(c.env.DB, site)));
 app.get('/api/events', (c) => read(c, (site) => listEvents(c.env.DB, site, params(c))));
+app.get('/v1/stats/:panel', (c) => read(c, (site) => statsApi(c.env.DB, site, c.req.param('panel'), params(c))));
 app.get('/api/live', (c) => read(c, (site) => forwardLive(c.env, site, c.req.raw)));
 
 // Known paths with the wrong method answer 405; anything else 404.
 const METHODS: [RegExp, string][] = [
   [/^\/(track\/batch|v1\/batch|track\/visitor)$/, 'POST'],
   [/^\/api\/visitors\/[^/]+\/video$/, 'POST, PATCH'],
-  [/^\/(api\/(visitors(\/[^/]+)?|stats|video\/acceptance|events|live)|health)?$/, 'GET'],
+  [/^\/(api\/(visitors(\/[^/]+)?|stats|video\/acceptance|events|live)|health|v1\/stats\/[^/]+)?$/, 'GET'],
 ];
 app.notFound((c) => {
   const allow = METHODS.find(([pattern]) => pattern.test(c.req.path))?.[1];

@@ -21,5 +21,6 @@ export { activeSessions, campaigns, dailyMetrics, formFunnel, pagePerformance, t
 export type { RunningIngest, StartOptions } from './server.js';
 export { startIngest } from './server.js';
 export { storageProblem } from './storable.js';
+export { STATS_ROUTE, statsPanelSql } from './stats-queries.js';
 export type { InsertMeta, InsertStrategy } from './store.js';
 export { insertEvents, StorageError } from './store.js';

@@ -4,6 +4,7 @@ import type { IngestContext, RequestEnv } from './context.js';
 import { utcDay } from './etl.js';
 import { authorize, fail, json, queryDay, queryInt } from './http.js';
 import { activeSessions, campaigns, dailyMetrics, formFunnel, pagePerformance, topPages, trafficSources } from './queries.js';
+import { STATS_ROUTE, statsPanelSql } from './stats-queries.js';
 
 type ReadHandler = (site: SiteConfig, url: URL) => Promise<unknown> | string;
 
@@ -61,6 +62,7 @@ export function mountReadRoutes(app: Hono<{ Bindings: RequestEnv }>, ctx: Ingest
     const d = days(url, 30);
     return typeof d === 'string' ? d : campaigns(ctx.db, site.id, { days: d });
   });
+  route(STATS_ROUTE, (site, url) => statsPanelSql(ctx.db, site.id, url, ctx.clock()));
   route('/v1/funnel', (site, url) => {
     const interestPath = url.searchParams.get('interest');
     const formPath = url.searchParams.get('form');

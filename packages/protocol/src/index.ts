@@ -28,3 +28,4 @@ export { DEFAULT_REDACTION_RULES, ibanValid, isSensitiveField, luhnValid, redact
 export type { SourceType, TrafficSource } from './referrer.js';
 export { classifySource, parseUtm } from './referrer.js';
 export { envelopeSchema, eventSchema } from './schema.js';
+export * from './stats/index.js';

@@ -13,6 +13,7 @@ import type { RollupDimensions } from './rollup-keys.js';
 import { batchRoutes } from './routes/batch.js';
 import { inspectRoutes } from './routes/inspect.js';
 import { liveRoutes } from './routes/live.js';
+import { statsRoutes } from './routes/stats.js';
 import { trackRoutes } from './routes/track.js';
 import { type EventStore, openStore } from './store.js';
 
@@ -105,6 +106,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
   });
   batchRoutes(app, ctx);
   trackRoutes(app, ctx);
+  statsRoutes(app, ctx);
   if (ctx.dev) inspectRoutes(app, ctx);
   const endStreams = liveRoutes(app, ctx);
 

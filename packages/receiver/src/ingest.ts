@@ -11,6 +11,8 @@ export interface IngestDeps {
   bus?: LiveBus;
   /** The request's place in a group commit; without one the batch is its own transaction. */
   ticket?: CommitTicket | undefined;
+  /** The request's User-Agent header, stored with its events. */
+  userAgent?: string | null | undefined;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function storeBatch(deps: IngestDeps, body: unknown, from: BatchSou
       ...(from.source === 'batch' && from.siteId ? { lookup: (ids: string[]) => deps.store.storedIds(from.siteId!, ids) } : {}),
     },
     ({ events, skewMs }) => {
-      const options = { skewMs, receivedAt, source: from.source };
+      const options = { skewMs, receivedAt, source: from.source, userAgent: deps.userAgent };
       return deps.ticket ? deps.ticket.submit(events, options) : deps.store.insert(events, options);
     },
   );

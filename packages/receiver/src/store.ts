@@ -16,6 +16,8 @@ export interface StoredEvent {
   ts: number;
   receivedAt: number;
   source: EventSource;
+  /** The User-Agent header of the request that brought it, when there was one. */
+  userAgent?: string | null | undefined;
 }
 
 /** Options of `openStore()`. */
@@ -33,6 +35,8 @@ export interface InsertOptions {
   skewMs: number;
   receivedAt: number;
   source: EventSource;
+  /** The request's User-Agent header (stored cut to 512 characters). */
+  userAgent?: string | null | undefined;
 }
 
 /** Filters of `listEvents()`. */
@@ -106,6 +110,7 @@ interface Row {
   ts: number;
   received_at: number;
   source: EventSource;
+  user_agent: string | null;
 }
 
 /**
@@ -125,8 +130,8 @@ export function openStore(options: StoreOptions = {}): EventStore {
   migrate(db);
 
   const insertEvent = db.prepare(
-    `INSERT INTO events (event_id, site_id, type, session_id, ts, received_at, source, data)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING`,
+    `INSERT INTO events (event_id, site_id, type, session_id, ts, received_at, source, data, user_agent)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING`,
   );
   const bumpRollup = db.prepare(
     `INSERT INTO rollups (site_id, hour, dimension, key, count) VALUES (?, ?, ?, ?, ?)
@@ -155,6 +160,7 @@ export function openStore(options: StoreOptions = {}): EventStore {
         opts.receivedAt,
         opts.source,
         JSON.stringify(event),
+        opts.userAgent?.slice(0, 512) ?? null,
       );
       if (info.changes === 0) continue;
       inserted.add(event.event_id);
@@ -194,6 +200,7 @@ export function openStore(options: StoreOptions = {}): EventStore {
     ts: row.ts,
     receivedAt: row.received_at,
     source: row.source,
+    userAgent: row.user_agent,
   });
 
   return {
@@ -226,7 +233,7 @@ export function openStore(options: StoreOptions = {}): EventStore {
         params.push(query.after.ts, query.after.id);
       }
       const order = query.order === 'newest' ? 'ts DESC, id DESC' : 'id ASC';
-      const sql = `SELECT id, data, ts, received_at, source FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      const sql = `SELECT id, data, ts, received_at, source, user_agent FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY ${order} LIMIT ?`;
       const rows = guardStorage('listing events', () => db.prepare(sql).all(...params, query.limit + 1) as Row[]);
       const page = rows.slice(0, query.limit);
@@ -330,7 +337,7 @@ export function openStore(options: StoreOptions = {}): EventStore {
         () =>
           db
             .prepare(
-              `SELECT id, data, ts, received_at, source FROM events WHERE site_id = ? AND ts >= ? AND type IN (${marks})
+              `SELECT id, data, ts, received_at, source, user_agent FROM events WHERE site_id = ? AND ts >= ? AND type IN (${marks})
                ORDER BY ts DESC LIMIT ?`,
             )
             .all(siteId, fromTs, ...types, max) as Row[],

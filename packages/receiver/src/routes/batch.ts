@@ -12,7 +12,7 @@ export function batchRoutes(app: Hono, ctx: ReceiverContext): void {
     const auth = await authorize(ctx, request, 'write');
     if (!auth.ok) return auth.response;
     const siteId = auth.grant.site.id;
-    return withTicket(ctx, async (deps) => {
+    return withTicket({ ...ctx, userAgent: request.headers.get('user-agent') }, async (deps) => {
       const body = await readJsonBody(request, MAX_REQUEST_BYTES, MAX_DRAIN_BYTES);
       if (!body.ok) return fail(ctx, request, body.code, body.error, { siteId, unread: body.unread });
       const admission = await storeBatch(deps, body.value, { siteId, source: 'batch', maxAgeMs: ctx.maxEventAgeMs });

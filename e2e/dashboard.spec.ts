@@ -1,0 +1,279 @@
+// The dashboard (packages/dashboard) in Chromium against each backend, with the stats data set stored: the
+// figures on screen are the ones the protocol's reference code computes from the events, filters apply to every
+// panel, and the key never appears in a URL. Screenshots go to test-results/dashboard/ (and to docs/screenshots/
+// with DASHBOARD_SCREENSHOTS=1).
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { expect, type Page, test } from '@playwright/test';
+import { parseStatsQuery, type StatsEvent, type StatsQuery, statsPanel } from '@trailmark/protocol';
+import { SITE } from '../packages/contract/src/backends.js';
+import { statsDataSet, storedStatsEvents } from '../packages/contract/src/stats-data.js';
+import { formatCount, formatValue } from '../packages/dashboard/src/format.js';
+import { SUMMARY_METRICS } from '../packages/dashboard/src/panels.js';
+import { presetRange, type Range, statsParams } from '../packages/dashboard/src/range.js';
+import { dashboardFiles, startStaticServer } from '../scripts/serve-static.mjs';
+import { type DashboardBackend, startDashboardBackend } from './support/dashboard-backends.js';
+import { RECEIVER_URL, SITE_URL } from './support/ports.js';
+import { receiver } from './support/receiver-client.js';
+
+const repo = new URL('..', import.meta.url).pathname;
+const offset = Number(process.env.E2E_PORT_OFFSET ?? 0);
+const BACKENDS = ['receiver', 'postgres', 'd1'] as const;
+
+/** The reference answer for the dashboard's request of a panel. */
+function expected<P extends Parameters<typeof statsPanel>[0]>(
+  events: StatsEvent[],
+  panel: P,
+  range: Range,
+  filters: Record<string, string | null>,
+  extra: Record<string, string> = {},
+  now = Date.now(),
+) {
+  const params = statsParams(range, new Map(Object.entries(filters)) as never, extra);
+  return statsPanel(panel, events, parseStatsQuery(params, now) as StatsQuery);
+}
+
+async function tableRows(page: Page, selector: string): Promise<string[][]> {
+  await expect(page.locator(`${selector} .loading`)).toHaveCount(0);
+  return page
+    .locator(`${selector} tbody tr`)
+    .evaluateAll((rows) => rows.map((row) => [...row.children].map((cell) => (cell.textContent ?? '').trim())));
+}
+
+async function summaryTexts(page: Page): Promise<string[]> {
+  await expect(page.locator('#summary .loading')).toHaveCount(0);
+  return page.locator('#summary .stat .value').allTextContents();
+}
+
+async function shoot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  mkdirSync(`${repo}test-results/dashboard`, { recursive: true });
+  const file = `${repo}test-results/dashboard/${name}.png`;
+  await page.screenshot({ path: file, fullPage: options.fullPage ?? true, animations: 'disabled' });
+  if (process.env.DASHBOARD_SCREENSHOTS === '1') {
+    mkdirSync(`${repo}docs/screenshots`, { recursive: true });
+    copyFileSync(file, `${repo}docs/screenshots/${name}.png`);
+  }
+}
+
+for (const [index, name] of BACKENDS.entries()) {
+  test.describe(`dashboard over the ${name} backend`, () => {
+    let backend: DashboardBackend;
+    let site: Awaited<ReturnType<typeof startStaticServer>>;
+    let events: StatsEvent[];
+    let now: number;
+
+    test.beforeAll(async () => {
+      test.setTimeout(120_000);
+      const port = 18300 + offset + index;
+      const origin = `http://127.0.0.1:${port}`;
+      now = Date.now();
+      const visits = statsDataSet(now);
+      events = storedStatsEvents(visits);
+      backend = await startDashboardBackend(name, origin, visits);
+      site = await startStaticServer({ root: `${repo}examples/static-site`, port, endpoint: backend.url, files: dashboardFiles(repo) });
+    });
+    test.afterAll(async () => {
+      await site?.close();
+      await backend?.close();
+    });
+
+    test('shows the figures computed from the events in every panel, and filters every panel by a clicked value', async ({ page }) => {
+      const requests: string[] = [];
+      page.on('request', (request) => requests.push(request.url()));
+      await page.clock.setFixedTime(now);
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.goto(`${site.url}/dashboard/`);
+
+      // Connect: the endpoint comes from the page (rewritten for this backend), the key is typed.
+      await expect(page.locator('#endpoint')).toHaveValue(backend.url);
+      await page.locator('#key').fill(SITE.readKey);
+      await page.getByRole('button', { name: 'Show the dashboard' }).click();
+
+      const range = presetRange(7, now);
+      const totals = expected(events, 'summary', range, {});
+      expect(totals).toEqual({ visitors: 9, visits: 11, pageviews: 18, bounces: 4, duration_s: 967 });
+      await expect.poll(() => summaryTexts(page)).toEqual(['9', '11', '18', '1.64', '36%', '1m 28s']);
+      expect(await summaryTexts(page)).toEqual(SUMMARY_METRICS.map((metric) => metric.format(metric.value(totals))));
+
+      // The chart: its accessible summary and data table hold the time series.
+      const series = expected(events, 'timeseries', range, {});
+      const visitorsTotal = series.points.reduce((sum, point) => sum + point.visitors, 0);
+      await expect(page.locator('#chart svg')).toHaveAttribute('aria-label', new RegExp(`Visitors over 7 days: ${visitorsTotal} in all`));
+
+      // Breakdowns: every tab of every card.
+      const cards = {
+        pages: ['page', 'entry_page', 'exit_page'],
+        sources: ['source', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign'],
+        countries: ['country'],
+        devices: ['device', 'browser', 'os'],
+      } as const;
+      for (const [card, dimensions] of Object.entries(cards)) {
+        for (const by of dimensions) {
+          if (dimensions.length > 1) await page.locator(`#panel-${card} button[data-dimension="${by}"]`).click();
+          const want = expected(events, 'breakdown', range, {}, { by, limit: '10' }).rows.map((row) => [
+            formatValue(by, row.value),
+            formatCount(row.visitors),
+            formatCount(by === 'page' ? row.pageviews : row.visits),
+          ]);
+          await expect.poll(() => tableRows(page, `#panel-${card} .body`), { message: `${card}/${by}` }).toEqual(want);
+        }
+      }
+
+      // Goals with conversion rates, web vitals at p75, live visitors.
+      const goals = expected(events, 'goals', range, {}, { limit: '20' }).rows;
+      expect(goals.map((goal) => goal.name)).toEqual(['signup', 'download']);
+      await expect
+        .poll(() => tableRows(page, '#goals'))
+        .toEqual(goals.map((goal) => [goal.name, String(goal.visitors), String(goal.events), `${Math.round((goal.visitors / 9) * 100)}%`]));
+      const vitals = expected(events, 'vitals', range, {}).rows;
+      expect(vitals).toEqual([
+        { name: 'CLS', p75: 0.31, samples: 2 },
+        { name: 'INP', p75: 240, samples: 1 },
+        { name: 'LCP', p75: 3100, samples: 3 },
+      ]);
+      await expect
+        .poll(() => tableRows(page, '#vitals'))
+        .toEqual([
+          ['CLS', '0.31', 'Poor', '2'],
+          ['INP', '240 ms', 'Needs improvement', '1'],
+          ['LCP', '3,100 ms', 'Needs improvement', '3'],
+        ]);
+      await expect(page.locator('#live')).toHaveText('1 current visitor');
+
+      // A funnel typed by the user.
+      await page.locator('#funnel-steps').fill('/, /pricing.html, signup');
+      await page.getByRole('button', { name: 'Show funnel' }).click();
+      const want = statsPanel('funnel', events, {
+        ...(parseStatsQuery(statsParams(range, new Map()), now) as StatsQuery),
+        steps: [
+          { kind: 'page', value: '/' },
+          { kind: 'page', value: '/pricing.html' },
+          { kind: 'event', value: 'signup' },
+        ],
+      }).steps;
+      // By hand: 8 visits viewed /, 4 of them /pricing.html after it, 2 of those signed up after that.
+      expect(want.map((step) => step.visits)).toEqual([8, 4, 2]);
+      await expect(page.locator('#funnel li .visits')).toHaveText(
+        want.map((step) => `${step.visits} visit${step.visits === 1 ? '' : 's'}`),
+      );
+
+      // Back to each card's first tab for the screenshot.
+      for (const [card, dimensions] of Object.entries(cards)) {
+        if (dimensions.length > 1) await page.locator(`#panel-${card} button[data-dimension="${dimensions[0]}"]`).click();
+        await expect(page.locator(`#panel-${card} .loading`)).toHaveCount(0);
+      }
+      await shoot(page, `dashboard-${name}`);
+
+      // Filter by a country from its row, with the keyboard: every panel follows.
+      await page.locator('#panel-countries .body button', { hasText: 'Germany' }).focus();
+      await page.keyboard.press('Enter');
+      await expect(page.locator('#filters .chip')).toHaveText('Country: Germany ✕');
+      const filtered = expected(events, 'summary', range, { country: 'DE' });
+      await expect.poll(() => summaryTexts(page)).toEqual(SUMMARY_METRICS.map((metric) => metric.format(metric.value(filtered))));
+      const pages = expected(events, 'breakdown', range, { country: 'DE' }, { by: 'page', limit: '10' }).rows;
+      await page.locator('#panel-pages button[data-dimension="page"]').click();
+      await expect
+        .poll(() => tableRows(page, '#panel-pages .body'))
+        .toEqual(pages.map((row) => [row.value ?? '', formatCount(row.visitors), formatCount(row.pageviews)]));
+      if (name === 'receiver') await shoot(page, 'dashboard-filtered');
+      await page.getByRole('button', { name: 'Remove filter Country: Germany' }).click();
+      await expect(page.locator('#filters .chip')).toHaveCount(0);
+
+      // The key went out only as a header: no request URL carries it, and the page source does not hold it.
+      expect(requests.filter((url) => url.includes(SITE.readKey))).toEqual([]);
+      expect(await page.content()).not.toContain(SITE.readKey);
+    });
+
+    test('compares a custom range with the period before it, and shows empty states for a range without visits', async ({ page }) => {
+      await page.clock.setFixedTime(now);
+      await page.goto(`${site.url}/dashboard/`);
+      await page.locator('#key').fill(SITE.readKey);
+      await page.getByRole('button', { name: 'Show the dashboard' }).click();
+      await expect(page.locator('#summary .stat')).toHaveCount(6);
+
+      // The last three UTC days against the three before.
+      const today = new Date(now).toISOString().slice(0, 10);
+      const start = new Date(now - 2 * 86_400_000).toISOString().slice(0, 10);
+      await page.locator('#range').selectOption('custom');
+      await page.locator('#from').fill(start);
+      await page.locator('#to').fill(today);
+      await page.getByRole('button', { name: 'Apply' }).click();
+      const from = Date.parse(`${start}T00:00:00Z`);
+      const range: Range = { from, to: from + 3 * 86_400_000, interval: 'day' };
+      const current = expected(events, 'summary', range, {});
+      const previous = expected(events, 'summary', { ...range, from: from - 3 * 86_400_000, to: from }, {});
+      await expect.poll(() => summaryTexts(page)).toEqual(SUMMARY_METRICS.map((metric) => metric.format(metric.value(current))));
+      const change = (a: number, b: number) => {
+        if (b === 0) return `was ${b}`;
+        const pct = Math.round(((a - b) / b) * 100);
+        return `${pct > 0 ? '+' : pct < 0 ? '−' : '±'}${Math.abs(pct)}% vs previous period`;
+      };
+      await expect(page.locator('#summary .stat[data-metric="visits"] .change')).toHaveText(change(current.visits, previous.visits));
+      await expect(page.locator('#chart path.previous')).toHaveCount(1);
+
+      // A range before any event: every panel says so.
+      await page.locator('#from').fill('2024-01-01');
+      await page.locator('#to').fill('2024-01-07');
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await expect.poll(() => summaryTexts(page)).toEqual(['0', '0', '0', '0', '0%', '0s']);
+      await expect(page.locator('#chart .empty')).toBeVisible();
+      for (const card of ['pages', 'sources', 'countries', 'devices']) await expect(page.locator(`#panel-${card} .empty`)).toBeVisible();
+      await expect(page.locator('#goals .empty')).toBeVisible();
+      await expect(page.locator('#vitals .empty')).toBeVisible();
+      await expect(page.locator('#funnel .empty')).toBeVisible();
+    });
+
+    test('works on a phone: one column, no sideways scrolling', async ({ page }) => {
+      await page.clock.setFixedTime(now);
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto(`${site.url}/dashboard/`);
+      await page.locator('#key').fill(SITE.readKey);
+      await page.getByRole('button', { name: 'Show the dashboard' }).click();
+      await expect.poll(() => summaryTexts(page)).toEqual(['9', '11', '18', '1.64', '36%', '1m 28s']);
+      await expect(page.locator('#panel-pages tbody tr')).not.toHaveCount(0);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const wide = await page.evaluate(() =>
+        [...document.querySelectorAll('body *')]
+          .filter((el) => !el.closest('.sr-only') && el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+          .map(
+            (el) =>
+              `${el.tagName}#${el.id}.${el.className}: ${Math.round(el.getBoundingClientRect().right)} ${(el.textContent ?? '').slice(0, 40)}`,
+          ),
+      );
+      expect(wide).toEqual([]);
+      expect(overflow).toBeLessThanOrEqual(0);
+      if (name === 'receiver') {
+        await shoot(page, 'dashboard-mobile');
+        await shoot(page, 'dashboard-mobile-top', { fullPage: false });
+      }
+    });
+  });
+}
+
+test.describe('the demo (npm start)', () => {
+  test("shows the example site's own traffic: a visit made in the browser appears in the dashboard beside it", async ({
+    page,
+    context,
+  }) => {
+    await receiver.reset();
+    // A visit to the example site, through the built script tag, to the demo's receiver.
+    const visit = await context.newPage();
+    await visit.goto(`${SITE_URL}/`);
+    await visit.getByRole('link', { name: 'Pricing' }).first().click();
+    await visit.waitForURL(/pricing/);
+    await expect.poll(async () => (await receiver.events({ type: 'pageview' })).length, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    await visit.close();
+
+    await page.goto(`${SITE_URL}/dashboard/`);
+    await expect(page.locator('#endpoint')).toHaveValue(RECEIVER_URL);
+    await page.locator('#key').fill('sk_demo');
+    await page.getByRole('button', { name: 'Show the dashboard' }).click();
+    await expect.poll(() => summaryTexts(page)).toEqual(['1', '1', '2', '2', '0%', expect.stringMatching(/^\d+s$/)]);
+    await expect
+      .poll(() => tableRows(page, '#panel-pages .body'))
+      .toEqual([
+        ['/', '1', '1'],
+        ['/pricing.html', '1', '1'],
+      ]);
+    await expect(page.locator('#live')).toHaveText('1 current visitor');
+  });
+});

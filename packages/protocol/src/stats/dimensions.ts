@@ -1,0 +1,69 @@
+import { TIMEZONE_COUNTRIES } from '../timezone-countries.js';
+
+/**
+ * How a visit's device, browser, OS and country are derived, as data every backend applies the same way (the
+ * Postgres backend turns these tables into SQL). Trailmark keeps no IP geolocation: a visit's country is the
+ * country of the browser's time zone.
+ */
+
+/** Device classes by screen width (CSS px), first match: under 576 a phone, under 992 a tablet … */
+export const DEVICE_WIDTHS: ReadonlyArray<readonly [maxExclusive: number, device: string]> = [
+  [576, 'Mobile'],
+  [992, 'Tablet'],
+  [1440, 'Laptop'],
+  [Number.POSITIVE_INFINITY, 'Desktop'],
+];
+
+/** Browser by the first user-agent substring found (order matters: Edge and Opera also say Chrome). */
+export const BROWSER_RULES: ReadonlyArray<readonly [needle: string, browser: string]> = [
+  ['Edg/', 'Edge'],
+  ['OPR/', 'Opera'],
+  ['SamsungBrowser/', 'Samsung Internet'],
+  ['Firefox/', 'Firefox'],
+  ['FxiOS/', 'Firefox'],
+  ['CriOS/', 'Chrome'],
+  ['Chromium/', 'Chromium'],
+  ['Chrome/', 'Chrome'],
+  ['Safari/', 'Safari'],
+];
+
+/** Operating system by the first user-agent substring found. */
+export const OS_RULES: ReadonlyArray<readonly [needle: string, os: string]> = [
+  ['Windows', 'Windows'],
+  ['Android', 'Android'],
+  ['iPhone', 'iOS'],
+  ['iPad', 'iOS'],
+  ['CrOS', 'Chrome OS'],
+  ['Mac OS X', 'macOS'],
+  ['Linux', 'Linux'],
+];
+
+/** The device class of a screen width; null when the width is unknown. */
+export function deviceOf(screenWidth: unknown): string | null {
+  if (typeof screenWidth !== 'number' || !Number.isFinite(screenWidth) || screenWidth <= 0) return null;
+  return DEVICE_WIDTHS.find(([max]) => screenWidth < max)?.[1] ?? null;
+}
+
+function byRules(rules: ReadonlyArray<readonly [string, string]>, userAgent: unknown): string | null {
+  if (typeof userAgent !== 'string' || userAgent === '') return null;
+  return rules.find(([needle]) => userAgent.includes(needle))?.[1] ?? null;
+}
+
+/** The browser named in a user agent, or null. */
+export const browserOf = (userAgent: unknown): string | null => byRules(BROWSER_RULES, userAgent);
+/** The operating system named in a user agent, or null. */
+export const osOf = (userAgent: unknown): string | null => byRules(OS_RULES, userAgent);
+
+/** Every known time zone and its ISO 3166 country code (built on each call: nothing runs at import). */
+export function timezoneCountries(): Array<[zone: string, country: string]> {
+  return TIMEZONE_COUNTRIES.split('|').flatMap((group) => {
+    const [country, zones] = group.split(':') as [string, string];
+    return zones.split(',').map((zone): [string, string] => [zone, country]);
+  });
+}
+
+/** A lookup from time zone to country code (null for unknown zones and `UTC`). */
+export function countryLookup(): (timezone: unknown) => string | null {
+  const table = new Map(timezoneCountries());
+  return (timezone) => (typeof timezone === 'string' ? (table.get(timezone) ?? null) : null);
+}

@@ -1,0 +1,4 @@
+export * from './compute.js';
+export * from './contract.js';
+export * from './dimensions.js';
+export * from './visits.js';

@@ -1,0 +1,122 @@
+import { BUILTIN_EVENT_TYPES } from '../event.js';
+import { classifySource } from '../referrer.js';
+import type { StatsDimension, StatsQuery } from './contract.js';
+import { browserOf, countryLookup, deviceOf, osOf } from './dimensions.js';
+
+/** What the stats need of one stored event (server-time `ts`; `user_agent` where the backend records it). */
+export interface StatsEvent {
+  event_id: string;
+  type: string;
+  ts: number;
+  seq?: number | undefined;
+  session_id: string;
+  visitor_id: string;
+  url?: string | undefined;
+  path?: string | undefined;
+  referrer?: string | undefined;
+  utm_source?: string | undefined;
+  utm_medium?: string | undefined;
+  utm_campaign?: string | undefined;
+  timezone?: string | undefined;
+  screen_w?: number | undefined;
+  user_agent?: string | null | undefined;
+  props?: Record<string, unknown> | undefined;
+}
+
+/** One visit (a session id's events), with the values its dimensions take. */
+export interface Visit {
+  id: string;
+  visitor: string;
+  start: number;
+  end: number;
+  pageviews: number;
+  bounce: boolean;
+  dims: Record<Exclude<StatsDimension, 'page'>, string | null>;
+  /** The visit's events in order. */
+  events: StatsEvent[];
+}
+
+/**
+ * Event types that do not count against a bounce: page mechanics and measurements. Any other event (a click, a
+ * form, a copy, a custom event) is engagement. The Postgres ETL uses the same list (`interaction_count`).
+ */
+export const NON_ENGAGEMENT_TYPES: readonly string[] = [
+  'pageview',
+  'heartbeat',
+  'page_leave',
+  'scroll',
+  'scroll_depth',
+  'page_visibility',
+  'web_vital',
+];
+
+/** Event types that are not custom events (goals are the rest). */
+export const BUILTIN_TYPES: readonly string[] = BUILTIN_EVENT_TYPES;
+
+/** How far outside a range a backend must read events so each visit starting in the range is whole. */
+export const VISIT_MARGIN_MS = 86_400_000;
+
+const order = (a: StatsEvent, b: StatsEvent) =>
+  a.ts - b.ts || (a.seq ?? 0) - (b.seq ?? 0) || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0);
+
+/** Groups events into visits (`sdk_dropped` reports are not part of a visit). */
+export function visitsOf(events: readonly StatsEvent[]): Visit[] {
+  const bySession = new Map<string, StatsEvent[]>();
+  for (const event of events) {
+    if (event.type === 'sdk_dropped') continue;
+    const list = bySession.get(event.session_id);
+    if (list) list.push(event);
+    else bySession.set(event.session_id, [event]);
+  }
+  const country = countryLookup();
+  const visits: Visit[] = [];
+  for (const [id, list] of bySession) {
+    list.sort(order);
+    const first = list[0] as StatsEvent;
+    const last = list[list.length - 1] as StatsEvent;
+    const views = list.filter((event) => event.type === 'pageview');
+    const entry = views[0];
+    const exit = views[views.length - 1];
+    const engaged = list.some((event) => !NON_ENGAGEMENT_TYPES.includes(event.type));
+    const source = classifySource(first.referrer, entry?.url ?? first.url, {
+      ...(first.utm_source ? { utm_source: first.utm_source } : {}),
+      ...(first.utm_medium ? { utm_medium: first.utm_medium } : {}),
+    });
+    visits.push({
+      id,
+      visitor: first.visitor_id,
+      start: first.ts,
+      end: last.ts,
+      pageviews: views.length,
+      bounce: views.length <= 1 && !engaged,
+      dims: {
+        entry_page: entry?.path ?? null,
+        exit_page: exit?.path ?? null,
+        source: source.source,
+        referrer: source.platform,
+        utm_source: first.utm_source ?? null,
+        utm_medium: first.utm_medium ?? null,
+        utm_campaign: first.utm_campaign ?? null,
+        country: country(first.timezone),
+        device: deviceOf(first.screen_w),
+        browser: browserOf(first.user_agent),
+        os: osOf(first.user_agent),
+      },
+      events: list,
+    });
+  }
+  return visits;
+}
+
+/** The visits that start in the query's range and pass every filter. */
+export function selectVisits(visits: readonly Visit[], query: StatsQuery): Visit[] {
+  const filters = Object.entries(query.filters) as Array<[StatsDimension, string | null]>;
+  return visits.filter((visit) => {
+    if (visit.start < query.from || visit.start >= query.to) return false;
+    return filters.every(([dimension, value]) => {
+      if (dimension !== 'page') return visit.dims[dimension] === value;
+      const views = visit.events.filter((event) => event.type === 'pageview');
+      return value === null ? views.length === 0 : views.some((event) => event.path === value);
+    });
+  });
+}

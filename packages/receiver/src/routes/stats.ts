@@ -1,0 +1,38 @@
+import { isStatsPanel, parseStatsQuery, type StatsEvent, statsEventOf, statsFromEvents } from '@trailmark/protocol';
+import type { Hono } from 'hono';
+import type { ReceiverContext } from '../context.js';
+import { authorize, fail, json } from '../http.js';
+
+const PAGE = 5000;
+
+/**
+ * The dashboard's read contract, `GET /v1/stats/:panel` (see `parseStatsQuery` in @trailmark/protocol): the
+ * events around the range are read from the store and the panel is computed by the protocol's reference code.
+ */
+export function statsRoutes(app: Hono, ctx: ReceiverContext): void {
+  app.get('/v1/stats/:panel', async (c) => {
+    const request = c.req.raw;
+    const auth = await authorize(ctx, request, 'read');
+    if (!auth.ok) return auth.response;
+    const siteId = auth.grant.site.id;
+    const panel = c.req.param('panel');
+    if (!isStatsPanel(panel)) return fail(ctx, request, 'not_found', `no stats panel ${panel.slice(0, 64)}`, { siteId });
+    const now = ctx.clock();
+    const query = parseStatsQuery(new URL(request.url).searchParams, now);
+    if (typeof query === 'string') return fail(ctx, request, 'invalid_request', query, { siteId });
+    const data = await statsFromEvents(panel, query, now, (fromTs, toTs) => readEvents(ctx, siteId, fromTs, toTs));
+    return json({ ok: true, site_id: siteId, data });
+  });
+}
+
+/** Every event of a site in a time range, a page at a time. */
+function readEvents(ctx: ReceiverContext, siteId: string, fromTs: number, toTs: number): StatsEvent[] {
+  const out: StatsEvent[] = [];
+  let after: { ts: number; id: number } | undefined;
+  do {
+    const page = ctx.store.listEvents({ siteId, fromTs, toTs, limit: PAGE, order: 'newest', after });
+    for (const stored of page.events) out.push(statsEventOf(stored.event, stored.ts, stored.userAgent));
+    after = page.nextCursor ?? undefined;
+  } while (after);
+  return out;
+}
