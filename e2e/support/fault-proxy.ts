@@ -47,6 +47,9 @@ export async function startFaultProxy(options: FaultProxyOptions) {
   let script: Fault[] = [];
   let tooLargeOver: number | undefined;
   let delayMs = 0;
+  let hangs = 0;
+  /** Answers held open forever (`hang()`), ended when the proxy resets or closes. */
+  const hung = new Set<ServerResponse>();
   let inFlight = 0;
   let maxInFlight = 0;
   const batches: ProxiedBatch[] = [];
@@ -132,6 +135,12 @@ export async function startFaultProxy(options: FaultProxyOptions) {
       };
       res.on('close', finish);
       notify();
+      if (hangs > 0) {
+        hangs--;
+        hung.add(res);
+        res.on('close', () => hung.delete(res));
+        return;
+      }
       setTimeout(() => {
         const fault = script.shift() ?? (tooLargeOver !== undefined && ids.length > tooLargeOver ? ({ status: 413 } as Fault) : undefined);
         if (fault) {
@@ -172,8 +181,13 @@ export async function startFaultProxy(options: FaultProxyOptions) {
         resolve();
       });
     });
+  const endHung = () => {
+    for (const res of hung) res.destroy();
+    hung.clear();
+  };
   const stop = () =>
     new Promise<void>((resolve) => {
+      endHung();
       if (!server.listening) return resolve();
       server.close(() => resolve());
       for (const socket of sockets) socket.destroy();
@@ -195,6 +209,10 @@ export async function startFaultProxy(options: FaultProxyOptions) {
     /** Answers 413 to every batch of more than `events` events (undefined: no limit). */
     tooLarge(events: number | undefined) {
       tooLargeOver = events;
+    },
+    /** Never answers the next `count` batches: each request stays open, as to a server that hangs, until reset or close. */
+    hang(count: number) {
+      hangs = count;
     },
     /** Holds each batch this long before answering (or forwarding) it. */
     delay(ms: number) {
@@ -228,6 +246,8 @@ export async function startFaultProxy(options: FaultProxyOptions) {
       script = [];
       tooLargeOver = undefined;
       delayMs = 0;
+      hangs = 0;
+      endHung();
       maxInFlight = inFlight;
       batches.length = 0;
     },
