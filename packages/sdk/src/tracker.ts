@@ -212,6 +212,11 @@ export function createTracker(options: TrackerOptions): Tracker {
   let due = 0;
   /** Between page hide (or pagehide) and the page showing again: events leave at once. */
   let hiding = false;
+  /**
+   * Between pagehide and pageshow: only then does an event go by the unload path, which skips the flush lock. A tab
+   * merely hidden (Firefox and WebKit hide background tabs) lives on, and sends under the lock like any other.
+   */
+  let unloading = false;
   const listeners = new Set<(event: TrailmarkEvent) => void>();
   /** The eviction priority of each valid event type seen: two regular expressions once per type, not per event. */
   const priorities = new Map<string, number>();
@@ -254,7 +259,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       }
       buffer = [];
       queue._add(...entries);
-      arm(queue._waiting < batchSize && queue._bytes < batchBytes ? flushInterval : 0);
+      arm(!hiding && queue._waiting < batchSize && queue._bytes < batchBytes ? flushInterval : 0);
     }
   };
 
@@ -270,6 +275,12 @@ export function createTracker(options: TrackerOptions): Tracker {
       );
       queue._spill();
     }
+  };
+
+  /** An event tracked in a hidden tab that lives on. */
+  const onHidden = () => {
+    process();
+    queue._spill();
   };
 
   /** Consent denied: drops what waits, forgets the ids and clears the queue, stored or not. */
@@ -384,8 +395,9 @@ export function createTracker(options: TrackerOptions): Tracker {
         }
         if (consent === 'granted' && !processing) {
           processing = true;
-          // Tracked while the page hides (a plugin's last event): it leaves with the unload batch.
-          if (hiding) queueMicrotask(() => guard(onHide, 'unload'));
+          // Tracked while the page unloads (a plugin's last event): it leaves with the unload batch. Tracked in a
+          // hidden tab: stored at once (and spilled, should the tab be closed first), then sent under the lock.
+          if (hiding) queueMicrotask(() => guard(unloading ? onHide : onHidden, 'unload'));
           else setTimeout(process);
         }
       } catch (error) {
@@ -449,9 +461,12 @@ export function createTracker(options: TrackerOptions): Tracker {
     if (doc.visibilityState === 'hidden') onHide();
     else hiding = false;
   });
-  listen(win, 'pagehide', onHide);
+  listen(win, 'pagehide', () => {
+    unloading = true;
+    onHide();
+  });
   listen(win, 'pageshow', () => {
-    hiding = false;
+    hiding = unloading = false;
   });
   listen(win, 'online', () => tick(true));
   // Denied from the start (GPC, DNT, the option): what an earlier, consenting visit left on the device goes.
