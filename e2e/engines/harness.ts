@@ -16,7 +16,7 @@ import {
   readCreatedLists,
   watchCreatedEvents,
 } from '../support/created-watch.js';
-import type { FaultProxy } from '../support/fault-proxy.js';
+import type { ProxiedBatch } from '../support/fault-proxy.js';
 import { receiver } from '../support/receiver-client.js';
 import type { EnginePage } from './driver.js';
 
@@ -175,11 +175,12 @@ async function storedFor(created: ReadonlyMap<string, CreatedEvent>): Promise<Tr
 /**
  * Waits until the set of event ids the scenario's pages created equals the set the receiver stored, each once, with
  * every counted `n` present, or until `timeoutMs`; fills in `outcome` either way, then asserts. Resolves to the
- * stored events. `page`: an open page of the origin, to read what closed or reloaded documents kept.
+ * stored events. `page`: an open page of the origin, to read what closed or reloaded documents kept; `batches`:
+ * what the proxy saw from the scenario's site.
  */
 export async function expectExactlyOnce(
   page: EnginePage,
-  proxy: FaultProxy,
+  batches: () => ProxiedBatch[],
   outcome: Outcome,
   expectedN: readonly number[] = [],
   timeoutMs = 20_000,
@@ -200,9 +201,11 @@ export async function expectExactlyOnce(
   const lostN = diff.missingN.filter((n) => ![...created.values()].some((event) => event.n === n && lostIds.has(event.id)));
   outcome.lost = lostIds.size + lostN.length;
   outcome.duplicated = new Set(diff.storedTwice).size;
-  outcome.resent = new Set(proxy.batches.flatMap((batch) => batch.duplicates)).size;
+  outcome.resent = new Set(batches().flatMap((batch) => batch.duplicates)).size;
   outcome.created = created.size;
-  const log = proxy.batches.map((batch) => `${batch.status}:${batch.ids.length}${batch.mode === 'no-cors' ? 'b' : ''}`).join(' ');
+  const log = batches()
+    .map((batch) => `${batch.status}:${batch.ids.length}${batch.mode === 'no-cors' ? 'b' : ''}`)
+    .join(' ');
   expect(diff, `created event ids = stored event ids, each once (batches, status:events, b = beacon: ${log})`).toEqual({
     missing: [],
     unexpected: [],

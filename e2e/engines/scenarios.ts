@@ -26,6 +26,8 @@ export interface ScenarioContext {
   outcome: Outcome;
   /** Opens `path` of the site in `page` (or a new tab) and waits for its tracker. */
   open(path: string, page?: EnginePage): Promise<EnginePage>;
+  /** The batches the proxy saw from this scenario's site (a closed session's last requests may still come in). */
+  batches(): FaultProxy['batches'];
   /** `expectExactlyOnce` with this scenario's proxy and outcome. */
   exactlyOnce(page: EnginePage, expectedN?: readonly number[], timeoutMs?: number): ReturnType<typeof expectExactlyOnce>;
 }
@@ -166,11 +168,11 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'offline for a while, events keep coming, back online',
-    async run({ open, session, proxy, outcome, exactlyOnce }) {
+    async run({ open, session, site, proxy, outcome, batches, exactlyOnce }) {
       const page = await open('/');
       const ns = await trackTicks(page, 0, 3);
       await call(page, 'flush');
-      await proxy.waitFor((batch) => batch.ids.length > 0);
+      await proxy.waitFor((batch) => batch.origin === site.url && batch.ids.length > 0);
       const offline =
         session.setOffline ??
         (async (on: boolean) => {
@@ -179,29 +181,30 @@ export const SCENARIOS: Scenario[] = [
         });
       if (!session.setOffline) outcome.notes.push('offline as connections refused (W3C WebDriver has no offline switch)');
       await offline(true);
-      const before = proxy.batches.length;
+      const before = batches().length;
       ns.push(...(await trackTicks(page, 100, 5)));
       await page.click('#book-demo');
       await call(page, 'flush');
       ns.push(...(await trackTicks(page, 200, 5)));
       await page.evaluate(() => scrollTo(0, 400), null);
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      expect(proxy.batches.length).toBe(before);
+      expect(batches().length).toBe(before);
       await offline(false);
       await exactlyOnce(page, ns, 30_000);
     },
   },
   {
     name: 'server answers 500, 500, then 429 with Retry-After, and recovers',
-    async run({ open, proxy, exactlyOnce }) {
+    async run({ open, proxy, batches, exactlyOnce }) {
       proxy.script([{ status: 500 }, { status: 500 }, { status: 429, retryAfter: 1 }]);
       const page = await open('/');
       const ns = await trackTicks(page, 0, 10);
       await exactlyOnce(page, ns, 40_000);
-      expect(proxy.batches.slice(0, 3).map((batch) => batch.status)).toEqual([500, 500, 429]);
-      const at429 = proxy.batches.findIndex((batch) => batch.status === 429);
+      const seen = batches();
+      expect(seen.slice(0, 3).map((batch) => batch.status)).toEqual([500, 500, 429]);
+      const at429 = seen.findIndex((batch) => batch.status === 429);
       // The 429 asked for a second: the next try came no sooner.
-      expect(proxy.batches[at429 + 1]!.at - proxy.batches[at429]!.at).toBeGreaterThanOrEqual(1000);
+      expect(seen[at429 + 1]!.at - seen[at429]!.at).toBeGreaterThanOrEqual(1000);
     },
   },
   {
@@ -217,7 +220,7 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'two tabs of one origin: one flusher, nothing sent twice',
-    async run({ open, proxy, exactlyOnce }) {
+    async run({ open, proxy, batches, exactlyOnce }) {
       proxy.delay(150);
       const tabs = [await open('/'), await open('/pricing.html')];
       const ns: number[] = [];
@@ -225,20 +228,20 @@ export const SCENARIOS: Scenario[] = [
         for (const [i, tab] of tabs.entries()) ns.push(...(await trackTicks(tab, i * 1000 + round * 10, 6)));
       }
       await exactlyOnce(tabs[0]!, ns, 30_000);
-      const ids = proxy.batches.flatMap((batch) => batch.ids);
+      const ids = batches().flatMap((batch) => batch.ids);
       expect(ids.filter((id, index) => ids.indexOf(id) !== index)).toEqual([]);
       expect(proxy.maxInFlight).toBe(1);
     },
   },
   {
     name: 'consent pending holds everything, then granted sends it once',
-    async run({ open, proxy, outcome, exactlyOnce }) {
+    async run({ open, outcome, batches, exactlyOnce }) {
       const page = await open('/consent.html');
       const ns = await trackTicks(page, 0, 3);
       await page.click('#book-demo');
       await call(page, 'flush');
       await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(proxy.batches).toEqual([]);
+      expect(batches()).toEqual([]);
       const storage = await page.evaluate(
         async (prefix) => ({
           localStorage: Object.keys(localStorage).filter((key) => !key.startsWith(prefix) && !key.startsWith('__tm_e2e')),
@@ -280,11 +283,11 @@ export const SCENARIOS: Scenario[] = [
     // which it is aborted and retried; everything arrives within seconds of it.
     name: 'a request that never gets an answer',
     timeoutMs: 90_000,
-    async run({ open, proxy, exactlyOnce }) {
+    async run({ open, site, proxy, exactlyOnce }) {
       proxy.hang(1);
       const page = await open('/');
       const ns = await trackTicks(page, 0, 5);
-      await proxy.waitFor((batch) => batch.ids.length > 0);
+      await proxy.waitFor((batch) => batch.origin === site.url && batch.ids.length > 0);
       ns.push(...(await trackTicks(page, 100, 5)));
       await exactlyOnce(page, ns, 45_000);
     },
@@ -292,7 +295,7 @@ export const SCENARIOS: Scenario[] = [
 ];
 
 /** Runs one scenario in a fresh session, on a fresh site, and checks that no page saw an uncaught error. */
-export async function runScenario(scenario: Scenario, context: Omit<ScenarioContext, 'open' | 'exactlyOnce'>) {
+export async function runScenario(scenario: Scenario, context: Omit<ScenarioContext, 'open' | 'exactlyOnce' | 'batches'>) {
   let last: EnginePage | undefined;
   const open = async (path: string, page?: EnginePage) => {
     const tab = page ?? (await context.session.newPage());
@@ -301,9 +304,10 @@ export async function runScenario(scenario: Scenario, context: Omit<ScenarioCont
     last = tab;
     return tab;
   };
+  const batches = () => context.proxy.batches.filter((batch) => batch.origin === context.site.url);
   const exactlyOnce = (page: EnginePage, expectedN: readonly number[] = [], timeoutMs?: number) =>
-    expectExactlyOnce(page, context.proxy, context.outcome, expectedN, timeoutMs);
-  await scenario.run({ ...context, open, exactlyOnce });
+    expectExactlyOnce(page, batches, context.outcome, expectedN, timeoutMs);
+  await scenario.run({ ...context, open, exactlyOnce, batches });
   // The SDK must never throw into the host page.
   if (last) expect(await pageErrors(last)).toEqual([]);
 }

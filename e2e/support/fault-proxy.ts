@@ -15,6 +15,8 @@ export interface ProxiedBatch {
   bytes: number;
   /** `Sec-Fetch-Mode`: `cors` for the SDK's fetch, `no-cors` for `navigator.sendBeacon`. */
   mode: string;
+  /** The page's origin (`Origin`), which tells a late request of an earlier test's page from this test's. */
+  origin: string;
   /** The status the page got: a scripted fault, or the receiver's own answer (0 when the page never got one). */
   status: number;
   /** True when the proxy answered itself (a scripted fault or the too-large rule). */
@@ -118,6 +120,7 @@ export async function startFaultProxy(options: FaultProxyOptions) {
         ids,
         bytes: body.length,
         mode,
+        origin: String(req.headers.origin ?? ''),
         status: 0,
         injected: false,
         accepted: [],
