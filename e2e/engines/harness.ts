@@ -17,6 +17,7 @@ import {
   watchCreatedEvents,
 } from '../support/created-watch.js';
 import type { ProxiedBatch } from '../support/fault-proxy.js';
+import { queuedInIndexedDbInPage, trackTicksInPage } from '../support/page-functions.js';
 import { receiver } from '../support/receiver-client.js';
 import type { EnginePage } from './driver.js';
 
@@ -110,10 +111,7 @@ export const waitForTracker = (page: EnginePage, path?: string) =>
 /** Tracks `chaos_tick` events with props `{ n }` for each n, in one task of the page; returns the ns. */
 export async function trackTicks(page: EnginePage, from: number, count: number): Promise<number[]> {
   const ns = Array.from({ length: count }, (_, i) => from + i);
-  await page.evaluate((list) => {
-    const tm = (window as unknown as { trailmark: Api }).trailmark;
-    for (const n of list) tm('track', 'chaos_tick', { n });
-  }, ns);
+  await page.evaluate(trackTicksInPage, ns);
   return ns;
 }
 
@@ -127,25 +125,7 @@ export const call = (page: EnginePage, method: string, ...args: unknown[]) =>
   );
 
 /** Records in the tracker's IndexedDB queue (0 when there is no such database, -1 when IndexedDB cannot be used). */
-export const queuedInIndexedDb = (page: EnginePage) =>
-  page.evaluate(async () => {
-    try {
-      if (!(await indexedDB.databases()).some((db) => db.name === 'trailmark')) return 0;
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const request = indexedDB.open('trailmark');
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-      });
-      const count = db.transaction('queue').objectStore('queue').count();
-      const n = await new Promise<number>((resolve) => {
-        count.onsuccess = () => resolve(count.result);
-      });
-      db.close();
-      return n;
-    } catch {
-      return -1;
-    }
-  }, null);
+export const queuedInIndexedDb = (page: EnginePage) => page.evaluate(queuedInIndexedDbInPage, null);
 
 /** One scenario's counts in one engine. */
 export interface Outcome {
