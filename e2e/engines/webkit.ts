@@ -69,9 +69,12 @@ export const webkit: Engine = {
     });
     const base = `http://127.0.0.1:${port}`;
     const stop = () => {
+      process.off('exit', stop);
       driver.kill();
       xvfb.process.kill();
     };
+    // A worker that ends without closing the browser (a failed hook, a timeout) takes its two servers with it.
+    process.once('exit', stop);
     try {
       await waitUntilUp(`${base}/status`);
     } catch (error) {
