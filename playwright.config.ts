@@ -16,6 +16,8 @@ export default defineConfig({
   retries: 0,
   reporter: process.env.CI ? [['list']] : [['list']],
   globalSetup: './e2e/support/global-setup.ts',
+  // The cross-engine suite's scenario × engine table (e2e/engines/summary.ts).
+  globalTeardown: './e2e/engines/summary.ts',
   use: {
     baseURL: `http://127.0.0.1:${PORTS.recorder}`,
     launchOptions: {

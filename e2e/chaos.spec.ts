@@ -5,6 +5,7 @@ import { type BrowserContext, test as base, expect, type Page } from '@playwrigh
 import { CREATED_KEY_PREFIX, type CreatedLog, expectExactlyOnce, recordCreatedEvents, storedFor } from './support/created-events.js';
 import { type FaultProxy, startFaultProxy } from './support/fault-proxy.js';
 import { trackTicks, trailmark, waitForTracker } from './support/page-api.js';
+import { queuedInIndexedDbInPage } from './support/page-functions.js';
 import { CHAOS_SITE_URL, PORTS, PROXY_URL, RECEIVER_URL, SITE_URL } from './support/ports.js';
 import { receiver } from './support/receiver-client.js';
 
@@ -231,24 +232,7 @@ async function hostStorageWorks(page: Page) {
 }
 
 /** Records in the tracker's IndexedDB queue, or -1 where IndexedDB cannot be used at all. */
-function queuedInIndexedDb(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    try {
-      if (!(await indexedDB.databases()).some((db) => db.name === 'trailmark')) return 0;
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const request = indexedDB.open('trailmark');
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-      });
-      const count = db.transaction('queue').objectStore('queue').count();
-      return await new Promise<number>((resolve) => {
-        count.onsuccess = () => resolve(count.result);
-      });
-    } catch {
-      return -1;
-    }
-  });
-}
+const queuedInIndexedDb = (page: Page) => page.evaluate(queuedInIndexedDbInPage);
 
 /** Ways the SDK's IndexedDB queue can fail, each made by an init script before any page script runs. */
 const storageFailures: Array<{ name: string; init: () => void }> = [

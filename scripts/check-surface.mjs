@@ -20,7 +20,13 @@ const ENFORCED = [];
  * title is over the protocol's limits, a flush lock that never ran in sandboxed frames, consent and lease fixes:
  * +4 / +30 B; card numbers, IBANs and phone numbers that redaction let through, prerendered pages and e-mail
  * fields in scroll depth and text copy: the script tag's +240 B, after 29 B saved in the script-tag entry); then
- * +22 / +20 / +22 B for tabs joining the newer session another tab began instead of overwriting it.
+ * +22 / +20 / +22 B for tabs joining the newer session another tab began instead of overwriting it; then
+ * +169 B (IndexedDB combination) and +165 B (script tag) for the IndexedDB queue aborting its transactions as the
+ * page enters the back/forward cache and replaying them when it is shown again: WebKit kept a cached page's
+ * transaction open and every other page of the origin waited on the store (issue 13, e2e/engines); then
+ * +22 / +24 / +29 B for a hidden tab storing (and spilling) what it tracks at once and sending it under the flush
+ * lock instead of by the unload path (Firefox and WebKit hide background tabs; two tabs of one origin sent each
+ * other's events twice).
  * 2026-12-03, issue 12 (delivery that never stalls, never drops a burst, sends each event about once): +958 / +1,135 /
  * +1,103 B for a deadline on every request (abort, hand-off, lock let go), the hand-off ledger and the server check
  * that replace resends at page hide (a reload loop: 550 extra copies on the wire before, 0 after), backpressure for
@@ -29,11 +35,12 @@ const ENFORCED = [];
  * serialiser modules; the IndexedDB store's ledger is the +177 B between the first two. Then +0 / +3 / +1 B for a
  * burst of 100,000 calls that overflowed the call stack (entries were spread as arguments) and lost every event;
  * +35 / +32 / +39 B for serialising a burst at most 2,000 events a task (a 10,000-call burst was one ~150 ms task).
+ * CEILINGS_PLACEHOLDER
  */
 const CEILINGS = {
-  'createTracker + fetchTransport + memoryQueue': 6419,
-  'createTracker + fetchTransport + indexedDbQueue': 7920,
-  'script tag (trailmark.min.js)': 15019,
+  'createTracker + fetchTransport + memoryQueue': 0,
+  'createTracker + fetchTransport + indexedDbQueue': 0,
+  'script tag (trailmark.min.js)': 0,
 };
 
 const root = resolve(import.meta.dirname, '..');

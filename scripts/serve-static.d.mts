@@ -9,6 +9,8 @@ export interface StaticServerOptions {
   endpoint?: string;
   /** The script tag's adapter written into the pages' `data-transport` (default `reference`, as the pages say). */
   transport?: 'reference' | 'postgres' | 'd1';
+  /** Same-origin script paths put first in every page's `<head>`, before the page's own scripts. */
+  headScripts?: string[];
 }
 
 /** A running static server on 127.0.0.1. */

@@ -42,11 +42,20 @@ export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8787';
  * Starts the server. Options: `root` (folder served), `port` (default 8080; 0 picks one), `files` (URL path →
  * absolute file, e.g. `/trailmark.min.js` from the SDK's dist), `endpoint` (the receiver URL: rewritten into
  * the pages' `data-endpoint` when it is not the default, and allowed by the CSP), `transport` (the script tag's
- * adapter: `reference` as the pages say, or `postgres` / `d1` for the other backends). Every HTML page is served
+ * adapter: `reference` as the pages say, or `postgres` / `d1` for the other backends), `headScripts` (same-origin
+ * script paths put first in every page's `<head>`, so they run before the page's own scripts: how the cross-engine
+ * tests add their observer where a driver has no init scripts). Every HTML page is served
  * under a strict Content-Security-Policy, which proves the site and the SDK need no inline script or style.
  * Resolves to `{ url, port, close() }`.
  */
-export async function startStaticServer({ root, port = 8080, files = {}, endpoint = DEFAULT_ENDPOINT, transport = 'reference' } = {}) {
+export async function startStaticServer({
+  root,
+  port = 8080,
+  files = {},
+  endpoint = DEFAULT_ENDPOINT,
+  transport = 'reference',
+  headScripts = [],
+} = {}) {
   if (!root) throw new Error('startStaticServer needs a root folder');
   const base = resolve(root);
   const receiverOrigin = new URL(endpoint).origin;
@@ -87,6 +96,7 @@ export async function startStaticServer({ root, port = 8080, files = {}, endpoin
       let html = await readFile(file, 'utf8');
       if (endpoint !== DEFAULT_ENDPOINT) html = html.replaceAll(`data-endpoint="${DEFAULT_ENDPOINT}"`, `data-endpoint="${endpoint}"`);
       if (transport !== 'reference') html = html.replaceAll('data-transport="reference"', `data-transport="${transport}"`);
+      if (headScripts.length) html = html.replace('<head>', `<head>${headScripts.map((src) => `<script src="${src}"></script>`).join('')}`);
       return send(response, 200, type, request.method === 'HEAD' ? '' : html, { ...headers, 'content-security-policy': csp });
     }
     response.writeHead(200, { ...headers, 'content-length': statSync(file).size });

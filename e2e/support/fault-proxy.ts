@@ -15,6 +15,8 @@ export interface ProxiedBatch {
   bytes: number;
   /** `Sec-Fetch-Mode`: `cors` for the SDK's fetch, `no-cors` for `navigator.sendBeacon`. */
   mode: string;
+  /** The page's origin (`Origin`), which tells a late request of an earlier test's page from this test's. */
+  origin: string;
   /** The status the page got: a scripted fault, or the receiver's own answer (0 when the page never got one). */
   status: number;
   /** True when the proxy answered itself (a scripted fault or the too-large rule). */
@@ -48,7 +50,7 @@ export async function startFaultProxy(options: FaultProxyOptions) {
   let tooLargeOver: number | undefined;
   let delayMs = 0;
   let hangs = 0;
-  /** Requests held open with no answer (see `hang`), ended by `reset()` or `close()`. */
+  /** Answers held open forever (`hang()`), ended when the proxy resets or closes. */
   const hung = new Set<ServerResponse>();
   let inFlight = 0;
   let maxInFlight = 0;
@@ -118,6 +120,7 @@ export async function startFaultProxy(options: FaultProxyOptions) {
         ids,
         bytes: body.length,
         mode,
+        origin: String(req.headers.origin ?? ''),
         status: 0,
         injected: false,
         accepted: [],
@@ -139,6 +142,7 @@ export async function startFaultProxy(options: FaultProxyOptions) {
         // Taken, never forwarded, never answered: the socket stays open (a captive portal, a half-open connection).
         hangs--;
         hung.add(res);
+        res.on('close', () => hung.delete(res));
         return;
       }
       setTimeout(() => {
@@ -181,10 +185,13 @@ export async function startFaultProxy(options: FaultProxyOptions) {
         resolve();
       });
     });
+  const endHung = () => {
+    for (const res of hung) res.destroy();
+    hung.clear();
+  };
   const stop = () =>
     new Promise<void>((resolve) => {
-      for (const res of hung) res.destroy();
-      hung.clear();
+      endHung();
       if (!server.listening) return resolve();
       server.close(() => resolve());
       for (const socket of sockets) socket.destroy();
@@ -207,13 +214,13 @@ export async function startFaultProxy(options: FaultProxyOptions) {
     tooLarge(events: number | undefined) {
       tooLargeOver = events;
     },
+    /** Never answers the next `count` batches: each request stays open, as to a server that hangs, until reset or close. */
+    hang(count: number) {
+      hangs = count;
+    },
     /** Holds each batch this long before answering (or forwarding) it. */
     delay(ms: number) {
       delayMs = ms;
-    },
-    /** Takes the next `count` batches and never answers them (nor forwards them), keeping their sockets open. */
-    hang(count: number) {
-      hangs = count;
     },
     /** Stops listening and drops every open connection: the server is down, connections are refused. */
     down: stop,
@@ -240,12 +247,11 @@ export async function startFaultProxy(options: FaultProxyOptions) {
     },
     /** Back to a transparent proxy with an empty log. */
     reset() {
-      for (const res of hung) res.destroy();
-      hung.clear();
-      hangs = 0;
       script = [];
       tooLargeOver = undefined;
       delayMs = 0;
+      hangs = 0;
+      endHung();
       maxInFlight = inFlight;
       batches.length = 0;
     },

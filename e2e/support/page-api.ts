@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import { trackTicksInPage } from './page-functions.js';
 
 type TrailmarkGlobal = (method: string, ...args: unknown[]) => unknown;
 
@@ -16,10 +17,7 @@ export function trailmark(page: Page, method: string, ...args: unknown[]): Promi
 /** Tracks `chaos_tick` events with props `{ n }` for each n, from inside the page; returns the ns. */
 export async function trackTicks(page: Page, from: number, count: number): Promise<number[]> {
   const ns = Array.from({ length: count }, (_, i) => from + i);
-  await page.evaluate((list) => {
-    const api = (window as unknown as { trailmark: TrailmarkGlobal }).trailmark;
-    for (const n of list) api('track', 'chaos_tick', { n });
-  }, ns);
+  await page.evaluate(trackTicksInPage, ns);
   return ns;
 }
 

@@ -16,6 +16,8 @@ export const PORTS = {
   proxy: 18790 + offset,
   /** examples/static-site again, sending to the proxy instead: the chaos tests' pages. */
   chaosSite: 18081 + offset,
+  /** The fault proxy of the cross-engine suite (e2e/engines/), whose sites take ports the OS picks. */
+  engineProxy: 18792 + offset,
 } as const;
 
 export const RECEIVER_URL = `http://127.0.0.1:${PORTS.receiver}`;

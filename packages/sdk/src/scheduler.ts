@@ -44,6 +44,11 @@ export interface Scheduler {
   _show(): void;
   /** Between a hide and the next show: events tracked now leave at once. */
   readonly _hiding: boolean;
+  /**
+   * Between pagehide and pageshow: only then does an event go by the unload path, which skips the flush lock. A tab
+   * merely hidden lives on, and sends under the lock like any other, at once.
+   */
+  readonly _unloading: boolean;
 }
 
 /** Creates the scheduler between the queue and the delivery loop. */
@@ -52,6 +57,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let due = 0;
   let hiding = false;
+  let unloading = false;
   let leaving: ReturnType<typeof setTimeout> | undefined;
 
   const scheduler: Scheduler = {
@@ -74,7 +80,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       if (!(await delivery._flush(force)) || queue._waiting) scheduler._arm(interval);
     },
     _queued() {
-      scheduler._arm(queue._waiting < options._batchSize && queue._bytes < options._batchBytes ? interval : 0);
+      scheduler._arm(!hiding && queue._waiting < options._batchSize && queue._bytes < options._batchBytes ? interval : 0);
     },
     _hide() {
       clearTimeout(leaving);
@@ -91,14 +97,18 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       }
     },
     _pagehide(visible) {
+      unloading = true;
       if (!visible || hiding) return scheduler._hide();
       leaving = setTimeout(scheduler._hide);
     },
     _show() {
-      hiding = false;
+      hiding = unloading = false;
     },
     get _hiding() {
       return hiding;
+    },
+    get _unloading() {
+      return unloading;
     },
     get _leaving() {
       return !!leaving;

@@ -311,7 +311,9 @@ export function createTracker(options: TrackerOptions): Tracker {
         if (granted() && !processing) {
           // Tracked while the page hides (a plugin's last event): it leaves with the unload batch. Tracked between
           // pagehide and the visibilitychange that follows: written through now, sent with the batch then.
-          if (scheduler._hiding) queueMicrotask(() => guard(scheduler._hide, 'unload'));
+          // Tracked in a hidden tab that lives on (Firefox and WebKit hide background tabs): stored at once (and
+          // spilled, should the tab be closed first), then sent under the flush lock like any other.
+          if (scheduler._hiding) queueMicrotask(() => guard(scheduler._unloading ? scheduler._hide : writeThrough, 'unload'));
           else if (scheduler._leaving) queueMicrotask(() => guard(writeThrough, 'unload'));
           else return defer();
           processing = true;

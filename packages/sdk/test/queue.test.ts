@@ -119,6 +119,26 @@ describe('indexedDbQueue', () => {
     expect(third._take(10, 1e6).map((e) => e.id)).toEqual([saved, ...late].map((e) => e.id));
   });
 
+  it('gives up its transaction as the page enters the back/forward cache and finishes the write when shown again', async () => {
+    // WebKit keeps a transaction of a cached page open, and with it the store, so every other page of the origin
+    // waited on IndexedDB until that page was evicted (measured in WebKitGTK 2.50: the next page never flushed).
+    const win = new EventTarget() as unknown as Window;
+    const store = indexedDbQueue({ dbName: 'queue-bfcache', window: win });
+    await store.load();
+    const saved = entry();
+    let done = false;
+    const writing = store.write([saved], []).then(() => {
+      done = true;
+    });
+    win.dispatchEvent(Object.assign(new Event('pagehide'), { persisted: true }));
+    // Another page of the origin reads meanwhile, and is not held up by the cached one.
+    expect((await indexedDbQueue({ dbName: 'queue-bfcache' }).load()) ?? []).toEqual([]);
+    expect(done).toBe(false);
+    win.dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }));
+    await writing;
+    expect((await indexedDbQueue({ dbName: 'queue-bfcache' }).load())?.map((e) => e.id)).toEqual([saved.id]);
+  });
+
   it('forgets its spill once the writes it covered have finished (the page lived on)', async () => {
     const { queue } = queueOver(indexedDbQueue({ dbName: 'queue-spill-2' }));
     queue._add([entry()]);

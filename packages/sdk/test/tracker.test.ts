@@ -268,6 +268,57 @@ describe('createTracker', () => {
     expect(sent.map((s) => [s.unloading, s.events.map((e) => e.type)])).toEqual([[true, ['pageview', 'page_leave']]]);
   });
 
+  it('sends what a hidden tab tracks by the ordinary flush, under the flush lock the other tabs of the origin share', async () => {
+    // Firefox and WebKit hide a background tab (Chromium under Playwright never does). Each event tracked there
+    // went by the unload path, which sends without the origin's flush lock, while the visible tab's locked flush
+    // read the same events from the shared queue and sent them too (e2e/engines, Firefox 153: 18 events sent twice).
+    const sent: Array<[locked: boolean, unloading: boolean, types: string[]]> = [];
+    let held = 0;
+    const queue: QueueStore = {
+      ...memoryQueue(),
+      shared: true,
+      // Only this tab writes: what it holds in memory is what is stored.
+      load: async () => null,
+      lock: () => ({
+        async run(fn) {
+          held++;
+          try {
+            return await fn();
+          } finally {
+            held--;
+          }
+        },
+      }),
+    };
+    const tracker = createTracker({
+      siteId: 's',
+      flushInterval: 60_000,
+      queue,
+      transport: {
+        send: async (payload, { unloading }) => {
+          sent.push([held > 0, unloading, payload.events().map((event) => event.type)]);
+          return { status: 'ok' };
+        },
+      },
+    });
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    try {
+      document.dispatchEvent(new Event('visibilitychange'));
+      await settle(10);
+      tracker.track('tick_a');
+      await settle(10);
+      tracker.track('tick_b');
+      await settle(10);
+      expect(sent).toEqual([
+        [true, false, ['tick_a']],
+        [true, false, ['tick_b']],
+      ]);
+    } finally {
+      delete (document as { visibilityState?: string }).visibilityState;
+      await tracker.shutdown();
+    }
+  });
+
   it('flushes when the browser comes back online', async () => {
     const { transport, sent } = recordingTransport([{ status: 'retry', afterMs: 600_000 }]);
     const tracker = createTracker({ siteId: 's', transport });

@@ -8,6 +8,8 @@ export interface IndexedDbQueueOptions {
   /** Database name (default `trailmark`); a store of its own, never idb-keyval's default one. */
   dbName?: string;
   storeName?: string;
+  /** The page's window, whose back/forward cache entry and exit the store follows (tests pass their own). */
+  window?: Window;
 }
 
 // A chunk holds at most this many bytes of events: Chromium stores a value over 64 KiB as a blob beside the
@@ -42,7 +44,59 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
   /** Which chunk holds each live entry, and how many live entries each chunk still has. */
   const chunkOf = new Map<string, string>();
   const live = new Map<string, number>();
-  const use = () => (store ??= createStore(dbName, storeName));
+  /** Transactions in progress, and while the page sits in the back/forward cache, a promise of its return. */
+  const active = new Set<IDBTransaction>();
+  let cached: Promise<void> | undefined;
+  let watching = false;
+  const use = () => {
+    if (!watching) {
+      watching = true;
+      watchCache(options.window ?? globalThis.window);
+    }
+    store ??= createStore(dbName, storeName);
+    return store;
+  };
+  /**
+   * WebKit keeps the transactions of a page in its back/forward cache open, and with them the object store, so every
+   * other page of the origin waits on IndexedDB until that page is evicted (measured in WebKitGTK 2.50: the page
+   * navigated to never read or flushed its queue). So a page entering the cache aborts what it has in progress and
+   * starts nothing more; it runs the same work again if it is shown again. Entries it was adding are in the
+   * page-hide spill meanwhile; removals it had not stored are sent again by another page, and deduplicated by id.
+   */
+  function watchCache(win: Window | undefined) {
+    let shown = () => {};
+    win?.addEventListener('pagehide', (event) => {
+      if (!(event as PageTransitionEvent).persisted) return;
+      cached ??= new Promise((resolve) => {
+        shown = resolve;
+      });
+      for (const tx of active) abort(tx);
+    });
+    win?.addEventListener('pageshow', () => {
+      cached = undefined;
+      shown();
+    });
+  }
+  /** Runs `fn` in a transaction, again after the page's return if entering the back/forward cache aborted it. */
+  const run = async (mode: IDBTransactionMode, fn: (os: IDBObjectStore) => void): Promise<void> => {
+    for (;;) {
+      await cached;
+      let tx: IDBTransaction | undefined;
+      try {
+        return await use()(mode, (os) => {
+          tx = os.transaction;
+          active.add(tx);
+          if (cached) abort(tx);
+          else fn(os);
+          return promisifyRequest(tx);
+        });
+      } catch (error) {
+        if (!cached) throw error;
+      } finally {
+        if (tx) active.delete(tx);
+      }
+    }
+  };
   /** localStorage keys of page-hide spills (see `spill`): one per tab, so tabs never overwrite each other's. */
   const spillPrefix = `trailmark:${dbName}:spill:`;
   const tab = Math.random().toString(36).slice(2);
@@ -60,11 +114,6 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
     for (const id of remove) spilled.delete(id);
     if (!spilled.size) storage(() => localStorage.removeItem(spillKey));
   };
-  const run = (mode: IDBTransactionMode, fn: (os: IDBObjectStore) => void) =>
-    use()(mode, (os) => {
-      fn(os);
-      return promisifyRequest(os.transaction);
-    });
 
   return {
     shared: true,
@@ -73,6 +122,9 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
       let known = 0;
       const fresh = new Map<string, Array<QueueEntry | string>>();
       await run('readonly', (os) => {
+        // Run again after a return from the back/forward cache: from scratch.
+        known = 0;
+        fresh.clear();
         const request = os.getAllKeys();
         request.onsuccess = () => {
           keys = request.result as string[];
@@ -194,37 +246,56 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
   };
 
   function write(put: readonly QueueEntry[], remove: readonly string[]): Promise<void> {
+    /** The records to put (text, key) and key ranges to delete, worked out (and the mirror updated) once, so a second run repeats them. */
+    let ops: Op[] | undefined;
     return run('readwrite', (os) => {
-      for (let start = 0, end = 0; start < put.length; start = end) {
-        for (let bytes = 0; end < put.length && (end === start || bytes + put[end]!.bytes <= CHUNK_BYTES); end++) bytes += put[end]!.bytes;
-        const chunk = put.slice(start, end);
-        const key = chunk[0]!.id;
-        os.put(encode(chunk), key);
-        seen.set(key, chunk);
-        live.set(key, chunk.length);
-        for (const entry of chunk) chunkOf.set(entry.id, key);
-      }
-      const gone = new Map<string, string[]>();
-      for (const id of remove) {
-        const key = chunkOf.get(id);
-        chunkOf.delete(id);
-        if (key) (gone.get(key) ?? gone.set(key, []).get(key)!).push(id);
-      }
-      for (const [key, ids] of gone) live.set(key, live.get(key)! - ids.length);
-      for (const [key, count] of live) {
-        if (count < 1) {
-          // The chunk and its tombstones: `<key> …` sorts between `<key>` and `<key>!`.
-          os.delete(IDBKeyRange.bound(key, `${key}!`));
-          live.delete(key);
-          for (const record of seen.keys()) if (record.startsWith(key)) seen.delete(record);
-        } else if (gone.has(key)) {
-          const tomb = `${key} ${Math.random()}`;
-          os.put(gone.get(key)!.join('\n'), tomb);
-          seen.set(tomb, gone.get(key)!);
-        }
-      }
+      ops ??= plan(put, remove);
+      for (const [value, key] of ops) key === undefined ? os.delete(value) : os.put(value, key);
     }).then(() => unspill(put, remove));
   }
+
+  function plan(put: readonly QueueEntry[], remove: readonly string[]) {
+    const ops: Op[] = [];
+    for (let start = 0, end = 0; start < put.length; start = end) {
+      for (let bytes = 0; end < put.length && (end === start || bytes + put[end]!.bytes <= CHUNK_BYTES); end++) bytes += put[end]!.bytes;
+      const chunk = put.slice(start, end);
+      const key = chunk[0]!.id;
+      ops.push([encode(chunk), key]);
+      seen.set(key, chunk);
+      live.set(key, chunk.length);
+      for (const entry of chunk) chunkOf.set(entry.id, key);
+    }
+    const gone = new Map<string, string[]>();
+    for (const id of remove) {
+      const key = chunkOf.get(id);
+      chunkOf.delete(id);
+      if (key) (gone.get(key) ?? gone.set(key, []).get(key)!).push(id);
+    }
+    for (const [key, ids] of gone) live.set(key, live.get(key)! - ids.length);
+    for (const [key, count] of live) {
+      if (count < 1) {
+        // The chunk and its tombstones: `<key> …` sorts between `<key>` and `<key>!`.
+        ops.push([IDBKeyRange.bound(key, `${key}!`)]);
+        live.delete(key);
+        for (const record of seen.keys()) if (record.startsWith(key)) seen.delete(record);
+      } else if (gone.has(key)) {
+        const tomb = `${key} ${Math.random()}`;
+        ops.push([gone.get(key)!.join('\n'), tomb]);
+        seen.set(tomb, gone.get(key)!);
+      }
+    }
+    return ops;
+  }
+}
+
+/** A record to put, `[text, key]`, or a key range to delete, `[range]`. */
+type Op = [string, string] | [IDBKeyRange];
+
+/** Aborts a transaction that may have finished already (then there is nothing to abort). */
+function abort(tx: IDBTransaction) {
+  try {
+    tx.abort();
+  } catch {}
 }
 
 /** localStorage may be missing, full or forbidden (storage partitioning, private modes): never fatal here. */
