@@ -42,8 +42,11 @@ export interface Identity {
   _nextSeq(): number;
   /** Consent granted (`true`): from now on ids are written to storage; pending (`false`): nothing more is written. */
   _persist(writable: boolean): void;
-  /** Consent denied: stored ids are removed and nothing more is written. */
-  _forget(): void;
+  /**
+   * Consent denied: stored ids are removed and nothing more is written. `reset()` (`keepWriting`): the same, but
+   * the new ids are stored as before.
+   */
+  _forget(keepWriting?: boolean): void;
 }
 
 const hostOf = (url: string): string => {
@@ -187,8 +190,8 @@ export function createIdentity(options: IdentityOptions): Identity {
       writable = on;
       save();
     },
-    _forget() {
-      writable = false;
+    _forget(keepWriting) {
+      writable &&= !!keepWriting;
       try {
         kv.remove(VISITOR_KEY);
         kv.remove(SESSION_KEY);

@@ -6,6 +6,7 @@ import {
   type PageContext,
   type Props,
   parseUtm,
+  propsProblem,
   type TrailmarkEvent,
 } from '@trailmark/protocol';
 import { readDevice } from './context.js';
@@ -23,7 +24,8 @@ export interface SerialiserOptions {
   _now: () => number;
   /** The `user_id` events carry now (`identify()`). */
   _userId: () => string | undefined;
-  _onDrop: (reason: DropReason, count: number) => void;
+  /** `detail` says why, for the once-per-reason warning (which props limit an event broke). */
+  _onDrop: (reason: DropReason, count: number, detail?: string) => void;
   _onError: (error: unknown, where: string) => void;
 }
 
@@ -31,6 +33,8 @@ export interface SerialiserOptions {
 export interface PreparedEvent {
   /** The event as an object (for `onEvent` listeners). */
   _event(): TrailmarkEvent;
+  /** Sends `event` instead (what `beforeSend` returned): serialised as it is, its page fields clipped. */
+  _replace(event: TrailmarkEvent): void;
   /** The queue entry: the event's JSON once; `undefined` (counted as a drop) when it cannot be sent. */
   _entry(): QueueEntry | undefined;
 }
@@ -115,16 +119,26 @@ export function createSerialiser(options: SerialiserOptions) {
       if (props) full.props = props;
       return full;
     };
+    let replaced: TrailmarkEvent | undefined;
     return {
-      _event: event,
+      // A listener sees what will be sent: `beforeSend`'s event when it returned one.
+      _event: () => (replaced ? { ...replaced } : event()),
+      _replace(full) {
+        replaced = full;
+      },
       _entry() {
         /** Why the event is dropped if this throws: props JSON cannot encode (cyclic, BigInt), or its size. */
         let reason: DropReason = 'invalid';
+        let detail: string | undefined;
         try {
           let body: string;
           let bytes: number;
-          if (override) {
-            body = JSON.stringify(event());
+          // Every backend refuses props over the protocol's limits: refused here instead, before a round trip.
+          const sent = replaced ? replaced.props : props;
+          if (sent && (detail = propsProblem(sent))) throw Error(detail);
+          if (replaced || override) {
+            if (replaced) clip(replaced);
+            body = JSON.stringify(replaced ?? event());
             bytes = utf8(body);
           } else {
             // Event types match EVENT_TYPE_PATTERN and split reasons are plain words: neither needs JSON escaping.
@@ -139,7 +153,7 @@ export function createSerialiser(options: SerialiserOptions) {
           }
           return { id, body, bytes, priority, ts };
         } catch (error) {
-          options._onDrop(reason, 1);
+          options._onDrop(reason, 1, detail);
           options._onError(error, 'track');
         }
       },

@@ -169,6 +169,7 @@ describe('createTracker', () => {
     await tracker.flush();
     expect(sent.map((s) => s.events.length)).toEqual([4, 2, 1, 1, 2]);
     expect(tracker.dropped()).toEqual({});
+    await tracker.shutdown();
     const single = recordingTransport([{ status: 'split' }]);
     const other = createTracker({ siteId: 's', transport: single.transport });
     other.track('big');
