@@ -135,7 +135,8 @@ export function createSerialiser(options: SerialiserOptions) {
           let bytes: number;
           // Every backend refuses props over the protocol's limits: refused here instead, before a round trip.
           const sent = replaced ? replaced.props : props;
-          if (sent && (detail = propsProblem(sent))) throw Error(detail);
+          detail = sent && propsProblem(sent);
+          if (detail) throw Error(detail);
           if (replaced || override) {
             if (replaced) clip(replaced);
             body = JSON.stringify(replaced ?? event());
