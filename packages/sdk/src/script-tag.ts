@@ -8,6 +8,7 @@ import type { ConsentState } from './consent.js';
 import type { Persistence } from './kv.js';
 import type { Plugin } from './plugin.js';
 import { indexedDbQueue } from './queue/indexeddb-queue.js';
+import { memoryQueue } from './queue/memory-queue.js';
 import { createTracker, type Tracker } from './tracker.js';
 import type { Transport } from './transport.js';
 import { type BackendOptions, d1Worker, postgresIngest, referenceReceiver } from './transports/backends.js';
@@ -50,10 +51,13 @@ function start(): void {
     if (__DEBUG_BUILD__) console.warn('[trailmark] data-site and data-endpoint are required on the script tag');
     return;
   }
+  // Cookieless (`memory`, and `consent` until it is given) means no IndexedDB either: queued events hold the ids.
+  // `data-queue` overrides the choice: `memory` or `indexeddb`.
+  const queue = data.queue ?? (/^(memory|consent)$/.test(data.persistence ?? '') ? 'memory' : 'indexeddb');
   const tracker: Tracker = createTracker({
     siteId: data.site,
     transport: (BACKENDS[data.transport ?? 'reference'] ?? referenceReceiver)({ endpoint: data.endpoint, key: data.key ?? '' }),
-    queue: indexedDbQueue(),
+    queue: queue === 'memory' ? memoryQueue() : indexedDbQueue(),
     // Absent: the tracker's defaults (`granted`, localStorage). Another persistence value means localStorage; an
     // unknown consent value holds events in memory as `pending` does.
     consent: data.consent as ConsentState,
@@ -64,7 +68,8 @@ function start(): void {
   });
   const api: Global = (method, ...args) => {
     try {
-      if (!/^(track|consent|identify|flush|dropped)$/.test(method)) throw Error(`unknown method ${String(method)}`);
+      if (!/^(track|consent|identify|reset|register|unregister|flush|dropped)$/.test(method))
+        throw Error(`unknown method ${String(method)}`);
       // The tracker checks what it is given (an event type that is not a string is dropped as invalid).
       return (tracker[method as keyof Tracker] as (...values: unknown[]) => unknown)(...args);
     } catch (error) {
