@@ -27,3 +27,5 @@ export type { BeaconTransportOptions } from './transports/beacon.js';
 export { beaconTransport } from './transports/beacon.js';
 export type { FetchTransportOptions } from './transports/fetch.js';
 export { fetchTransport } from './transports/fetch.js';
+export type { UrlRule, UrlRulesOptions } from './url-rules.js';
+export { CLICK_IDS, urlRules } from './url-rules.js';

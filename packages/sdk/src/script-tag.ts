@@ -14,6 +14,7 @@ import type { Transport } from './transport.js';
 import { type BackendOptions, d1Worker, postgresIngest, referenceReceiver } from './transports/backends.js';
 import { beaconTransport } from './transports/beacon.js';
 import { fetchTransport } from './transports/fetch.js';
+import { urlRules } from './url-rules.js';
 
 type Call = [method: string, ...args: unknown[]];
 type Global = ((...args: Call) => unknown) & { q?: IArguments[] | Call[] };
@@ -64,6 +65,13 @@ function start(): void {
     respectDNT: data.respectDnt === 'true',
     persistence: data.persistence as Persistence,
     debug: data.debug !== undefined && data.debug !== 'false',
+    // The script tag always strips the ad platforms' click ids from URLs (`data-keep-params` lists what stays).
+    pageUrl: urlRules({
+      exclude: list(data.exclude),
+      stripParams: list(data.stripParams),
+      ...(data.keepParams ? { keepParams: list(data.keepParams) } : {}),
+    }),
+    ...(data.sampleRate ? { sampleRate: Number(data.sampleRate) } : {}),
     ...(data.flushInterval ? { flushInterval: Number(data.flushInterval) } : {}),
   });
   const api: Global = (method, ...args) => {

@@ -13,6 +13,7 @@ import { readDevice } from './context.js';
 import type { Identity } from './identity.js';
 import type { DropReason } from './queue/queue.js';
 import type { QueueEntry } from './queue/store.js';
+import type { UrlRule } from './url-rules.js';
 import { utf8Bytes as utf8 } from './utf8.js';
 
 /** Options of `createSerialiser()`. */
@@ -27,6 +28,8 @@ export interface SerialiserOptions {
   /** `detail` says why, for the once-per-reason warning (which props limit an event broke). */
   _onDrop: (reason: DropReason, count: number, detail?: string) => void;
   _onError: (error: unknown, where: string) => void;
+  /** The tracker's `pageUrl` option: rewrites page URLs, or excludes the page. */
+  _pageUrl?: UrlRule | undefined;
 }
 
 /** One tracked event: its id and time fixed at `track()`, its JSON made later. */
@@ -56,12 +59,14 @@ const clip = (event: TrailmarkEvent) => {
  * one short string concatenation; the JSON itself is made when the tracker processes its buffer, off `track()`.
  */
 export function createSerialiser(options: SerialiserOptions) {
-  const { _siteId: siteId, _window: win, _identity: identity, _newId: newId, _userId: userId } = options;
+  const { _siteId: siteId, _window: win, _identity: identity, _newId: newId, _userId: userId, _pageUrl: rule } = options;
   const loc = win.location;
   const doc = win.document;
   const referrer = doc.referrer;
   const device = readDevice(win);
   let lastHref = '';
+  /** The page's URL as events carry it (after `pageUrl`); empty on an excluded page. */
+  let url = '';
   let utm: Attribution = {};
   let campaign = '';
   let path = '';
@@ -69,23 +74,40 @@ export function createSerialiser(options: SerialiserOptions) {
   let contextJson = '';
   let contextBytes = 0;
 
-  /** Prepares an event of a valid `type`, eviction `priority`, `props` and page-context `override`. */
-  return (type: string, priority: number, props?: Props, override?: Partial<PageContext>): PreparedEvent => {
+  /**
+   * Prepares an event of a valid `type`, eviction `priority`, `props` and page-context `override`; `undefined` when
+   * `pageUrl` excludes its page.
+   */
+  return (type: string, priority: number, props?: Props, override?: Partial<PageContext>): PreparedEvent | undefined => {
     const ts = options._now();
     const href = loc.href;
+    if (rule && override) {
+      // The URLs a plugin passes (the landing page of a web vital, the previous page as an SPA referrer) follow the
+      // same rules; a previous in-app page that is excluded is named by its path alone.
+      const { url: own, referrer } = override;
+      override = { ...override };
+      if (own) {
+        const page = rule(own);
+        if (!page) return;
+        override.url = page;
+      }
+      if (referrer?.startsWith(loc.origin)) override.referrer = rule(referrer) ?? (referrer.split(/[?#]/)[0] as string);
+    }
     if (href !== lastHref) {
       lastHref = href;
+      url = rule ? (rule(href) ?? '') : href;
       // Derived from href, once per URL: reading location.pathname costs as much as href itself.
       path = href.slice(loc.origin.length).split(/[?#]/)[0] || '/';
       utm = href.includes('utm_') ? parseUtm(href) : {};
       campaign = utm.utm_source || utm.utm_medium || utm.utm_campaign ? `${utm.utm_source}|${utm.utm_medium}|${utm.utm_campaign}` : '';
     }
+    if (!url && !override?.url) return;
     const split = identity._touch(ts, href, referrer, campaign);
     const seq = identity._nextSeq();
     const title = doc.title;
     const user = userId();
     if (
-      href !== context.url ||
+      url !== context.url ||
       title !== context.title ||
       identity._sessionId !== context.session_id ||
       identity._visitorId !== context.visitor_id ||
@@ -95,7 +117,7 @@ export function createSerialiser(options: SerialiserOptions) {
         site_id: siteId,
         visitor_id: identity._visitorId,
         session_id: identity._sessionId,
-        url: href,
+        url,
         path,
         title,
         ...device,

@@ -8,11 +8,13 @@ import type { Plugin, TrackerApi } from './plugin.js';
 import { memoryQueue } from './queue/memory-queue.js';
 import { createQueue, type DropReason } from './queue/queue.js';
 import type { QueueStore } from './queue/store.js';
+import { inSample } from './sampling.js';
 import { createScheduler } from './scheduler.js';
 import { createSerialiser, type PreparedEvent } from './serialise.js';
 import { liveTrackers, noopTracker } from './ssr.js';
 import { createSuperProps } from './super-props.js';
 import type { Transport } from './transport.js';
+import type { UrlRule } from './url-rules.js';
 import { uuidv7Factory } from './uuid.js';
 
 /** Options of `createTracker()`. Only `siteId` and `transport` are required. */
@@ -65,6 +67,16 @@ export interface TrackerOptions {
    * `before_send`). If it throws, the event is sent unchanged and the error reported.
    */
   beforeSend?: (event: TrailmarkEvent) => TrailmarkEvent | null;
+  /**
+   * Rewrites each page URL events carry, or returns `undefined` to track nothing on that page: `urlRules()` excludes
+   * paths by glob and keeps or strips query parameters. Campaign (UTM) fields are read before it runs.
+   */
+  pageUrl?: UrlRule;
+  /**
+   * Tracks this share of visitors (0–1, default 1): decided by a hash of the visitor id, so a visitor is in or out on
+   * every page; a visitor out of the sample sends nothing (not counted as dropped).
+   */
+  sampleRate?: number;
   /** Inactivity that ends a session (ms, default 30 min). */
   sessionTimeout?: number;
   /** Send an `sdk_dropped` event with the counts of dropped events (each reason is also warned once in the console). */
@@ -227,7 +239,11 @@ export function createTracker(options: TrackerOptions): Tracker {
     _userId: () => userId,
     _onDrop: onDrop,
     _onError: reportError,
+    _pageUrl: options.pageUrl,
   });
+  const rate = options.sampleRate ?? 1;
+  /** The visitor the sample was last decided for, and whether it is in: decided again after `reset()`. */
+  let sampled = ['', true] as [string, boolean];
   /**
    * Events tracked and not yet serialised (the work is deferred off `track()`), and while consent is pending, held
    * here in memory only: bounded like the queue, oldest first out.
@@ -316,8 +332,12 @@ export function createTracker(options: TrackerOptions): Tracker {
           priority = LOW_PRIORITY.test(type) ? 0 : type === 'click' ? 1 : 2;
           priorities.set(type, priority);
         }
+        const visitor = identity._visitorId;
+        if (rate < 1 && sampled[0] !== visitor) sampled = [visitor, inSample(visitor, rate)];
+        if (!sampled[1]) return;
         const own = supers._props;
         const prepared = prepare(type, priority, own ? { ...own, ...props } : props, override);
+        if (!prepared) return;
         if (options.beforeSend) {
           let kept: TrailmarkEvent | null = prepared._event();
           try {
