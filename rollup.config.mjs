@@ -92,6 +92,10 @@ function scriptTag(minified) {
 }
 
 const configs = [library('protocol', ['index']), library('sdk', ['index']), scriptTag(false), scriptTag(true)];
+// @trailmark/react, then the example app that imports it (after the SDK, which both import built).
+if (existsSync('packages/react/src/index.ts')) configs.push(library('react', ['index']));
+if (existsSync('examples/react-router/rollup.config.mjs'))
+  configs.push((await import('./examples/react-router/rollup.config.mjs')).default);
 if (existsSync('packages/receiver/src/index.ts'))
   configs.push(
     library(

@@ -17,6 +17,11 @@ export default defineConfig({
         resolve: { alias },
         test: { name: 'sdk', include: ['packages/sdk/test/**/*.test.ts'], environment: 'happy-dom', setupFiles },
       },
+      {
+        define,
+        resolve: { alias: { ...alias, trailmark: new URL('./packages/sdk/src/index.ts', import.meta.url).pathname } },
+        test: { name: 'react', include: ['packages/react/test/**/*.test.ts'], environment: 'node', setupFiles },
+      },
       { define, resolve: { alias }, test: { name: 'receiver', include: ['packages/receiver/test/**/*.test.ts'], environment: 'node' } },
       {
         define,

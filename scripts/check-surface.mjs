@@ -35,7 +35,7 @@ const CEILINGS = {
 const root = resolve(import.meta.dirname, '..');
 const bin = (name) => resolve(root, 'node_modules/.bin', name);
 let failed = false;
-for (const dir of ['packages/protocol', 'packages/sdk']) {
+for (const dir of ['packages/protocol', 'packages/sdk', 'packages/react']) {
   for (const [tool, args] of [
     ['publint', [dir, '--strict']],
     ['attw', ['--pack', dir, '--profile', 'esm-only', '--format', 'table-flipped']],

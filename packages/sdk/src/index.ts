@@ -18,6 +18,7 @@ export { memoryQueue } from './queue/memory-queue.js';
 export type { DropReason } from './queue/queue.js';
 export type { QueueEntry, QueueStore } from './queue/store.js';
 export { backoffMs, classifyResponse, retryAfterMs } from './retry.js';
+export { noopTracker } from './ssr.js';
 export type { Tracker, TrackerOptions } from './tracker.js';
 export { createTracker } from './tracker.js';
 export type { EventRejection, Payload, SendOptions, Transport, TransportResult } from './transport.js';
