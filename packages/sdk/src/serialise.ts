@@ -102,7 +102,7 @@ export function createSerialiser(options: SerialiserOptions) {
       campaign = utm.utm_source || utm.utm_medium || utm.utm_campaign ? `${utm.utm_source}|${utm.utm_medium}|${utm.utm_campaign}` : '';
     }
     if (!url && !override?.url) return;
-    const split = identity._touch(ts, href, referrer, campaign);
+    const split = identity._touch(ts, href, referrer, campaign, utm);
     const seq = identity._nextSeq();
     const title = doc.title;
     const user = userId();
@@ -121,7 +121,9 @@ export function createSerialiser(options: SerialiserOptions) {
         path,
         title,
         ...device,
-        ...utm,
+        // First touch: every event of a session carries the campaign the session began with (or, after a campaign
+        // split, the new one), not only the events of pages whose URL has UTM parameters.
+        ...identity._attribution,
       } as TrailmarkEvent;
       if (referrer) context.referrer = referrer;
       if (user) context.user_id = user;

@@ -217,3 +217,48 @@ describe('persistence: consent (cookieless until consent)', () => {
     expect(events(sent).map((e) => e.visitor_id)).toEqual([visitor, visitor]);
   });
 });
+
+describe('first-touch UTM', () => {
+  afterEach(() => history.replaceState(null, '', '/'));
+
+  it('carries the campaign the session began with on all its events, across pages and reloads, until another one', async () => {
+    const { transport, sent } = recordingTransport();
+    const first = createTracker({ siteId: 's', transport });
+    history.replaceState(null, '', '/landing?utm_source=news&utm_medium=email&utm_campaign=dec&utm_content=hero');
+    first.track('pageview');
+    history.replaceState(null, '', '/pricing');
+    first.track('pageview');
+    await first.shutdown();
+    history.replaceState(null, '', '/signup');
+    const second = createTracker({ siteId: 's', transport });
+    second.track('pageview');
+    history.replaceState(null, '', '/blog?utm_source=ads&utm_campaign=winter');
+    second.track('pageview');
+    history.replaceState(null, '', '/about');
+    second.track('pageview');
+    await second.flush();
+    const got = events(sent).map((e) => [e.path, e.utm_source, e.utm_campaign, e.utm_content, e.split_reason]);
+    expect(got).toEqual([
+      ['/landing', 'news', 'dec', 'hero', 'new'],
+      ['/pricing', 'news', 'dec', 'hero', undefined],
+      ['/signup', 'news', 'dec', 'hero', undefined],
+      ['/blog', 'ads', 'winter', undefined, 'campaign'],
+      ['/about', 'ads', 'winter', undefined, undefined],
+    ]);
+    expect(
+      new Set(
+        events(sent)
+          .slice(0, 3)
+          .map((e) => e.session_id),
+      ).size,
+    ).toBe(1);
+  });
+
+  it('sends no UTM fields in a session that began without a campaign', async () => {
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({ siteId: 's', transport });
+    tracker.track('pageview');
+    await tracker.flush();
+    expect(Object.keys(events(sent)[0]!).filter((key) => key.startsWith('utm_'))).toEqual([]);
+  });
+});
