@@ -2,8 +2,15 @@ import { type MetricWithAttribution, onCLS, onFCP, onINP, onLCP, onTTFB } from '
 import type { VitalObserver } from './web-vitals.js';
 
 /** What a metric of the attribution build names as its cause: a CSS selector of the element, when it has one. */
-const targetOf = ({ attribution: a }: MetricWithAttribution): string | undefined =>
-  'target' in a ? a.target : 'interactionTarget' in a ? a.interactionTarget : 'largestShiftTarget' in a ? a.largestShiftTarget : undefined;
+function targetOf({ attribution: a }: MetricWithAttribution): string | undefined {
+  return 'target' in a
+    ? a.target
+    : 'interactionTarget' in a
+      ? a.interactionTarget
+      : 'largestShiftTarget' in a
+        ? a.largestShiftTarget
+        : undefined;
+}
 
 /**
  * The observers of the `web-vitals/attribution` build, for `webVitals({ observers: vitalsAttribution() })`: each
