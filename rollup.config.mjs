@@ -91,7 +91,7 @@ function scriptTag(minified) {
   };
 }
 
-const configs = [library('protocol', ['index']), library('sdk', ['index']), scriptTag(false), scriptTag(true)];
+const configs = [library('protocol', ['index']), library('sdk', ['index', 'vitals-attribution']), scriptTag(false), scriptTag(true)];
 // @trailmark/react, then the example app that imports it (after the SDK, which both import built).
 if (existsSync('packages/react/src/index.ts')) configs.push(library('react', ['index']));
 if (existsSync('examples/react-router/rollup.config.mjs'))

@@ -1,5 +1,6 @@
 // Creates a tracker from query parameters and exposes it (and the ids it created) to the test.
-import { createTracker, fetchTransport, indexedDbQueue, memoryQueue, vitalsAttribution, webVitals } from '/sdk.js';
+import { createTracker, fetchTransport, indexedDbQueue, memoryQueue, webVitals } from '/sdk.js';
+import { vitalsAttribution } from '/vitals-attribution.js';
 
 const params = new URLSearchParams(location.search);
 const created = JSON.parse(sessionStorage.getItem('tm-created') ?? '[]');

@@ -7,6 +7,7 @@ import { extname, join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '../..');
 const files = {
   '/sdk.js': join(root, 'e2e/.build/sdk.js'),
+  '/vitals-attribution.js': join(root, 'e2e/.build/vitals-attribution.js'),
   '/trailmark.min.js': join(root, 'packages/sdk/dist/trailmark.min.js'),
   '/trailmark.js': join(root, 'packages/sdk/dist/trailmark.js'),
   '/react/app.js': join(root, 'examples/react-router/dist/app.js'),

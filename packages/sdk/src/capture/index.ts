@@ -15,4 +15,3 @@ export type { VisibilityOptions } from './visibility.js';
 export { visibility } from './visibility.js';
 export type { VitalObserver, WebVitalsOptions } from './web-vitals.js';
 export { webVitals } from './web-vitals.js';
-export { vitalsAttribution } from './web-vitals-attribution.js';

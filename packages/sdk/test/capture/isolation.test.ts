@@ -40,3 +40,14 @@ describe('capture plugins stay separable', () => {
     expect(topLevel).toEqual([]);
   });
 });
+
+describe('web vitals attribution stays out of the main entry', () => {
+  it('is reachable only through trailmark/vitals-attribution: the attribution build observes resources when imported', () => {
+    const main = ['../../src/index.ts', '../../src/capture/index.ts'].map((file) => readFileSync(new URL(file, import.meta.url), 'utf8'));
+    expect(main.filter((source) => source.includes('attribution'))).toEqual([]);
+    const entry = readFileSync(new URL('../../src/vitals-attribution.ts', import.meta.url), 'utf8');
+    expect(entry).toContain("export { vitalsAttribution } from './capture/web-vitals-attribution.js';");
+    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect(manifest.exports['./vitals-attribution'].default).toBe('./dist/vitals-attribution.js');
+  });
+});
