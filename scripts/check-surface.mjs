@@ -25,11 +25,19 @@ const ENFORCED = [];
  * bursts past the queue caps (10,000 calls: 1,000 delivered before, all after), a console warning per drop reason in
  * every build, the plugins' page-hide events in the unload batch, and the tracker carved into scheduler and
  * serialiser modules; the IndexedDB store's ledger is the +177 B between the first two.
+ * 2026-12-03, issue 15 (the API users of mature SDKs expect), measured per item (core memory / core IndexedDB /
+ * script tag): beforeSend, reset(), register()/unregister() persisted like the visitor id, props checked against the
+ * protocol's limits at track() (refused before a round trip every backend would refuse), a no-op tracker outside a
+ * browser, one tracker per site and page (StrictMode, hot reload) and `consent` persistence: +905 / +907 / +910 B;
+ * the script tag's memory queue for cookieless modes and its reset/register/unregister: +0 / +0 / +45 B; page and
+ * URL control (pageUrl hook, sampleRate by visitor; the script tag carries urlRules() itself): +230 / +231 / +545 B;
+ * first-touch UTM on every event of a session: +24 / +27 / +29 B; web vitals attribution (only the `target` field of
+ * webVitals(); the attribution build is its own entry): +0 / +0 / +9 B.
  */
 const CEILINGS = {
-  'createTracker + fetchTransport + memoryQueue': 6384,
-  'createTracker + fetchTransport + indexedDbQueue': 7885,
-  'script tag (trailmark.min.js)': 14979,
+  'createTracker + fetchTransport + memoryQueue': 7543,
+  'createTracker + fetchTransport + indexedDbQueue': 9050,
+  'script tag (trailmark.min.js)': 16517,
 };
 
 const root = resolve(import.meta.dirname, '..');

@@ -1,16 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTracker, memoryQueue, type TrailmarkEvent } from '../src/index.js';
-import { recordingTransport } from './helpers.js';
+import { recordingTransport, useFakeClock } from './helpers.js';
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-  vi.setSystemTime(new Date(2026, 10, 22, 12, 0, 0));
-  localStorage.clear();
-});
-afterEach(() => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-});
+useFakeClock();
 
 const events = (sent: { events: TrailmarkEvent[] }[]) => sent.flatMap((s) => s.events);
 
