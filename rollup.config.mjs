@@ -103,7 +103,7 @@ function sdkPackage() {
   const bundled = (id) => id === '@trailmark/protocol';
   return [
     {
-      input: { index: 'packages/sdk/src/index.ts' },
+      input: { index: 'packages/sdk/src/index.ts', 'vitals-attribution': 'packages/sdk/src/vitals-attribution.ts' },
       external: (id) => isExternal(id) && !bundled(id),
       // Every package here is `sideEffects: false` (no work at import): a module none of whose exports is used is
       // left out, so the protocol's valibot schema never reaches the SDK.
@@ -141,12 +141,22 @@ function sdkPackage() {
       ],
       output: { file: 'packages/sdk/dist/index.d.ts', format: 'es' },
     },
+    {
+      input: 'packages/sdk/src/vitals-attribution.ts',
+      external: (id) => isExternal(id) && !bundled(id),
+      plugins: [dts({ tsconfig: 'packages/sdk/tsconfig.package.json', includeExternal: ['@trailmark/protocol'] })],
+      output: { file: 'packages/sdk/dist/vitals-attribution.d.ts', format: 'es' },
+    },
   ];
 }
 
 const configs = [library('protocol', ['index']), ...sdkPackage(), scriptTag(false), scriptTag(true)];
 // The Node servers' shared HTTP plumbing, built before the two servers that import it.
 if (existsSync('packages/node-http/src/index.ts')) configs.push(library('node-http', ['index']));
+// @trailmark/react, then the example app that imports it (after the SDK, which both import built).
+if (existsSync('packages/react/src/index.ts')) configs.push(library('react', ['index']));
+if (existsSync('examples/react-router/rollup.config.mjs'))
+  configs.push((await import('./examples/react-router/rollup.config.mjs')).default);
 if (existsSync('packages/receiver/src/index.ts'))
   configs.push(
     library(

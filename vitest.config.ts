@@ -19,6 +19,11 @@ export default defineConfig({
         test: { name: 'sdk', include: ['packages/sdk/test/**/*.test.ts'], environment: 'happy-dom', setupFiles },
       },
       { define, resolve: { alias }, test: { name: 'node-http', include: ['packages/node-http/test/**/*.test.ts'], environment: 'node' } },
+      {
+        define,
+        resolve: { alias: { ...alias, trailmark: new URL('./packages/sdk/src/index.ts', import.meta.url).pathname } },
+        test: { name: 'react', include: ['packages/react/test/**/*.test.ts'], environment: 'node', setupFiles },
+      },
       { define, resolve: { alias }, test: { name: 'receiver', include: ['packages/receiver/test/**/*.test.ts'], environment: 'node' } },
       {
         define,

@@ -167,3 +167,62 @@ test('a blocked script leaves the stub working and the page unharmed', async ({ 
   await page.waitForTimeout(1000);
   expect((await events()).filter((e) => e.ts >= since)).toEqual([]);
 });
+
+/** Serves site.html with its script tag's `data-flush-interval` attribute followed by `attributes`. */
+const withAttributes = (page: import('@playwright/test').Page, attributes: string) =>
+  page.route('**/pages/site.html', async (route) => {
+    const html = await (await route.fetch()).text();
+    await route.fulfill({
+      body: html.replace('data-flush-interval="300"', `data-flush-interval="300" ${attributes}`),
+      contentType: 'text/html',
+    });
+  });
+/** What the page left on the device: localStorage keys and IndexedDB database names. */
+const leftOnDevice = (page: import('@playwright/test').Page) =>
+  page.evaluate(async () => ({ storage: Object.keys(localStorage), databases: (await indexedDB.databases()).map((db) => db.name) }));
+
+test('data-persistence="memory" is cookieless for real: no localStorage, no cookie, no IndexedDB database', async ({ page }) => {
+  await withAttributes(page, 'data-persistence="memory"');
+  await page.goto('/pages/site.html');
+  await expect.poll(types).toContain('pageview');
+  expect(await leftOnDevice(page)).toEqual({ storage: [], databases: [] });
+  expect(await page.context().cookies()).toEqual([]);
+});
+
+test('data-persistence="consent" sends cookieless until consent is given, then keeps the same visitor in localStorage', async ({
+  page,
+}) => {
+  await withAttributes(page, 'data-persistence="consent"');
+  await page.goto('/pages/site.html');
+  await expect.poll(types).toContain('pageview');
+  expect(await leftOnDevice(page)).toEqual({ storage: [], databases: [] });
+  await page.evaluate(() => {
+    const tm = (window as unknown as { trailmark: (...args: unknown[]) => unknown }).trailmark;
+    tm('consent', 'granted');
+    tm('register', { app: '2.1' });
+    tm('track', 'after_consent');
+  });
+  await expect.poll(types).toContain('after_consent');
+  const all = await events();
+  const visitor = all.find((e) => e.type === 'pageview')!.visitor_id;
+  expect(all.find((e) => e.type === 'after_consent')).toMatchObject({ visitor_id: visitor, props: { app: '2.1' } });
+  const stored = await page.evaluate(() => ({ vid: localStorage.getItem('tm_vid'), props: localStorage.getItem('tm_props') }));
+  expect(stored).toEqual({ vid: visitor, props: '{"app":"2.1"}' });
+});
+
+test('reset() from the global: later events carry a new visitor and no user_id', async ({ page }) => {
+  await page.goto('/pages/site.html');
+  await expect.poll(types).toContain('pageview');
+  await page.evaluate(() => {
+    const tm = (window as unknown as { trailmark: (...args: unknown[]) => unknown }).trailmark;
+    tm('reset');
+    tm('track', 'after_logout');
+  });
+  await expect.poll(types).toContain('after_logout');
+  const all = await events();
+  const pageview = all.find((e) => e.type === 'pageview')!;
+  const after = all.find((e) => e.type === 'after_logout')!;
+  expect(pageview.user_id).toBe('user-1');
+  expect(after.user_id).toBeUndefined();
+  expect(after.visitor_id).not.toBe(pageview.visitor_id);
+});

@@ -35,18 +35,28 @@ const ENFORCED = [];
  * serialiser modules; the IndexedDB store's ledger is the +177 B between the first two. Then +0 / +3 / +1 B for a
  * burst of 100,000 calls that overflowed the call stack (entries were spread as arguments) and lost every event;
  * +35 / +32 / +39 B for serialising a burst at most 2,000 events a task (a 10,000-call burst was one ~150 ms task).
- * CEILINGS_PLACEHOLDER
+ * 2026-12-03, issue 15 (the API users of mature SDKs expect), measured per item (core memory / core IndexedDB /
+ * script tag): beforeSend, reset(), register()/unregister() persisted like the visitor id, props checked against the
+ * protocol's limits at track() (refused before a round trip every backend would refuse), a no-op tracker outside a
+ * browser, one tracker per site and page (StrictMode, hot reload) and `consent` persistence: +905 / +907 / +910 B;
+ * the script tag's memory queue for cookieless modes and its reset/register/unregister: +0 / +0 / +45 B; page and
+ * URL control (pageUrl hook, sampleRate by visitor; the script tag carries urlRules() itself): +230 / +231 / +545 B;
+ * first-touch UTM on every event of a session: +24 / +27 / +29 B; web vitals attribution (only the `target` field of
+ * webVitals(); the attribution build is its own entry): +0 / +0 / +9 B.
+ * Issues 12–17 were built side by side and each measured its cost on its own base; merged, the sum is 7,600 / 9,271 /
+ * 16,750 B: issue 15's 7,543 / 9,050 / 16,517 plus issue 12's later +35 / +35 / +40, issue 13's +22 / +193 / +194,
+ * and gzip's packing of them together (−7 / +3 B on the last two).
  */
 const CEILINGS = {
-  'createTracker + fetchTransport + memoryQueue': 0,
-  'createTracker + fetchTransport + indexedDbQueue': 0,
-  'script tag (trailmark.min.js)': 0,
+  'createTracker + fetchTransport + memoryQueue': 7600,
+  'createTracker + fetchTransport + indexedDbQueue': 9271,
+  'script tag (trailmark.min.js)': 16750,
 };
 
 const root = resolve(import.meta.dirname, '..');
 const bin = (name) => resolve(root, 'node_modules/.bin', name);
 let failed = false;
-for (const dir of ['packages/protocol', 'packages/sdk']) {
+for (const dir of ['packages/protocol', 'packages/sdk', 'packages/react']) {
   for (const [tool, args] of [
     ['publint', [dir, '--strict']],
     ['attw', ['--pack', dir, '--profile', 'esm-only', '--format', 'table-flipped']],

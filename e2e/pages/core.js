@@ -1,5 +1,6 @@
 // Creates a tracker from query parameters and exposes it (and the ids it created) to the test.
-import { createTracker, fetchTransport, indexedDbQueue, memoryQueue } from '/sdk.js';
+import { createTracker, fetchTransport, indexedDbQueue, memoryQueue, webVitals } from '/sdk.js';
+import { vitalsAttribution } from '/vitals-attribution.js';
 
 const params = new URLSearchParams(location.search);
 const created = JSON.parse(sessionStorage.getItem('tm-created') ?? '[]');
@@ -15,5 +16,7 @@ tracker.onEvent((event) => {
   created.push(event.event_id);
   sessionStorage.setItem('tm-created', JSON.stringify(created));
 });
+// ?vitals: web vitals; ?vitals=attribution: with the attribution build's observers.
+if (params.has('vitals')) tracker.use(webVitals(params.get('vitals') === 'attribution' ? { observers: vitalsAttribution() } : {}));
 window.tm = tracker;
 window.tmReady = true;

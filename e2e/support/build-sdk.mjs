@@ -10,8 +10,14 @@ const root = resolve(import.meta.dirname, '../..');
 
 /** `release: true` builds as the published .min.js is built: debug text stripped, minified. */
 export async function buildSdk({ release = false } = {}) {
+  await build('index', 'sdk', release);
+  // `trailmark/vitals-attribution` is an entry of its own in the package; so it is here.
+  await build('vitals-attribution', 'vitals-attribution', release);
+}
+
+async function build(entry, name, release) {
   const bundle = await rollup({
-    input: resolve(root, 'packages/sdk/src/index.ts'),
+    input: resolve(root, `packages/sdk/src/${entry}.ts`),
     plugins: [
       defines(!release),
       nodeResolve({ browser: true }),
@@ -27,7 +33,7 @@ export async function buildSdk({ release = false } = {}) {
     ],
   });
   await bundle.write({
-    file: resolve(root, 'e2e/.build/sdk.js'),
+    file: resolve(root, `e2e/.build/${name}.js`),
     format: 'es',
     plugins: release ? [terser({ ...terserOptions, module: true })] : [],
   });

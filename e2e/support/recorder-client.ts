@@ -12,6 +12,8 @@ export interface RecordedEvent {
   path: string;
   referrer?: string;
   user_id?: string;
+  visitor_id: string;
+  session_id: string;
   bot?: string;
   props?: Record<string, unknown>;
 }

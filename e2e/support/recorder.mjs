@@ -7,8 +7,10 @@ import { extname, join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '../..');
 const files = {
   '/sdk.js': join(root, 'e2e/.build/sdk.js'),
+  '/vitals-attribution.js': join(root, 'e2e/.build/vitals-attribution.js'),
   '/trailmark.min.js': join(root, 'packages/sdk/dist/trailmark.min.js'),
   '/trailmark.js': join(root, 'packages/sdk/dist/trailmark.js'),
+  '/react/app.js': join(root, 'examples/react-router/dist/app.js'),
 };
 const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css' };
 
@@ -74,7 +76,9 @@ export function startRecorder(port = 0) {
       res.writeHead(204, { 'cache-control': 'max-age=3600' });
       return res.end();
     }
-    const file = files[url.pathname] ?? join(root, 'e2e/pages', url.pathname.replace(/^\/pages\//, '/').replace(/\.\./g, ''));
+    // examples/react-router: every route of the app is its one page (history routing under /react/).
+    const app = url.pathname.startsWith('/react/') && join(root, 'examples/react-router/index.html');
+    const file = files[url.pathname] ?? (app || join(root, 'e2e/pages', url.pathname.replace(/^\/pages\//, '/').replace(/\.\./g, '')));
     if (!file.startsWith(root) || !existsSync(file)) return json(404, { ok: false, code: 'not_found', error: url.pathname });
     res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
     createReadStream(file).pipe(res);

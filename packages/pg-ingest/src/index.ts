@@ -20,7 +20,7 @@ export type { FunnelOptions } from './queries.js';
 export { activeSessions, campaigns, dailyMetrics, formFunnel, pagePerformance, topPages, trafficSources } from './queries.js';
 export type { RunningIngest, StartOptions } from './server.js';
 export { startIngest } from './server.js';
-export { storageProblem } from './storable.js';
 export { STATS_ROUTE, statsPanelSql } from './stats-queries.js';
+export { storageProblem } from './storable.js';
 export type { InsertMeta, InsertStrategy } from './store.js';
 export { insertEvents, StorageError } from './store.js';

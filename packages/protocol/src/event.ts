@@ -41,7 +41,11 @@ export interface PageContext {
   referrer?: string;
 }
 
-/** Campaign attribution parsed from the landing URL (kept for the whole session). */
+/**
+ * Campaign attribution parsed from the landing URL: first touch, kept for the whole session. Every event of a session
+ * carries the UTM fields of the page that began it; a page with another campaign (source, medium or campaign) begins
+ * a new session (`split_reason: 'campaign'`) whose events carry that one.
+ */
 export interface Attribution {
   utm_source?: string;
   utm_medium?: string;

@@ -1,4 +1,4 @@
-import type { SplitReason } from '@trailmark/protocol';
+import type { Attribution, SplitReason } from '@trailmark/protocol';
 import type { KeyValue } from './kv.js';
 
 const VISITOR_KEY = 'tm_vid';
@@ -14,6 +14,8 @@ interface SessionState {
   end: number;
   /** UTM source/medium/campaign the session began with. */
   utm: string;
+  /** The UTM fields of the page that began the session's campaign: first touch, carried by all its events. */
+  attr?: Attribution | undefined;
   /** External referrer host the session began with. */
   ref: string;
 }
@@ -33,17 +35,23 @@ export interface Identity {
   readonly _visitorId: string;
   /** The current session id (valid after `touch`). */
   readonly _sessionId: string;
+  /** The current session's first-touch UTM fields (valid after `touch`). */
+  readonly _attribution: Attribution | undefined;
   /**
    * Brings the session up to date for an event at `now` on `href`, arriving from `referrer`, with the
-   * page's campaign (`source|medium|campaign`, empty without UTM), and returns why a new session began, if one did.
+   * page's campaign (`source|medium|campaign`, empty without UTM) and its UTM fields, and returns why a new session
+   * began, if one did.
    */
-  _touch(now: number, href: string, referrer: string, campaign: string): SplitReason | undefined;
+  _touch(now: number, href: string, referrer: string, campaign: string, attribution?: Attribution): SplitReason | undefined;
   /** The next sequence number of the current session. */
   _nextSeq(): number;
   /** Consent granted (`true`): from now on ids are written to storage; pending (`false`): nothing more is written. */
   _persist(writable: boolean): void;
-  /** Consent denied: stored ids are removed and nothing more is written. */
-  _forget(): void;
+  /**
+   * Consent denied: stored ids are removed and nothing more is written. `reset()` (`keepWriting`): the same, but
+   * the new ids are stored as before.
+   */
+  _forget(keepWriting?: boolean): void;
 }
 
 const hostOf = (url: string): string => {
@@ -101,13 +109,13 @@ export function createIdentity(options: IdentityOptions): Identity {
       }
     }
   };
-  const begin = (now: number, utm: string, ref: string): SessionState => {
+  const begin = (now: number, utm: string, ref: string, attr?: Attribution): SessionState => {
     const end = new Date(now);
     end.setHours(24, 0, 0, 0);
     // A new session reserves its first block of sequence numbers at once: one storage write, not two.
     seq = 0;
     seqEnd = 1000;
-    session = { id: newId(), last: now, seq: 1000, end: +end, utm, ref };
+    session = { id: newId(), last: now, seq: 1000, end: +end, utm, ref, attr };
     return session;
   };
   const alive = (state: SessionState | undefined, now: number) => !!state && now - state.last <= timeoutMs && now < state.end;
@@ -119,7 +127,10 @@ export function createIdentity(options: IdentityOptions): Identity {
     get _sessionId() {
       return session?.id ?? '';
     },
-    _touch(now, href, referrer, utm) {
+    get _attribution() {
+      return session?.attr;
+    },
+    _touch(now, href, referrer, utm, attribution) {
       let split: SplitReason | undefined;
       let current = session!;
       if (!alive(session, now)) {
@@ -140,10 +151,12 @@ export function createIdentity(options: IdentityOptions): Identity {
       if (href !== lastHref) {
         lastHref = href;
         if (utm && utm !== current.utm) {
-          if (split) current.utm = utm;
-          else {
+          if (split) {
+            current.utm = utm;
+            current.attr = attribution;
+          } else {
             split = 'campaign';
-            current = begin(now, utm, current.ref);
+            current = begin(now, utm, current.ref, attribution);
           }
         }
       }
@@ -154,7 +167,7 @@ export function createIdentity(options: IdentityOptions): Identity {
           if (split) current.ref = ref;
           else {
             split = 'referrer';
-            current = begin(now, current.utm, ref);
+            current = begin(now, current.utm, ref, current.attr);
           }
         }
       }
@@ -187,8 +200,8 @@ export function createIdentity(options: IdentityOptions): Identity {
       writable = on;
       save();
     },
-    _forget() {
-      writable = false;
+    _forget(keepWriting) {
+      writable &&= !!keepWriting;
       try {
         kv.remove(VISITOR_KEY);
         kv.remove(SESSION_KEY);

@@ -5,8 +5,11 @@ export interface KeyValue {
   remove(key: string): void;
 }
 
-/** Where identity lives: first-party localStorage, or memory only (cookieless). `cookieStorage()` is a third choice. */
-export type Persistence = 'localStorage' | 'memory';
+/**
+ * Where identity lives: first-party localStorage, memory only (cookieless), or memory until `consent('granted')` is
+ * called and localStorage from then on. `cookieStorage()` is a fourth choice.
+ */
+export type Persistence = 'localStorage' | 'memory' | 'consent';
 
 /** A `KeyValue` in memory: nothing outlives the page. */
 export function memoryKV(): KeyValue {
@@ -35,13 +38,15 @@ export function storageKV(storage: Storage): KeyValue {
  * A `KeyValue` over first-party cookies (one year, `SameSite=Lax`, `Secure` on https): pass it as
  * `persistence` to share the visitor id across subdomains (`domain: 'example.com'`).
  */
-export function cookieStorage(domain?: string, doc: Document = document): KeyValue {
+export function cookieStorage(domain?: string, doc: Document | undefined = globalThis.document): KeyValue {
+  // Without a document (Node, server rendering) it stores nothing and finds nothing: the SDK never throws there.
   const write = (key: string, value: string, age: number) => {
-    doc.cookie = `${key}=${encodeURIComponent(value)};max-age=${age};path=/;SameSite=Lax${domain ? `;domain=${domain}` : ''}${doc.location?.protocol === 'https:' ? ';Secure' : ''}`;
+    if (doc)
+      doc.cookie = `${key}=${encodeURIComponent(value)};max-age=${age};path=/;SameSite=Lax${domain ? `;domain=${domain}` : ''}${doc.location?.protocol === 'https:' ? ';Secure' : ''}`;
   };
   return {
     get(key) {
-      const match = doc.cookie.match(new RegExp(`(?:^|; )${key}=([^;]*)`));
+      const match = doc?.cookie.match(new RegExp(`(?:^|; )${key}=([^;]*)`));
       return match ? decodeURIComponent(match[1]!) : null;
     },
     set: (key, value) => write(key, value, 31536000),

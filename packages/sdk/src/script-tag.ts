@@ -8,11 +8,13 @@ import type { ConsentState } from './consent.js';
 import type { Persistence } from './kv.js';
 import type { Plugin } from './plugin.js';
 import { indexedDbQueue } from './queue/indexeddb-queue.js';
+import { memoryQueue } from './queue/memory-queue.js';
 import { createTracker, type Tracker } from './tracker.js';
 import type { Transport } from './transport.js';
 import { type BackendOptions, d1Worker, postgresIngest, referenceReceiver } from './transports/backends.js';
 import { beaconTransport } from './transports/beacon.js';
 import { fetchTransport } from './transports/fetch.js';
+import { urlRules } from './url-rules.js';
 
 type Call = [method: string, ...args: unknown[]];
 type Global = ((...args: Call) => unknown) & { q?: IArguments[] | Call[] };
@@ -50,21 +52,32 @@ function start(): void {
     if (__DEBUG_BUILD__) console.warn('[trailmark] data-site and data-endpoint are required on the script tag');
     return;
   }
+  // Cookieless (`memory`, and `consent` until it is given) means no IndexedDB either: queued events hold the ids.
+  // `data-queue` overrides the choice: `memory` or `indexeddb`.
+  const queue = data.queue ?? (/^(memory|consent)$/.test(data.persistence ?? '') ? 'memory' : 'indexeddb');
   const tracker: Tracker = createTracker({
     siteId: data.site,
     transport: (BACKENDS[data.transport ?? 'reference'] ?? referenceReceiver)({ endpoint: data.endpoint, key: data.key ?? '' }),
-    queue: indexedDbQueue(),
+    queue: queue === 'memory' ? memoryQueue() : indexedDbQueue(),
     // Absent: the tracker's defaults (`granted`, localStorage). Another persistence value means localStorage; an
     // unknown consent value holds events in memory as `pending` does.
     consent: data.consent as ConsentState,
     respectDNT: data.respectDnt === 'true',
     persistence: data.persistence as Persistence,
     debug: data.debug !== undefined && data.debug !== 'false',
+    // The script tag always strips the ad platforms' click ids from URLs (`data-keep-params` lists what stays).
+    pageUrl: urlRules({
+      exclude: list(data.exclude),
+      stripParams: list(data.stripParams),
+      ...(data.keepParams ? { keepParams: list(data.keepParams) } : {}),
+    }),
+    ...(data.sampleRate ? { sampleRate: Number(data.sampleRate) } : {}),
     ...(data.flushInterval ? { flushInterval: Number(data.flushInterval) } : {}),
   });
   const api: Global = (method, ...args) => {
     try {
-      if (!/^(track|consent|identify|flush|dropped)$/.test(method)) throw Error(`unknown method ${String(method)}`);
+      if (!/^(track|consent|identify|reset|register|unregister|flush|dropped)$/.test(method))
+        throw Error(`unknown method ${String(method)}`);
       // The tracker checks what it is given (an event type that is not a string is dropped as invalid).
       return (tracker[method as keyof Tracker] as (...values: unknown[]) => unknown)(...args);
     } catch (error) {

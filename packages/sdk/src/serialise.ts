@@ -6,12 +6,14 @@ import {
   type PageContext,
   type Props,
   parseUtm,
+  propsProblem,
   type TrailmarkEvent,
 } from '@trailmark/protocol';
 import { readDevice } from './context.js';
 import type { Identity } from './identity.js';
 import type { DropReason } from './queue/queue.js';
 import type { QueueEntry } from './queue/store.js';
+import type { UrlRule } from './url-rules.js';
 import { utf8Bytes as utf8 } from './utf8.js';
 
 /** Options of `createSerialiser()`. */
@@ -23,14 +25,19 @@ export interface SerialiserOptions {
   _now: () => number;
   /** The `user_id` events carry now (`identify()`). */
   _userId: () => string | undefined;
-  _onDrop: (reason: DropReason, count: number) => void;
+  /** `detail` says why, for the once-per-reason warning (which props limit an event broke). */
+  _onDrop: (reason: DropReason, count: number, detail?: string) => void;
   _onError: (error: unknown, where: string) => void;
+  /** The tracker's `pageUrl` option: rewrites page URLs, or excludes the page. */
+  _pageUrl?: UrlRule | undefined;
 }
 
 /** One tracked event: its id and time fixed at `track()`, its JSON made later. */
 export interface PreparedEvent {
   /** The event as an object (for `onEvent` listeners). */
   _event(): TrailmarkEvent;
+  /** Sends `event` instead (what `beforeSend` returned): serialised as it is, its page fields clipped. */
+  _replace(event: TrailmarkEvent): void;
   /** The queue entry: the event's JSON once; `undefined` (counted as a drop) when it cannot be sent. */
   _entry(): QueueEntry | undefined;
 }
@@ -52,12 +59,14 @@ const clip = (event: TrailmarkEvent) => {
  * one short string concatenation; the JSON itself is made when the tracker processes its buffer, off `track()`.
  */
 export function createSerialiser(options: SerialiserOptions) {
-  const { _siteId: siteId, _window: win, _identity: identity, _newId: newId, _userId: userId } = options;
+  const { _siteId: siteId, _window: win, _identity: identity, _newId: newId, _userId: userId, _pageUrl: rule } = options;
   const loc = win.location;
   const doc = win.document;
   const referrer = doc.referrer;
   const device = readDevice(win);
   let lastHref = '';
+  /** The page's URL as events carry it (after `pageUrl`); empty on an excluded page. */
+  let url = '';
   let utm: Attribution = {};
   let campaign = '';
   let path = '';
@@ -65,23 +74,40 @@ export function createSerialiser(options: SerialiserOptions) {
   let contextJson = '';
   let contextBytes = 0;
 
-  /** Prepares an event of a valid `type`, eviction `priority`, `props` and page-context `override`. */
-  return (type: string, priority: number, props?: Props, override?: Partial<PageContext>): PreparedEvent => {
+  /**
+   * Prepares an event of a valid `type`, eviction `priority`, `props` and page-context `override`; `undefined` when
+   * `pageUrl` excludes its page.
+   */
+  return (type: string, priority: number, props?: Props, override?: Partial<PageContext>): PreparedEvent | undefined => {
     const ts = options._now();
     const href = loc.href;
+    if (rule && override) {
+      // The URLs a plugin passes (the landing page of a web vital, the previous page as an SPA referrer) follow the
+      // same rules; a previous in-app page that is excluded is named by its path alone.
+      const { url: own, referrer } = override;
+      override = { ...override };
+      if (own) {
+        const page = rule(own);
+        if (!page) return;
+        override.url = page;
+      }
+      if (referrer?.startsWith(loc.origin)) override.referrer = rule(referrer) ?? (referrer.split(/[?#]/)[0] as string);
+    }
     if (href !== lastHref) {
       lastHref = href;
+      url = rule ? (rule(href) ?? '') : href;
       // Derived from href, once per URL: reading location.pathname costs as much as href itself.
       path = href.slice(loc.origin.length).split(/[?#]/)[0] || '/';
       utm = href.includes('utm_') ? parseUtm(href) : {};
       campaign = utm.utm_source || utm.utm_medium || utm.utm_campaign ? `${utm.utm_source}|${utm.utm_medium}|${utm.utm_campaign}` : '';
     }
-    const split = identity._touch(ts, href, referrer, campaign);
+    if (!url && !override?.url) return;
+    const split = identity._touch(ts, href, referrer, campaign, utm);
     const seq = identity._nextSeq();
     const title = doc.title;
     const user = userId();
     if (
-      href !== context.url ||
+      url !== context.url ||
       title !== context.title ||
       identity._sessionId !== context.session_id ||
       identity._visitorId !== context.visitor_id ||
@@ -91,11 +117,13 @@ export function createSerialiser(options: SerialiserOptions) {
         site_id: siteId,
         visitor_id: identity._visitorId,
         session_id: identity._sessionId,
-        url: href,
+        url,
         path,
         title,
         ...device,
-        ...utm,
+        // First touch: every event of a session carries the campaign the session began with (or, after a campaign
+        // split, the new one), not only the events of pages whose URL has UTM parameters.
+        ...identity._attribution,
       } as TrailmarkEvent;
       if (referrer) context.referrer = referrer;
       if (user) context.user_id = user;
@@ -115,16 +143,27 @@ export function createSerialiser(options: SerialiserOptions) {
       if (props) full.props = props;
       return full;
     };
+    let replaced: TrailmarkEvent | undefined;
     return {
-      _event: event,
+      // A listener sees what will be sent: `beforeSend`'s event when it returned one.
+      _event: () => (replaced ? { ...replaced } : event()),
+      _replace(full) {
+        replaced = full;
+      },
       _entry() {
         /** Why the event is dropped if this throws: props JSON cannot encode (cyclic, BigInt), or its size. */
         let reason: DropReason = 'invalid';
+        let detail: string | undefined;
         try {
           let body: string;
           let bytes: number;
-          if (override) {
-            body = JSON.stringify(event());
+          // Every backend refuses props over the protocol's limits: refused here instead, before a round trip.
+          const sent = replaced ? replaced.props : props;
+          detail = sent && propsProblem(sent);
+          if (detail) throw Error(detail);
+          if (replaced || override) {
+            if (replaced) clip(replaced);
+            body = JSON.stringify(replaced ?? event());
             bytes = utf8(body);
           } else {
             // Event types match EVENT_TYPE_PATTERN and split reasons are plain words: neither needs JSON escaping.
@@ -139,7 +178,7 @@ export function createSerialiser(options: SerialiserOptions) {
           }
           return { id, body, bytes, priority, ts };
         } catch (error) {
-          options._onDrop(reason, 1);
+          options._onDrop(reason, 1, detail);
           options._onError(error, 'track');
         }
       },

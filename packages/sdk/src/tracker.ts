@@ -8,9 +8,13 @@ import type { Plugin, TrackerApi } from './plugin.js';
 import { memoryQueue } from './queue/memory-queue.js';
 import { createQueue, type DropReason } from './queue/queue.js';
 import type { QueueStore } from './queue/store.js';
+import { inSample } from './sampling.js';
 import { createScheduler } from './scheduler.js';
 import { createSerialiser, type PreparedEvent } from './serialise.js';
+import { liveTrackers, noopTracker } from './ssr.js';
+import { createSuperProps } from './super-props.js';
 import type { Transport } from './transport.js';
+import type { UrlRule } from './url-rules.js';
 import { uuidv7Factory } from './uuid.js';
 
 /** Options of `createTracker()`. Only `siteId` and `transport` are required. */
@@ -53,10 +57,26 @@ export interface TrackerOptions {
   /** Honour Do-Not-Track (default false). */
   respectDNT?: boolean;
   /**
-   * Where the visitor id and session live: `localStorage` (default), `memory` (cookieless: nothing outlives
-   * the page), or a `KeyValue` such as `cookieStorage()`.
+   * Where the visitor id, session and super properties live: `localStorage` (default), `memory` (cookieless: nothing
+   * outlives the page), `consent` (cookieless until `consent('granted')` is called, then localStorage), or a
+   * `KeyValue` such as `cookieStorage()`.
    */
   persistence?: Persistence | KeyValue;
+  /**
+   * Changes or drops an event before it is queued: return the event (changed or not), or `null` to drop it (counted as
+   * `before_send`). If it throws, the event is sent unchanged and the error reported.
+   */
+  beforeSend?: (event: TrailmarkEvent) => TrailmarkEvent | null;
+  /**
+   * Rewrites each page URL events carry, or returns `undefined` to track nothing on that page: `urlRules()` excludes
+   * paths by glob and keeps or strips query parameters. Campaign (UTM) fields are read before it runs.
+   */
+  pageUrl?: UrlRule;
+  /**
+   * Tracks this share of visitors (0–1, default 1): decided by a hash of the visitor id, so a visitor is in or out on
+   * every page; a visitor out of the sample sends nothing (not counted as dropped).
+   */
+  sampleRate?: number;
   /** Inactivity that ends a session (ms, default 30 min). */
   sessionTimeout?: number;
   /** Send an `sdk_dropped` event with the counts of dropped events (each reason is also warned once in the console). */
@@ -78,6 +98,15 @@ export interface Tracker extends TrackerApi {
   consent(state: ConsentState): void;
   /** Sets (or with no argument clears) the `user_id` of later events. */
   identify(userId?: string): void;
+  /**
+   * Logout: later events get a new visitor id and session, no `user_id` and no super properties; events tracked
+   * before are still delivered under the old identity.
+   */
+  reset(): void;
+  /** Adds properties to every later event (event props win over them); kept where the visitor id is kept. */
+  register(props: Props): void;
+  /** Removes one registered property. */
+  unregister(key: string): void;
   /** Counts of dropped events by reason. */
   dropped(): Partial<Record<DropReason, number>>;
   /** Adds a plugin; returns its teardown. */
@@ -99,7 +128,13 @@ const SHORT_BACKOFF_MS = 5000;
  * batches to the transport.
  */
 export function createTracker(options: TrackerOptions): Tracker {
-  const win = options.window ?? window;
+  const win = options.window ?? (typeof window === 'object' ? window : undefined);
+  // Server rendering, Node: a tracker that does nothing. A second tracker for a site already tracked on this page
+  // (React StrictMode, hot reload) would count everything twice: the first one is returned instead.
+  const live = win && liveTrackers(win);
+  if (!live) return noopTracker(options.siteId);
+  const running = live[options.siteId];
+  if (running) return running;
   const doc = win.document;
   const now = options.now ?? Date.now;
   const { siteId, reportDrops } = options;
@@ -130,12 +165,15 @@ export function createTracker(options: TrackerOptions): Tracker {
   };
 
   const drops: Partial<Record<DropReason, number>> = {};
+  const warned = new Set<string>();
   let unreported: Props = {};
-  const onDrop = (reason: DropReason, count: number) => {
-    if (!drops[reason]) {
-      // Never silent, in every build: once per reason, in the console and to `onError`.
-      console.warn('[trailmark] events dropped:', reason);
-      reportError(Error(`events dropped: ${reason}`), 'drop');
+  const onDrop = (reason: DropReason, count: number, detail = '') => {
+    const why = `${reason} ${detail}`;
+    if (!warned.has(why)) {
+      // Never silent, in every build: once per reason (and props limit), in the console and to `onError`.
+      warned.add(why);
+      console.warn('[trailmark] events dropped:', why);
+      reportError(Error(`events dropped: ${why}`), 'drop');
     }
     drops[reason] = (drops[reason] ?? 0) + count;
     unreported[reason] = ((unreported[reason] as number) ?? 0) + count;
@@ -154,9 +192,12 @@ export function createTracker(options: TrackerOptions): Tracker {
   const gate = initialConsent(options, win.navigator);
   let consent = gate.state;
   const granted = () => consent === 'granted';
+  /** `consent` persistence: nothing is written until `consent('granted')` is called. */
+  let asked = persistence !== 'consent';
+  const writable = () => asked && granted();
   const identity = createIdentity({
     _kv: kv ?? memoryKV(),
-    _writable: granted(),
+    _writable: writable(),
     _timeoutMs: options.sessionTimeout ?? 30 * 60_000,
     _newId: () => uuidv7(now()),
     _onError: reportError,
@@ -187,6 +228,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     _onError: reportError,
   });
 
+  const supers = createSuperProps({ _kv: kv ?? memoryKV(), _writable: writable, _onError: reportError });
   let userId: string | undefined;
   const prepare = createSerialiser({
     _siteId: siteId,
@@ -197,7 +239,11 @@ export function createTracker(options: TrackerOptions): Tracker {
     _userId: () => userId,
     _onDrop: onDrop,
     _onError: reportError,
+    _pageUrl: options.pageUrl,
   });
+  const rate = options.sampleRate ?? 1;
+  /** The visitor the sample was last decided for, and whether it is in: decided again after `reset()`. */
+  let sampled = ['', true] as [string, boolean];
   /**
    * Events tracked and not yet serialised (the work is deferred off `track()`), and while consent is pending, held
    * here in memory only: bounded like the queue, oldest first out.
@@ -263,6 +309,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     if (buffer[0]) onDrop('consent_denied', buffer.length);
     buffer = [];
     identity._forget();
+    supers._clear();
     scheduler._disarm();
     queue._clear().catch((error: unknown) => reportError(error, 'consent'));
   };
@@ -297,7 +344,22 @@ export function createTracker(options: TrackerOptions): Tracker {
           priority = LOW_PRIORITY.test(type) ? 0 : type === 'click' ? 1 : 2;
           priorities.set(type, priority);
         }
-        const prepared = prepare(type, priority, props, override);
+        const visitor = identity._visitorId;
+        if (rate < 1 && sampled[0] !== visitor) sampled = [visitor, inSample(visitor, rate)];
+        if (!sampled[1]) return;
+        const own = supers._props;
+        const prepared = prepare(type, priority, own ? { ...own, ...props } : props, override);
+        if (!prepared) return;
+        if (options.beforeSend) {
+          let kept: TrailmarkEvent | null = prepared._event();
+          try {
+            kept = options.beforeSend(kept);
+          } catch (error) {
+            reportError(error, 'beforeSend');
+          }
+          if (!kept) return onDrop('before_send', 1);
+          prepared._replace(kept);
+        }
         if (listeners.size) {
           const full = prepared._event();
           // A listener's failure is its own: the event is still sent.
@@ -335,10 +397,12 @@ export function createTracker(options: TrackerOptions): Tracker {
     consent(state) {
       if (gate.locked && state !== 'denied') return debugLog(!!debug, 'consent ignored: the browser signals an opt-out (GPC/DNT)');
       consent = state;
+      asked = true;
       if (state === 'denied') forget();
       else {
         // Pending again: ids stay where they are, and nothing more is written until consent returns.
-        identity._persist(granted());
+        identity._persist(writable());
+        supers._save();
         if (granted()) {
           process();
           scheduler._arm(0);
@@ -347,6 +411,18 @@ export function createTracker(options: TrackerOptions): Tracker {
     },
     identify(id) {
       userId = id ? String(id).slice(0, 128) : undefined;
+    },
+    reset() {
+      // Events tracked so far hold their ids already (serialise.ts keeps each one's context): they leave unchanged.
+      userId = undefined;
+      supers._clear();
+      identity._forget(true);
+    },
+    register(props) {
+      guard(() => supers._register(props), 'register');
+    },
+    unregister(key) {
+      supers._unregister(key);
     },
     dropped: () => ({ ...drops }),
     use(plugin) {
@@ -366,6 +442,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       listeners.clear();
       await api.flush();
       scheduler._disarm();
+      if (live[siteId] === api) delete live[siteId];
     },
     get visitorId() {
       return identity._visitorId;
@@ -375,6 +452,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     },
   };
 
+  live[siteId] = api;
   listen(true);
   for (const plugin of options.plugins ?? []) api.use(plugin);
   // Denied from the start (GPC, DNT, the option): what an earlier, consenting visit left on the device goes.

@@ -1,4 +1,5 @@
 import type { TrailmarkEvent } from '@trailmark/protocol';
+import { afterEach, beforeEach, vi } from 'vitest';
 import type { Payload, SendOptions, Transport, TransportResult } from '../src/index.js';
 
 /** A recorded send. */
@@ -43,4 +44,17 @@ export async function settle(ms = 0) {
   const { vi } = await import('vitest');
   if (vi.isFakeTimers()) await vi.advanceTimersByTimeAsync(ms);
   else await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Around each test of the calling file: fake timers and clock (2026-11-22 12:00 local), an empty localStorage. */
+export function useFakeClock() {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    vi.setSystemTime(new Date(2026, 10, 22, 12, 0, 0));
+    localStorage.clear();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
 }

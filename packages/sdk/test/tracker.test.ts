@@ -1,16 +1,9 @@
 import { parseBatch } from '@trailmark/protocol';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { beaconTransport, createTracker, memoryQueue, type QueueStore } from '../src/index.js';
-import { recordingTransport, settle } from './helpers.js';
+import { recordingTransport, settle, useFakeClock } from './helpers.js';
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-  vi.setSystemTime(new Date(2026, 10, 22, 12, 0, 0));
-  localStorage.clear();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 describe('createTracker', () => {
   it('enriches each event with ids, time, sequence and page context', async () => {
@@ -169,6 +162,7 @@ describe('createTracker', () => {
     await tracker.flush();
     expect(sent.map((s) => s.events.length)).toEqual([4, 2, 1, 1, 2]);
     expect(tracker.dropped()).toEqual({});
+    await tracker.shutdown();
     const single = recordingTransport([{ status: 'split' }]);
     const other = createTracker({ siteId: 's', transport: single.transport });
     other.track('big');

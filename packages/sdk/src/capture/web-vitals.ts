@@ -3,8 +3,10 @@ import { type MetricType, onCLS, onFCP, onINP, onLCP, onTTFB, type ReportOpts } 
 import type { Plugin } from '../plugin.js';
 import { scope } from './scope.js';
 
-/** A web-vitals observer such as `onLCP`. */
-export type VitalObserver = (report: (metric: MetricType) => void, options?: ReportOpts) => void;
+/**
+ * A web-vitals observer such as `onLCP`. A metric it reports with a `target` (`vitalsAttribution()`) sends it along.
+ */
+export type VitalObserver = (report: (metric: MetricType & { target?: string }) => void, options?: ReportOpts) => void;
 
 /** Options of `webVitals()`. */
 export interface WebVitalsOptions {
@@ -31,7 +33,7 @@ export function webVitals(options: WebVitalsOptions = {}): Plugin {
       const s = scope(tracker, 'webVitals');
       const seen = new Map<string, number>();
       let live = true;
-      const report = s._wrap((metric: MetricType) => {
+      const report = s._wrap((metric: MetricType & { target?: string }) => {
         if (!live || seen.get(metric.id) === metric.value) return;
         seen.set(metric.id, metric.value);
         // CLS is a small unitless score; the others are milliseconds, whose fractions are noise.
@@ -44,6 +46,7 @@ export function webVitals(options: WebVitalsOptions = {}): Plugin {
           id: metric.id,
           navigation_type: metric.navigationType,
         };
+        if (metric.target) props.target = metric.target;
         const restored = metric.navigationType === 'back-forward-cache';
         if (restored) props.bfcache = true;
         // A bfcache restore measures the page as it is now, not as it was loaded.

@@ -2,7 +2,7 @@ import { memoryQueue } from './memory-queue.js';
 import type { QueueEntry, QueueStore } from './store.js';
 
 /** Why an event was given up; counted per reason and available from `tracker.dropped()`. */
-export type DropReason = 'queue_full' | 'too_large' | 'consent_denied' | 'retries_exhausted' | 'rejected' | 'invalid';
+export type DropReason = 'queue_full' | 'too_large' | 'consent_denied' | 'retries_exhausted' | 'rejected' | 'invalid' | 'before_send';
 
 /** Options of `createQueue()`. */
 export interface QueueOptions {

@@ -12,7 +12,8 @@ export interface BeaconTransportOptions {
  * or where fetch is unavailable.
  */
 export function beaconTransport(options: BeaconTransportOptions): Transport {
-  const { url, sendBeacon = navigator.sendBeacon.bind(navigator) } = options;
+  // Looked up when sending, not here: creating the transport in Node or during server rendering must not throw.
+  const { url, sendBeacon = (to, data) => navigator.sendBeacon(to, data) } = options;
   return {
     send: async (payload) =>
       sendBeacon(url, new Blob([payload.body], { type: 'text/plain' }))
