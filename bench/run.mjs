@@ -155,9 +155,9 @@ function printReport(r) {
   row('track()', 'long tasks (> 50 ms)', t.long_tasks, 'count', runs);
   row('track()', 'heap growth after GC', round(t.heap_kb), 'KiB', runs);
   row('track()', 'events delivered per run', t.delivered_per_run, 'events', '');
-  const d = r.delivery;
-  if (d) {
-    const loop = d.reload_loop;
+  const delivery = r.delivery;
+  if (delivery) {
+    const loop = delivery.reload_loop;
     row(
       'delivery',
       'reload loop: extra copies on the wire',
@@ -167,7 +167,7 @@ function printReport(r) {
     );
     row('delivery', 'reload loop: lost', loop.lost, 'events', `${loop.distinct_events} events in all, ${loop.events_on_wire} on the wire`);
     for (const key of ['burst_10k', 'burst_100k']) {
-      const b = d[key];
+      const b = delivery[key];
       const label = `${b.calls.toLocaleString('en')} track() in one task`;
       row('delivery', `${label}: delivered`, `${b.stored} / ${b.calls}`, 'events', `dropped ${JSON.stringify(b.dropped)}`);
       row('delivery', `${label}: time in the calls`, b.calls_ms, 'ms', '');

@@ -1,4 +1,4 @@
-import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { enrich, roleOf } from '../src/enrich.js';
 import type { Env } from '../src/env.js';
 import { compactLive, createLivePublisher, isGone, type LiveEvent } from '../src/live-client.js';
