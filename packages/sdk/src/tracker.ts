@@ -168,7 +168,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   const warned = new Set<string>();
   let unreported: Props = {};
   const onDrop = (reason: DropReason, count: number, detail = '') => {
-    const why = `${reason} ${detail}`;
+    const why = detail ? `${reason} ${detail}` : reason;
     if (!warned.has(why)) {
       // Never silent, in every build: once per reason (and props limit), in the console and to `onError`.
       warned.add(why);
