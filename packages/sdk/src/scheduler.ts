@@ -38,15 +38,14 @@ export interface Scheduler {
    * written through at once (`_queued`), and a timer sends them should no visibilitychange follow.
    */
   _pagehide(visible: boolean): void;
-  /** Between `pagehide` and the visibilitychange it waits for. */
-  readonly _leaving: boolean;
   /** The page shows again. */
   _show(): void;
   /** Between a hide and the next show: events tracked now leave at once. */
   readonly _hiding: boolean;
   /**
    * Between pagehide and pageshow: only then does an event go by the unload path, which skips the flush lock. A tab
-   * merely hidden lives on, and sends under the lock like any other, at once.
+   * merely hidden lives on, and sends under the lock like any other, at once. Unloading and not yet hiding: between
+   * `pagehide` and the visibilitychange it waits for.
    */
   readonly _unloading: boolean;
 }
@@ -84,7 +83,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     },
     _hide() {
       clearTimeout(leaving);
-      leaving = undefined;
       hiding = true;
       options._serialise();
       if (active()) {
@@ -109,9 +107,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     },
     get _unloading() {
       return unloading;
-    },
-    get _leaving() {
-      return !!leaving;
     },
   };
   return scheduler;

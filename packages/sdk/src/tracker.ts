@@ -375,8 +375,8 @@ export function createTracker(options: TrackerOptions): Tracker {
           // pagehide and the visibilitychange that follows: written through now, sent with the batch then.
           // Tracked in a hidden tab that lives on (Firefox and WebKit hide background tabs): stored at once (and
           // spilled, should the tab be closed first), then sent under the flush lock like any other.
-          if (scheduler._hiding) queueMicrotask(() => guard(scheduler._unloading ? scheduler._hide : writeThrough, 'unload'));
-          else if (scheduler._leaving) queueMicrotask(() => guard(writeThrough, 'unload'));
+          if (scheduler._hiding || scheduler._unloading)
+            queueMicrotask(() => guard(scheduler._hiding && scheduler._unloading ? scheduler._hide : writeThrough, 'unload'));
           else return defer();
           processing = true;
         }
