@@ -6,6 +6,7 @@
 //   BENCH_DASHBOARD_EVENTS=200000 node bench/dashboard.mjs   (a smaller data set)
 // Run after `npm run build`. Bounded: seeding stops at a time cap (reported), each panel runs 5 times.
 
+import { loadavg } from 'node:os';
 import { STATS_DIMENSIONS } from '../packages/protocol/dist/index.js';
 
 const dist = new URL('../packages/pg-ingest/dist/index.js', import.meta.url);
@@ -144,6 +145,7 @@ export async function benchDashboard({
       log: () => undefined,
     });
     const panels = [];
+    const loadBefore = loadavg()[0];
     for (const [name, record] of requests(now)) {
       const panel = name.split(' ')[0];
       const times = [];
@@ -170,6 +172,9 @@ export async function benchDashboard({
       engine: databaseUrl ? 'PostgreSQL' : 'PGlite',
       ...seeded,
       runs: RUNS,
+      // The 1-minute load average before and after the panels: on a shared machine it says how much of a core
+      // each query had.
+      load_average: [loadBefore, loadavg()[0]].map((n) => Math.round(n * 100) / 100),
       panels,
       slowest_median_ms: Math.max(...panels.map((p) => p.median_ms)),
     };

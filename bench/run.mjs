@@ -208,7 +208,13 @@ function printReport(r) {
   const d = r.dashboard;
   if (d?.error) row('dashboard', 'panels', 'n/a', '', `failed: ${d.error}`);
   else if (d) {
-    row('dashboard', `data set (${d.engine})`, d.events, 'events', `${d.sessions} visits; seeded in ${d.seed_s} s, ETL ${d.etl_s} s`);
+    row(
+      'dashboard',
+      `data set (${d.engine})`,
+      d.events,
+      'events',
+      `${d.sessions} visits; seeded in ${d.seed_s} s, ETL ${d.etl_s} s; load average ${d.load_average?.join(' → ')}`,
+    );
     for (const p of d.panels)
       row(
         'dashboard',

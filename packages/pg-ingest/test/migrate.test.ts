@@ -1,9 +1,13 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { manageSchema } from '../src/db.js';
-import { appliedMigrations, migrate } from '../src/migrate.js';
-import { BACKENDS, createTestDb, type TestDb } from './helpers.js';
+import { processEventsBatch } from '../src/etl.js';
+import { appliedMigrations, MIGRATIONS_DIR, migrate } from '../src/migrate.js';
+import { BACKENDS, createTestDb, event, MINUTE, store, type TestDb } from './helpers.js';
 
-const ALL = ['01_init.sql', '02_analytics.sql', '03_procedures.sql'];
+const ALL = ['01_init.sql', '02_analytics.sql', '03_procedures.sql', '04_visit_pages.sql'];
 
 describe.each(BACKENDS)('migrations on %s', (kind) => {
   let t: TestDb | undefined;
@@ -40,6 +44,7 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
       'traffic_sources',
       'user_events',
       'user_sessions',
+      'visit_pages',
     ]);
     const procedures = await t.db.query<{ name: string }>(
       `SELECT proname AS name FROM pg_proc WHERE prokind = 'p'
@@ -50,6 +55,29 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
       'cleanup_processed_events',
       'process_events_batch',
       'update_active_sessions',
+    ]);
+  });
+
+  it('fills visit_pages from the pageviews of a database migrated before it existed', async () => {
+    t = await createTestDb(kind, { migrated: false });
+    const before = mkdtempSync(join(tmpdir(), 'tm-migrations-'));
+    try {
+      for (const name of ALL.slice(0, 3)) cpSync(join(MIGRATIONS_DIR, name), join(before, name));
+      expect(await migrate(t.db, before)).toEqual(ALL.slice(0, 3));
+    } finally {
+      rmSync(before, { recursive: true, force: true });
+    }
+    const at = Date.now() - 60 * MINUTE;
+    await store(t.db, [
+      event({ session_id: 'old', path: '/a' }, at),
+      event({ session_id: 'old', path: '/a' }, at + MINUTE),
+      event({ session_id: 'old', path: '/b' }, at + 2 * MINUTE),
+    ]);
+    expect(await processEventsBatch(t.db, 100)).toBe(3);
+    expect(await migrate(t.db)).toEqual(['04_visit_pages.sql']);
+    expect(await t.db.query('SELECT path, visitor_id, session_start, views FROM visit_pages ORDER BY path')).toEqual([
+      { path: '/a', visitor_id: 'v1', session_start: new Date(at), views: 2 },
+      { path: '/b', visitor_id: 'v1', session_start: new Date(at), views: 1 },
     ]);
   });
 

@@ -189,6 +189,68 @@ describe.each(BACKENDS)('ETL procedures on %s', (kind) => {
     expect(times.map((row) => row.time_on_page_seconds)).toEqual([60, 180, 120, null]);
   });
 
+  it("keeps visit_pages equal to the pageviews by visit and path, with the visit's visitor and start, whatever writes them", async () => {
+    type Row = { session_id: string; path: string; visitor_id: string; session_start: Date; views: number };
+    const rollup = () =>
+      t.db.query<Row>('SELECT session_id, path, visitor_id, session_start, views FROM visit_pages ORDER BY session_id, path');
+    const fromPageviews = () =>
+      t.db.query<Row>(
+        `SELECT p.session_id, p.path, s.visitor_id, s.session_start, count(*)::int AS views
+         FROM pageviews p JOIN user_sessions s USING (site_id, session_id)
+         GROUP BY p.session_id, p.path, s.visitor_id, s.session_start ORDER BY p.session_id, p.path`,
+      );
+    const at = utcMidnight(1) + 9 * 60 * MINUTE;
+    // Two batches of one visit: the later pages first, then an earlier pageview that moves the visit's start
+    // and a second view of /b; a retried event (same id) is stored once and counted once.
+    const retried = event({ session_id: 'r', path: '/b', url: 'https://shop.example/b' }, at + 5 * MINUTE);
+    await store(t.db, [
+      retried,
+      event({ session_id: 'r', path: '/c', url: 'https://shop.example/c' }, at + 6 * MINUTE),
+      event({ session_id: 'other', visitor_id: 'v2', path: '/b' }, at),
+    ]);
+    expect(await processEventsBatch(t.db, 100)).toBe(3);
+    await store(t.db, [
+      { ...retried, event_id: retried.event_id },
+      event({ session_id: 'r', path: '/a', url: 'https://shop.example/a' }, at + MINUTE),
+      event({ session_id: 'r', path: '/b', url: 'https://shop.example/b' }, at + 2 * MINUTE),
+      event({ session_id: 'r', type: 'click', props: { tag: 'a' } }, at + 3 * MINUTE),
+    ]);
+    await processEventsBatch(t.db, 100);
+    expect(await rollup()).toEqual([
+      { session_id: 'other', path: '/b', visitor_id: 'v2', session_start: new Date(at), views: 1 },
+      { session_id: 'r', path: '/a', visitor_id: 'v1', session_start: new Date(at + MINUTE), views: 1 },
+      { session_id: 'r', path: '/b', visitor_id: 'v1', session_start: new Date(at + MINUTE), views: 2 },
+      { session_id: 'r', path: '/c', visitor_id: 'v1', session_start: new Date(at + MINUTE), views: 1 },
+    ]);
+    expect(await rollup()).toEqual(await fromPageviews());
+    // An operator's erasure: deleting pageviews subtracts them, deleting a session takes its rows.
+    await t.db.query("DELETE FROM pageviews WHERE session_id = 'r' AND (path = '/c' OR (path = '/b' AND view_timestamp = $1))", [
+      new Date(at + 2 * MINUTE).toISOString(),
+    ]);
+    expect((await rollup()).map((row) => [row.session_id, row.path, row.views])).toEqual([
+      ['other', '/b', 1],
+      ['r', '/a', 1],
+      ['r', '/b', 1],
+    ]);
+    expect(await rollup()).toEqual(await fromPageviews());
+    await t.db.exec("DELETE FROM user_sessions WHERE session_id = 'other'");
+    expect((await rollup()).map((row) => row.session_id)).toEqual(['r', 'r']);
+    // A pageview written before its session (not the ETL's order) takes the session's visitor and start when it comes.
+    await t.db.exec(`INSERT INTO pageviews (event_id, session_id, visitor_id, site_id, url, path, view_timestamp)
+      VALUES (gen_random_uuid(), 'early', 'v9', 'demo', 'https://shop.example/x', '/x', '${new Date(at + MINUTE).toISOString()}')`);
+    await store(t.db, [event({ session_id: 'early', visitor_id: 'v3', type: 'heartbeat' }, at)]);
+    await processEventsBatch(t.db, 100);
+    expect((await rollup()).find((row) => row.session_id === 'early')).toEqual({
+      session_id: 'early',
+      path: '/x',
+      visitor_id: 'v3',
+      session_start: new Date(at),
+      views: 1,
+    });
+    await t.db.exec('TRUNCATE pageviews');
+    expect(await rollup()).toEqual([]);
+  });
+
   it('stores form submissions with their fields and counts them', async () => {
     const at = utcMidnight(1) + 10 * 60 * MINUTE;
     await store(t.db, [
