@@ -63,14 +63,19 @@ describe('GET /api/visitors', () => {
   });
 
   it('takes a date-only to as the whole of that day (UTC)', async () => {
-    const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    // Five days back: no seeded visitor was last seen that day at any hour this runs (yesterday holds alpha-2
+    // between midnight and 02:00 UTC).
+    const day = new Date(Date.now() - 5 * 86_400_000).toISOString().slice(0, 10);
     await worker.db
       .prepare(`INSERT INTO visitors (api_key, visitor_id, last_seen_at, first_seen_at) VALUES (?1, 'day-1', ?2, ?2)`)
       .bind(SITE.writeKey, `${day} 15:30:00`)
       .run();
-    const got = await worker.call(`/api/visitors?from=${day}&to=${day}`, { headers: secret() });
-    expect(ids(got.body)).toEqual(['day-1']);
-    await worker.db.prepare("DELETE FROM visitors WHERE visitor_id = 'day-1'").run();
+    try {
+      const got = await worker.call(`/api/visitors?from=${day}&to=${day}`, { headers: secret() });
+      expect(ids(got.body)).toEqual(['day-1']);
+    } finally {
+      await worker.db.prepare("DELETE FROM visitors WHERE visitor_id = 'day-1'").run();
+    }
   });
 
   it('searches with company, location and q up to their limits (escaped, no D1 pattern limit), and says 400 past them', async () => {
