@@ -61,6 +61,21 @@ function dimensionSql(dimension: Exclude<StatsDimension, 'page'>, b: Binds): str
   }
 }
 
+/**
+ * The rows of a per-visit rollup (migration 04) for the site's visits that started in the range: `with` is the
+ * filtered visits' CTE when there are filters (and `from` joins them), else empty.
+ */
+function rollupRows(table: string, siteId: string, query: StatsQuery, b: Binds): { with: string; from: string } {
+  const filtered = Object.keys(query.filters).length > 0;
+  const cte = filtered ? visitsCte(siteId, query, b) : '';
+  return {
+    with: cte,
+    from: `${table} r ${filtered ? 'JOIN v ON v.session_id = r.session_id' : ''}
+      WHERE r.site_id = ${b.add(siteId)} AND r.session_start >= ${b.add(iso(query.from))}::timestamptz
+        AND r.session_start < ${b.add(iso(query.to))}::timestamptz`,
+  };
+}
+
 /** `WITH v AS (…)`: the site's visits starting in range that pass every filter, with `value` when grouping. */
 function visitsCte(siteId: string, query: StatsQuery, b: Binds, by?: Exclude<StatsDimension, 'page'>): string {
   const where = [`s.site_id = ${b.add(siteId)}`, `s.session_start >= ${b.add(iso(query.from))}::timestamptz`];
@@ -142,17 +157,14 @@ async function timeseries(db: Queryable, siteId: string, query: StatsQuery) {
 async function breakdown(db: Queryable, siteId: string, query: StatsQuery) {
   const b = binds();
   if (query.by === 'page') {
-    // visit_pages holds each visit's pageviews by path already counted, with the visit's visitor and start
-    // (migration 04): one range scan and a (path, visitor) hash aggregate. Filters join the filtered visits.
-    const filtered = Object.keys(query.filters).length > 0;
-    const cte = filtered ? `${visitsCte(siteId, query, b)}, ` : 'WITH ';
+    // visit_pages holds each visit's pageviews by path already counted, with the visit's visitor and start:
+    // one range scan and a (path, visitor) hash aggregate.
+    const pages = rollupRows('visit_pages', siteId, query, b);
     const rows = await db.query(
-      `${cte}per AS (
-         SELECT vp.path, vp.visitor_id, count(*) AS visits, sum(vp.views) AS pageviews
-         FROM visit_pages vp ${filtered ? 'JOIN v ON v.session_id = vp.session_id' : ''}
-         WHERE vp.site_id = ${b.add(siteId)} AND vp.session_start >= ${b.add(iso(query.from))}::timestamptz
-           AND vp.session_start < ${b.add(iso(query.to))}::timestamptz
-         GROUP BY vp.path, vp.visitor_id
+      `${pages.with ? `${pages.with}, ` : 'WITH '}per AS (
+         SELECT r.path, r.visitor_id, count(*) AS visits, sum(r.views) AS pageviews
+         FROM ${pages.from}
+         GROUP BY r.path, r.visitor_id
        )
        SELECT path AS value, count(*)::int AS visitors, sum(visits)::int AS visits, sum(pageviews)::int AS pageviews
        FROM per GROUP BY path ${ORDER('pageviews', 'path')} LIMIT ${b.add(query.limit)}`,
@@ -211,20 +223,14 @@ async function funnel(db: Queryable, siteId: string, query: StatsQuery) {
 }
 
 async function vitals(db: Queryable, siteId: string, query: StatsQuery) {
+  // visit_vitals holds each visit's metrics with the value of their last report.
   const b = binds();
+  const vitals = rollupRows('visit_vitals', siteId, query, b);
   const rows = await db.query(
-    `${visitsCte(siteId, query, b)}
-     SELECT name, percentile_disc(0.75) WITHIN GROUP (ORDER BY value)::float8 AS p75, count(*)::int AS samples
-     FROM (
-       SELECT DISTINCT ON (e.session_id, e.event_data ->> 'name', metric_id)
-              e.event_data ->> 'name' AS name, (e.event_data ->> 'value')::float8 AS value
-       FROM user_events e JOIN v ON v.site_id = e.site_id AND v.session_id = e.session_id,
-            LATERAL (SELECT CASE WHEN jsonb_typeof(e.event_data -> 'id') = 'string' THEN e.event_data ->> 'id' ELSE e.event_id::text END AS metric_id) m
-       WHERE e.site_id = ${b.add(siteId)} AND e.event_type = 'web_vital' AND ${eventWindow('e.event_timestamp', query, b)}
-         AND jsonb_typeof(e.event_data -> 'name') = 'string' AND jsonb_typeof(e.event_data -> 'value') = 'number'
-       ORDER BY e.session_id, e.event_data ->> 'name', metric_id, e.event_timestamp DESC, e.id DESC
-     ) last_reports
-     GROUP BY name ORDER BY name COLLATE "C"`,
+    `${vitals.with}
+     SELECT r.name, percentile_disc(0.75) WITHIN GROUP (ORDER BY r.value)::float8 AS p75, count(*)::int AS samples
+     FROM ${vitals.from}
+     GROUP BY r.name ORDER BY r.name COLLATE "C"`,
     b.values,
   );
   return { rows };

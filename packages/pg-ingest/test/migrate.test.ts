@@ -7,7 +7,7 @@ import { processEventsBatch } from '../src/etl.js';
 import { appliedMigrations, MIGRATIONS_DIR, migrate } from '../src/migrate.js';
 import { BACKENDS, createTestDb, event, MINUTE, store, type TestDb } from './helpers.js';
 
-const ALL = ['01_init.sql', '02_analytics.sql', '03_procedures.sql', '04_visit_pages.sql'];
+const ALL = ['01_init.sql', '02_analytics.sql', '03_procedures.sql', '04_visit_rollups.sql'];
 
 describe.each(BACKENDS)('migrations on %s', (kind) => {
   let t: TestDb | undefined;
@@ -45,6 +45,7 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
       'user_events',
       'user_sessions',
       'visit_pages',
+      'visit_vitals',
     ]);
     const procedures = await t.db.query<{ name: string }>(
       `SELECT proname AS name FROM pg_proc WHERE prokind = 'p'
@@ -58,7 +59,7 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
     ]);
   });
 
-  it('fills visit_pages from the pageviews of a database migrated before it existed', async () => {
+  it('fills visit_pages and visit_vitals from the events of a database migrated before they existed', async () => {
     t = await createTestDb(kind, { migrated: false });
     const before = mkdtempSync(join(tmpdir(), 'tm-migrations-'));
     try {
@@ -72,12 +73,17 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
       event({ session_id: 'old', path: '/a' }, at),
       event({ session_id: 'old', path: '/a' }, at + MINUTE),
       event({ session_id: 'old', path: '/b' }, at + 2 * MINUTE),
+      event({ session_id: 'old', type: 'web_vital', props: { name: 'LCP', value: 1500, id: 'v5-1' } }, at + 3 * MINUTE),
+      event({ session_id: 'old', type: 'web_vital', props: { name: 'LCP', value: 1700, id: 'v5-1' } }, at + 4 * MINUTE),
     ]);
-    expect(await processEventsBatch(t.db, 100)).toBe(3);
-    expect(await migrate(t.db)).toEqual(['04_visit_pages.sql']);
+    expect(await processEventsBatch(t.db, 100)).toBe(5);
+    expect(await migrate(t.db)).toEqual(['04_visit_rollups.sql']);
     expect(await t.db.query('SELECT path, visitor_id, session_start, views FROM visit_pages ORDER BY path')).toEqual([
       { path: '/a', visitor_id: 'v1', session_start: new Date(at), views: 2 },
       { path: '/b', visitor_id: 'v1', session_start: new Date(at), views: 1 },
+    ]);
+    expect(await t.db.query('SELECT name, metric_id, value, session_start FROM visit_vitals')).toEqual([
+      { name: 'LCP', metric_id: 'v5-1', value: 1700, session_start: new Date(at) },
     ]);
   });
 

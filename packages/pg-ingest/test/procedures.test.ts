@@ -1,4 +1,4 @@
-import { classifySource } from '@trailmark/protocol';
+import { classifySource, type Props } from '@trailmark/protocol';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { calculateDailyMetrics, cleanupProcessedEvents, processEventsBatch, updateActiveSessions, utcDay } from '../src/etl.js';
 import { BACKENDS, createTestDb, event, MINUTE, resetDb, store, type TestDb, utcMidnight } from './helpers.js';
@@ -249,6 +249,54 @@ describe.each(BACKENDS)('ETL procedures on %s', (kind) => {
     });
     await t.db.exec('TRUNCATE pageviews');
     expect(await rollup()).toEqual([]);
+  });
+
+  it('keeps visit_vitals at the last report of each metric of a visit, whatever order the reports arrive in', async () => {
+    const vitals = () =>
+      t.db.query<{ session_id: string; name: string; metric_id: string; value: number; session_start: Date }>(
+        'SELECT session_id, name, metric_id, value, session_start FROM visit_vitals ORDER BY session_id, name, metric_id',
+      );
+    const vital = (session: string, props: Props, at: number) => event({ session_id: session, type: 'web_vital', props }, at);
+    const at = utcMidnight(1) + 9 * 60 * MINUTE;
+    const noId = vital('w', { name: 'CLS', value: 0.02 }, at + 3 * MINUTE);
+    // The later LCP report arrives first; the earlier one after it must not replace it. Malformed props are skipped.
+    await store(t.db, [
+      event({ session_id: 'w', path: '/a' }, at + MINUTE),
+      vital('w', { name: 'LCP', value: 2400, id: 'v5-1' }, at + 5 * MINUTE),
+      vital('w', { name: 'INP', value: 'fast', id: 'v5-2' }, at + 5 * MINUTE),
+      vital('w', { name: 7, value: 1 }, at + 5 * MINUTE),
+      noId,
+    ]);
+    expect(await processEventsBatch(t.db, 100)).toBe(5);
+    await store(t.db, [
+      event({ session_id: 'w', path: '/' }, at),
+      vital('w', { name: 'LCP', value: 1800, id: 'v5-1' }, at + 2 * MINUTE),
+      vital('w', { name: 'INP', value: 120, id: 'v5-3' }, at + 4 * MINUTE),
+      vital('w', { name: 'INP', value: 200, id: 'v5-3' }, at + 6 * MINUTE),
+    ]);
+    await processEventsBatch(t.db, 100);
+    const start = new Date(at);
+    expect(await vitals()).toEqual([
+      { session_id: 'w', name: 'CLS', metric_id: noId.event_id, value: 0.02, session_start: start },
+      { session_id: 'w', name: 'INP', metric_id: 'v5-3', value: 200, session_start: start },
+      { session_id: 'w', name: 'LCP', metric_id: 'v5-1', value: 2400, session_start: start },
+    ]);
+    // Deleting the last INP report leaves the one before it; a deleted session takes its metrics.
+    await t.db.query(`DELETE FROM user_events WHERE event_type = 'web_vital' AND event_timestamp = $1`, [
+      new Date(at + 6 * MINUTE).toISOString(),
+    ]);
+    expect((await vitals()).map((row) => [row.name, row.value])).toEqual([
+      ['CLS', 0.02],
+      ['INP', 120],
+      ['LCP', 2400],
+    ]);
+    await t.db.exec("DELETE FROM user_sessions WHERE session_id = 'w'");
+    expect(await vitals()).toEqual([]);
+    await store(t.db, [vital('x', { name: 'LCP', value: 900 }, at)]);
+    await processEventsBatch(t.db, 100);
+    expect(await vitals()).toHaveLength(1);
+    await t.db.exec('TRUNCATE user_events');
+    expect(await vitals()).toEqual([]);
   });
 
   it('stores form submissions with their fields and counts them', async () => {
