@@ -73,7 +73,6 @@ BEGIN
             UPDATE visit_pages vp SET views = vp.views - gone.n
             FROM gone
             WHERE vp.site_id = gone.site_id AND vp.session_id = gone.session_id AND vp.path = gone.path AND vp.views > gone.n
-            RETURNING vp.site_id
         )
         DELETE FROM visit_pages vp USING gone
         WHERE vp.site_id = gone.site_id AND vp.session_id = gone.session_id AND vp.path = gone.path AND vp.views <= gone.n';

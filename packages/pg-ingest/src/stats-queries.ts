@@ -61,6 +61,12 @@ function dimensionSql(dimension: Exclude<StatsDimension, 'page'>, b: Binds): str
   }
 }
 
+/** The rows (of `alias`: a session or a per-visit rollup) of the site's visits that started in the range. */
+function startedIn(alias: string, siteId: string, query: StatsQuery, b: Binds): string {
+  return `${alias}.site_id = ${b.add(siteId)} AND ${alias}.session_start >= ${b.add(iso(query.from))}::timestamptz
+    AND ${alias}.session_start < ${b.add(iso(query.to))}::timestamptz`;
+}
+
 /**
  * The rows of a per-visit rollup (migration 04) for the site's visits that started in the range: `with` is the
  * filtered visits' CTE when there are filters (and `from` joins them), else empty.
@@ -70,16 +76,13 @@ function rollupRows(table: string, siteId: string, query: StatsQuery, b: Binds):
   const cte = filtered ? visitsCte(siteId, query, b) : '';
   return {
     with: cte,
-    from: `${table} r ${filtered ? 'JOIN v ON v.session_id = r.session_id' : ''}
-      WHERE r.site_id = ${b.add(siteId)} AND r.session_start >= ${b.add(iso(query.from))}::timestamptz
-        AND r.session_start < ${b.add(iso(query.to))}::timestamptz`,
+    from: `${table} r ${filtered ? 'JOIN v ON v.session_id = r.session_id' : ''} WHERE ${startedIn('r', siteId, query, b)}`,
   };
 }
 
 /** `WITH v AS (…)`: the site's visits starting in range that pass every filter, with `value` when grouping. */
 function visitsCte(siteId: string, query: StatsQuery, b: Binds, by?: Exclude<StatsDimension, 'page'>): string {
-  const where = [`s.site_id = ${b.add(siteId)}`, `s.session_start >= ${b.add(iso(query.from))}::timestamptz`];
-  where.push(`s.session_start < ${b.add(iso(query.to))}::timestamptz`);
+  const where = [startedIn('s', siteId, query, b)];
   let needsZones = by === 'country';
   for (const [dimension, value] of Object.entries(query.filters) as Array<[StatsDimension, string | null]>) {
     if (dimension === 'page') {
