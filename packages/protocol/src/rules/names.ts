@@ -73,9 +73,11 @@ export function normaliseName(name: string): string {
   return name
     .replace(/(\p{Ll}|\d)(\p{Lu})/gu, '$1_$2')
     .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
+    // Latin, Greek and Cyrillic accents only: marks of other scripts (kana voicing, Hangul jamo) recompose.
+    .replace(/[\u0300-\u036f]/g, '')
+    .normalize('NFC')
     .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, '_')
+    .replace(/[^\p{L}\p{M}\p{N}]+/gu, '_')
     .replace(/^_|_$/g, '');
 }
 

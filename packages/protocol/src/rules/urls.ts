@@ -61,15 +61,15 @@ function percentEncode(text: string, query: boolean): string {
  * One component of a URL (a path segment, a query name or value, a fragment part) with what its decoded form
  * reveals redacted: `jane.doe%40example.com` is an e-mail address once decoded. Unchanged unless decoding revealed
  * a match, so a clean URL is stored byte for byte; a changed one is encoded again, one layer per layer decoded, so
- * it stays a valid URL. In a query, `+` is read both ways: as a `+` (`jane+news%40example.com`, a sloppy encoder's
- * plus address) and, after that, as the space form encoding makes it (`call+030+1234+5678`).
+ * it stays a valid URL. In a query, `+` is the space form encoding makes it (`call+030+1234+5678`), except in an
+ * e-mail address, where it is read as a `+` first (`jane+news%40example.com`, a sloppy encoder's plus address).
  */
 function redactComponent(raw: string, query: boolean, depth: number): string {
   if (depth >= MAX_DECODE_DEPTH || !(ENCODED.test(raw) || (query && raw.includes('+')))) return raw;
   const decoded = percentDecode(raw);
-  let text = redactPlain(decoded);
-  const spaced = query ? decoded.replace(/\+/g, ' ') : decoded;
-  if (query) text = redactPlain(text.replace(/\+/g, ' '));
+  // Form decoding: `+` is a space, `%2B` a plus (`%2B44+20+7946+0958` is `+44 20 7946 0958`).
+  const spaced = query ? percentDecode(raw.replace(/\+/g, ' ')) : decoded;
+  let text = query && decoded.includes('@') ? redactPlain(redactPlain(decoded).replace(/\+/g, ' ')) : redactPlain(spaced);
   // A decoded component may itself be an encoded URL (`?next=%2Fcart%3Femail%3Djane%2540example.com`).
   text = redactUrlParts(text, depth + 1);
   return text === spaced ? raw : percentEncode(text, query);
