@@ -16,7 +16,7 @@ export interface StoredEvent {
   ts: number;
   receivedAt: number;
   source: EventSource;
-  /** The User-Agent header of the request that brought it, when there was one. */
+  /** The class of the User-Agent of the request that brought it (`Chrome; Windows; desktop`), never the raw string. */
   userAgent?: string | null | undefined;
 }
 
@@ -35,7 +35,7 @@ export interface InsertOptions {
   skewMs: number;
   receivedAt: number;
   source: EventSource;
-  /** The request's User-Agent header (stored cut to 512 characters). */
+  /** The class of the request's User-Agent (`agentClass`); the raw header is never stored. */
   userAgent?: string | null | undefined;
 }
 
