@@ -56,7 +56,13 @@ function sqliteDump(file: string): string {
   try {
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>;
     return tables
-      .flatMap(({ name }) => [`-- ${name}`, ...db.prepare(`SELECT * FROM "${name.replace(/"/g, '""')}"`).all().map((row) => JSON.stringify(row))])
+      .flatMap(({ name }) => [
+        `-- ${name}`,
+        ...db
+          .prepare(`SELECT * FROM "${name.replace(/"/g, '""')}"`)
+          .all()
+          .map((row) => JSON.stringify(row)),
+      ])
       .join('\n');
   } finally {
     db.close();

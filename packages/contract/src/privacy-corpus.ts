@@ -77,14 +77,14 @@ const ENCODINGS: Record<string, (text: string) => string> = {
 
 /** Where a value is put: a field of the event, or a prop at some depth, or a prop's key. */
 const PLACES: Record<string, (value: string) => Partial<TrailmarkEvent> & Record<string, unknown>> = {
-  'utm_campaign': (v) => ({ utm_campaign: v, url: `https://app.example/?utm_campaign=${v}` }),
+  utm_campaign: (v) => ({ utm_campaign: v, url: `https://app.example/?utm_campaign=${v}` }),
   'utm_source and utm_term': (v) => ({ utm_source: v, utm_term: v }),
   'url query': (v) => ({ url: `https://app.example/search?q=${v}` }),
-  'path': (v) => ({ url: `https://app.example/u/${v}`, path: `/u/${v}` }),
-  'hash': (v) => ({ url: `https://app.example/#/reset?e=${v}` }),
+  path: (v) => ({ url: `https://app.example/u/${v}`, path: `/u/${v}` }),
+  hash: (v) => ({ url: `https://app.example/#/reset?e=${v}` }),
   'relative form action': (v) => ({ type: 'form_submit', props: { action: `subscribe?email=${v}`, id: 'f' } }),
-  'referrer': (v) => ({ referrer: `https://mail.example/?to=${v}` }),
-  'title': (v) => ({ title: `Welcome ${v}` }),
+  referrer: (v) => ({ referrer: `https://mail.example/?to=${v}` }),
+  title: (v) => ({ title: `Welcome ${v}` }),
   'element text': (v) => ({ type: 'click', props: { tag: 'a', text: `write to ${v}`, href: `https://app.example/c?to=${v}` } }),
   'prop at depth 4': (v) => ({ type: 'booking_created', props: { a: { b: { c: { d: v } } } } }),
   'prop key': (v) => ({ type: 'booking_created', props: { [v]: 1 } }),
@@ -93,7 +93,28 @@ const PLACES: Record<string, (value: string) => Partial<TrailmarkEvent> & Record
 };
 
 /** Sensitive names, each with a fresh value of any shape: replaced whole. */
-const NAMES = ['pw', 'pwd', 'Passwort', 'kennwort', 'contraseña', 'mot_de_passe', 'パスワード', 'cvv', 'CVC', 'Security Code', 'card_number', 'exp_month', 'IBAN', 'ssn', 'tax-id', 'api_key', 'accessToken', 'session', 'Cookie', 'authorization'];
+const NAMES = [
+  'pw',
+  'pwd',
+  'Passwort',
+  'kennwort',
+  'contraseña',
+  'mot_de_passe',
+  'パスワード',
+  'cvv',
+  'CVC',
+  'Security Code',
+  'card_number',
+  'exp_month',
+  'IBAN',
+  'ssn',
+  'tax-id',
+  'api_key',
+  'accessToken',
+  'session',
+  'Cookie',
+  'authorization',
+];
 
 /** The corpus of one seed (the same on every machine and for every backend). */
 export function privacyCorpus(seed: number, site: string, now: number): PrivacyCorpus {
@@ -139,7 +160,12 @@ export function privacyCorpus(seed: number, site: string, now: number): PrivacyC
   }
   events.push(event({ type: 'form_submit', props: { pw: 1234, cvv: { nested: canary('object under cvv') } } }));
   events.push(event({ type: 'checkout', props: { values: { password: canary('values.password in a custom event') } } }));
-  events.push(event({ url: `https://user:${canary('userinfo in the URL')}@app.example/`, referrer: `//u:${canary('userinfo in a relative referrer')}@mail.example/` }));
+  events.push(
+    event({
+      url: `https://user:${canary('userinfo in the URL')}@app.example/`,
+      referrer: `//u:${canary('userinfo in a relative referrer')}@mail.example/`,
+    }),
+  );
   for (const param of ['token', 'access_token', 'id_token', 'code', 'password', 'key', 'sig', 'session']) {
     events.push(event({ url: `https://app.example/cb?${param}=${canary(`?${param}= in the URL`)}&page=2` }));
   }
@@ -148,7 +174,14 @@ export function privacyCorpus(seed: number, site: string, now: number): PrivacyC
   const pingEmail = CLASSES.email!(rng);
   secrets.push({ label: 'the visitor ping website, an e-mail', needle: pingEmail.needle });
   const pings = [
-    { event: 'pageview', visitor: { visitorId: visitor, url: `https://u:${canary('userinfo in the ping URL')}@app.example/?token=${canary('?token= in the ping URL')}` }, website: pingEmail.value },
+    {
+      event: 'pageview',
+      visitor: {
+        visitorId: visitor,
+        url: `https://u:${canary('userinfo in the ping URL')}@app.example/?token=${canary('?token= in the ping URL')}`,
+      },
+      website: pingEmail.value,
+    },
   ];
   return { events, secrets, userAgent, pings };
 }
@@ -169,7 +202,7 @@ export function findInClear(text: string, secrets: readonly Secret[]): Secret[] 
       }
     });
   }
-  const join = (t: string) => t.replace(/(\d)[ .\/-](?=\d)/g, '$1').replace(/([a-z0-9]) (?=[a-z0-9])/g, '$1');
+  const join = (t: string) => t.replace(/(\d)[ ./-](?=\d)/g, '$1').replace(/([a-z0-9]) (?=[a-z0-9])/g, '$1');
   const forms = [lower, decoded, join(lower), join(decoded)];
   return secrets.filter(({ needle }) => {
     const n = needle.toLowerCase();

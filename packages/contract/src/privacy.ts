@@ -109,4 +109,5 @@ export function definePrivacySuite(name: string, start: () => Promise<Backend>):
 }
 
 /** The same UUID with its last digits changed by `index`, so each write route stores its own copy. */
-const reId = (id: string, index: number) => `${id.slice(0, -2)}${(Number.parseInt(id.slice(-2), 16) ^ index).toString(16).padStart(2, '0')}`;
+const reId = (id: string, index: number) =>
+  `${id.slice(0, -2)}${(Number.parseInt(id.slice(-2), 16) ^ index).toString(16).padStart(2, '0')}`;

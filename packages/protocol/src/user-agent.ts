@@ -34,7 +34,8 @@ export const OS_RULES: ReadonlyArray<readonly [needle: string, os: string]> = [
 ];
 
 /** Crawlers, monitors, command-line clients and automated browsers. */
-const BOT = /bot\b|bot\/|crawl|spider|slurp|headless|lighthouse|phantomjs|curl\/|wget\/|python|java\/|go-http|node-fetch|axios|okhttp|httpclient|scrapy|preview|monitor/i;
+const BOT =
+  /bot\b|bot\/|crawl|spider|slurp|headless|lighthouse|phantomjs|curl\/|wget\/|python|java\/|go-http|node-fetch|axios|okhttp|httpclient|scrapy|preview|monitor/i;
 const TABLET = /iPad|Tablet|PlayBook|Silk|Android(?!.*Mobile)/;
 const MOBILE = /Mobi|iPhone|iPod|Android|Windows Phone/;
 

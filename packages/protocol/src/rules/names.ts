@@ -70,15 +70,17 @@ const SENSITIVE_KEY = new RegExp(`(?:^|_)(?:${WORDS})(?:_|$)|${PIECES}`, 'u');
  * folded, every run of other characters (`-`, `.`, space, `[`) one `_`.
  */
 export function normaliseName(name: string): string {
-  return name
-    .replace(/(\p{Ll}|\d)(\p{Lu})/gu, '$1_$2')
-    .normalize('NFKD')
-    // Latin, Greek and Cyrillic accents only: marks of other scripts (kana voicing, Hangul jamo) recompose.
-    .replace(/[\u0300-\u036f]/g, '')
-    .normalize('NFC')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{M}\p{N}]+/gu, '_')
-    .replace(/^_|_$/g, '');
+  return (
+    name
+      .replace(/(\p{Ll}|\d)(\p{Lu})/gu, '$1_$2')
+      .normalize('NFKD')
+      // Latin, Greek and Cyrillic accents only: marks of other scripts (kana voicing, Hangul jamo) recompose.
+      .replace(/[\u0300-\u036f]/g, '')
+      .normalize('NFC')
+      .toLowerCase()
+      .replace(/[^\p{L}\p{M}\p{N}]+/gu, '_')
+      .replace(/^_|_$/g, '')
+  );
 }
 
 /** Whether a value under this name (a prop, a trait, a query parameter, a form field) is replaced whole. */

@@ -19,7 +19,8 @@ const MARKER = /(\[redacted(?::[\w-]+)?\])/;
 /** A URL's userinfo: after `scheme://` or a relative `//`, up to the `@` before the host. */
 const USERINFO = /((?:[A-Za-z][A-Za-z0-9+.-]*:)?\/\/)[^\s/?#@\\]*@/g;
 /** Query parameters that carry secrets by convention (OAuth codes, signed URLs) besides every sensitive name. */
-const SECRET_PARAMS = /^(?:code|auth_?code|key|sig|signature|ticket|oauth_?verifier|oauth_?token|hmac|x_amz_(?:credential|signature|security_token))$/;
+const SECRET_PARAMS =
+  /^(?:code|auth_?code|key|sig|signature|ticket|oauth_?verifier|oauth_?token|hmac|x_amz_(?:credential|signature|security_token))$/;
 
 /** Whether a query parameter's value is replaced whole by its name. */
 const isSecretParam = (name: string) => isSensitiveKey(name) || SECRET_PARAMS.test(normaliseName(name));
@@ -110,7 +111,8 @@ function redactUrlParts(url: string, depth: number): string {
   if (mark >= 0) out += `?${redactQuery(beforeHash.slice(mark + 1), depth)}`;
   // A fragment is often an app's own route with a query (`#/reset?email=…`), or a query itself (an OAuth implicit
   // flow's `#access_token=…`): read it as a URL or as a query.
-  if (hash >= 0) out += `#${fragment.includes('=') && !fragment.includes('?') ? redactQuery(fragment, depth) : redactUrlParts(fragment, depth)}`;
+  if (hash >= 0)
+    out += `#${fragment.includes('=') && !fragment.includes('?') ? redactQuery(fragment, depth) : redactUrlParts(fragment, depth)}`;
   return out;
 }
 

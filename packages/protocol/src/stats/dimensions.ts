@@ -27,7 +27,8 @@ export function deviceOf(screenWidth: unknown): string | null {
 export const browserOf = (userAgent: unknown): string | null =>
   typeof userAgent === 'string' ? (parseAgentClass(userAgent)?.browser ?? null) : null;
 /** The operating system named in a stored user-agent class (or a raw user agent), or null. */
-export const osOf = (userAgent: unknown): string | null => (typeof userAgent === 'string' ? (parseAgentClass(userAgent)?.os ?? null) : null);
+export const osOf = (userAgent: unknown): string | null =>
+  typeof userAgent === 'string' ? (parseAgentClass(userAgent)?.os ?? null) : null;
 
 /** Every known time zone and its ISO 3166 country code (built on each call: nothing runs at import). */
 export function timezoneCountries(): Array<[zone: string, country: string]> {

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { redactEvent, redactText, redactUrl, type TrailmarkEvent } from '../../src/index.js';
 
-const ADDRESSES = ['jane.doe@example.com', 'Jane+News@Example.CO.UK', 'jürgen@bücher.de', 'пользователь@пример.рф', 'ann@xn--bcher-kva.de', 'a_b-c@sub.example.org'];
+const ADDRESSES = [
+  'jane.doe@example.com',
+  'Jane+News@Example.CO.UK',
+  'jürgen@bücher.de',
+  'пользователь@пример.рф',
+  'ann@xn--bcher-kva.de',
+  'a_b-c@sub.example.org',
+];
 /** Once, twice and three times percent-encoded, and form-encoded. */
 const ENCODINGS: Array<[string, (text: string) => string]> = [
   ['as written', (t) => t],

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ibanValid, redactText, redactUrl } from '../../src/index.js';
 
-const IBANS = ['DE89370400440532013000', 'GB82WEST12345698765432', 'NL91ABNA0417164300', 'FR1420041010050500013M02606', 'ES9121000418450200051332'];
+const IBANS = [
+  'DE89370400440532013000',
+  'GB82WEST12345698765432',
+  'NL91ABNA0417164300',
+  'FR1420041010050500013M02606',
+  'ES9121000418450200051332',
+];
 const SPACINGS: Array<[string, (iban: string) => string]> = [
   ['none', (iban) => iban],
   ['groups of 4', (iban) => iban.replace(/(.{4})(?=.)/g, '$1 ')],

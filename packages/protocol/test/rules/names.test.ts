@@ -1,19 +1,85 @@
 import { describe, expect, it } from 'vitest';
-import { isSensitiveField, isSensitiveFieldServer, isSensitiveKey, redactEvent, SENSITIVE_VALUE, type TrailmarkEvent } from '../../src/index.js';
+import {
+  isSensitiveField,
+  isSensitiveFieldServer,
+  isSensitiveKey,
+  redactEvent,
+  SENSITIVE_VALUE,
+  type TrailmarkEvent,
+} from '../../src/index.js';
 
 /** The word for password in the 20+ languages most used on the web, as pages name their fields. */
 const PASSWORD_WORDS = [
-  'password', 'Passwort', 'kennwort', 'contraseña', 'senha', 'mot_de_passe', 'motDePasse', 'пароль', 'パスワード', '密码', '密碼',
-  '비밀번호', 'şifre', 'parola', 'hasło', 'wachtwoord', 'رمز_عبور', 'كلمة_المرور', 'mật_khẩu', 'kata_sandi', 'heslo', 'lösenord',
-  'κωδικός_πρόσβασης', 'סיסמה', 'jelszó', 'पासवर्ड', 'รหัสผ่าน', 'adgangskode', 'passord', 'salasana',
+  'password',
+  'Passwort',
+  'kennwort',
+  'contraseña',
+  'senha',
+  'mot_de_passe',
+  'motDePasse',
+  'пароль',
+  'パスワード',
+  '密码',
+  '密碼',
+  '비밀번호',
+  'şifre',
+  'parola',
+  'hasło',
+  'wachtwoord',
+  'رمز_عبور',
+  'كلمة_المرور',
+  'mật_khẩu',
+  'kata_sandi',
+  'heslo',
+  'lösenord',
+  'κωδικός_πρόσβασης',
+  'סיסמה',
+  'jelszó',
+  'पासवर्ड',
+  'รหัสผ่าน',
+  'adgangskode',
+  'passord',
+  'salasana',
 ];
 const SHORT_FORMS = ['pw', 'pwd', 'pass', 'passwd', 'passcode', 'pin', 'PIN', 'otp'];
-const CARD_NAMES = ['cvv', 'CVC', 'csc', 'cid', 'security code', 'card_number', 'cardNumber', 'cc-exp', 'exp_month', 'expiry', 'kreditkarte'];
+const CARD_NAMES = [
+  'cvv',
+  'CVC',
+  'csc',
+  'cid',
+  'security code',
+  'card_number',
+  'cardNumber',
+  'cc-exp',
+  'exp_month',
+  'expiry',
+  'kreditkarte',
+];
 const ACCOUNT_NAMES = ['iban', 'account_number', 'accountNo', 'routing', 'sort-code', 'bank_account'];
 const NATIONAL_IDS = ['ssn', 'social_security', 'tax_id', 'taxId', 'passport', 'national_id', 'id_number', 'personnummer', 'dni', 'cpf'];
-const SECRETS = ['token', 'access_token', 'api_key', 'apiKey', 'X-Api-Key', 'secret', 'client_secret', 'authorization', 'session', 'session_id', 'cookie', 'csrfToken'];
+const SECRETS = [
+  'token',
+  'access_token',
+  'api_key',
+  'apiKey',
+  'X-Api-Key',
+  'secret',
+  'client_secret',
+  'authorization',
+  'session',
+  'session_id',
+  'cookie',
+  'csrfToken',
+];
 /** Whatever the case and separators. */
-const spellings = (name: string) => [name, name.toUpperCase(), name.replace(/_/g, '-'), name.replace(/_/g, '.'), ` ${name} `, `user_${name}`];
+const spellings = (name: string) => [
+  name,
+  name.toUpperCase(),
+  name.replace(/_/g, '-'),
+  name.replace(/_/g, '.'),
+  ` ${name} `,
+  `user_${name}`,
+];
 
 describe('sensitive names corpus', () => {
   for (const name of [...PASSWORD_WORDS, ...SHORT_FORMS, ...CARD_NAMES, ...ACCOUNT_NAMES, ...NATIONAL_IDS, ...SECRETS]) {
@@ -22,12 +88,34 @@ describe('sensitive names corpus', () => {
     });
   }
 
-  it.each(['email', 'name', 'city', 'plan', 'shipping', 'opinion', 'spinner_speed', 'company', 'href', 'text', 'tag', 'id', 'rating', 'delta', 'navigationType', 'depth', 'path', 'title', 'value', 'form_id', 'action', 'method', 'filled', 'fields'])(
-    'keeps %s',
-    (name) => {
-      expect(isSensitiveKey(name)).toBe(false);
-    },
-  );
+  it.each([
+    'email',
+    'name',
+    'city',
+    'plan',
+    'shipping',
+    'opinion',
+    'spinner_speed',
+    'company',
+    'href',
+    'text',
+    'tag',
+    'id',
+    'rating',
+    'delta',
+    'navigationType',
+    'depth',
+    'path',
+    'title',
+    'value',
+    'form_id',
+    'action',
+    'method',
+    'filled',
+    'fields',
+  ])('keeps %s', (name) => {
+    expect(isSensitiveKey(name)).toBe(false);
+  });
 
   it('the SDK list is the short one; the servers know every language', () => {
     expect(isSensitiveField({ name: 'kennwort' })).toBe(false);
@@ -46,7 +134,14 @@ describe('sensitive names corpus', () => {
         kennwort: { nested: 'x' },
         cvv: 123,
         values: { password: 'hunter2', note: 'ok' },
-        list: [{ fields: [{ name: 'Kennwort', value: 'geheim' }, { name: 'city', value: 'Oslo' }] }],
+        list: [
+          {
+            fields: [
+              { name: 'Kennwort', value: 'geheim' },
+              { name: 'city', value: 'Oslo' },
+            ],
+          },
+        ],
       },
     };
     expect(redactEvent(event as unknown as TrailmarkEvent).props).toEqual({
@@ -54,7 +149,14 @@ describe('sensitive names corpus', () => {
       kennwort: SENSITIVE_VALUE,
       cvv: SENSITIVE_VALUE,
       values: { password: SENSITIVE_VALUE, note: 'ok' },
-      list: [{ fields: [{ name: 'Kennwort', value: SENSITIVE_VALUE }, { name: 'city', value: 'Oslo' }] }],
+      list: [
+        {
+          fields: [
+            { name: 'Kennwort', value: SENSITIVE_VALUE },
+            { name: 'city', value: 'Oslo' },
+          ],
+        },
+      ],
     });
   });
 });
