@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type AdmittedBatch, admitBatch, redactText, type TrailmarkEvent } from '../src/index.js';
+import { type AdmittedBatch, admitBatch, eventSchema, redactText, type TrailmarkEvent } from '../src/index.js';
+import { KEPT_FIELDS, TEXT_FIELDS } from '../src/redact.js';
 import { eventMaker } from './events.js';
 
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
@@ -34,3 +35,22 @@ describe('ids are never redacted', () => {
     expect([out.ts, out.seq, out.props?.value]).toEqual([event.ts, event.seq, 1234.5]);
   });
 });
+
+describe('the fields redaction reads', () => {
+  it('are every string field of the event schema: each redacted or kept by name', () => {
+    const strings = Object.entries(eventSchema.entries)
+      .filter(
+        ([, schema]) =>
+          JSON.stringify(schemaTypes(schema)).includes('"string"') || JSON.stringify(schemaTypes(schema)).includes('"picklist"'),
+      )
+      .map(([key]) => key)
+      .sort();
+    expect([...TEXT_FIELDS, ...KEPT_FIELDS].sort()).toEqual(strings);
+  });
+});
+
+/** The kinds a valibot schema (and what it wraps or pipes) is made of. */
+function schemaTypes(schema: unknown): string[] {
+  const s = schema as { type?: string; wrapped?: unknown; pipe?: unknown[] };
+  return [s.type ?? '', ...(s.wrapped ? schemaTypes(s.wrapped) : []), ...(s.pipe?.[0] ? schemaTypes(s.pipe[0]) : [])];
+}

@@ -83,9 +83,18 @@ export function normaliseName(name: string): string {
   );
 }
 
+/** A name already in its normal form (`card_number`, `href`): most names are, and skip the normalisation. */
+const NORMAL = /^[a-z\d]+(?:_[a-z\d]+)*$/;
+
+/** `normaliseName`, skipped for a name already normal. */
+export const normalName = (name: string): string => (NORMAL.test(name) ? name : normaliseName(name));
+
+/** Whether a name in its normal form (`normalName`) is sensitive. */
+export const isSensitiveNormalName = (normal: string): boolean => SENSITIVE_KEY.test(normal);
+
 /** Whether a value under this name (a prop, a trait, a query parameter, a form field) is replaced whole. */
 export function isSensitiveKey(name: string): boolean {
-  return SENSITIVE_KEY.test(normaliseName(name));
+  return SENSITIVE_KEY.test(normalName(name));
 }
 
 /** The servers' form-field check: the SDK's attributes, and every name the long list knows. */

@@ -33,21 +33,34 @@ export function redactText(text: string, rules: readonly RedactionRule[] = DEFAU
   return out;
 }
 
+/** What one pass over a string found (`scanText`): which rules and which decodings can apply to it. */
+export const AT = 1;
+export const DIGITS = 2;
+export const PERCENT = 4;
+export const PLUS = 8;
+export const EQUALS = 16;
+
 /**
- * Every default rule needs an `@` (email), 7 or more digits (phone, SSN, card) or two letters followed by two digits
- * (IBAN): text with none of them, most text, cannot match, and the rules' regular expressions are not run. Servers
- * redact every string of every event on the ingest path, so this matters there (browsers redact a few strings, and
- * do not carry this check).
+ * One pass over `text`: `AT` if it holds an `@`, `DIGITS` if 7 or more digits or two letters followed by two digits
+ * (what a phone, SSN, card or IBAN needs), `PERCENT`, `PLUS`, `EQUALS` if it holds those. Every default rule needs
+ * `AT` or `DIGITS`: text with neither, most text, cannot match, and the rules' regular expressions are not run.
+ * Servers redact every string of every event on the ingest path, so this matters there (browsers redact a few
+ * strings, and do not carry this check).
  */
-function mayMatchDefaultRules(text: string): boolean {
-  if (text.includes('@')) return true;
+export function scanText(text: string): number {
+  let flags = 0;
   let digits = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code >= 48 && code <= 57 && ++digits >= 7) return true;
+    if (code >= 48 && code <= 57) digits++;
+    else if (code === 64) flags |= AT;
+    else if (code === 37) flags |= PERCENT;
+    else if (code === 43) flags |= PLUS;
+    else if (code === 61) flags |= EQUALS;
   }
-  return digits >= 2 && /[A-Za-z]{2}\d{2}/.test(text);
+  if (digits >= 7 || (digits >= 2 && /[A-Za-z]{2}\d{2}/.test(text))) flags |= DIGITS;
+  return flags;
 }
 
 /** `redactText` with the default rules, skipping text that cannot match them. */
-export const redactFast = (text: string): string => (mayMatchDefaultRules(text) ? redactText(text) : text);
+export const redactFast = (text: string): string => (scanText(text) & (AT | DIGITS) ? redactText(text) : text);
