@@ -4,6 +4,7 @@ import type { TrailmarkEvent } from '@trailmark/protocol';
 import Database from 'better-sqlite3';
 import { guardStorage } from './errors.js';
 import { migrate } from './migrate.js';
+import { type RedactStoredResult, redactStored } from './redact-stored.js';
 import { DEFAULT_ROLLUP_DIMENSIONS, dimensionValue, hourOf, type RollupDimensions } from './rollup-keys.js';
 
 /** How an event reached the store. */
@@ -94,6 +95,8 @@ export interface EventStore {
   typeCounts(siteId?: string): Record<string, number>;
   /** Raw rows for the live page's summary: `[path, referrer, props]` of recent events of some types. */
   recent(siteId: string, fromTs: number, types: readonly string[], max: number): StoredEvent[];
+  /** Today's privacy rules over everything stored before them (`trailmark-receiver redact`). */
+  redactStored(): RedactStoredResult;
   /** Throws `StorageError` when the database cannot answer (health check). */
   ping(): void;
   /** Empties every table (inspection reset). */
@@ -344,6 +347,7 @@ export function openStore(options: StoreOptions = {}): EventStore {
       );
       return rows.map(toStored);
     },
+    redactStored: () => guardStorage('redacting stored events', () => redactStored(db)),
     ping() {
       guardStorage('health check', () => db.prepare('SELECT 1').get());
     },
