@@ -6,7 +6,4 @@
  * Starting only where a run of address characters starts: from every character of a long run, the search for an
  * `@` would take time that grows with the square of the run's length.
  */
-export const EMAIL_RULE = {
-  name: 'email',
-  pattern: /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.(?:\p{L}{2,}|xn--[\p{L}\p{N}-]+)/gu,
-};
+export const EMAIL_PATTERN = /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.(?:\p{L}{2,}|xn--[\p{L}\p{N}-]+)/gu;

@@ -22,9 +22,3 @@ export function redactIban(match: string, marker: string): string {
   }
   return match;
 }
-
-/**
- * At most one space or dash between two characters after the check digits (`DE89 3704 …`, `DE89-3704-0044…`, none
- * at all); at most 30 characters after the check digits, with a separator between each: 60 at most.
- */
-export const IBAN_RULE = { name: 'iban', pattern: /\b[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]){11,60}/g, redact: redactIban };

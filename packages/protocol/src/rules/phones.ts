@@ -7,16 +7,3 @@ export function isPhone(match: string): boolean {
   const digits = match.replace(/\D/g, '').length;
   return digits < 16 && (/^[+(]/.test(match) ? digits > 6 : digits > 8 && /\D|^0|^[2-9]\d\d[2-9]\d{6}$/.test(match));
 }
-
-/** A US social security number as written (`078-05-1120`): a national id in the shape of a phone fragment. */
-export const SSN_RULE = { name: 'ssn', pattern: /\b\d{3}-\d{2}-\d{4}\b/g };
-
-/**
- * Runs of digit groups that `isPhone` then judges. Runs after the card rule, so card digits are named as cards. A
- * `+` right after a digit or `)` is a form-encoded space (`030+12345678`), not the start of a number.
- */
-export const PHONE_RULE = {
-  name: 'phone',
-  pattern: /(?<![\w+)])(?:\+\d{0,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\b\d{1,15}(?:[ .-]\d{1,8}){0,5}\b/g,
-  validate: isPhone,
-};
