@@ -40,7 +40,7 @@ describe('POST /admin/redact', () => {
       .bind(SITE.writeKey)
       .run();
     expect((await worker.call('/admin/redact', { method: 'POST', headers: { authorization: `Bearer ${SITE.writeKey}` } })).status).toBe(
-      401,
+      403,
     );
     const first = await worker.call('/admin/redact', { method: 'POST', headers: secret() });
     expect(first.status).toBe(200);
