@@ -71,7 +71,7 @@ function sqliteDump(file: string): string {
 
 const json = async (response: Response) => (await response.json()) as Record<string, unknown>;
 
-/** The reference receiver in memory, dev mode (inspection endpoints are its read side), no rate limit. */
+/** The reference receiver on SQLite in a temporary directory (so the privacy suite can read its file), dev mode (inspection endpoints are its read side), no rate limit. */
 export async function referenceBackend(): Promise<Backend> {
   const sites = [SITE, OTHER].map(({ id, writeKey, readKey, origin }) => ({ id, writeKey, readKey, origins: [origin] }));
   let failing = false;
