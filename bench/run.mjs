@@ -45,6 +45,17 @@ for (const [name, file, fn, summarise] of BACKENDS) {
   }
 }
 
+// Admission with the privacy rules (issue 26) beside the rules before them: admitBatch events/s (target ≥ 0.9).
+if (existsSync(resolve(root, 'bench/privacy.mjs'))) {
+  process.stderr.write('bench: admission with the privacy rules…\n');
+  try {
+    const { benchPrivacy } = await import(resolve(root, 'bench/privacy.mjs'));
+    report.privacy = await benchPrivacy();
+  } catch (error) {
+    report.privacy = { error: String(error?.message ?? error) };
+  }
+}
+
 // The dashboard's read side: every panel of a 30-day view over 1,000,000 events on the Postgres backend.
 if (existsSync(resolve(root, 'bench/dashboard.mjs'))) {
   process.stderr.write('bench: dashboard (1M events on Postgres)…\n');
@@ -128,6 +139,16 @@ function printReport(r) {
   }
   for (const [name, plugin] of Object.entries(r.plugins ?? {}))
     row('size', `+ ${name} (over the memoryQueue base)`, `${plugin.min} / ${plugin.gzip}`, 'B min / gzip', `cap ${plugin.cap} B gzip`);
+  const p = r.privacy ?? {};
+  if (p.error) row('admission', 'admitBatch with the privacy rules', 'error', '', p.error);
+  else if (p.new_events_per_s)
+    row(
+      'admission',
+      'admitBatch, realistic 50-event batches, new rules / old (target ≥ 0.9)',
+      `${p.new_events_per_s} / ${p.old_events_per_s}`,
+      'events/s',
+      `ratio ${p.ratio}`,
+    );
   const t = r.track ?? {};
   const runs = `median of ${t.runs} runs`;
   row('track()', `${t.events} calls: time in the calls`, round(t.calls_ms), 'ms', runs);

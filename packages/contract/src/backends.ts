@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ensureBundle, seedSite, startWorker } from '@trailmark/d1-worker/scripts/local.mjs';
 import { type Db, manageSchema, openDatabase, startIngest } from '@trailmark/pg-ingest';
 import { type EventStore, openStore, StorageError, startReceiver } from '@trailmark/receiver';
+import Database from 'better-sqlite3';
 import { type BackendOptions, d1Worker, postgresIngest, referenceReceiver, type Transport } from 'trailmark';
 
 /** The site every backend serves, and a second site whose key must not write into the first. */
@@ -39,16 +43,41 @@ export interface Backend {
   refusals(): Promise<Refusal[]>;
   /** Waits until what was stored is readable through the stats API (the Postgres ETL runs; others need nothing). */
   settle?(): Promise<void>;
+  /** Every route that stores what a client sends (the batch endpoint, legacy routes, pings): the privacy suite's. */
+  writeRoutes: string[];
+  /** Every row of every table of the store, as text (what `sqlite3 .dump` or `pg_dump` would show). */
+  dump(): Promise<string>;
   close(): Promise<void>;
+}
+
+/** Every row of every table of a SQLite file, as text (the receiver's store, read as `sqlite3 .dump` reads it). */
+function sqliteDump(file: string): string {
+  const db = new Database(file, { readonly: true });
+  try {
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>;
+    return tables
+      .flatMap(({ name }) => [
+        `-- ${name}`,
+        ...db
+          .prepare(`SELECT * FROM "${name.replace(/"/g, '""')}"`)
+          .all()
+          .map((row) => JSON.stringify(row)),
+      ])
+      .join('\n');
+  } finally {
+    db.close();
+  }
 }
 
 const json = async (response: Response) => (await response.json()) as Record<string, unknown>;
 
-/** The reference receiver in memory, dev mode (inspection endpoints are its read side), no rate limit. */
+/** The reference receiver on SQLite in a temporary directory (so the privacy suite can read its file), dev mode (inspection endpoints are its read side), no rate limit. */
 export async function referenceBackend(): Promise<Backend> {
   const sites = [SITE, OTHER].map(({ id, writeKey, readKey, origin }) => ({ id, writeKey, readKey, origins: [origin] }));
   let failing = false;
-  const real = openStore({ memory: true });
+  // On disk (a temporary directory) so the privacy suite can read the SQLite file as `sqlite3 .dump` would.
+  const dataDir = mkdtempSync(join(tmpdir(), 'tm-contract-'));
+  const real = openStore({ dataDir });
   // A fake only at the edge it replaces: the real store, except that inserts fail while `failing` is set.
   const store: EventStore = Object.assign(Object.create(real) as EventStore, {
     insert: (...args: Parameters<EventStore['insert']>) => {
@@ -69,6 +98,8 @@ export async function referenceBackend(): Promise<Backend> {
     batchPath: '/v1/batch',
     // The live stream is left out: in dev mode it is open and never ends, so it cannot answer a hostile request.
     routes: ['/api/analytics/track', '/api/analytics/rollups', '/api/live/summary', '/healthz', '/_trailmark/events', '/no/such/route'],
+    writeRoutes: ['/v1/batch', '/api/analytics/track'],
+    dump: async () => sqliteDump(join(dataDir, 'receiver.db')),
     adapter: referenceReceiver,
     session: async (id) => (await get(`&session_id=${encodeURIComponent(id)}`)).events as Record<string, unknown>[],
     storedIds: async () => ((await get('')).events as Array<{ event_id: string }>).map((event) => event.event_id),
@@ -93,6 +124,7 @@ export async function referenceBackend(): Promise<Backend> {
     async close() {
       await server.close();
       real.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -145,6 +177,20 @@ export async function postgresBackend(databaseUrl?: string): Promise<Backend> {
     endpoint: server.url,
     batchPath: '/v1/batch',
     routes: ['/v1/metrics/daily', '/v1/pages/top', '/v1/sources', '/v1/sessions/active', '/v1/funnel', '/health', '/no/such/route'],
+    writeRoutes: ['/v1/batch'],
+    async dump() {
+      await server.ingest.runEtl();
+      const tables = await db.query<{ name: string }>(
+        `SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS name FROM information_schema.tables
+         WHERE table_schema = current_schema() ORDER BY table_name`,
+      );
+      const parts: string[] = [];
+      for (const { name } of tables) {
+        const rows = await db.query<{ row: string }>(`SELECT t::text AS row FROM ${name} t`);
+        parts.push(`-- ${name}`, ...rows.map((r) => r.row));
+      }
+      return parts.join('\n');
+    },
     adapter: postgresIngest,
     session: async (id) =>
       (
@@ -203,6 +249,19 @@ export async function d1Backend(): Promise<Backend> {
       '/health',
       '/no/such/route',
     ],
+    writeRoutes: ['/track/batch', '/v1/batch', '/track/visitor'],
+    async dump() {
+      // D1's own bookkeeping (`_cf_*`) is not readable, and holds nothing a client sent.
+      const tables = await db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY name")
+        .all<{ name: string }>();
+      const parts: string[] = [];
+      for (const { name } of tables.results) {
+        const rows = await db.prepare(`SELECT * FROM "${name.replace(/"/g, '""')}"`).all();
+        parts.push(`-- ${name}`, ...rows.results.map((row: unknown) => JSON.stringify(row)));
+      }
+      return parts.join('\n');
+    },
     adapter: d1Worker,
     async session(id) {
       const response = await fetch(`${endpoint}/api/events?limit=1000&session_id=${encodeURIComponent(id)}`, {

@@ -1,4 +1,4 @@
 import { referenceBackend } from '../src/backends.js';
 import { defineContract } from '../src/contract.js';
 
-defineContract('reference receiver (memory)', referenceBackend);
+defineContract('reference receiver (SQLite in a temporary directory)', referenceBackend);

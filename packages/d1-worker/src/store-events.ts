@@ -19,7 +19,7 @@ export interface IngestContext {
   ingestId: string;
   apiKey: string;
   receivedAt: number;
-  /** The request's User-Agent header (cut to 512 characters), or null. */
+  /** The class of the request's User-Agent (`agentClass`: `Chrome; Windows; desktop`), or null; never the raw string. */
   userAgent?: string | null;
 }
 

@@ -40,7 +40,7 @@ export async function trackBatch(
     ingestId: crypto.randomUUID(),
     apiKey: key.key,
     receivedAt: now,
-    userAgent: request.headers.get('user-agent'),
+    userAgent: null,
   };
   let rows: EventRow[] = [];
   let wrote = false;
@@ -53,10 +53,13 @@ export async function trackBatch(
         .bind(key.siteId, JSON.stringify(ids))
         .all<{ event_id: string }>()
     ).results.map((row) => row.event_id);
-  const admission = await admitBatch(body.value, { now, siteId: key.siteId, lookup }, async ({ events, skewMs }) => {
+  const userAgent = request.headers.get('user-agent');
+  const admission = await admitBatch(body.value, { now, siteId: key.siteId, lookup, userAgent }, async ({ events, skewMs, agent }) => {
+    // The user agent's class only (`agentClass`): the raw string is never stored.
+    context.userAgent = agent;
     rows = events.map((event) => eventRow(event, skewMs));
     const website = hostOf(events[0]?.url) || hostOf(key.origins.find((o) => o !== '*'));
-    enrichment = enrich(request.cf as Record<string, unknown> | undefined, request.headers.get('user-agent'), website);
+    enrichment = enrich(request.cf as Record<string, unknown> | undefined, userAgent, website);
     const inserts = insertEventsStatements(db, context, rows);
     const upsert = upsertVisitorsStatement(db, context, rows.length, enrichment, website);
     const days = upsertVisitorDaysStatement(db, context, rows.length);

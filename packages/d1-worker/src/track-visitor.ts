@@ -27,14 +27,16 @@ export const MAX_HEARTBEAT_SECONDS = 60;
  * `POST /track/visitor`, kept compatible with the tippen script: one upsert per ping (a pageview adds a page view,
  * a heartbeat the seconds since the visitor's last ping, at most `MAX_HEARTBEAT_SECONDS`), answered
  * `{ success: true, sessionId }` with the visitor id as the session id. The key's use is counted in the same D1
- * batch. The URL is redacted (the protocol's rules) before it is shown live: this route stores no URL or text.
+ * batch. The URL and `website` are redacted (the protocol's rules) before they are stored or shown live; the user
+ * agent is kept as its "OS - Browser" role only.
  */
 export async function trackVisitor(request: Request, db: D1Database, key: SiteKey, now = Date.now()): Promise<StoredPing | Response> {
   const body = await readJsonBody(request, 16 * 1024);
   if (!body.ok) return errorResponse(body.code, body.error);
   const parsed = parsePing(body.value);
   if (typeof parsed === 'string') return errorResponse('invalid_request', parsed);
-  const ping = { ...parsed, url: parsed.url === null ? null : redactUrl(parsed.url) };
+  // The protocol's rules over what the ping carries as text (its URL and the `website` a careless page may fill).
+  const ping = { ...parsed, url: parsed.url === null ? null : redactUrl(parsed.url), website: redactUrl(parsed.website) };
   const website = ping.website || hostOf(ping.url ?? undefined) || hostOf(key.origins.find((o) => o !== '*'));
   const enrichment = enrich(request.cf as Record<string, unknown> | undefined, request.headers.get('user-agent'), website);
   const upsert = db

@@ -7,6 +7,7 @@ import { createKeyStore, keyUsageStatement, type SiteKey } from './keys.js';
 import { createLivePublisher, forwardLive, type LiveEvent } from './live-client.js';
 import { ParamError } from './query-params.js';
 import { findVisitor, listEvents, listVisitors, siteStats, videoAcceptance, videoSessions } from './read-api.js';
+import { redactStoredChunk } from './redact-stored.js';
 import { runRetention } from './retention.js';
 import { spareBody } from './spare-body.js';
 import { statsApi } from './stats-api.js';
@@ -110,6 +111,7 @@ app.patch('/api/visitors/:visitorId/video', videoRoute);
 app.get('/api/stats', (c) => read(c, (site) => siteStats(c.env.DB, site, params(c))));
 app.get('/api/video/acceptance', (c) => read(c, (site) => videoAcceptance(c.env.DB, site)));
 app.get('/api/events', (c) => read(c, (site) => listEvents(c.env.DB, site, params(c))));
+app.post('/admin/redact', (c) => read(c, (site) => redactStoredChunk(c.env.DB, site, params(c))));
 app.get('/v1/stats/:panel', (c) => read(c, (site) => statsApi(c.env.DB, site, c.req.param('panel'), params(c))));
 app.get('/api/live', (c) => read(c, (site) => forwardLive(c.env, site, c.req.raw)));
 

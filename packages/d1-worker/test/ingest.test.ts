@@ -299,12 +299,12 @@ describe('POST /track/visitor (the tippen contract)', () => {
   });
 
   it('redacts the ping URL before it reaches the live list', async () => {
-    await worker.call('/track/visitor', pingInit('visitor_pii', 'https://acme.example/pay?email=bob@example.com&card=4111111111111111'));
+    await worker.call('/track/visitor', pingInit('visitor_pii', 'https://acme.example/pay?email=bob@example.com&n=4111111111111111'));
     const live = await eventually(async () => {
       const res = await worker.call('/api/live', { headers: secret() });
       return res.body.visitors.find((v: { visitor_id: string }) => v.visitor_id === 'visitor_pii');
     });
-    expect(live.url).toBe('https://acme.example/pay?email=[redacted:email]&card=[redacted:card]');
+    expect(live.url).toBe('https://acme.example/pay?email=[redacted:email]&n=[redacted:card]');
     // Percent-encoded, as browsers write an address in a query string: decoded before the rules run.
     await worker.call('/track/visitor', pingInit('visitor_pii2', 'https://acme.example/pay?email=bob%40example.com'));
     const encoded = await eventually(async () => {

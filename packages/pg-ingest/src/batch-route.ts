@@ -12,7 +12,7 @@ class Overloaded extends Error {}
 /**
  * `POST /v1/batch`: the SDK's envelope or a plain script's `{ events: [...] }`. Order: key, origin, rate, body; then
  * the protocol's one ingest path (`admitBatch`: envelope, each event on its own, its site the key's, what PostgreSQL
- * can hold, redaction) and all good events stored in one statement. The answer lists accepted, duplicate and
+ * can hold, redaction, the user agent's class) and all good events stored in one statement. The answer lists accepted, duplicate and
  * rejected events; 503 with `Retry-After` when the database could not store them (nothing was stored).
  */
 export async function handleBatch(ctx: IngestContext, request: Request, remoteAddress: string | undefined): Promise<Response> {
@@ -22,14 +22,15 @@ export async function handleBatch(ctx: IngestContext, request: Request, remoteAd
   if (!body.ok) return closeIfUnread(fail(body.code, body.error), body.unread);
   const siteId = auth.grant.site.id;
   const lookup = (ids: string[]) => storedIds(ctx.db, siteId, ids);
-  const options = { now: ctx.clock(), maxAgeMs: ctx.maxEventAgeMs, siteId, storable: storageProblem, lookup };
+  const userAgent = request.headers.get('user-agent');
+  const options = { now: ctx.clock(), maxAgeMs: ctx.maxEventAgeMs, siteId, storable: storageProblem, lookup, userAgent };
   let admission: Awaited<ReturnType<typeof admitBatch>>;
   try {
-    admission = await admitBatch(body.value, options, async ({ events, skewMs }) => {
+    admission = await admitBatch(body.value, options, async ({ events, skewMs, agent }) => {
       if (!ctx.gate.enter()) throw new Overloaded();
       try {
         const ip = storedIp(clientAddress(request.headers, remoteAddress, ctx.trustProxyHeader), ctx.ipMode);
-        return await insertEvents(ctx.db, events, { skewMs, userAgent: request.headers.get('user-agent'), ip }, ctx.insertStrategy);
+        return await insertEvents(ctx.db, events, { skewMs, userAgent: agent, ip }, ctx.insertStrategy);
       } finally {
         ctx.gate.leave();
       }

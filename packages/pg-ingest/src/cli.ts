@@ -2,6 +2,7 @@ import { databaseOptions, integerFlag, lastFlag, type ParsedArgs, parseArgs, ser
 import { type Db, openDatabase } from './db.js';
 import { calculateDailyMetrics, cleanupProcessedEvents, processEventsBatch, updateActiveSessions } from './etl.js';
 import { migrate } from './migrate.js';
+import { redactStored } from './redact-stored.js';
 import { startIngest } from './server.js';
 
 const USAGE = `trailmark-pg: Trailmark's Postgres ingest server
@@ -15,6 +16,7 @@ const USAGE = `trailmark-pg: Trailmark's Postgres ingest server
   trailmark-pg etl [--batch 5000]           process raw events until none are left, close idle sessions
   trailmark-pg daily --from YYYY-MM-DD --to YYYY-MM-DD   recompute daily_site_metrics (idempotent)
   trailmark-pg cleanup --days 90            delete processed raw events older than N days (N >= 8)
+  trailmark-pg redact                       run today's privacy rules over the raw events and every table derived from them
 
 The database is DATABASE_URL (or --database-url) when set, else embedded PGlite in --data-dir
 (default .data/pg-ingest; for development, demos and tests: PGlite does not fsync).`;
@@ -44,6 +46,7 @@ export async function main(
       case 'etl':
       case 'daily':
       case 'cleanup':
+      case 'redact':
         return await databaseCommand(args, out, env);
       case 'help':
         out(USAGE);
@@ -95,6 +98,8 @@ type Job = (db: Db, applied: string[]) => Promise<string>;
 
 function databaseJob(args: ParsedArgs): Job {
   switch (args.command) {
+    case 'redact':
+      return async (db) => JSON.stringify({ ok: true, changed: await redactStored(db) });
     case 'migrate':
       return async (_db, applied) => (applied.length > 0 ? `applied ${applied.join(', ')}` : 'the schema is up to date');
     case 'etl': {

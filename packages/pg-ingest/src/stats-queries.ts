@@ -28,8 +28,13 @@ function binds() {
 type Binds = ReturnType<typeof binds>;
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const caseOf = (rules: ReadonlyArray<readonly [string, string]>, column: string, b: Binds) =>
-  `CASE ${rules.map(([needle, label]) => `WHEN strpos(${column}, ${b.add(needle)}) > 0 THEN ${b.add(label)}`).join(' ')} END`;
+/**
+ * The browser (`part` 1) or OS (2) of a stored user-agent class (`Chrome; Windows; desktop`, `agentClass`), or, in a
+ * raw user agent stored before classes, by the protocol's rules.
+ */
+const caseOf = (rules: ReadonlyArray<readonly [string, string]>, column: string, part: 1 | 2, b: Binds) =>
+  `CASE WHEN ${column} ~ '^[^;()/]*; [^;()/]*; (desktop|mobile|tablet|bot)$' THEN NULLIF(split_part(${column}, '; ', ${part}), '')
+    ${rules.map(([needle, label]) => `WHEN strpos(${column}, ${b.add(needle)}) > 0 THEN ${b.add(label)}`).join(' ')} END`;
 
 /** The SQL value of a visit's dimension (`s` is the user_sessions row, `tz` the time-zone table). */
 function dimensionSql(dimension: Exclude<StatsDimension, 'page'>, b: Binds): string {
@@ -55,9 +60,9 @@ function dimensionSql(dimension: Exclude<StatsDimension, 'page'>, b: Binds): str
       return `CASE WHEN s.screen_width IS NULL OR s.screen_width <= 0 THEN NULL ${widths.join(' ')} END`;
     }
     case 'browser':
-      return caseOf(BROWSER_RULES, 's.user_agent', b);
+      return caseOf(BROWSER_RULES, 's.user_agent', 1, b);
     case 'os':
-      return caseOf(OS_RULES, 's.user_agent', b);
+      return caseOf(OS_RULES, 's.user_agent', 2, b);
   }
 }
 

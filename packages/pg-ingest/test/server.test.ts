@@ -109,18 +109,18 @@ describe.each(BACKENDS)('ingest server on %s', (kind) => {
     expect(await response.json()).toMatchObject({ ok: true, accepted: events.map((e) => e.event_id) });
   });
 
-  it('stores the client IP truncated (IPv4 /24), from a trusted proxy header when configured, and the server time', async () => {
+  it('stores the client IP truncated (IPv4 /24), from a trusted proxy header when configured, the user agent as its class only, and the server time', async () => {
     const e = event();
     await post(
       ingest,
       { sent_at: Date.now() - 3_600_000, events: [{ ...e, ts: e.ts - 3_600_000 }] },
-      { headers: { 'user-agent': 'UA/1' } },
+      { headers: { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0.0.0 Safari/537.36' } },
     );
     const [row] = await t.db.query<{ ip: string; user_agent: string; skew: number }>(
       `SELECT host(ip_address) AS ip, user_agent, abs(EXTRACT(EPOCH FROM "timestamp") * 1000 - $1)::float8 AS skew FROM events_log`,
       [e.ts],
     );
-    expect(row).toMatchObject({ ip: '203.0.113.0', user_agent: 'UA/1' });
+    expect(row).toMatchObject({ ip: '203.0.113.0', user_agent: 'Chrome; Windows; desktop' });
     expect(row?.skew).toBeLessThan(2000);
     const proxied = await testIngest(t.db, { trustProxyHeader: 'X-Forwarded-For' });
     await post(proxied, { events: [event()] }, { headers: { 'x-forwarded-for': '10.0.0.1, 2001:db8:1234:5678::1' } });

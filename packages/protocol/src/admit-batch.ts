@@ -1,16 +1,19 @@
 import type { TrailmarkEvent } from './event.js';
 import { lowerId, oncePerId } from './event-ids.js';
-import { blankSensitiveFields } from './form-fields.js';
 import { type BatchError, type IngestResponse, ingestResponse, type ParseBatchOptions, parseBatch, type Rejection } from './parse-batch.js';
 import { checkAnswer, isCheck, parseCheck } from './parse-check.js';
-import { redactEvent } from './redact.js';
+import { createRedactor } from './redact.js';
+import { redactUrl } from './rules/urls.js';
+import { agentClass } from './user-agent.js';
 
 /** Options of `admitBatch()`: `parseBatch()`'s, and what a backend knows about the request. */
 export interface AdmitOptions extends ParseBatchOptions {
   /** The site of the request's key: an event of another site is refused on its own. `undefined`: any site. */
   siteId?: string | undefined;
-  /** Run the redaction rules and blank sensitive form fields (default true). */
+  /** Run the redaction rules (default true). */
   redact?: boolean;
+  /** The request's raw `User-Agent`: the store is handed its class (`agent`), never the string. */
+  userAgent?: string | null | undefined;
   /** Why this backend's store cannot hold an event the protocol allows (PostgreSQL and U+0000), or undefined. */
   storable?: (event: TrailmarkEvent) => string | undefined;
   /**
@@ -26,6 +29,8 @@ export interface AdmittedBatch {
   /** Server clock minus client clock (0 under 30 s): add it to `ts` for server time. */
   skewMs: number;
   sdk: string | undefined;
+  /** The class of the request's user agent (`Chrome; Windows; desktop`, `agentClass`), or null: what a store keeps. */
+  agent: string | null;
 }
 
 /**
@@ -47,8 +52,9 @@ export interface Admission {
 /**
  * The one ingest path of every backend: parse (`parseBatch`), admit, store. Admitting refuses, each on its own and
  * with its index in the request, an event of another site than the key's and one the store cannot hold; stores one
- * event per id whatever the letter case (`oncePerId`), in lower case (`lowerId`); and redacts every free-text field
- * and prop (`redactEvent`) after blanking sensitive form fields (`blankSensitiveFields`). The store is called only
+ * event per id whatever the letter case (`oncePerId`), in lower case (`lowerId`); and runs the privacy rules over every
+ * string of every event, keys and values (`createRedactor`, one per batch); the request's user agent reaches the
+ * store as its class only (`agentClass`). The store is called only
  * when there is something to store.
  */
 export async function admitBatch(body: unknown, options: AdmitOptions, write: EventWriter): Promise<Admission | BatchError> {
@@ -72,9 +78,11 @@ export async function admitBatch(body: unknown, options: AdmitOptions, write: Ev
   });
   const rejected = extra.length === 0 ? parsed.rejected : withIndexes(parsed.rejected, extra, body);
   const { unique, repeats } = oncePerId(admitted);
-  const redact = options.redact ?? true;
-  const events = unique.map((event) => (redact ? redactEvent(blankSensitiveFields(lowerId(event))) : lowerId(event)));
-  const inserted = events.length > 0 ? await write({ events, skewMs: parsed.skewMs, sdk: parsed.sdk }) : new Set<string>();
+  const redactor = (options.redact ?? true) ? createRedactor() : undefined;
+  const events = unique.map((event) => (redactor ? redactor.event(lowerId(event)) : lowerId(event)));
+  const sdk = parsed.sdk && redactor ? redactUrl(parsed.sdk) : parsed.sdk;
+  const batch = { events, skewMs: parsed.skewMs, sdk, agent: agentClass(options.userAgent) };
+  const inserted = events.length > 0 ? await write(batch) : new Set<string>();
   // The answer names each event as the client spelled it.
   const accepted = new Set(unique.filter((event) => inserted.has(event.event_id.toLowerCase())).map((event) => event.event_id));
   const response = ingestResponse({ ...parsed, events: unique, duplicates: [...parsed.duplicates, ...repeats], rejected }, accepted);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AdmittedBatch, admitBatch, blankSensitiveFields, SENSITIVE_VALUE, type TrailmarkEvent } from '../src/index.js';
+import { type AdmittedBatch, admitBatch, redactEvent, SENSITIVE_VALUE, type TrailmarkEvent } from '../src/index.js';
 import { eventMaker } from './events.js';
 
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
@@ -151,13 +151,14 @@ describe('admitBatch', () => {
   });
 });
 
-describe('blankSensitiveFields', () => {
-  it('leaves other event types and keys named __proto__ as data', () => {
-    const click = { ...event({ type: 'click', props: { values: { password: 'x' } } }) } as unknown as TrailmarkEvent;
-    expect(blankSensitiveFields(click)).toBe(click);
+describe('sensitive names in any event', () => {
+  it('replaces values under sensitive names in every event type, keeping keys named __proto__ as data', () => {
+    const click = event({ type: 'click', props: { values: { password: 'x' } } }) as unknown as TrailmarkEvent;
+    expect(redactEvent(click).props).toEqual({ values: { password: SENSITIVE_VALUE } });
     const form = { ...event({ type: 'form_submit', props: { values: JSON.parse('{"__proto__":"keep","token":"t"}') } }) };
-    const out = blankSensitiveFields(form as unknown as TrailmarkEvent);
+    const out = redactEvent(form as unknown as TrailmarkEvent);
     expect(out.props?.values).toEqual(JSON.parse(`{"__proto__":"keep","token":"${SENSITIVE_VALUE}"}`));
+    expect(Object.getPrototypeOf(out.props?.values)).toBe(Object.prototype);
   });
 });
 

@@ -143,8 +143,8 @@ describe('redactUrl', () => {
   it.each([
     // The URL: the e-mail address was stored percent-encoded.
     [
-      'https://shop.example/?email=jane.doe%40example.com&card=4242424242424242',
-      'https://shop.example/?email=[redacted:email]&card=[redacted:card]',
+      'https://shop.example/?email=jane.doe%40example.com&cc=4242424242424242',
+      'https://shop.example/?email=[redacted:email]&cc=[redacted]',
     ],
     ['https://shop.example/?email=JANE.DOE%40EXAMPLE.COM', 'https://shop.example/?email=[redacted:email]'],
     // Encoded twice and three times (a URL passed through two redirects).
@@ -199,22 +199,22 @@ describe('redactEvent', () => {
     const event = {
       event_id: '0193a2b4-0000-7000-8000-00000000000a',
       type: 'pageview',
-      url: 'https://shop.example/u/jane%40example.com?card=4242%204242%204242%204242',
+      url: 'https://shop.example/u/jane%40example.com?n=4242%204242%204242%204242',
       path: '/u/jane%40example.com',
       referrer: 'https://mail.example/?to=ann%2540example.com',
       title: 'Welcome jane%40example.com',
     } as unknown as TrailmarkEvent;
     const out = redactEvent(event);
     expect([out.url, out.path, out.referrer]).toEqual([
-      'https://shop.example/u/[redacted:email]?card=[redacted:card]',
+      'https://shop.example/u/[redacted:email]?n=[redacted:card]',
       '/u/[redacted:email]',
       'https://mail.example/?to=[redacted:email]',
     ]);
-    // A title is text, not a URL: it is not decoded.
-    expect(out.title).toBe('Welcome jane%40example.com');
+    // A title is decoded too: a careless page writes a query value into it.
+    expect(out.title).toBe('Welcome [redacted:email]');
   });
 
-  it('decodes props that are URLs (a clicked link), and only those', () => {
+  it('decodes every prop: URLs (a clicked link) and text', () => {
     const event = {
       event_id: '0193a2b4-0000-7000-8000-00000000000a',
       type: 'click',
@@ -229,7 +229,7 @@ describe('redactEvent', () => {
     expect(redactEvent(event).props).toEqual({
       href: 'https://shop.example/unsubscribe?email=[redacted:email]',
       next: '/account/[redacted:email]',
-      text: 'write to jane%40example.com',
+      text: 'write to [redacted:email]',
     });
   });
 

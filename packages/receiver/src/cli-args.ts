@@ -6,13 +6,15 @@ import type { StartOptions } from './server.js';
 export type CliCommand =
   | { command: 'help' }
   | { command: 'serve'; options: StartOptions }
-  | { command: 'import'; file: string; siteId: string | undefined; dataDir: string | undefined; memory: boolean };
+  | { command: 'import'; file: string; siteId: string | undefined; dataDir: string | undefined; memory: boolean }
+  | { command: 'redact'; dataDir: string | undefined };
 
 /** The usage text (`--help`). */
 export const USAGE = `Usage:
   trailmark-receiver [options]                 start the receiver on 127.0.0.1
   trailmark-receiver import <file.json> [--site <id>] [--data-dir <dir>]
                                                back-fill a JSON export of events, idempotently
+  trailmark-receiver redact [--data-dir <dir>]  run today's privacy rules over the events and rollups already stored
 
 Options:
   --port <n>                    port (default 8787; 0 picks a free one)
@@ -38,9 +40,12 @@ Options:
 export function parseCli(argv: readonly string[]): CliCommand {
   const args = [...argv];
   if (args.includes('--help') || args.includes('-h')) return { command: 'help' };
-  let command: 'serve' | 'import' = 'serve';
+  let command: 'serve' | 'import' | 'redact' = 'serve';
   let file: string | undefined;
-  if (args[0] === 'import') {
+  if (args[0] === 'redact') {
+    command = 'redact';
+    args.shift();
+  } else if (args[0] === 'import') {
     command = 'import';
     args.shift();
     file = args.shift();
@@ -128,6 +133,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
     }
   }
   if (Object.keys(dimensions).length > 0) options.rollupDimensions = dimensions;
+  if (command === 'redact') return { command, dataDir: options.dataDir };
   if (command === 'import') {
     return { command, file: file as string, siteId: importSite, dataDir: options.dataDir, memory: options.memory ?? false };
   }

@@ -31,6 +31,19 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     io.out(USAGE);
     return 0;
   }
+  if (command.command === 'redact') {
+    let store: ReturnType<typeof openStore> | undefined;
+    try {
+      store = openStore({ dataDir: command.dataDir });
+      io.out(JSON.stringify({ ok: true, ...store.redactStored() }));
+      return 0;
+    } catch (error) {
+      io.err(`trailmark-receiver: redact failed: ${(error as Error).message}`);
+      return 1;
+    } finally {
+      store?.close();
+    }
+  }
   if (command.command === 'import') {
     let events: unknown[];
     try {

@@ -11,7 +11,7 @@ export interface IngestDeps {
   bus?: LiveBus;
   /** The request's place in a group commit; without one the batch is its own transaction. */
   ticket?: CommitTicket | undefined;
-  /** The request's User-Agent header, stored with its events. */
+  /** The request's User-Agent header: its class (`agentClass`) is stored with its events, never the string. */
   userAgent?: string | null | undefined;
 }
 
@@ -53,11 +53,12 @@ export async function storeBatch(deps: IngestDeps, body: unknown, from: BatchSou
       maxAgeMs: from.maxAgeMs,
       siteId: from.siteId,
       redact: deps.redact,
+      userAgent: deps.userAgent,
       // The SDK's check of sends it never saw answered, on the native batch endpoint.
       ...(from.source === 'batch' && from.siteId ? { lookup: (ids: string[]) => deps.store.storedIds(from.siteId!, ids) } : {}),
     },
-    ({ events, skewMs }) => {
-      const options = { skewMs, receivedAt, source: from.source, userAgent: deps.userAgent };
+    ({ events, skewMs, agent }) => {
+      const options = { skewMs, receivedAt, source: from.source, userAgent: agent };
       return deps.ticket ? deps.ticket.submit(events, options) : deps.store.insert(events, options);
     },
   );

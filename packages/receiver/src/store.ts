@@ -4,6 +4,7 @@ import type { TrailmarkEvent } from '@trailmark/protocol';
 import Database from 'better-sqlite3';
 import { guardStorage } from './errors.js';
 import { migrate } from './migrate.js';
+import { type RedactStoredResult, redactStored } from './redact-stored.js';
 import { DEFAULT_ROLLUP_DIMENSIONS, dimensionValue, hourOf, type RollupDimensions } from './rollup-keys.js';
 
 /** How an event reached the store. */
@@ -16,7 +17,7 @@ export interface StoredEvent {
   ts: number;
   receivedAt: number;
   source: EventSource;
-  /** The User-Agent header of the request that brought it, when there was one. */
+  /** The class of the User-Agent of the request that brought it (`Chrome; Windows; desktop`), never the raw string. */
   userAgent?: string | null | undefined;
 }
 
@@ -35,7 +36,7 @@ export interface InsertOptions {
   skewMs: number;
   receivedAt: number;
   source: EventSource;
-  /** The request's User-Agent header (stored cut to 512 characters). */
+  /** The class of the request's User-Agent (`agentClass`); the raw header is never stored. */
   userAgent?: string | null | undefined;
 }
 
@@ -94,6 +95,8 @@ export interface EventStore {
   typeCounts(siteId?: string): Record<string, number>;
   /** Raw rows for the live page's summary: `[path, referrer, props]` of recent events of some types. */
   recent(siteId: string, fromTs: number, types: readonly string[], max: number): StoredEvent[];
+  /** Today's privacy rules over everything stored before them (`trailmark-receiver redact`). */
+  redactStored(): RedactStoredResult;
   /** Throws `StorageError` when the database cannot answer (health check). */
   ping(): void;
   /** Empties every table (inspection reset). */
@@ -344,6 +347,7 @@ export function openStore(options: StoreOptions = {}): EventStore {
       );
       return rows.map(toStored);
     },
+    redactStored: () => guardStorage('redacting stored events', () => redactStored(db)),
     ping() {
       guardStorage('health check', () => db.prepare('SELECT 1').get());
     },

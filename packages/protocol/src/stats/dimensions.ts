@@ -1,4 +1,5 @@
 import { TIMEZONE_COUNTRIES } from '../timezone-countries.js';
+import { parseAgentClass } from '../user-agent.js';
 
 /**
  * How a visit's device, browser, OS and country are derived, as data every backend applies the same way (the
@@ -14,29 +15,7 @@ export const DEVICE_WIDTHS: ReadonlyArray<readonly [maxExclusive: number, device
   [Number.POSITIVE_INFINITY, 'Desktop'],
 ];
 
-/** Browser by the first user-agent substring found (order matters: Edge and Opera also say Chrome). */
-export const BROWSER_RULES: ReadonlyArray<readonly [needle: string, browser: string]> = [
-  ['Edg/', 'Edge'],
-  ['OPR/', 'Opera'],
-  ['SamsungBrowser/', 'Samsung Internet'],
-  ['Firefox/', 'Firefox'],
-  ['FxiOS/', 'Firefox'],
-  ['CriOS/', 'Chrome'],
-  ['Chromium/', 'Chromium'],
-  ['Chrome/', 'Chrome'],
-  ['Safari/', 'Safari'],
-];
-
-/** Operating system by the first user-agent substring found. */
-export const OS_RULES: ReadonlyArray<readonly [needle: string, os: string]> = [
-  ['Windows', 'Windows'],
-  ['Android', 'Android'],
-  ['iPhone', 'iOS'],
-  ['iPad', 'iOS'],
-  ['CrOS', 'Chrome OS'],
-  ['Mac OS X', 'macOS'],
-  ['Linux', 'Linux'],
-];
+export { BROWSER_RULES, OS_RULES } from '../user-agent.js';
 
 /** The device class of a screen width; null when the width is unknown. */
 export function deviceOf(screenWidth: unknown): string | null {
@@ -44,15 +23,12 @@ export function deviceOf(screenWidth: unknown): string | null {
   return DEVICE_WIDTHS.find(([max]) => screenWidth < max)?.[1] ?? null;
 }
 
-function byRules(rules: ReadonlyArray<readonly [string, string]>, userAgent: unknown): string | null {
-  if (typeof userAgent !== 'string' || userAgent === '') return null;
-  return rules.find(([needle]) => userAgent.includes(needle))?.[1] ?? null;
-}
-
-/** The browser named in a user agent, or null. */
-export const browserOf = (userAgent: unknown): string | null => byRules(BROWSER_RULES, userAgent);
-/** The operating system named in a user agent, or null. */
-export const osOf = (userAgent: unknown): string | null => byRules(OS_RULES, userAgent);
+/** The browser named in a stored user-agent class (or a raw user agent stored before classes), or null. */
+export const browserOf = (userAgent: unknown): string | null =>
+  typeof userAgent === 'string' ? (parseAgentClass(userAgent)?.browser ?? null) : null;
+/** The operating system named in a stored user-agent class (or a raw user agent), or null. */
+export const osOf = (userAgent: unknown): string | null =>
+  typeof userAgent === 'string' ? (parseAgentClass(userAgent)?.os ?? null) : null;
 
 /** Every known time zone and its ISO 3166 country code (built on each call: nothing runs at import). */
 export function timezoneCountries(): Array<[zone: string, country: string]> {

@@ -1,0 +1,124 @@
+import { agentClass, createRedactor, type PropValue, type TrailmarkEvent } from '@trailmark/protocol';
+import type { Db, Queryable } from './db.js';
+
+/** What a run over stored data changed, per table. */
+export type RedactStoredResult = Record<string, number>;
+
+const CHUNK = 1000;
+
+/** Columns never rewritten: identifiers (and the raw table, which is rewritten from its JSON). */
+const isIdColumn = (column: string) => column === 'id' || column.endsWith('_id');
+
+/**
+ * Today's privacy rules over data stored before them (`trailmark-pg redact`): every raw event's JSON through the
+ * protocol's redactor (its `url` and `path` columns from the result, its user agent as its class), then every text
+ * and JSON column of every table derived from them (sessions, page views, events, forms, rollups: identifiers
+ * excepted), in chunks of 1,000 rows, each chunk in a transaction. A derived row whose redacted key collides with a
+ * row that already has that key (two paths that differed only by an e-mail address) is removed: the row with the
+ * redacted key stays. Idempotent: a second run changes nothing.
+ */
+export async function redactStored(db: Db): Promise<RedactStoredResult> {
+  const redactor = createRedactor();
+  const result: RedactStoredResult = { events_log: 0 };
+  for (let after = 0; ; ) {
+    const rows = await db.query<{ id: string; raw: TrailmarkEvent | string; user_agent: string | null }>(
+      'SELECT id::text AS id, raw_event_data AS raw, user_agent FROM events_log WHERE id > $1 ORDER BY id LIMIT $2',
+      [after, CHUNK],
+    );
+    if (rows.length === 0) break;
+    await db.transaction(async (tx) => {
+      for (const row of rows) {
+        const raw = typeof row.raw === 'string' ? (JSON.parse(row.raw) as TrailmarkEvent) : row.raw;
+        const event = redactor.event(raw);
+        const agent = agentClass(row.user_agent);
+        if (JSON.stringify(event) === JSON.stringify(raw) && agent === row.user_agent) continue;
+        await tx.query('UPDATE events_log SET raw_event_data = $1::jsonb, url = $2, path = $3, user_agent = $4 WHERE id = $5', [
+          JSON.stringify(event),
+          event.url,
+          event.path,
+          agent,
+          row.id,
+        ]);
+        result.events_log = (result.events_log ?? 0) + 1;
+      }
+    });
+    after = Number(rows[rows.length - 1]?.id);
+  }
+  const columns = await db.query<{ table_name: string; column_name: string; data_type: string }>(
+    `SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c
+     JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+     WHERE c.table_schema = current_schema() AND c.data_type IN ('text', 'jsonb', 'character varying')
+       AND c.table_name NOT IN ('events_log', 'traffic_platforms') AND c.table_name NOT LIKE '%migrations%'
+     ORDER BY c.table_name, c.ordinal_position`,
+  );
+  const tables = new Map<string, Array<{ name: string; json: boolean }>>();
+  for (const { table_name: table, column_name: name, data_type: type } of columns) {
+    if (isIdColumn(name)) continue;
+    const list = tables.get(table) ?? [];
+    list.push({ name, json: type === 'jsonb' });
+    tables.set(table, list);
+  }
+  for (const [table, cols] of tables) result[table] = await redactTable(db, table, cols, redactor.value);
+  return result;
+}
+
+/** One derived table's text and JSON columns through the rules, a chunk of rows (by `ctid`) at a time. */
+async function redactTable(
+  db: Db,
+  table: string,
+  cols: ReadonlyArray<{ name: string; json: boolean }>,
+  value: (input: PropValue) => PropValue,
+): Promise<number> {
+  const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  const select = cols.map((c) => (c.json ? `${quoted(c.name)}::text AS ${quoted(c.name)}` : quoted(c.name))).join(', ');
+  let changed = 0;
+  for (let after = '(0,0)'; ; ) {
+    const rows = await db.query<Record<string, string | null>>(
+      `SELECT ctid::text AS ctid, ${select} FROM ${quoted(table)} WHERE ctid > $1::tid ORDER BY ctid LIMIT ${CHUNK}`,
+      [after],
+    );
+    if (rows.length === 0) break;
+    await db.transaction(async (tx) => {
+      for (const row of rows) {
+        const next = cols.map((c) => redactColumn(c.name, c.json, row[c.name] ?? null, value));
+        // JSON compared as JSON: PostgreSQL writes `{"a": 1}` where JSON.stringify writes `{"a":1}`.
+        const same = cols.every((c, i) => {
+          const was = row[c.name] ?? null;
+          return next[i] === (c.json && was !== null ? JSON.stringify(JSON.parse(was)) : was);
+        });
+        if (same) continue;
+        changed++;
+        await rewrite(tx, table, cols, next, row.ctid as string, quoted);
+      }
+    });
+    after = rows[rows.length - 1]?.ctid as string;
+  }
+  return changed;
+}
+
+function redactColumn(name: string, json: boolean, text: string | null, value: (input: PropValue) => PropValue): string | null {
+  if (text === null) return null;
+  if (name === 'user_agent') return agentClass(text);
+  return json ? JSON.stringify(value(JSON.parse(text) as PropValue)) : (value(text) as string);
+}
+
+/** Updates one row; where the redacted key is taken (a unique constraint), the row goes instead. */
+async function rewrite(
+  tx: Queryable,
+  table: string,
+  cols: ReadonlyArray<{ name: string; json: boolean }>,
+  values: ReadonlyArray<string | null>,
+  ctid: string,
+  quoted: (name: string) => string,
+): Promise<void> {
+  const sets = cols.map((c, i) => `${quoted(c.name)} = $${i + 1}${c.json ? '::jsonb' : ''}`).join(', ');
+  await tx.query('SAVEPOINT redact_row');
+  try {
+    await tx.query(`UPDATE ${quoted(table)} SET ${sets} WHERE ctid = $${cols.length + 1}::tid`, [...values, ctid]);
+    await tx.query('RELEASE SAVEPOINT redact_row');
+  } catch (error) {
+    if ((error as { code?: string }).code !== '23505') throw error;
+    await tx.query('ROLLBACK TO SAVEPOINT redact_row');
+    await tx.query(`DELETE FROM ${quoted(table)} WHERE ctid = $1::tid`, [ctid]);
+  }
+}
