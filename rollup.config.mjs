@@ -35,11 +35,15 @@ export const terserOptions = {
 
 const isExternal = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0');
 
-function library(dir, input, { debug = true, declarations = true, banner } = {}) {
+function library(dir, input, { debug = true, declarations = true, banner, clean = false } = {}) {
   return {
     input: Object.fromEntries(input.map((name) => [name, `packages/${dir}/src/${name}.ts`])),
     external: isExternal,
     plugins: [
+      // A package with hashed chunks: the chunks of earlier builds must not be packed.
+      ...(clean
+        ? [{ name: 'clean-dist', buildStart: () => rmSync(resolve(`packages/${dir}/dist`), { recursive: true, force: true }) }]
+        : []),
       defines(debug),
       typescript({
         tsconfig: `packages/${dir}/tsconfig.json`,
@@ -166,7 +170,7 @@ if (existsSync('packages/node-http/src/index.ts')) configs.push(library('node-ht
 // @trailmark/react, then the example app that imports it (after the SDK, which both import built).
 // Every file of it is a client module: a Next.js Server Component may import the provider (`'use client'` marks the
 // boundary), and the hooks run only in the browser.
-if (existsSync('packages/react/src/index.ts')) configs.push(library('react', ['index', 'next'], { banner: "'use client';" }));
+if (existsSync('packages/react/src/index.ts')) configs.push(library('react', ['index', 'next'], { banner: "'use client';", clean: true }));
 if (existsSync('examples/react-router/rollup.config.mjs'))
   configs.push((await import('./examples/react-router/rollup.config.mjs')).default);
 if (existsSync('packages/receiver/src/index.ts'))
