@@ -16,7 +16,7 @@ const APP = `http://127.0.0.1:${PORTS.next}`;
 
 /** The newest modification time under the app's sources and the packages it bundles. */
 function newestInput(): number {
-  const files = ['app', 'next.config.ts', '../../packages/react/dist/pageviews.d.ts', '../../packages/sdk/dist/index.js'];
+  const files = ['app', 'pages', 'next.config.ts', '../../packages/react/dist/pageviews.d.ts', '../../packages/sdk/dist/index.js'];
   let newest = 0;
   const walk = (path: string) => {
     const stat = statSync(path);
@@ -112,6 +112,32 @@ test('next build + next start: one pageview per navigation with its path, title 
   expect(JSON.stringify(all)).not.toContain('555 0100');
   // Every event came from the one browser visit: none from the server render (it has no visitor, no browser).
   expect(new Set(all.map((e) => e.visitor_id))).toEqual(new Set([views[0]!.visitor_id]));
+  expect(errors).toEqual([]);
+});
+
+test('the Pages Router: a pageview per navigation from asPath, with the title next/head sets, Back as pop', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  // The browser asks for /favicon.ico, which the Pages Router's pages do not name an icon for: that 404 is not the app's.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.location().url.endsWith('/favicon.ico')) errors.push(message.text());
+  });
+  await page.goto(`${APP}/legacy`);
+  await expect(page.getByRole('heading', { name: 'Legacy home' })).toBeVisible();
+  await page.getByRole('link', { name: 'About' }).click();
+  await expect(page.getByRole('heading', { name: 'Legacy about' })).toBeVisible();
+  await page.goBack();
+  await expect(page.getByRole('heading', { name: 'Legacy home' })).toBeVisible();
+  const expected: Row[] = [
+    ['/legacy', 'load', 'Legacy · Trailmark shop', undefined],
+    ['/legacy/about', 'push', 'About · Trailmark shop', `${APP}/legacy`],
+    ['/legacy', 'pop', 'Legacy · Trailmark shop', `${APP}/legacy/about?from=home`],
+  ];
+  const pageviews = async () =>
+    (await receiver.events({ type: 'pageview' })).map((e): Row => [e.path, e.props?.navigation, e.title, e.referrer]);
+  await expect.poll(pageviews, { timeout: 15_000 }).toHaveLength(expected.length);
+  await page.waitForTimeout(1000);
+  expect(await pageviews()).toEqual(expected);
   expect(errors).toEqual([]);
 });
 
