@@ -177,3 +177,15 @@ describe('pageKey()', () => {
     expect(pageKey(null)).toBeUndefined();
   });
 });
+
+describe('plain-data options (what a Server Component can pass)', () => {
+  it('become full options with a fetch transport to the endpoint, the rest kept', async () => {
+    const { trackerOptions } = await import('../src/provider.js');
+    const full = trackerOptions({ siteId: 's', endpoint: '/v1/batch?key=pk', flushInterval: 300 });
+    expect(full.siteId).toBe('s');
+    expect(full.flushInterval).toBe(300);
+    expect(typeof full.transport.send).toBe('function');
+    expect('endpoint' in full).toBe(false);
+    expect(JSON.parse(JSON.stringify({ siteId: 's', endpoint: '/e' }))).toEqual({ siteId: 's', endpoint: '/e' });
+  });
+});
