@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { hydrated, pageErrors, type Row, settledPageviews } from './support/app-pageviews.js';
 import { type AppServer, run, startApp } from './support/app-server.js';
 import { PORTS, RECEIVER_URL } from './support/ports.js';
 import { receiver } from './support/receiver-client.js';
@@ -52,14 +53,11 @@ test.beforeEach(async () => {
   await receiver.reset();
 });
 
-type Row = [path: string, navigation: unknown, title: string | undefined, referrer: string | undefined];
-
 test('next build + next start: one pageview per navigation with its path, title and referrer; Back is pop', async ({ page }) => {
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+  const errors = pageErrors(page);
   await page.goto(`${APP}/`);
   await expect(page.getByRole('heading', { name: 'Home' })).toBeVisible();
+  await hydrated();
   await page.getByRole('link', { name: 'Pricing' }).click();
   await expect(page.getByRole('heading', { name: 'Pricing' })).toBeVisible();
   await page.getByRole('button', { name: 'Start the pro plan' }).click();
@@ -87,13 +85,8 @@ test('next build + next start: one pageview per navigation with its path, title 
     ['/search', 'pop', 'Search · Trailmark shop', `${APP}/search?q=boots`],
     ['/contact', 'push', 'Contact · Trailmark shop', `${APP}/search?q=shoes`],
   ];
-  const pageviews = async () =>
-    (await receiver.events({ type: 'pageview' })).map((e): Row => [e.path, e.props?.navigation, e.title, e.referrer]);
-  await expect.poll(pageviews, { timeout: 15_000 }).toHaveLength(expected.length);
   await expect.poll(async () => (await receiver.events({ type: 'form_submit' })).length).toBe(1);
-  // Let a double count (a second tracker, a second effect, a server-side call) arrive before asserting there is none.
-  await page.waitForTimeout(1000);
-  expect(await pageviews()).toEqual(expected);
+  expect(await settledPageviews(page, expected.length)).toEqual(expected);
   const all = await receiver.events();
   const views = all.filter((e) => e.type === 'pageview');
   expect(views.map((e) => e.url.slice(APP.length))).toEqual([
@@ -116,14 +109,10 @@ test('next build + next start: one pageview per navigation with its path, title 
 });
 
 test('the Pages Router: a pageview per navigation from asPath, with the title next/head sets, Back as pop', async ({ page }) => {
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  // The browser asks for /favicon.ico, which the Pages Router's pages do not name an icon for: that 404 is not the app's.
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.location().url.endsWith('/favicon.ico')) errors.push(message.text());
-  });
+  const errors = pageErrors(page);
   await page.goto(`${APP}/legacy`);
   await expect(page.getByRole('heading', { name: 'Legacy home' })).toBeVisible();
+  await hydrated();
   await page.getByRole('link', { name: 'About' }).click();
   await expect(page.getByRole('heading', { name: 'Legacy about' })).toBeVisible();
   await page.goBack();
@@ -133,11 +122,7 @@ test('the Pages Router: a pageview per navigation from asPath, with the title ne
     ['/legacy/about', 'push', 'About · Trailmark shop', `${APP}/legacy`],
     ['/legacy', 'pop', 'Legacy · Trailmark shop', `${APP}/legacy/about?from=home`],
   ];
-  const pageviews = async () =>
-    (await receiver.events({ type: 'pageview' })).map((e): Row => [e.path, e.props?.navigation, e.title, e.referrer]);
-  await expect.poll(pageviews, { timeout: 15_000 }).toHaveLength(expected.length);
-  await page.waitForTimeout(1000);
-  expect(await pageviews()).toEqual(expected);
+  expect(await settledPageviews(page, expected.length)).toEqual(expected);
   expect(errors).toEqual([]);
 });
 

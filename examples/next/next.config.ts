@@ -5,7 +5,7 @@ import type { NextConfig } from 'next';
 const config: NextConfig = {
   cacheComponents: true,
   partialPrefetching: true,
-  // The repository type-checks the example with everything else (npm run typecheck): the build need not again.
+  // `npm run typecheck` type-checks the example (tsc -p examples/next): the build need not do it again.
   typescript: { ignoreBuildErrors: true },
   // The example lives in the repository's workspaces: the root is two folders up (where node_modules is).
   turbopack: { root: new URL('../..', import.meta.url).pathname },
