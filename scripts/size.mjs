@@ -1,7 +1,11 @@
 // Measures min+gzip bytes of tiny entry files, bundled exactly like the script-tag build
 // (rollup + TypeScript + the release flags + terser). Shared by the size-budget test and `npm run bench`.
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+// `measurePacked()` measures what npm users bundle instead: the same entries against the packed `trailmark` tarball,
+// minified by a bundler's defaults; `--write-docs` writes those figures into docs/performance.md.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
@@ -139,8 +143,112 @@ export async function checkSizes({ enforce = Object.keys(BUDGETS), ceilings = {}
   return { lines, failures, sizes, plugins };
 }
 
+/**
+ * Packs `trailmark` (`npm pack` of the built package, as it would be published) and unpacks it under the repository's
+ * node_modules/.cache, where its own dependencies (idb-keyval, web-vitals) resolve as they would in an app. Returns
+ * the unpacked package's folder.
+ */
+export function unpackedSdk() {
+  const into = resolve(root, 'node_modules/.cache/trailmark-size/trailmark');
+  const packed = mkdtempSync(join(tmpdir(), 'trailmark-size-'));
+  try {
+    execFileSync('npm', ['pack', '--silent', '--pack-destination', packed], { cwd: resolve(root, 'packages/sdk'), stdio: 'ignore' });
+    const [tarball] = readdirSync(packed).filter((name) => name.endsWith('.tgz'));
+    if (!tarball) throw new Error(`npm pack left no tarball in ${packed}`);
+    rmSync(into, { recursive: true, force: true });
+    mkdirSync(into, { recursive: true });
+    execFileSync('tar', ['xzf', join(packed, tarball), '-C', into, '--strip-components=1']);
+    return into;
+  } finally {
+    rmSync(packed, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Bundles `code` (which imports from `trailmark`) against the unpacked package at `pkg`, as an app's production
+ * build does: the package's ESM entry resolved for the browser, an ES module output, terser with its defaults (no
+ * property mangling: a bundler does not know which of the SDK's properties are internal). Returns min and gzip bytes.
+ */
+export async function measurePacked(code, pkg) {
+  const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
+  const entry = join(pkg, manifest.exports['.'].default);
+  const bundle = await rollup({
+    input: 'entry',
+    onwarn: (warning, warn) => (warning.code === 'EMPTY_BUNDLE' ? undefined : warn(warning)),
+    plugins: [
+      {
+        name: 'entry',
+        resolveId: (id) => (id === 'entry' ? id : id === 'trailmark' ? entry : null),
+        load: (id) => (id === 'entry' ? code : null),
+      },
+      nodeResolve({ browser: true }),
+    ],
+  });
+  const { output } = await bundle.generate({ format: 'es', plugins: [terser({ format: { comments: false } })] });
+  await bundle.close();
+  const min = output[0].code;
+  return { min: Buffer.byteLength(min), gzip: gzipSync(min, { level: 9 }).length, code: min };
+}
+
+/** What npm users bundle: each combination from the packed tarball, and what each plugin adds to the first. */
+export async function packedSizes(pkg = unpackedSdk()) {
+  const sizes = {};
+  for (const [name, code] of Object.entries(combinations)) sizes[name] = await measurePacked(code, pkg);
+  const base = sizes['createTracker + fetchTransport + memoryQueue'];
+  for (const name of Object.keys(PLUGINS)) {
+    const { min, gzip } = await measurePacked(withPlugin(name), pkg);
+    sizes[`  + ${name}`] = { min: min - base.min, gzip: gzip - base.gzip };
+  }
+  return sizes;
+}
+
+const DOCS = resolve(root, 'docs/performance.md');
+const START = '<!-- sizes from the tarball: written by `node scripts/size.mjs --write-docs` -->';
+const END = '<!-- end of sizes from the tarball -->';
+
+/** The docs table of `sizes` (from `packedSizes()`), its columns aligned as the formatter (biome) leaves them. */
+export function packedTable(sizes) {
+  const rows = [
+    ['what the app imports from `trailmark`', 'min', 'gzip'],
+    ...Object.entries(sizes).map(([name, { min, gzip }]) => [
+      name.trim().startsWith('+') ? `plus \`${name.trim().slice(2)}()\`` : name,
+      String(min),
+      String(gzip),
+    ]),
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  const line = (cells) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
+  return [line(rows[0]), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n');
+}
+
+/** A table without its padding: what it says, however it is aligned. */
+export const tableText = (table) => table?.replace(/ +/g, ' ').replace(/-+/g, '-');
+
+/** The table docs/performance.md holds between its markers (undefined without them). */
+export function documentedTable() {
+  const text = readFileSync(DOCS, 'utf8');
+  const at = text.indexOf(START);
+  const end = text.indexOf(END);
+  return at < 0 || end < 0 ? undefined : text.slice(at + START.length, end).trim();
+}
+
+/** Writes `table` between the markers of docs/performance.md. */
+function writeDocs(table) {
+  const text = readFileSync(DOCS, 'utf8');
+  const at = text.indexOf(START);
+  const end = text.indexOf(END);
+  if (at < 0 || end < 0) throw new Error(`docs/performance.md lacks the markers ${START} … ${END}`);
+  writeFileSync(DOCS, `${text.slice(0, at + START.length)}\n\n${table}\n\n${text.slice(end)}`);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { lines, failures } = await checkSizes({ enforce: [] });
-  console.log(lines.join('\n'));
-  if (failures.length) console.log(failures.join('\n'));
+  if (process.argv.includes('--write-docs')) {
+    const table = packedTable(await packedSizes());
+    writeDocs(table);
+    console.log(`docs/performance.md: sizes from the tarball written\n${table}`);
+  } else {
+    const { lines, failures } = await checkSizes({ enforce: [] });
+    console.log(lines.join('\n'));
+    if (failures.length) console.log(failures.join('\n'));
+  }
 }
