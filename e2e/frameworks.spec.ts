@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { unpackSdk } from '../scripts/pack-sdk.mjs';
 import { hydrated, pageErrors, settledPageviews } from './support/app-pageviews.js';
-import { type AppServer, run, startApp, unpackSdk } from './support/app-server.js';
+import { type AppServer, run, startApp } from './support/app-server.js';
 import { PORTS, RECEIVER_URL } from './support/ports.js';
 import { receiver } from './support/receiver-client.js';
 
@@ -18,7 +19,8 @@ const servers: AppServer[] = [];
 
 test.beforeAll(async () => {
   test.setTimeout(180_000);
-  await unpackSdk(repo);
+  // The apps under e2e/frameworks resolve `trailmark` here, before the workspace's.
+  unpackSdk(resolve(repo, 'e2e/frameworks/node_modules/trailmark'));
   const env = { VITE_TRAILMARK_ENDPOINT: RECEIVER_URL };
   await run(process.execPath, [vite, 'build'], apps.vue, env);
   await run(process.execPath, [vite, 'build'], apps.svelte, env);

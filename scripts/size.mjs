@@ -2,9 +2,7 @@
 // (rollup + TypeScript + the release flags + terser). Shared by the size-budget test and `npm run bench`.
 // `measurePacked()` measures what npm users bundle instead: the same entries against the packed `trailmark` tarball,
 // minified by a bundler's defaults; `--write-docs` writes those figures into docs/performance.md.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import nodeResolve from '@rollup/plugin-node-resolve';
@@ -12,6 +10,7 @@ import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 import { rollup } from 'rollup';
 import { defines, terserOptions } from '../rollup.config.mjs';
+import { unpackSdk } from './pack-sdk.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const sdk = resolve(root, 'packages/sdk/src/index.ts');
@@ -53,17 +52,33 @@ export const PLUGINS = {
 export const withPlugin = (name) => `import { createTracker, fetchTransport, memoryQueue, ${name} } from 'trailmark';
 ${TRACKER}.use(${name}());`;
 
-/** Bundles `code` (which imports from `trailmark`) and returns its minified and gzipped sizes. */
-export async function measure(code) {
+/**
+ * Bundles `code` with `trailmark` resolved to `sdkEntry`, through `plugins` then terser with `minify` options, as
+ * `format`; returns the minified code and its min and gzip (level 9) bytes.
+ */
+async function bundleSize(code, sdkEntry, { plugins, minify, format }) {
   const bundle = await rollup({
     input: 'entry',
     onwarn: (warning, warn) => (warning.code === 'EMPTY_BUNDLE' ? undefined : warn(warning)),
     plugins: [
       {
         name: 'entry',
-        resolveId: (id) => (id === 'entry' ? id : id === 'trailmark' ? sdk : null),
+        resolveId: (id) => (id === 'entry' ? id : id === 'trailmark' ? sdkEntry : null),
         load: (id) => (id === 'entry' ? code : null),
       },
+      ...plugins,
+    ],
+  });
+  const { output } = await bundle.generate({ format, plugins: [terser(minify)] });
+  await bundle.close();
+  const min = output[0].code;
+  return { min: Buffer.byteLength(min), gzip: gzipSync(min, { level: 9 }).length, code: min };
+}
+
+/** Bundles `code` (which imports from `trailmark`) from the SDK's source like the release build; returns its sizes. */
+export const measure = (code) =>
+  bundleSize(code, sdk, {
+    plugins: [
       defines(false),
       nodeResolve({ browser: true }),
       typescript({
@@ -76,12 +91,9 @@ export async function measure(code) {
         noEmitOnError: true,
       }),
     ],
+    minify: terserOptions,
+    format: 'iife',
   });
-  const { output } = await bundle.generate({ format: 'iife', plugins: [terser(terserOptions)] });
-  await bundle.close();
-  const min = output[0].code;
-  return { min: Buffer.byteLength(min), gzip: gzipSync(min, { level: 9 }).length, code: min };
-}
 
 const row = (name, min, gzip, note = '') =>
   `${name.padEnd(52)} ${String(min).padStart(7)} B min  ${String(gzip).padStart(6)} B gzip${note}`;
@@ -143,51 +155,21 @@ export async function checkSizes({ enforce = Object.keys(BUDGETS), ceilings = {}
   return { lines, failures, sizes, plugins };
 }
 
-/**
- * Packs `trailmark` (`npm pack` of the built package, as it would be published) and unpacks it under the repository's
- * node_modules/.cache, where its own dependencies (idb-keyval, web-vitals) resolve as they would in an app. Returns
- * the unpacked package's folder.
- */
-export function unpackedSdk() {
-  const into = resolve(root, 'node_modules/.cache/trailmark-size/trailmark');
-  const packed = mkdtempSync(join(tmpdir(), 'trailmark-size-'));
-  try {
-    execFileSync('npm', ['pack', '--silent', '--pack-destination', packed], { cwd: resolve(root, 'packages/sdk'), stdio: 'ignore' });
-    const [tarball] = readdirSync(packed).filter((name) => name.endsWith('.tgz'));
-    if (!tarball) throw new Error(`npm pack left no tarball in ${packed}`);
-    rmSync(into, { recursive: true, force: true });
-    mkdirSync(into, { recursive: true });
-    execFileSync('tar', ['xzf', join(packed, tarball), '-C', into, '--strip-components=1']);
-    return into;
-  } finally {
-    rmSync(packed, { recursive: true, force: true });
-  }
-}
+/** `trailmark` packed and unpacked under node_modules/.cache (scripts/pack-sdk.mjs); returns its folder. */
+export const unpackedSdk = () => unpackSdk(resolve(root, 'node_modules/.cache/trailmark-size/node_modules/trailmark'));
 
 /**
  * Bundles `code` (which imports from `trailmark`) against the unpacked package at `pkg`, as an app's production
  * build does: the package's ESM entry resolved for the browser, an ES module output, terser with its defaults (no
  * property mangling: a bundler does not know which of the SDK's properties are internal). Returns min and gzip bytes.
  */
-export async function measurePacked(code, pkg) {
+export function measurePacked(code, pkg) {
   const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
-  const entry = join(pkg, manifest.exports['.'].default);
-  const bundle = await rollup({
-    input: 'entry',
-    onwarn: (warning, warn) => (warning.code === 'EMPTY_BUNDLE' ? undefined : warn(warning)),
-    plugins: [
-      {
-        name: 'entry',
-        resolveId: (id) => (id === 'entry' ? id : id === 'trailmark' ? entry : null),
-        load: (id) => (id === 'entry' ? code : null),
-      },
-      nodeResolve({ browser: true }),
-    ],
+  return bundleSize(code, join(pkg, manifest.exports['.'].default), {
+    plugins: [nodeResolve({ browser: true })],
+    minify: { format: { comments: false } },
+    format: 'es',
   });
-  const { output } = await bundle.generate({ format: 'es', plugins: [terser({ format: { comments: false } })] });
-  await bundle.close();
-  const min = output[0].code;
-  return { min: Buffer.byteLength(min), gzip: gzipSync(min, { level: 9 }).length, code: min };
 }
 
 /** What npm users bundle: each combination from the packed tarball, and what each plugin adds to the first. */

@@ -51,25 +51,3 @@ export async function startApp(command: string, args: string[], cwd: string, url
   await stop();
   throw new Error(`${url} did not answer within ${timeoutMs} ms:\n${output}`);
 }
-
-/**
- * Packs `trailmark` as npm would publish it (`npm pack`, from the built dist) and unpacks it into
- * e2e/frameworks/node_modules/trailmark, where the recipe apps under e2e/frameworks resolve it before the workspace's.
- */
-export async function unpackSdk(repo: string): Promise<void> {
-  const { mkdirSync, mkdtempSync, readdirSync, rmSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const into = join(repo, 'e2e/frameworks/node_modules/trailmark');
-  const packed = mkdtempSync(join(tmpdir(), 'trailmark-pack-'));
-  try {
-    await run('npm', ['pack', '-w', 'trailmark', '--silent', '--pack-destination', packed], repo);
-    const [tarball] = readdirSync(packed).filter((name) => name.endsWith('.tgz'));
-    if (!tarball) throw new Error(`npm pack left no tarball in ${packed}`);
-    rmSync(into, { recursive: true, force: true });
-    mkdirSync(into, { recursive: true });
-    await run('tar', ['xzf', join(packed, tarball), '-C', into, '--strip-components=1'], repo);
-  } finally {
-    rmSync(packed, { recursive: true, force: true });
-  }
-}
