@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, chromiumPath } from './e2e/support/chromium.mjs';
-import { PORTS, RECEIVER_URL, SITE_URL } from './e2e/support/ports.js';
+import { APP_ORIGINS, PORTS, RECEIVER_URL, SITE_URL } from './e2e/support/ports.js';
 
 /** Debian's Chromium (or CHROMIUM_PATH); Playwright's own browser where a user has installed one. */
 const executablePath = chromiumPath();
@@ -37,7 +37,8 @@ export default defineConfig({
       command: 'node scripts/demo.mjs --receiver-only --memory',
       url: `${RECEIVER_URL}/healthz`,
       reuseExistingServer: !process.env.CI,
-      env: demoEnv(PORTS.site, PORTS.receiver),
+      // The framework apps of e2e/next.spec.ts and e2e/frameworks.spec.ts send from their own origins.
+      env: { ...demoEnv(PORTS.site, PORTS.receiver), TM_DEMO_ORIGINS: APP_ORIGINS.join(',') },
     },
     {
       // examples/static-site with the built trailmark.min.js, its pages sending to the receiver.

@@ -35,11 +35,15 @@ export const terserOptions = {
 
 const isExternal = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0');
 
-function library(dir, input, { debug = true, declarations = true } = {}) {
+function library(dir, input, { debug = true, declarations = true, banner, clean = false } = {}) {
   return {
     input: Object.fromEntries(input.map((name) => [name, `packages/${dir}/src/${name}.ts`])),
     external: isExternal,
     plugins: [
+      // A package with hashed chunks: the chunks of earlier builds must not be packed.
+      ...(clean
+        ? [{ name: 'clean-dist', buildStart: () => rmSync(resolve(`packages/${dir}/dist`), { recursive: true, force: true }) }]
+        : []),
       defines(debug),
       typescript({
         tsconfig: `packages/${dir}/tsconfig.json`,
@@ -52,7 +56,17 @@ function library(dir, input, { debug = true, declarations = true } = {}) {
         noEmitOnError: true,
       }),
     ],
-    output: { dir: `packages/${dir}/dist`, format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+    // Rollup drops module-level directives; `banner` puts one back on every output file (`'use client';`).
+    onwarn(warning, warn) {
+      if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning);
+    },
+    output: {
+      dir: `packages/${dir}/dist`,
+      format: 'es',
+      entryFileNames: '[name].js',
+      chunkFileNames: '[name]-[hash].js',
+      ...(banner ? { banner } : {}),
+    },
   };
 }
 
@@ -154,7 +168,9 @@ const configs = [library('protocol', ['index']), ...sdkPackage(), scriptTag(fals
 // The Node servers' shared HTTP plumbing, built before the two servers that import it.
 if (existsSync('packages/node-http/src/index.ts')) configs.push(library('node-http', ['index']));
 // @trailmark/react, then the example app that imports it (after the SDK, which both import built).
-if (existsSync('packages/react/src/index.ts')) configs.push(library('react', ['index']));
+// Every file of it is a client module: a Next.js Server Component may import the provider (`'use client'` marks the
+// boundary), and the hooks run only in the browser.
+if (existsSync('packages/react/src/index.ts')) configs.push(library('react', ['index', 'next'], { banner: "'use client';", clean: true }));
 if (existsSync('examples/react-router/rollup.config.mjs'))
   configs.push((await import('./examples/react-router/rollup.config.mjs')).default);
 if (existsSync('packages/receiver/src/index.ts'))

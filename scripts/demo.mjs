@@ -39,7 +39,8 @@ export const DEMO_SITE = {
   id: 'demo',
   writeKey: 'pk_demo',
   readKey: 'sk_demo',
-  origins: [siteUrl, `http://localhost:${sitePort}`],
+  // TM_DEMO_ORIGINS: more origins allowed to send, comma-separated (the e2e tests' framework apps).
+  origins: [siteUrl, `http://localhost:${sitePort}`, ...(process.env.TM_DEMO_ORIGINS ?? '').split(',').filter(Boolean)],
 };
 
 /** The folder each backend keeps the demo's data in (the receiver's unless `--memory`). */

@@ -1,13 +1,16 @@
 // Measures min+gzip bytes of tiny entry files, bundled exactly like the script-tag build
 // (rollup + TypeScript + the release flags + terser). Shared by the size-budget test and `npm run bench`.
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+// `measurePacked()` measures what npm users bundle instead: the same entries against the packed `trailmark` tarball,
+// minified by a bundler's defaults; `--write-docs` writes those figures into docs/performance.md.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 import { rollup } from 'rollup';
 import { defines, terserOptions } from '../rollup.config.mjs';
+import { unpackSdk } from './pack-sdk.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const sdk = resolve(root, 'packages/sdk/src/index.ts');
@@ -53,17 +56,33 @@ export const PLUGINS = {
 export const withPlugin = (name) => `import { createTracker, fetchTransport, memoryQueue, ${name} } from 'trailmark';
 ${TRACKER}.use(${name}());`;
 
-/** Bundles `code` (which imports from `trailmark`) and returns its minified and gzipped sizes. */
-export async function measure(code) {
+/**
+ * Bundles `code` with `trailmark` resolved to `sdkEntry`, through `plugins` then terser with `minify` options, as
+ * `format`; returns the minified code and its min and gzip (level 9) bytes.
+ */
+async function bundleSize(code, sdkEntry, { plugins, minify, format }) {
   const bundle = await rollup({
     input: 'entry',
     onwarn: (warning, warn) => (warning.code === 'EMPTY_BUNDLE' ? undefined : warn(warning)),
     plugins: [
       {
         name: 'entry',
-        resolveId: (id) => (id === 'entry' ? id : id === 'trailmark' ? sdk : null),
+        resolveId: (id) => (id === 'entry' ? id : id === 'trailmark' ? sdkEntry : null),
         load: (id) => (id === 'entry' ? code : null),
       },
+      ...plugins,
+    ],
+  });
+  const { output } = await bundle.generate({ format, plugins: [terser(minify)] });
+  await bundle.close();
+  const min = output[0].code;
+  return { min: Buffer.byteLength(min), gzip: gzipSync(min, { level: 9 }).length, code: min };
+}
+
+/** Bundles `code` (which imports from `trailmark`) from the SDK's source like the release build; returns its sizes. */
+export const measure = (code) =>
+  bundleSize(code, sdk, {
+    plugins: [
       defines(false),
       nodeResolve({ browser: true }),
       typescript({
@@ -76,12 +95,9 @@ export async function measure(code) {
         noEmitOnError: true,
       }),
     ],
+    minify: terserOptions,
+    format: 'iife',
   });
-  const { output } = await bundle.generate({ format: 'iife', plugins: [terser(terserOptions)] });
-  await bundle.close();
-  const min = output[0].code;
-  return { min: Buffer.byteLength(min), gzip: gzipSync(min, { level: 9 }).length, code: min };
-}
 
 const row = (name, min, gzip, note = '') =>
   `${name.padEnd(52)} ${String(min).padStart(7)} B min  ${String(gzip).padStart(6)} B gzip${note}`;
@@ -143,8 +159,82 @@ export async function checkSizes({ enforce = Object.keys(BUDGETS), ceilings = {}
   return { lines, failures, sizes, plugins };
 }
 
+/** `trailmark` packed and unpacked under node_modules/.cache (scripts/pack-sdk.mjs); returns its folder. */
+export const unpackedSdk = () => unpackSdk(resolve(root, 'node_modules/.cache/trailmark-size/node_modules/trailmark'));
+
+/**
+ * Bundles `code` (which imports from `trailmark`) against the unpacked package at `pkg`, as an app's production
+ * build does: the package's ESM entry resolved for the browser, an ES module output, terser with its defaults (no
+ * property mangling: a bundler does not know which of the SDK's properties are internal). Returns min and gzip bytes.
+ */
+export function measurePacked(code, pkg) {
+  const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
+  return bundleSize(code, join(pkg, manifest.exports['.'].default), {
+    plugins: [nodeResolve({ browser: true })],
+    minify: { format: { comments: false } },
+    format: 'es',
+  });
+}
+
+/** What npm users bundle: each combination from the packed tarball, and what each plugin adds to the first. */
+export async function packedSizes(pkg = unpackedSdk()) {
+  const sizes = {};
+  for (const [name, code] of Object.entries(combinations)) sizes[name] = await measurePacked(code, pkg);
+  const base = sizes['createTracker + fetchTransport + memoryQueue'];
+  for (const name of Object.keys(PLUGINS)) {
+    const { min, gzip } = await measurePacked(withPlugin(name), pkg);
+    sizes[`  + ${name}`] = { min: min - base.min, gzip: gzip - base.gzip };
+  }
+  return sizes;
+}
+
+const DOCS = resolve(root, 'docs/performance.md');
+const START = '<!-- sizes from the tarball: written by `node scripts/size.mjs --write-docs` -->';
+const END = '<!-- end of sizes from the tarball -->';
+
+/** The docs table of `sizes` (from `packedSizes()`), its columns aligned as the formatter (biome) leaves them. */
+export function packedTable(sizes) {
+  const rows = [
+    ['what the app imports from `trailmark`', 'min', 'gzip'],
+    ...Object.entries(sizes).map(([name, { min, gzip }]) => [
+      name.trim().startsWith('+') ? `plus \`${name.trim().slice(2)}()\`` : name,
+      String(min),
+      String(gzip),
+    ]),
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  const line = (cells) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
+  return [line(rows[0]), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n');
+}
+
+/** A table without its padding: what it says, however it is aligned. */
+export const tableText = (table) => table?.replace(/ +/g, ' ').replace(/-+/g, '-');
+
+/** The table docs/performance.md holds between its markers (undefined without them). */
+export function documentedTable() {
+  const text = readFileSync(DOCS, 'utf8');
+  const at = text.indexOf(START);
+  const end = text.indexOf(END);
+  return at < 0 || end < 0 ? undefined : text.slice(at + START.length, end).trim();
+}
+
+/** Writes `table` between the markers of docs/performance.md. */
+function writeDocs(table) {
+  const text = readFileSync(DOCS, 'utf8');
+  const at = text.indexOf(START);
+  const end = text.indexOf(END);
+  if (at < 0 || end < 0) throw new Error(`docs/performance.md lacks the markers ${START} … ${END}`);
+  writeFileSync(DOCS, `${text.slice(0, at + START.length)}\n\n${table}\n\n${text.slice(end)}`);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { lines, failures } = await checkSizes({ enforce: [] });
-  console.log(lines.join('\n'));
-  if (failures.length) console.log(failures.join('\n'));
+  if (process.argv.includes('--write-docs')) {
+    const table = packedTable(await packedSizes());
+    writeDocs(table);
+    console.log(`docs/performance.md: sizes from the tarball written\n${table}`);
+  } else {
+    const { lines, failures } = await checkSizes({ enforce: [] });
+    console.log(lines.join('\n'));
+    if (failures.length) console.log(failures.join('\n'));
+  }
 }

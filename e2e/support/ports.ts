@@ -18,7 +18,15 @@ export const PORTS = {
   chaosSite: 18081 + offset,
   /** The fault proxy of the cross-engine suite (e2e/engines/), whose sites take ports the OS picks. */
   engineProxy: 18792 + offset,
+  /** examples/next under `next start` (e2e/next.spec.ts builds it), sending to the receiver. */
+  next: 18083 + offset,
+  /** The Vue and SvelteKit recipe apps (e2e/frameworks.spec.ts), sending to the receiver. */
+  vue: 18084 + offset,
+  svelte: 18085 + offset,
 } as const;
+
+/** The origins of the framework apps, which the receiver allows beside the site's. */
+export const APP_ORIGINS = [PORTS.next, PORTS.vue, PORTS.svelte].map((port) => `http://127.0.0.1:${port}`);
 
 export const RECEIVER_URL = `http://127.0.0.1:${PORTS.receiver}`;
 export const SITE_URL = `http://127.0.0.1:${PORTS.site}`;

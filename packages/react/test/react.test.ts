@@ -33,6 +33,15 @@ describe('@trailmark/react under server rendering', () => {
     expect(seen).toEqual(['']);
   });
 
+  it("renders @trailmark/react/next's provider to its children alone: page views render nothing, no tracker starts", async () => {
+    const { TrailmarkProvider: NextProvider } = await import('../src/next.js');
+    const html = renderToString(
+      createElement(NextProvider, { options: { siteId: 's', endpoint: '/v1/batch?key=pk' } }, createElement('main', null, 'page')),
+    );
+    // The page-view component suspends or renders nothing: only its Suspense markers, never markup or a script.
+    expect(html.replace(/<!--.*?-->/g, '')).toBe('<main>page</main>');
+  });
+
   it('gives a component outside any provider a tracker that does nothing', () => {
     seen.length = 0;
     expect(renderToString(createElement(Lone))).toBe('');
