@@ -34,21 +34,21 @@ export default defineConfig({
     },
     {
       // The reference receiver, in memory and in dev mode (inspection endpoints), allowing the site's origin.
-      command: 'node scripts/demo.mjs --receiver-only --memory',
+      command: 'node scripts/demo.mjs --receiver-only --memory --no-build',
       url: `${RECEIVER_URL}/healthz`,
       reuseExistingServer: !process.env.CI,
       env: demoEnv(PORTS.site, PORTS.receiver),
     },
     {
       // examples/static-site with the built trailmark.min.js, its pages sending to the receiver.
-      command: 'node scripts/demo.mjs --site-only',
+      command: 'node scripts/demo.mjs --site-only --no-build',
       url: `${SITE_URL}/`,
       reuseExistingServer: !process.env.CI,
       env: demoEnv(PORTS.site, PORTS.receiver),
     },
     {
       // The same site for the chaos tests, its pages sending to the fault proxy those tests start.
-      command: 'node scripts/demo.mjs --site-only',
+      command: 'node scripts/demo.mjs --site-only --no-build',
       url: `http://127.0.0.1:${PORTS.chaosSite}/`,
       reuseExistingServer: !process.env.CI,
       env: demoEnv(PORTS.chaosSite, PORTS.proxy),

@@ -212,6 +212,10 @@ if (existsSync('packages/dashboard/src/index.ts')) {
   });
 }
 
-// `TM_ONLY=receiver npx rollup -c` builds one package (its outputs' paths contain the name).
-const only = process.env.TM_ONLY;
-export default only ? configs.filter((config) => JSON.stringify(config.output).includes(`packages/${only}/`)) : configs;
+// `TM_ONLY=receiver npx rollup -c` builds one package, `TM_ONLY=sdk,dashboard` several (their outputs' paths contain
+// the name; `react-router` is the example app). scripts/stale-build.mjs names the packages whose sources changed.
+const only = process.env.TM_ONLY?.split(',').filter(Boolean);
+const outputOf = (config) => JSON.stringify(config.output);
+export default only
+  ? configs.filter((config) => only.some((name) => outputOf(config).includes(`packages/${name}/`) || outputOf(config).includes(`examples/${name}/`)))
+  : configs;
