@@ -12,6 +12,8 @@ export default defineConfig({
   define,
   test: {
     projects: [
+      // The repository's scripts (the demo's command line, the build of what changed, figures written into docs).
+      { test: { name: 'scripts', include: ['scripts/test/**/*.test.ts'], environment: 'node' } },
       { define, resolve: { alias }, test: { name: 'protocol', include: ['packages/protocol/test/**/*.test.ts'], environment: 'node' } },
       {
         define,

@@ -3,9 +3,11 @@
 // fresh project with its README snippet type-checked and bundled (scripts/check-package.mjs); then the SDK's size
 // ceilings and that each capture plugin comes alone (scripts/size.mjs). Run after `npm run build`.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checkPackage } from './check-package.mjs';
-import { checkSizes } from './size.mjs';
+import { replaceFigures, sizesMarkdown, writeFigures } from './doc-figures.mjs';
+import { BUDGETS, checkSizes } from './size.mjs';
 
 /**
  * The budgets that fail the run when exceeded: every one the SDK meets. One it does not meet yet is printed as a
@@ -81,8 +83,19 @@ try {
   failed = true;
   console.error(`✗ package: ${error.message}`);
 }
-const { lines, failures } = await checkSizes({ enforce: ENFORCED, ceilings: CEILINGS });
+const { lines, failures, sizes, plugins } = await checkSizes({ enforce: ENFORCED, ceilings: CEILINGS });
 console.log(`SDK sizes (min+gzip; the ceilings pass or fail the run, the targets are for reference)\n${lines.join('\n')}`);
+// The sizes docs/performance.md states are the ones just measured: written here, so the doc cannot fall behind the
+// code. A CI run fails instead when the committed doc is stale (the change that moved the bytes must commit it).
+const doc = resolve(root, 'docs/performance.md');
+if (failures.length === 0 && sizes['script tag (trailmark.min.js)']) {
+  const table = sizesMarkdown({ sizes, plugins }, { ceilings: CEILINGS, budgets: BUDGETS });
+  if (process.env.CI) {
+    const text = readFileSync(doc, 'utf8');
+    if (replaceFigures(text, 'sizes', table) !== text) failures.push('docs/performance.md states other sizes: run `npm run test:surface` and commit it');
+  } else if (writeFigures(doc, 'sizes', table)) console.log('✓ docs/performance.md: sizes rewritten with these figures (commit it)');
+  else console.log('✓ docs/performance.md states these sizes');
+}
 for (const failure of failures) console.error(`✗ size: ${failure}`);
 if (failures.length === 0) console.log('✓ size ceilings and plugin isolation');
 process.exit(failed || failures.length > 0 ? 1 : 0);

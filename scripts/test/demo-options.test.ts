@@ -4,10 +4,10 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ENVIRONMENT, OPTIONS, parseArgs, usage } from '../../../scripts/demo-options.mjs';
-import { stalePackages } from '../../../scripts/stale-build.mjs';
+import { ENVIRONMENT, OPTIONS, parseArgs, usage } from '../demo-options.mjs';
+import { stalePackages } from '../stale-build.mjs';
 
-const DEMO = new URL('../../../scripts/demo.mjs', import.meta.url).pathname;
+const DEMO = new URL('../demo.mjs', import.meta.url).pathname;
 
 describe('the demo’s command line (scripts/demo-options.mjs)', () => {
   it('takes --flag value and --flag=value alike, and names what it refuses', () => {
