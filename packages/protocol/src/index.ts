@@ -16,6 +16,7 @@ export { BUILTIN_EVENT_TYPES } from './event.js';
 export { lowerId, oncePerId } from './event-ids.js';
 export { blankSensitiveFields, SENSITIVE_VALUE } from './form-fields.js';
 export type { BodyResult, ErrorBody, ErrorCode } from './http.js';
+export { COMMON_ROUTES, HEALTH_PATHS, type RouteIndex, routeIndexResponse } from './route-index.js';
 export { drainBody, ERROR_STATUS, errorBody, errorResponse, originAllowed, presentedKey, readJsonBody, requestKey } from './http.js';
 export * from './limits.js';
 export type { BatchError, IngestResponse, ParseBatchOptions, ParsedBatch, Rejection } from './parse-batch.js';
