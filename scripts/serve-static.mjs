@@ -31,6 +31,7 @@ export function dashboardFiles(repo) {
     '/dashboard/': `${dir}public/index.html`,
     '/dashboard/index.html': `${dir}public/index.html`,
     '/dashboard/dashboard.css': `${dir}public/dashboard.css`,
+    '/dashboard/favicon.svg': `${dir}public/favicon.svg`,
     '/dashboard/dashboard.js': `${dir}dist/dashboard.js`,
   };
 }

@@ -1,6 +1,7 @@
 import {
   BROWSER_RULES,
   BUILTIN_TYPES,
+  CHANNEL_PATTERNS,
   DEVICE_WIDTHS,
   isStatsPanel,
   LIVE_WINDOW_MS,
@@ -8,6 +9,7 @@ import {
   OS_RULES,
   parseStatsQuery,
   STATS_PANELS,
+  socialPlatforms,
   type StatsDimension,
   type StatsQuery,
   timezoneCountries,
@@ -31,6 +33,25 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const caseOf = (rules: ReadonlyArray<readonly [string, string]>, column: string, b: Binds) =>
   `CASE ${rules.map(([needle, label]) => `WHEN strpos(${column}, ${b.add(needle)}) > 0 THEN ${b.add(label)}`).join(' ')} END`;
 
+/**
+ * A visit's channel in SQL: `channelOf()` of @trailmark/protocol over the stored source, platform and UTM tags, the
+ * same rules in the same order with the protocol's own patterns (JavaScript and PostgreSQL read them alike).
+ */
+function channelSql(b: Binds): string {
+  const medium = (pattern: string) => `lower(s.utm_medium) ~ ${b.add(pattern)}`;
+  const paid = medium(CHANNEL_PATTERNS.paid);
+  return `CASE
+    WHEN ${medium(CHANNEL_PATTERNS.email)} OR lower(s.utm_source) ~ ${b.add(CHANNEL_PATTERNS.email)} THEN 'email'
+    WHEN ${medium(CHANNEL_PATTERNS.display)} THEN 'display'
+    WHEN ${medium(CHANNEL_PATTERNS.affiliates)} THEN 'affiliates'
+    WHEN s.referrer_type = 'social' OR (s.referrer_type = 'search' AND s.referrer_platform = ANY(${b.add(socialPlatforms())}::text[]))
+      THEN CASE WHEN ${paid} THEN 'paid_social' ELSE 'social' END
+    WHEN s.referrer_type = 'search' THEN CASE WHEN ${paid} THEN 'paid_search' ELSE 'search' END
+    WHEN ${paid} THEN 'paid_other'
+    WHEN s.referrer_type = 'direct' THEN 'direct'
+    ELSE 'referral' END`;
+}
+
 /** The SQL value of a visit's dimension (`s` is the user_sessions row, `tz` the time-zone table). */
 function dimensionSql(dimension: Exclude<StatsDimension, 'page'>, b: Binds): string {
   switch (dimension) {
@@ -39,7 +60,7 @@ function dimensionSql(dimension: Exclude<StatsDimension, 'page'>, b: Binds): str
     case 'exit_page':
       return 's.exit_path';
     case 'source':
-      return 's.referrer_type';
+      return channelSql(b);
     case 'referrer':
       return 's.referrer_platform';
     case 'utm_source':

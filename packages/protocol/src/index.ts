@@ -27,6 +27,7 @@ export { propsProblem, utf8Length } from './props.js';
 export type { FieldDescription, RedactionRule } from './redact.js';
 export { DEFAULT_REDACTION_RULES, ibanValid, isSensitiveField, luhnValid, redactEvent, redactText, redactUrl } from './redact.js';
 export type { SourceType, TrafficSource } from './referrer.js';
-export { classifySource, parseUtm } from './referrer.js';
+export { CHANNEL_LABELS, CHANNEL_PATTERNS, type Channel, type ChannelInput, channelOf } from './channels.js';
+export { classifySource, parseUtm, socialPlatforms } from './referrer.js';
 export { envelopeSchema, eventSchema } from './schema.js';
 export * from './stats/index.js';

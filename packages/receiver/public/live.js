@@ -259,9 +259,15 @@
     return Math.max(top, 2);
   }
 
+  let drawnHours = null;
+  // Drawn at the chart's own width, one SVG unit a pixel: a stretched viewBox (preserveAspectRatio="none") squashed
+  // the hour labels on a phone. Redrawn when the width changes.
+  window.addEventListener('resize', () => drawnHours && drawChart(drawnHours));
+
   function drawChart(hours) {
+    drawnHours = hours;
     const NS = 'http://www.w3.org/2000/svg';
-    const width = 720;
+    const width = Math.max(240, Math.round($('chart').clientWidth) || 720);
     const height = 160;
     const bottom = 18;
     const top = 8;
@@ -271,7 +277,6 @@
     const plot = height - bottom - top;
     const svg = document.createElementNS(NS, 'svg');
     svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-    svg.setAttribute('preserveAspectRatio', 'none');
     svg.setAttribute('role', 'img');
     svg.setAttribute('aria-label', `pageviews per hour, last ${hours.length} hours, at most ${Math.max(0, ...hours.map((e) => e.count))}`);
     const element = (name, attributes, text) => {
@@ -295,7 +300,8 @@
       const title = document.createElementNS(NS, 'title');
       title.textContent = `${entry.hour.slice(11, 16)} UTC: ${entry.count}`;
       rect.append(title);
-      if (index % 3 === 0) element('text', { x, y: height - 4 }, entry.hour.slice(11, 16));
+      // A label every 3 hours, or fewer where they would touch (about 30 px each at 10 px type).
+      if (index % Math.max(3, Math.ceil(32 / step)) === 0) element('text', { x, y: height - 4 }, entry.hour.slice(11, 16));
     });
     $('chart').replaceChildren(svg);
   }
