@@ -66,8 +66,9 @@ for (const dir of ['packages/protocol', 'packages/sdk', 'packages/react']) {
     ['attw', ['--pack', dir, '--profile', 'esm-only', '--format', 'table-flipped']],
   ]) {
     try {
-      const out = execFileSync(bin(tool), args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      console.log(`✓ ${tool} ${dir}\n${out.trim()}`);
+      execFileSync(bin(tool), args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      // One line when it passes; the tool's own report only when it fails.
+      console.log(`✓ ${tool} ${dir}`);
     } catch (error) {
       failed = true;
       console.error(`✗ ${tool} ${dir}\n${error.stdout ?? ''}${error.stderr ?? ''}`);

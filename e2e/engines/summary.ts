@@ -26,7 +26,8 @@ export function outcomeTable(): string | undefined {
   const find = (engine: string, scenario: string) => outcomes.find((o) => o.engine === engine && o.scenario === scenario);
   const versions = ENGINES.map((engine) => outcomes.find((o) => o.engine === engine.name)?.version ?? engine.name);
   const header = `| scenario | ${versions.join(' | ')} |\n| --- | ${versions.map(() => '---').join(' | ')} |`;
-  const rows = SCENARIOS.map(
+  // Only the scenarios that ran (a --grep'd run prints its own rows, not a table of "not run").
+  const rows = SCENARIOS.filter((scenario) => outcomes.some((o) => o.scenario === scenario.name)).map(
     (scenario) => `| ${scenario.name} | ${engines.map(({ name, missing }) => cell(find(name, scenario.name), missing)).join(' | ')} |`,
   );
   const notes = outcomes.flatMap((o) => o.notes.map((note) => `- ${o.engine}, ${o.scenario}: ${note}`));
