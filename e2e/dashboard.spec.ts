@@ -12,11 +12,10 @@ import { SUMMARY_METRICS } from '../packages/dashboard/src/panels.js';
 import { presetRange, type Range, statsParams } from '../packages/dashboard/src/range.js';
 import { dashboardFiles, startStaticServer } from '../scripts/serve-static.mjs';
 import { type DashboardBackend, startDashboardBackend } from './support/dashboard-backends.js';
-import { RECEIVER_URL, SITE_URL } from './support/ports.js';
+import { PORTS, RECEIVER_URL, SITE_URL } from './support/ports.js';
 import { receiver } from './support/receiver-client.js';
 
 const repo = new URL('..', import.meta.url).pathname;
-const offset = Number(process.env.E2E_PORT_OFFSET ?? 0);
 const BACKENDS = ['receiver', 'postgres', 'd1'] as const;
 
 /** The reference answer for the dashboard's request of a panel. */
@@ -83,7 +82,7 @@ for (const [index, name] of BACKENDS.entries()) {
 
     test.beforeAll(async () => {
       test.setTimeout(120_000);
-      const port = 18300 + offset + index;
+      const port = PORTS.dashboardSites + index;
       const origin = `http://127.0.0.1:${port}`;
       now = Date.now();
       const visits = statsDataSet(now);
@@ -287,7 +286,7 @@ test.describe('the demo (npm start)', () => {
     await expect(page.locator('#disconnect')).toBeHidden();
     // One request: the check of the key, not a panel's.
     expect(panels).toHaveLength(1);
-    expect(await page.locator('#main .error').count()).toBe(0);
+    expect(await page.locator('#main p.error').count()).toBe(0);
 
     await page.locator('#key').fill('sk_demo');
     await page.getByRole('button', { name: 'Show the dashboard' }).click();

@@ -260,14 +260,18 @@
   }
 
   let drawnHours = null;
+  let drawnWidth = 0;
   // Drawn at the chart's own width, one SVG unit a pixel: a stretched viewBox (preserveAspectRatio="none") squashed
-  // the hour labels on a phone. Redrawn when the width changes.
-  window.addEventListener('resize', () => drawnHours && drawChart(drawnHours));
+  // the hour labels on a phone. Redrawn when that width changes, and when the page is first shown (hidden, it has none).
+  new ResizeObserver(() => {
+    if (drawnHours && $('chart').clientWidth !== drawnWidth) drawChart(drawnHours);
+  }).observe($('chart'));
 
   function drawChart(hours) {
     drawnHours = hours;
     const NS = 'http://www.w3.org/2000/svg';
-    const width = Math.max(240, Math.round($('chart').clientWidth) || 720);
+    drawnWidth = $('chart').clientWidth;
+    const width = Math.max(240, drawnWidth || 720);
     const height = 160;
     const bottom = 18;
     const top = 8;
