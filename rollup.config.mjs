@@ -217,5 +217,7 @@ if (existsSync('packages/dashboard/src/index.ts')) {
 const only = process.env.TM_ONLY?.split(',').filter(Boolean);
 const outputOf = (config) => JSON.stringify(config.output);
 export default only
-  ? configs.filter((config) => only.some((name) => outputOf(config).includes(`packages/${name}/`) || outputOf(config).includes(`examples/${name}/`)))
+  ? configs.filter((config) =>
+      only.some((name) => outputOf(config).includes(`packages/${name}/`) || outputOf(config).includes(`examples/${name}/`)),
+    )
   : configs;

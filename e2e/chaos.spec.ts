@@ -372,7 +372,10 @@ test('one request that never gets an answer stalls neither its tab nor another t
   await expectExactlyOnce(created, page, ns, 20_000);
   const took = Date.now() - started;
   // The figure goes to the report (test annotations), not between the list reporter's one line per test.
-  test.info().annotations.push({ type: 'figure', description: `all ${ns.length} counted events of two tabs stored ${took} ms after the first send` });
+  test.info().annotations.push({
+    type: 'figure',
+    description: `all ${ns.length} counted events of two tabs stored ${took} ms after the first send`,
+  });
   expect(took).toBeLessThan(10_000 + 8_000);
 });
 

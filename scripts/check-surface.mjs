@@ -93,7 +93,8 @@ if (failures.length === 0 && sizes['script tag (trailmark.min.js)']) {
   const table = sizesMarkdown({ sizes, plugins }, { ceilings: CEILINGS, budgets: BUDGETS });
   if (process.env.CI) {
     const text = readFileSync(doc, 'utf8');
-    if (replaceFigures(text, 'sizes', table) !== text) failures.push('docs/performance.md states other sizes: run `npm run test:surface` and commit it');
+    if (replaceFigures(text, 'sizes', table) !== text)
+      failures.push('docs/performance.md states other sizes: run `npm run test:surface` and commit it');
   } else if (writeFigures(doc, 'sizes', table)) console.log('✓ docs/performance.md: sizes rewritten with these figures (commit it)');
   else console.log('✓ docs/performance.md states these sizes');
 }

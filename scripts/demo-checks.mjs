@@ -9,7 +9,13 @@ export function busyPort(port) {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', (error) =>
-      resolve(error.code === 'EADDRINUSE' ? 'is in use' : error.code === 'EACCES' ? 'needs privileges to listen on' : `cannot be listened on (${error.code})`),
+      resolve(
+        error.code === 'EADDRINUSE'
+          ? 'is in use'
+          : error.code === 'EACCES'
+            ? 'needs privileges to listen on'
+            : `cannot be listened on (${error.code})`,
+      ),
     );
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(undefined)));
   });

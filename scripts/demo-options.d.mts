@@ -19,4 +19,8 @@ export interface DemoOptions {
   help: boolean;
 }
 export function parseArgs(argv: readonly string[]): { options: DemoOptions; error?: undefined } | { error: string; options?: undefined };
-export function portOf(env: Record<string, string | undefined>, name: string, fallback: number): { port: number; error?: undefined } | { error: string; port?: undefined };
+export function portOf(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+): { port: number; error?: undefined } | { error: string; port?: undefined };

@@ -54,7 +54,14 @@ export function usage() {
  */
 export function parseArgs(argv) {
   const options = { backend: 'reference', reset: false, memory: false, siteOnly: false, receiverOnly: false, build: true, help: false };
-  const switches = { '--reset': 'reset', '--memory': 'memory', '--site-only': 'siteOnly', '--receiver-only': 'receiverOnly', '--help': 'help', '-h': 'help' };
+  const switches = {
+    '--reset': 'reset',
+    '--memory': 'memory',
+    '--site-only': 'siteOnly',
+    '--receiver-only': 'receiverOnly',
+    '--help': 'help',
+    '-h': 'help',
+  };
   const known = OPTIONS.map(({ flag }) => flag).join(', ');
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];

@@ -9,8 +9,8 @@
 // Playwright's webServer can run the two halves separately with --site-only / --receiver-only --memory.
 import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BACKENDS, parseArgs, portOf, usage } from './demo-options.mjs';
 import { busyPort, describeDatabase } from './demo-checks.mjs';
+import { BACKENDS, parseArgs, portOf, usage } from './demo-options.mjs';
 import { dashboardFiles, startStaticServer } from './serve-static.mjs';
 import { buildStale } from './stale-build.mjs';
 

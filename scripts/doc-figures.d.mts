@@ -4,3 +4,4 @@ export function sizesMarkdown(
   measured: { sizes: Record<string, { min: number; gzip: number }>; plugins: Record<string, { min: number; gzip: number; cap: number }> },
   limits?: { ceilings?: Record<string, number>; budgets?: Record<string, number> },
 ): string;
+export function markdownTable(header: string[], rows: string[][]): string;

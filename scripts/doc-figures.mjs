@@ -24,21 +24,36 @@ export function writeFigures(file, name, content) {
 
 const number = (n) => n.toLocaleString('en-US');
 
+/** A Markdown table with its columns padded as the formatter (biome) leaves them, so a formatted doc stays equal. */
+export function markdownTable(header, rows) {
+  const widths = header.map((cell, i) => Math.max(3, cell.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
 /** The sizes table of docs/performance.md: each combination against its ceiling and budget, each plugin against its cap. */
 export function sizesMarkdown({ sizes, plugins }, { ceilings = {}, budgets = {} } = {}) {
-  const rows = [
-    '| import combination | min | min+gzip | ceiling (enforced) | budget (target) |',
-    '| --- | --- | --- | --- | --- |',
-  ];
-  for (const [name, { min, gzip }] of Object.entries(sizes)) {
+  const combos = Object.entries(sizes).map(([name, { min, gzip }]) => {
     const budget = budgets[name];
     const over = budget === undefined ? '' : gzip <= budget ? ' (met)' : ` (over by ${Math.round(((gzip - budget) / budget) * 100)}%)`;
-    rows.push(
-      `| ${name} | ${number(min)} B | ${number(gzip)} B | ${ceilings[name] === undefined ? '—' : `${number(ceilings[name])} B`} | ${budget === undefined ? '—' : `${number(budget)} B${over}`} |`,
-    );
-  }
-  rows.push('', '| plugin, over the memoryQueue combination | min | min+gzip | cap (enforced) |', '| --- | --- | --- | --- |');
-  for (const [name, { min, gzip, cap }] of Object.entries(plugins))
-    rows.push(`| \`${name}\` | ${number(min)} B | ${number(gzip)} B | ${number(cap)} B |`);
-  return rows.join('\n');
+    const ceiling = ceilings[name];
+    return [
+      name,
+      `${number(min)} B`,
+      `${number(gzip)} B`,
+      ceiling === undefined ? '—' : `${number(ceiling)} B`,
+      budget === undefined ? '—' : `${number(budget)} B${over}`,
+    ];
+  });
+  const added = Object.entries(plugins).map(([name, { min, gzip, cap }]) => [
+    `\`${name}\``,
+    `${number(min)} B`,
+    `${number(gzip)} B`,
+    `${number(cap)} B`,
+  ]);
+  return [
+    markdownTable(['import combination', 'min', 'min+gzip', 'ceiling (enforced)', 'budget (target)'], combos),
+    '',
+    markdownTable(['plugin, over the memoryQueue combination', 'min', 'min+gzip', 'cap (enforced)'], added),
+  ].join('\n');
 }

@@ -59,7 +59,11 @@ function checkInstalled(name, project, packed) {
     if (!packed.some((path) => path === file || path.startsWith(`${file}/`))) problems.push(`the tarball lacks ${file}`);
   if (check.imports) {
     try {
-      const out = run(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(name)}); console.log(Object.keys(m).join(' '))`], project);
+      const out = run(
+        process.execPath,
+        ['--input-type=module', '-e', `const m = await import(${JSON.stringify(name)}); console.log(Object.keys(m).join(' '))`],
+        project,
+      );
       const missing = check.imports.filter((exported) => !out.split(/\s+/).includes(exported));
       if (missing.length) problems.push(`its module does not export ${missing.join(', ')}`);
     } catch (error) {
@@ -95,7 +99,10 @@ export function releaseCheck({ out = join(root, '.data/release'), only, keep = f
     if (only && !only.includes(name)) continue;
     const project = mkdtempSync(join(tmpdir(), 'trailmark-release-'));
     try {
-      writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'blank-project', private: true, type: 'module' }, null, 2)}\n`);
+      writeFileSync(
+        join(project, 'package.json'),
+        `${JSON.stringify({ name: 'blank-project', private: true, type: 'module' }, null, 2)}\n`,
+      );
       // The package's tarball, and the tarballs of ours it needs: what the registry would serve once they are published.
       const needed = [...ours(name, packages)].map((dep) => tarballs[dep]);
       const started = Date.now();
@@ -108,7 +115,9 @@ export function releaseCheck({ out = join(root, '.data/release'), only, keep = f
       }
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       results.push({ name, tarball: tarballs[name], problems });
-      log(`${problems.length ? '✗' : '✓'} ${name}: ${tarballs[name].slice(out.length + 1)} installed alone in ${seconds} s${problems.map((p) => `\n    ${p}`).join('')}`);
+      log(
+        `${problems.length ? '✗' : '✓'} ${name}: ${tarballs[name].slice(out.length + 1)} installed alone in ${seconds} s${problems.map((p) => `\n    ${p}`).join('')}`,
+      );
     } finally {
       if (!keep) rmSync(project, { recursive: true, force: true });
     }
@@ -131,6 +140,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     keep: argv.includes('--keep'),
   });
   const failed = results.filter((result) => result.problems.length);
-  console.log(failed.length ? `${failed.length} of ${results.length} packages are not ready to publish` : `all ${results.length} packages install alone and work; tarballs in ${out ?? '.data/release'}`);
+  console.log(
+    failed.length
+      ? `${failed.length} of ${results.length} packages are not ready to publish`
+      : `all ${results.length} packages install alone and work; tarballs in ${out ?? '.data/release'}`,
+  );
   process.exit(failed.length ? 1 : 0);
 }

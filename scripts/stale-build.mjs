@@ -18,13 +18,30 @@ const SHARED = ['rollup.config.mjs', 'tsconfig.base.json', 'package-lock.json'];
 export const PACKAGES = {
   protocol: { inputs: ['packages/protocol/src', 'packages/protocol/tsconfig.json'], outputs: ['packages/protocol/dist/index.js'] },
   sdk: {
-    inputs: ['packages/sdk/src', 'packages/sdk/tsconfig.json', 'packages/sdk/tsconfig.package.json', 'packages/sdk/package.json', 'packages/protocol/src'],
-    outputs: ['packages/sdk/dist/index.js', 'packages/sdk/dist/index.d.ts', 'packages/sdk/dist/trailmark.js', 'packages/sdk/dist/trailmark.min.js'],
+    inputs: [
+      'packages/sdk/src',
+      'packages/sdk/tsconfig.json',
+      'packages/sdk/tsconfig.package.json',
+      'packages/sdk/package.json',
+      'packages/protocol/src',
+    ],
+    outputs: [
+      'packages/sdk/dist/index.js',
+      'packages/sdk/dist/index.d.ts',
+      'packages/sdk/dist/trailmark.js',
+      'packages/sdk/dist/trailmark.min.js',
+    ],
   },
   'node-http': { inputs: ['packages/node-http/src', 'packages/node-http/tsconfig.json'], outputs: ['packages/node-http/dist/index.js'] },
   react: { inputs: ['packages/react/src', 'packages/react/tsconfig.json'], outputs: ['packages/react/dist/index.js'] },
   'react-router': {
-    inputs: ['examples/react-router/src', 'examples/react-router/rollup.config.mjs', 'packages/react/src', 'packages/sdk/src', 'packages/protocol/src'],
+    inputs: [
+      'examples/react-router/src',
+      'examples/react-router/rollup.config.mjs',
+      'packages/react/src',
+      'packages/sdk/src',
+      'packages/protocol/src',
+    ],
     outputs: ['examples/react-router/dist/app.js'],
   },
   receiver: { inputs: ['packages/receiver/src', 'packages/receiver/tsconfig.json'], outputs: ['packages/receiver/dist/index.js'] },

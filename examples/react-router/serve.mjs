@@ -42,7 +42,8 @@ export async function serveApp({ port, receiver }) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const site = portOf(process.env, 'PORT_SITE', 8080);
   const receiverPort = portOf(process.env, 'PORT_RECEIVER', 8787);
-  const problem = site.error ?? receiverPort.error ?? (await busyPort(site.port).then((busy) => busy && `port ${site.port} (PORT_SITE) ${busy}`));
+  const problem =
+    site.error ?? receiverPort.error ?? (await busyPort(site.port).then((busy) => busy && `port ${site.port} (PORT_SITE) ${busy}`));
   if (problem) {
     console.error(`react-router example: ${problem}`);
     process.exit(1);

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { ensureBundle, seedSite, startWorker } from '@trailmark/d1-worker/scripts/local.mjs';
 import { startIngest } from '@trailmark/pg-ingest';
 import { startReceiver } from '@trailmark/receiver';
@@ -37,7 +37,8 @@ afterAll(async () => {
 
 describe('the docs’ curl commands', () => {
   it('finds the commands of ```sh blocks whole: continued lines, a quoted body over lines, a comment after', () => {
-    const markdown = "text\n```sh\ncurl -s 'http://x/a' \\\n  -d '{\n  \"a\": 1 }'\n# → answer\n  curl http://x/b # note\necho curl no\n```\n";
+    const markdown =
+      "text\n```sh\ncurl -s 'http://x/a' \\\n  -d '{\n  \"a\": 1 }'\n# → answer\n  curl http://x/b # note\necho curl no\n```\n";
     expect(curlCommands(markdown, 'f.md')).toEqual([
       { file: 'f.md', line: 3, command: "curl -s 'http://x/a' \\\n  -d '{\n  \"a\": 1 }'" },
       { file: 'f.md', line: 7, command: 'curl http://x/b' },
@@ -53,7 +54,10 @@ describe('the docs’ curl commands', () => {
     it(`${file}:${line} answers 2xx with nothing rejected`, async () => {
       const rewritten = command.replace(/http:\/\/127\.0\.0\.1:(8787|8788|8790)/g, (_, port: string) => servers[port] as string);
       // Run beside the servers, which share this process: a synchronous spawn would stop them answering.
-      const { stdout: out } = await promisify(execFile)('bash', ['-c', `${rewritten} -w '\\n%{http_code}'`], { encoding: 'utf8', timeout: 10_000 });
+      const { stdout: out } = await promisify(execFile)('bash', ['-c', `${rewritten} -w '\\n%{http_code}'`], {
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
       const status = Number(out.slice(out.lastIndexOf('\n') + 1));
       const body = out.slice(0, out.lastIndexOf('\n'));
       expect(status, `${file}:${line} answered ${status}: ${body}`).toBeGreaterThanOrEqual(200);

@@ -9,9 +9,9 @@ import {
   OS_RULES,
   parseStatsQuery,
   STATS_PANELS,
-  socialPlatforms,
   type StatsDimension,
   type StatsQuery,
+  socialPlatforms,
   timezoneCountries,
   VISIT_MARGIN_MS,
 } from '@trailmark/protocol';

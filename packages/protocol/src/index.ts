@@ -1,5 +1,6 @@
 export type { Admission, AdmitOptions, AdmittedBatch, EventWriter } from './admit-batch.js';
 export { admitBatch } from './admit-batch.js';
+export { CHANNEL_LABELS, CHANNEL_PATTERNS, type Channel, type ChannelInput, channelOf } from './channels.js';
 export type {
   Attribution,
   Batch,
@@ -16,7 +17,6 @@ export { BUILTIN_EVENT_TYPES } from './event.js';
 export { lowerId, oncePerId } from './event-ids.js';
 export { blankSensitiveFields, SENSITIVE_VALUE } from './form-fields.js';
 export type { BodyResult, ErrorBody, ErrorCode } from './http.js';
-export { COMMON_ROUTES, HEALTH_PATHS, type RouteIndex, routeIndexResponse } from './route-index.js';
 export { drainBody, ERROR_STATUS, errorBody, errorResponse, originAllowed, presentedKey, readJsonBody, requestKey } from './http.js';
 export * from './limits.js';
 export type { BatchError, IngestResponse, ParseBatchOptions, ParsedBatch, Rejection } from './parse-batch.js';
@@ -27,7 +27,7 @@ export { propsProblem, utf8Length } from './props.js';
 export type { FieldDescription, RedactionRule } from './redact.js';
 export { DEFAULT_REDACTION_RULES, ibanValid, isSensitiveField, luhnValid, redactEvent, redactText, redactUrl } from './redact.js';
 export type { SourceType, TrafficSource } from './referrer.js';
-export { CHANNEL_LABELS, CHANNEL_PATTERNS, type Channel, type ChannelInput, channelOf } from './channels.js';
 export { classifySource, parseUtm, socialPlatforms } from './referrer.js';
+export { COMMON_ROUTES, HEALTH_PATHS, type RouteIndex, routeIndexResponse } from './route-index.js';
 export { envelopeSchema, eventSchema } from './schema.js';
 export * from './stats/index.js';

@@ -62,8 +62,7 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-const RECEIVER_AUTH =
-  'write routes: the write key (?key=, X-Trailmark-Key or Authorization: Bearer); read routes: only the read key';
+const RECEIVER_AUTH = 'write routes: the write key (?key=, X-Trailmark-Key or Authorization: Bearer); read routes: only the read key';
 
 /** The receiver's own routes, for `GET /` (the protocol adds the batch, stats and health routes). */
 function receiverRoutes(dev: boolean): Record<string, string> {

@@ -1,5 +1,5 @@
-import { BUILTIN_EVENT_TYPES } from '../event.js';
 import { channelOf } from '../channels.js';
+import { BUILTIN_EVENT_TYPES } from '../event.js';
 import { classifySource } from '../referrer.js';
 import type { StatsDimension, StatsQuery } from './contract.js';
 import { browserOf, countryLookup, deviceOf, osOf } from './dimensions.js';
