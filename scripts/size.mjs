@@ -5,9 +5,9 @@ import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
-import typescript from '@rollup/plugin-typescript';
 import { rollup } from 'rollup';
 import { defines, terserOptions } from '../rollup.config.mjs';
+import { transpileTs } from './ts-transpile.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const sdk = resolve(root, 'packages/sdk/src/index.ts');
@@ -49,8 +49,12 @@ export const PLUGINS = {
 export const withPlugin = (name) => `import { createTracker, fetchTransport, memoryQueue, ${name} } from 'trailmark';
 ${TRACKER}.use(${name}());`;
 
+/** The SDK's TypeScript, transpiled once for every measurement of a run (the modules are the same in each). */
+let transpiler;
+
 /** Bundles `code` (which imports from `trailmark`) and returns its minified and gzipped sizes. */
 export async function measure(code) {
+  transpiler ??= transpileTs(resolve(root, 'packages/sdk/tsconfig.json'));
   const bundle = await rollup({
     input: 'entry',
     onwarn: (warning, warn) => (warning.code === 'EMPTY_BUNDLE' ? undefined : warn(warning)),
@@ -62,15 +66,7 @@ export async function measure(code) {
       },
       defines(false),
       nodeResolve({ browser: true }),
-      typescript({
-        tsconfig: resolve(root, 'packages/sdk/tsconfig.json'),
-        declaration: false,
-        declarationDir: undefined,
-        outDir: undefined,
-        include: ['packages/*/src/**/*.ts'],
-        filterRoot: root,
-        noEmitOnError: true,
-      }),
+      transpiler,
     ],
   });
   const { output } = await bundle.generate({ format: 'iife', plugins: [terser(terserOptions)] });
