@@ -23,7 +23,7 @@ test('shows a newsletter visit as a source and its UTM campaign, the chart with 
     .toEqual(expect.arrayContaining(['pageview', 'scroll_depth']));
 
   await page.goto(`${RECEIVER_URL}/`);
-  await expect(page.locator('#sources')).toContainText('newsletter · referral');
+  await expect(page.locator('#sources')).toContainText('newsletter · email');
   await expect(page.locator('#campaigns')).toContainText('spring');
   // The y-axis: counts from 0 to a round top at or above the busiest hour (1 pageview: 0, 1, 2).
   await expect(page.locator('#chart text.y')).toHaveText(['0', '1', '2']);
