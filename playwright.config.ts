@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, chromiumPath } from './e2e/support/chromium.mjs';
-import { APP_ORIGINS, PORTS, RECEIVER_URL, SITE_URL } from './e2e/support/ports.js';
+import { appOrigins, E2E_WORKERS, PORTS, portsFor } from './e2e/support/ports.js';
 
 /** Debian's Chromium (or CHROMIUM_PATH); Playwright's own browser where a user has installed one. */
 const executablePath = chromiumPath();
@@ -11,8 +11,9 @@ const demoEnv = (site: number, receiver: number) => ({ PORT_SITE: String(site), 
 export default defineConfig({
   testDir: './e2e',
   timeout: 60_000,
+  // Spec files run side by side, one worker each (tests within a file in order); every worker has its own servers.
   fullyParallel: false,
-  workers: 1,
+  workers: E2E_WORKERS,
   retries: 0,
   reporter: process.env.CI ? [['list']] : [['list']],
   globalSetup: './e2e/support/global-setup.ts',
@@ -25,34 +26,35 @@ export default defineConfig({
       args: CHROMIUM_ARGS,
     },
   },
-  webServer: [
+  // Each worker's own servers (e2e/support/ports.ts): the recorder, the receiver, the site and the chaos tests' site.
+  webServer: Array.from({ length: E2E_WORKERS }, (_, index) => portsFor(index)).flatMap((ports) => [
     {
       command: 'node e2e/support/recorder.mjs',
-      url: `http://127.0.0.1:${PORTS.recorder}/pages/blank.html`,
+      url: `http://127.0.0.1:${ports.recorder}/pages/blank.html`,
       reuseExistingServer: !process.env.CI,
-      env: { PORT: String(PORTS.recorder) },
+      env: { PORT: String(ports.recorder) },
     },
     {
       // The reference receiver, in memory and in dev mode (inspection endpoints), allowing the site's origin.
-      command: 'node scripts/demo.mjs --receiver-only --memory',
-      url: `${RECEIVER_URL}/healthz`,
+      command: 'node scripts/demo.mjs --receiver-only --memory --no-build',
+      url: `http://127.0.0.1:${ports.receiver}/healthz`,
       reuseExistingServer: !process.env.CI,
       // The framework apps of e2e/next.spec.ts and e2e/frameworks.spec.ts send from their own origins.
-      env: { ...demoEnv(PORTS.site, PORTS.receiver), TM_DEMO_ORIGINS: APP_ORIGINS.join(',') },
+      env: { ...demoEnv(ports.site, ports.receiver), TM_DEMO_ORIGINS: appOrigins(ports).join(',') },
     },
     {
       // examples/static-site with the built trailmark.min.js, its pages sending to the receiver.
-      command: 'node scripts/demo.mjs --site-only',
-      url: `${SITE_URL}/`,
+      command: 'node scripts/demo.mjs --site-only --no-build',
+      url: `http://127.0.0.1:${ports.site}/`,
       reuseExistingServer: !process.env.CI,
-      env: demoEnv(PORTS.site, PORTS.receiver),
+      env: demoEnv(ports.site, ports.receiver),
     },
     {
       // The same site for the chaos tests, its pages sending to the fault proxy those tests start.
-      command: 'node scripts/demo.mjs --site-only',
-      url: `http://127.0.0.1:${PORTS.chaosSite}/`,
+      command: 'node scripts/demo.mjs --site-only --no-build',
+      url: `http://127.0.0.1:${ports.chaosSite}/`,
       reuseExistingServer: !process.env.CI,
-      env: demoEnv(PORTS.chaosSite, PORTS.proxy),
+      env: demoEnv(ports.chaosSite, ports.proxy),
     },
-  ],
+  ]),
 });

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 const alias = {
@@ -11,7 +12,13 @@ const setupFiles = ['./vitest.setup.ts'];
 export default defineConfig({
   define,
   test: {
+    // Vitest's default is one worker fewer than the cores: one worker on a 2-core machine, which left a core idle
+    // while the contract suites' servers and the files that wait on child processes (workerd, the demo) ran one at a
+    // time. A worker a core keeps both busy (VITEST_MAX_WORKERS overrides).
+    maxWorkers: Number(process.env.VITEST_MAX_WORKERS) || Math.max(2, availableParallelism()),
     projects: [
+      // The repository's scripts (the demo's command line, the build of what changed, figures written into docs).
+      { test: { name: 'scripts', include: ['scripts/test/**/*.test.ts'], environment: 'node' } },
       { define, resolve: { alias }, test: { name: 'protocol', include: ['packages/protocol/test/**/*.test.ts'], environment: 'node' } },
       {
         define,

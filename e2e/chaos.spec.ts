@@ -371,7 +371,11 @@ test('one request that never gets an answer stalls neither its tab nor another t
   // The request deadline is 10 s: everything, from both tabs, is stored within seconds of it.
   await expectExactlyOnce(created, page, ns, 20_000);
   const took = Date.now() - started;
-  console.log(`unanswered request: all ${ns.length} counted events of two tabs stored ${took} ms after the first send`);
+  // The figure goes to the report (test annotations), not between the list reporter's one line per test.
+  test.info().annotations.push({
+    type: 'figure',
+    description: `all ${ns.length} counted events of two tabs stored ${took} ms after the first send`,
+  });
   expect(took).toBeLessThan(10_000 + 8_000);
 });
 
@@ -390,9 +394,10 @@ test('a reload loop at two reloads a second loses nothing and puts almost no cop
   await page.waitForTimeout(12_000);
   await expectExactlyOnce(created, page, ns);
   const wire = copiesOnTheWire();
-  console.log(
-    `reload loop: ${ns.length} counted events, ${wire.unique} events in all, ${wire.sent} on the wire, ${wire.copies} extra copies`,
-  );
+  test.info().annotations.push({
+    type: 'figure',
+    description: `${ns.length} counted events, ${wire.unique} events in all, ${wire.sent} on the wire, ${wire.copies} extra copies`,
+  });
   expect(wire.copies).toBeLessThanOrEqual(25);
 });
 
@@ -424,7 +429,7 @@ test("the capture plugins' page-hide events leave in the unload batch: one reque
   await expectExactlyOnce(created, page, ns);
   const stored = await storedFor(created);
   const hideTypes = new Set(stored.filter((event) => unload[0]?.ids.includes(event.event_id)).map((event) => event.type));
-  console.log(unload.map((batch) => batch.ids.map((id) => stored.find((event) => event.event_id === id)?.type).join(',')));
-  expect(unload).toHaveLength(1);
+  const types = unload.map((batch) => batch.ids.map((id) => stored.find((event) => event.event_id === id)?.type).join(','));
+  expect(unload, `the requests as the page went, by the types they carried: ${types.join(' | ')}`).toHaveLength(1);
   expect([...hideTypes]).toEqual(expect.arrayContaining(['page_leave', 'scroll_depth', 'chaos_tick']));
 });

@@ -12,11 +12,10 @@ import { SUMMARY_METRICS } from '../packages/dashboard/src/panels.js';
 import { presetRange, type Range, statsParams } from '../packages/dashboard/src/range.js';
 import { dashboardFiles, startStaticServer } from '../scripts/serve-static.mjs';
 import { type DashboardBackend, startDashboardBackend } from './support/dashboard-backends.js';
-import { RECEIVER_URL, SITE_URL } from './support/ports.js';
+import { PORTS, RECEIVER_URL, SITE_URL } from './support/ports.js';
 import { receiver } from './support/receiver-client.js';
 
 const repo = new URL('..', import.meta.url).pathname;
-const offset = Number(process.env.E2E_PORT_OFFSET ?? 0);
 const BACKENDS = ['receiver', 'postgres', 'd1'] as const;
 
 /** The reference answer for the dashboard's request of a panel. */
@@ -37,6 +36,26 @@ async function tableRows(page: Page, selector: string): Promise<string[][]> {
   return page
     .locator(`${selector} tbody tr`)
     .evaluateAll((rows) => rows.map((row) => [...row.children].map((cell) => (cell.textContent ?? '').trim())));
+}
+
+/**
+ * The labels of the tables whose text is broken inside a word: each part of a label between its break opportunities
+ * (`booking_` and `created`) must sit on one line.
+ */
+async function labelsBrokenInsideWords(page: Page, selector: string): Promise<string[]> {
+  return page.locator(`${selector} .label`).evaluateAll((labels) =>
+    labels.flatMap((label) => {
+      const walker = document.createTreeWalker(label, NodeFilter.SHOW_TEXT);
+      const broken: string[] = [];
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        const lines = new Set([...range.getClientRects()].map((rect) => Math.round(rect.top)));
+        if (lines.size > 1) broken.push(`${label.textContent}: "${node.textContent}" over ${lines.size} lines`);
+      }
+      return broken;
+    }),
+  );
 }
 
 async function summaryTexts(page: Page): Promise<string[]> {
@@ -63,7 +82,7 @@ for (const [index, name] of BACKENDS.entries()) {
 
     test.beforeAll(async () => {
       test.setTimeout(120_000);
-      const port = 18300 + offset + index;
+      const port = PORTS.dashboardSites + index;
       const origin = `http://127.0.0.1:${port}`;
       now = Date.now();
       const visits = statsDataSet(now);
@@ -250,6 +269,40 @@ for (const [index, name] of BACKENDS.entries()) {
 }
 
 test.describe('the demo (npm start)', () => {
+  test('checks the key on the form: a wrong one is said there and loads nothing; sign-out leaves a clean header; no console error', async ({
+    page,
+  }) => {
+    const problems: string[] = [];
+    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+    page.on('response', (response) => response.status() === 404 && problems.push(`404 ${response.url()}`));
+    const panels: string[] = [];
+    page.on('request', (request) => request.url().includes('/v1/stats/') && panels.push(request.url()));
+    await page.goto(`${SITE_URL}/dashboard/`);
+    await page.locator('#key').fill('sk_wrong');
+    await page.getByRole('button', { name: 'Show the dashboard' }).click();
+    await expect(page.locator('#connect-error')).toHaveText(/^The backend refused the key: /);
+    await expect(page.locator('#connect')).toBeVisible();
+    await expect(page.locator('#main')).toBeHidden();
+    await expect(page.locator('#disconnect')).toBeHidden();
+    // One request: the check of the key, not a panel's.
+    expect(panels).toHaveLength(1);
+    expect(await page.locator('#main p.error').count()).toBe(0);
+
+    await page.locator('#key').fill('sk_demo');
+    await page.getByRole('button', { name: 'Show the dashboard' }).click();
+    await expect(page.locator('#main')).toBeVisible();
+    await expect(page.locator('#connect-error')).toHaveText('');
+    await expect(page.locator('#backend')).toHaveText(`Reading ${RECEIVER_URL}`);
+    await expect(page.locator('#live')).not.toHaveText('');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page.locator('#connect')).toBeVisible();
+    await expect(page.locator('#connect-error')).toHaveText('');
+    await expect(page.locator('#backend')).toHaveText('');
+    await expect(page.locator('#live')).toHaveText('');
+    // The 401 of the wrong key's check is the backend's answer the test asked for; anything else is a problem.
+    expect(problems.filter((problem) => !/401|Unauthorized/.test(problem))).toEqual([]);
+  });
+
   test("shows the example site's own traffic: a visit made in the browser appears in the dashboard beside it", async ({
     page,
     context,
@@ -260,7 +313,9 @@ test.describe('the demo (npm start)', () => {
     await visit.goto(`${SITE_URL}/`);
     await visit.getByRole('link', { name: 'Pricing' }).first().click();
     await visit.waitForURL(/pricing/);
+    await visit.getByRole('button', { name: 'Book a demo' }).click();
     await expect.poll(async () => (await receiver.events({ type: 'pageview' })).length, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(async () => (await receiver.events({ type: 'booking_created' })).length, { timeout: 15_000 }).toBe(1);
     await visit.close();
 
     await page.goto(`${SITE_URL}/dashboard/`);
@@ -275,5 +330,12 @@ test.describe('the demo (npm start)', () => {
         ['/pricing.html', '1', '1'],
       ]);
     await expect(page.locator('#live')).toHaveText('1 current visitor');
+    // The goal's name breaks only between its words, on a wide screen and on a phone.
+    await expect.poll(() => tableRows(page, '#goals')).toEqual([['booking_created', '1', '1', '100%']]);
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      expect(await labelsBrokenInsideWords(page, '#goals'), `at ${width} px`).toEqual([]);
+      expect(await labelsBrokenInsideWords(page, '#breakdowns'), `at ${width} px`).toEqual([]);
+    }
   });
 });

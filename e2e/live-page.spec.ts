@@ -23,7 +23,7 @@ test('shows a newsletter visit as a source and its UTM campaign, the chart with 
     .toEqual(expect.arrayContaining(['pageview', 'scroll_depth']));
 
   await page.goto(`${RECEIVER_URL}/`);
-  await expect(page.locator('#sources')).toContainText('newsletter · referral');
+  await expect(page.locator('#sources')).toContainText('newsletter · email');
   await expect(page.locator('#campaigns')).toContainText('spring');
   // The y-axis: counts from 0 to a round top at or above the busiest hour (1 pageview: 0, 1, 2).
   await expect(page.locator('#chart text.y')).toHaveText(['0', '1', '2']);
@@ -38,4 +38,17 @@ test('shows a newsletter visit as a source and its UTM campaign, the chart with 
   await expect(page.getByRole('checkbox', { name: 'scroll_depth' })).not.toBeChecked();
   await expect.poll(feedTypes).toContain('pageview');
   expect(await feedTypes()).not.toContain('scroll_depth');
+
+  // On a phone the chart is drawn at its own width, its labels unstretched: one SVG unit is one pixel each way.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await expect(page.locator('#chart text.y')).toHaveText(['0', '1', '2']);
+  const scale = await page.locator('#chart svg').evaluate((svg) => {
+    const box = (svg as SVGSVGElement).viewBox.baseVal;
+    const { width, height } = svg.getBoundingClientRect();
+    return { x: width / box.width, y: height / box.height, stretch: svg.getAttribute('preserveAspectRatio') };
+  });
+  expect(scale.stretch).toBeNull();
+  expect(scale.x).toBeCloseTo(1, 1);
+  expect(scale.y).toBeCloseTo(1, 1);
 });

@@ -1,34 +1,40 @@
-// `npm start`: the reference receiver on 127.0.0.1:8787 (persistent, .data/demo) and the example static site
-// on 127.0.0.1:8080, with the built script tag. Ctrl+C stops both.
-//   node scripts/demo.mjs [--site-only | --receiver-only] [--memory] [--reset] [--backend reference|postgres|d1]
-//   env PORT_SITE (8080), PORT_RECEIVER (8787), PORT_POSTGRES (8790), PORT_D1 (8788), DATABASE_URL (postgres),
-//   TM_DEMO_DATA (the folder holding the data folders, default .data; tests give their own)
-// --backend postgres sends the site to the Postgres ingest server (DATABASE_URL, else embedded PGlite in
-// .data/demo-pg); --backend d1 to the D1 Worker under Miniflare (local D1 in .data/demo-d1). The reference
-// receiver (and its live page) runs only for the reference backend: with another one it would receive nothing, and
-// its page would show an earlier run's data as if it were this one's. --reset deletes the chosen backend's data
-// folder before starting.
+// `npm start`: the example static site on 127.0.0.1:8080, with the built script tag, sending to one backend: the
+// reference receiver on 127.0.0.1:8787 (persistent, .data/demo) by default. Ctrl+C stops everything.
+// Options and environment: scripts/demo-options.mjs (`npm start -- --help` prints them all).
+// --backend postgres sends the site to the Postgres ingest server (DATABASE_URL, in a schema of its own, else
+// embedded PGlite in .data/demo-pg); --backend d1 to the D1 Worker under Miniflare (local D1 in .data/demo-d1). The
+// reference receiver (and its live page) runs only for the reference backend: with another one it would receive
+// nothing, and its page would show an earlier run's data as if it were this one's. --reset deletes the chosen
+// backend's data before starting.
 // Playwright's webServer can run the two halves separately with --site-only / --receiver-only --memory.
 import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { busyPort, describeDatabase } from './demo-checks.mjs';
+import { BACKENDS, parseArgs, portOf, usage } from './demo-options.mjs';
 import { dashboardFiles, startStaticServer } from './serve-static.mjs';
+import { buildStale } from './stale-build.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const argv = process.argv.slice(2);
-const backendAt = argv.indexOf('--backend');
-const backend = backendAt === -1 ? 'reference' : argv.splice(backendAt, 2)[1];
-if (!['reference', 'postgres', 'd1'].includes(backend)) {
-  console.error(`demo: --backend takes reference, postgres or d1 (got ${backend ?? 'nothing'})`);
+const parsed = parseArgs(process.argv.slice(2));
+if (parsed.error) {
+  console.error(`demo: ${parsed.error}\n\n${usage()}`);
   process.exit(2);
 }
-const args = new Set(argv);
-const known = new Set(['--site-only', '--receiver-only', '--memory', '--reset']);
-for (const arg of args) {
-  if (!known.has(arg)) {
-    console.error(`demo: unknown argument ${arg} (known: ${[...known].join(', ')})`);
+const options = parsed.options;
+if (options.help) {
+  console.log(usage());
+  process.exit(0);
+}
+const { backend } = options;
+const port = (name, fallback) => {
+  const { port: value, error } = portOf(process.env, name, fallback);
+  if (error) {
+    // A fixed port: the site's origin and the pages' receiver endpoint are derived from these before either starts.
+    console.error(`demo: ${error}`);
     process.exit(2);
   }
-}
+  return value;
+};
 const sitePort = port('PORT_SITE', 8080);
 const receiverPort = port('PORT_RECEIVER', 8787);
 const receiverUrl = `http://127.0.0.1:${receiverPort}`;
@@ -45,14 +51,62 @@ export const DEMO_SITE = {
 
 /** The folder each backend keeps the demo's data in (the receiver's unless `--memory`). */
 const dataRoot = process.env.TM_DEMO_DATA || '.data';
-const DATA = { reference: `${dataRoot}/demo`, postgres: `${dataRoot}/demo-pg`, d1: `${dataRoot}/demo-d1` };
+const DATA = Object.fromEntries(Object.entries(BACKENDS).map(([name, { data }]) => [name, `${dataRoot}/${data}`]));
 /** Where a data folder is on disk: relative to the repository unless TM_DEMO_DATA is absolute. */
 const onDisk = (folder) => (folder.startsWith('/') ? folder : `${repo}${folder}`);
-const withReceiver = args.has('--receiver-only') || (backend === 'reference' && !args.has('--site-only'));
-if (args.has('--reset')) {
-  const folder = withReceiver && backend !== 'reference' ? DATA.reference : DATA[backend];
-  rmSync(onDisk(folder), { recursive: true, force: true });
-  console.log(`reset      ${folder} deleted`);
+const withReceiver = options.receiverOnly || (backend === 'reference' && !options.siteOnly);
+const withBackend = backend !== 'reference' && !options.receiverOnly;
+const databaseUrl = backend === 'postgres' ? process.env.DATABASE_URL || undefined : undefined;
+/** With DATABASE_URL the demo keeps to a schema of its own: --reset drops it, and nothing else of that database. */
+const PG_SCHEMA = 'trailmark_demo';
+
+// Every port this run listens on, checked before anything is built or printed: a busy one is named with the
+// variable that moves it.
+const ports = [
+  ...(options.receiverOnly ? [] : [['PORT_SITE', sitePort]]),
+  ...(withReceiver ? [['PORT_RECEIVER', receiverPort]] : []),
+  ...(withBackend && backend === 'postgres' ? [['PORT_POSTGRES', port('PORT_POSTGRES', 8790)]] : []),
+  ...(withBackend && backend === 'd1' ? [['PORT_D1', port('PORT_D1', 8788)]] : []),
+];
+for (const [name, value] of ports) {
+  const problem = await busyPort(value);
+  if (problem) {
+    console.error(
+      `demo: port ${value} (${name}) ${problem}. Stop what uses it, or move the demo: ${name}=${value + 1} npm start${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    );
+    process.exit(1);
+  }
+}
+
+if (options.build) {
+  try {
+    buildStale();
+  } catch (error) {
+    console.error(`demo: ${error.message}`);
+    process.exit(1);
+  }
+}
+
+/** Where this run's data is, in words: a folder, a database and schema, or memory. */
+const dataPlace = (name) => {
+  if (name === 'reference' && options.memory) return 'in memory';
+  if (name === 'postgres' && databaseUrl) return `in PostgreSQL at ${describeDatabase(databaseUrl)}, schema ${PG_SCHEMA}`;
+  return `in ${DATA[name]}`;
+};
+const kept = withReceiver && !options.memory ? 'reference' : withBackend ? backend : undefined;
+
+if (options.reset && kept) {
+  if (kept === 'postgres' && databaseUrl) {
+    const { manageSchema } = await import(`${repo}packages/pg-ingest/dist/index.js`);
+    await manageSchema(databaseUrl, 'drop', PG_SCHEMA).catch((error) => {
+      console.error(`demo: --reset could not drop schema ${PG_SCHEMA} in ${describeDatabase(databaseUrl)}: ${error.message}`);
+      process.exit(1);
+    });
+    console.log(`reset      schema ${PG_SCHEMA} dropped in ${describeDatabase(databaseUrl)}`);
+  } else {
+    rmSync(onDisk(DATA[kept]), { recursive: true, force: true });
+    console.log(`reset      ${DATA[kept]} deleted`);
+  }
 }
 
 const running = [];
@@ -62,7 +116,7 @@ try {
     const entry = `${repo}packages/receiver/dist/index.js`;
     if (!existsSync(entry)) throw new Error('packages/receiver/dist is missing: run `npm run build` first');
     const { startReceiver } = await import(entry);
-    const memory = args.has('--memory');
+    const memory = options.memory;
     const receiver = await startReceiver({
       port: receiverPort,
       sites: [DEMO_SITE],
@@ -70,33 +124,31 @@ try {
       ...(memory ? { memory: true } : { dataDir: onDisk(DATA.reference) }),
     });
     running.push(receiver);
-    console.log(
-      `receiver   ${receiver.url}  (${memory ? 'in memory' : `data in ${DATA.reference}`}; site demo, write key pk_demo, read key sk_demo)`,
-    );
+    console.log(`receiver   ${receiver.url}  (data ${dataPlace('reference')}; site demo, write key pk_demo, read key sk_demo)`);
     console.log(`live page  ${receiver.url}/`);
     console.log(`inspect    ${receiver.url}/_trailmark/events  ·  /_trailmark/rejections  ·  /_trailmark/stats`);
   }
   let endpoint = receiverUrl;
-  if (backend === 'postgres' && !args.has('--receiver-only')) {
+  if (withBackend && backend === 'postgres') {
     const entry = `${repo}packages/pg-ingest/dist/index.js`;
     if (!existsSync(entry)) throw new Error('packages/pg-ingest/dist is missing: run `npm run build` first');
-    const { startIngest } = await import(entry);
-    const databaseUrl = process.env.DATABASE_URL;
+    const { manageSchema, startIngest } = await import(entry);
+    if (databaseUrl) await manageSchema(databaseUrl, 'create', PG_SCHEMA);
     const ingest = await startIngest({
       port: port('PORT_POSTGRES', 8790),
       sites: [DEMO_SITE],
-      ...(databaseUrl ? { databaseUrl } : { dataDir: onDisk(DATA.postgres) }),
+      ...(databaseUrl ? { databaseUrl, schema: PG_SCHEMA } : { dataDir: onDisk(DATA.postgres) }),
     });
     running.push(ingest);
     endpoint = ingest.url;
     console.log(
-      `postgres   ${ingest.url}  (${databaseUrl ? 'DATABASE_URL' : `embedded PGlite in ${DATA.postgres}`}; site demo, write key pk_demo)`,
+      `postgres   ${ingest.url}  (${databaseUrl ? 'DATABASE_URL: data' : 'embedded PGlite: data'} ${dataPlace('postgres')}; site demo, write key pk_demo)`,
     );
     console.log(
       `data       curl -H 'Authorization: Bearer sk_demo' ${ingest.url}/v1/metrics/daily   (also /v1/pages/top, /v1/sources, /v1/campaigns)`,
     );
   }
-  if (backend === 'd1' && !args.has('--receiver-only')) {
+  if (withBackend && backend === 'd1') {
     const { ensureBundle, seedSite, startWorker } = await import(`${repo}packages/d1-worker/scripts/local.mjs`);
     await ensureBundle();
     const { mf, db, url } = await startWorker({
@@ -117,7 +169,7 @@ try {
     );
     console.log('           locally every visitor is enriched from a sample: "Example Networks (sample)", "Wellington (sample), NZ"');
   }
-  if (!args.has('--receiver-only')) {
+  if (!options.receiverOnly) {
     const dist = `${repo}packages/sdk/dist/`;
     const site = await startStaticServer({
       root: `${repo}examples/static-site`,
@@ -131,11 +183,7 @@ try {
     console.log(`site       ${site.url}/`);
     console.log(`dashboard  ${site.url}/dashboard/  (reads ${endpoint}; enter the read key sk_demo)`);
   }
-  const kept =
-    args.has('--memory') && backend === 'reference'
-      ? ''
-      : ` Data stays in ${withReceiver ? DATA.reference : DATA[backend]}; --reset starts afresh.`;
-  console.log(`Press Ctrl+C to stop.${kept}`);
+  console.log(`Press Ctrl+C to stop.${kept ? ` Data stays ${dataPlace(kept)}; --reset starts afresh.` : ''}`);
 } catch (error) {
   console.error(`demo: ${error.message}`);
   await stopAll();
@@ -156,16 +204,4 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 async function stopAll() {
   for (const server of running.reverse()) await server.close().catch((error) => console.error(`demo: close failed: ${error.message}`));
-}
-
-function port(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  // A fixed port: the site's origin and the pages' receiver endpoint are derived from these before either starts.
-  if (!/^\d+$/.test(raw) || value < 1 || value > 65535) {
-    console.error(`demo: ${name} must be a port number, not ${raw}`);
-    process.exit(2);
-  }
-  return value;
 }

@@ -31,6 +31,7 @@ export function dashboardFiles(repo) {
     '/dashboard/': `${dir}public/index.html`,
     '/dashboard/index.html': `${dir}public/index.html`,
     '/dashboard/dashboard.css': `${dir}public/dashboard.css`,
+    '/dashboard/favicon.svg': `${dir}public/favicon.svg`,
     '/dashboard/dashboard.js': `${dir}dist/dashboard.js`,
   };
 }
@@ -96,6 +97,7 @@ export async function startStaticServer({
       let html = await readFile(file, 'utf8');
       if (endpoint !== DEFAULT_ENDPOINT) html = html.replaceAll(`data-endpoint="${DEFAULT_ENDPOINT}"`, `data-endpoint="${endpoint}"`);
       if (transport !== 'reference') html = html.replaceAll('data-transport="reference"', `data-transport="${transport}"`);
+      html = html.replace(/<span data-tm-backend>[\s\S]*?<\/span>/, `<span data-tm-backend>${backendWords(transport, endpoint)}</span>`);
       if (headScripts.length) html = html.replace('<head>', `<head>${headScripts.map((src) => `<script src="${src}"></script>`).join('')}`);
       return send(response, 200, type, request.method === 'HEAD' ? '' : html, { ...headers, 'content-security-policy': csp });
     }
@@ -121,6 +123,13 @@ export async function startStaticServer({
         server.closeAllConnections();
       }),
   };
+}
+
+/** The footer's words for where the pages' events go: the reference receiver links its live page; the others have none. */
+function backendWords(transport, endpoint) {
+  if (transport === 'postgres') return `the Postgres ingest server at ${endpoint}`;
+  if (transport === 'd1') return `the D1 Worker at ${endpoint}`;
+  return `the reference receiver: <a href="${endpoint}/">its live page</a>`;
 }
 
 // `/guide` → guide.html, `/` → index.html; anything resolving outside the root is refused.

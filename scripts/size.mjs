@@ -1,16 +1,17 @@
 // Measures min+gzip bytes of tiny entry files, bundled exactly like the script-tag build
 // (rollup + TypeScript + the release flags + terser). Shared by the size-budget test and `npm run bench`.
 // `measurePacked()` measures what npm users bundle instead: the same entries against the packed `trailmark` tarball,
-// minified by a bundler's defaults; `--write-docs` writes those figures into docs/performance.md.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// minified by a bundler's defaults. scripts/check-surface.mjs writes both into docs/performance.md.
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
-import typescript from '@rollup/plugin-typescript';
 import { rollup } from 'rollup';
 import { defines, terserOptions } from '../rollup.config.mjs';
+import { markdownTable } from './doc-figures.mjs';
 import { unpackSdk } from './pack-sdk.mjs';
+import { transpileTs } from './ts-transpile.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const sdk = resolve(root, 'packages/sdk/src/index.ts');
@@ -56,6 +57,9 @@ export const PLUGINS = {
 export const withPlugin = (name) => `import { createTracker, fetchTransport, memoryQueue, ${name} } from 'trailmark';
 ${TRACKER}.use(${name}());`;
 
+/** The SDK's TypeScript, transpiled once for every measurement of a run (the modules are the same in each). */
+let transpiler;
+
 /**
  * Bundles `code` with `trailmark` resolved to `sdkEntry`, through `plugins` then terser with `minify` options, as
  * `format`; returns the minified code and its min and gzip (level 9) bytes.
@@ -80,24 +84,14 @@ async function bundleSize(code, sdkEntry, { plugins, minify, format }) {
 }
 
 /** Bundles `code` (which imports from `trailmark`) from the SDK's source like the release build; returns its sizes. */
-export const measure = (code) =>
-  bundleSize(code, sdk, {
-    plugins: [
-      defines(false),
-      nodeResolve({ browser: true }),
-      typescript({
-        tsconfig: resolve(root, 'packages/sdk/tsconfig.json'),
-        declaration: false,
-        declarationDir: undefined,
-        outDir: undefined,
-        include: ['packages/*/src/**/*.ts'],
-        filterRoot: root,
-        noEmitOnError: true,
-      }),
-    ],
+export function measure(code) {
+  transpiler ??= transpileTs(resolve(root, 'packages/sdk/tsconfig.json'));
+  return bundleSize(code, sdk, {
+    plugins: [defines(false), nodeResolve({ browser: true }), transpiler],
     minify: terserOptions,
     format: 'iife',
   });
+}
 
 const row = (name, min, gzip, note = '') =>
   `${name.padEnd(52)} ${String(min).padStart(7)} B min  ${String(gzip).padStart(6)} B gzip${note}`;
@@ -188,53 +182,19 @@ export async function packedSizes(pkg = unpackedSdk()) {
   return sizes;
 }
 
-const DOCS = resolve(root, 'docs/performance.md');
-const START = '<!-- sizes from the tarball: written by `node scripts/size.mjs --write-docs` -->';
-const END = '<!-- end of sizes from the tarball -->';
-
-/** The docs table of `sizes` (from `packedSizes()`), its columns aligned as the formatter (biome) leaves them. */
-export function packedTable(sizes) {
-  const rows = [
+/** The docs table of `sizes` (from `packedSizes()`), its columns padded as the formatter (biome) leaves them. */
+export const packedTable = (sizes) =>
+  markdownTable(
     ['what the app imports from `trailmark`', 'min', 'gzip'],
-    ...Object.entries(sizes).map(([name, { min, gzip }]) => [
+    Object.entries(sizes).map(([name, { min, gzip }]) => [
       name.trim().startsWith('+') ? `plus \`${name.trim().slice(2)}()\`` : name,
       String(min),
       String(gzip),
     ]),
-  ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  const line = (cells) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
-  return [line(rows[0]), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n');
-}
-
-/** A table without its padding: what it says, however it is aligned. */
-export const tableText = (table) => table?.replace(/ +/g, ' ').replace(/-+/g, '-');
-
-/** The table docs/performance.md holds between its markers (undefined without them). */
-export function documentedTable() {
-  const text = readFileSync(DOCS, 'utf8');
-  const at = text.indexOf(START);
-  const end = text.indexOf(END);
-  return at < 0 || end < 0 ? undefined : text.slice(at + START.length, end).trim();
-}
-
-/** Writes `table` between the markers of docs/performance.md. */
-function writeDocs(table) {
-  const text = readFileSync(DOCS, 'utf8');
-  const at = text.indexOf(START);
-  const end = text.indexOf(END);
-  if (at < 0 || end < 0) throw new Error(`docs/performance.md lacks the markers ${START} … ${END}`);
-  writeFileSync(DOCS, `${text.slice(0, at + START.length)}\n\n${table}\n\n${text.slice(end)}`);
-}
+  );
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  if (process.argv.includes('--write-docs')) {
-    const table = packedTable(await packedSizes());
-    writeDocs(table);
-    console.log(`docs/performance.md: sizes from the tarball written\n${table}`);
-  } else {
-    const { lines, failures } = await checkSizes({ enforce: [] });
-    console.log(lines.join('\n'));
-    if (failures.length) console.log(failures.join('\n'));
-  }
+  const { lines, failures } = await checkSizes({ enforce: [] });
+  console.log(lines.join('\n'));
+  if (failures.length) console.log(failures.join('\n'));
 }

@@ -22,11 +22,13 @@ const cell = (outcome: StoredOutcome | undefined, missing: string | undefined) =
 export function outcomeTable(): string | undefined {
   const outcomes = loadOutcomes();
   if (!outcomes.length) return undefined;
-  const engines = availability();
+  // Only the engines and scenarios that ran (a --grep'd run prints its own cells, not a table of "not run"); an
+  // engine that is not installed keeps its column, saying so.
+  const engines = availability().filter(({ name, missing }) => missing || outcomes.some((o) => o.engine === name));
   const find = (engine: string, scenario: string) => outcomes.find((o) => o.engine === engine && o.scenario === scenario);
-  const versions = ENGINES.map((engine) => outcomes.find((o) => o.engine === engine.name)?.version ?? engine.name);
+  const versions = engines.map(({ name }) => outcomes.find((o) => o.engine === name)?.version ?? name);
   const header = `| scenario | ${versions.join(' | ')} |\n| --- | ${versions.map(() => '---').join(' | ')} |`;
-  const rows = SCENARIOS.map(
+  const rows = SCENARIOS.filter((scenario) => outcomes.some((o) => o.scenario === scenario.name)).map(
     (scenario) => `| ${scenario.name} | ${engines.map(({ name, missing }) => cell(find(name, scenario.name), missing)).join(' | ')} |`,
   );
   const notes = outcomes.flatMap((o) => o.notes.map((note) => `- ${o.engine}, ${o.scenario}: ${note}`));

@@ -7,7 +7,7 @@ import commonjs from '@rollup/plugin-commonjs';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import replace from '@rollup/plugin-replace';
 import terser from '@rollup/plugin-terser';
-import typescript from '@rollup/plugin-typescript';
+import { transpileTs } from '../../scripts/ts-transpile.mjs';
 
 const dir = resolve(import.meta.dirname);
 
@@ -17,15 +17,8 @@ export default {
     replace({ preventAssignment: true, values: { 'process.env.NODE_ENV': JSON.stringify('development') } }),
     nodeResolve({ browser: true, rootDir: dir }),
     commonjs(),
-    typescript({
-      tsconfig: resolve(dir, 'tsconfig.json'),
-      declaration: false,
-      noEmit: false,
-      outDir: resolve(dir, 'dist'),
-      rootDir: resolve(dir, 'src'),
-      include: [resolve(dir, 'src/**/*.tsx')],
-      noEmitOnError: true,
-    }),
+    // Types are checked by `npm run typecheck`; the bundle transpiles module by module (scripts/ts-transpile.mjs).
+    transpileTs(resolve(dir, 'tsconfig.json')),
     terser({ format: { comments: false } }),
   ],
   output: { file: resolve(dir, 'dist/app.js'), format: 'es' },

@@ -7,7 +7,8 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Link, Route, Routes, useLocation, useParams } from 'react-router';
 import { clicks, fetchTransport, urlRules } from 'trailmark';
 
-const endpoint = document.querySelector<HTMLMetaElement>('meta[name="trailmark-endpoint"]')?.content ?? '/collect';
+const meta = (name: string) => document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content;
+const endpoint = meta('trailmark-endpoint') ?? '/collect';
 
 function Layout({ children }: { children: React.ReactNode }) {
   usePageviews(useLocation());
@@ -41,7 +42,7 @@ createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <TrailmarkProvider
       options={{
-        siteId: 'react-example',
+        siteId: meta('trailmark-site') ?? 'react-example',
         transport: fetchTransport({ url: endpoint }),
         flushInterval: 300,
         // The router decides what a page is (usePageviews above), so the pageviews() plugin is not used.

@@ -34,6 +34,14 @@ export function defineContract(name: string, start: () => Promise<Backend>): voi
       await backend?.close();
     });
 
+    test('answers health on /health and /healthz, and lists its routes, the stats contract among them, on GET /', async () => {
+      for (const path of ['/health', '/healthz']) expect((await fetch(`${backend.endpoint}${path}`)).status, path).toBe(200);
+      const index = await fetch(`${backend.endpoint}/`, { headers: { accept: 'application/json' } });
+      expect(index.status).toBe(200);
+      const { routes } = (await index.json()) as { routes: Record<string, string> };
+      expect(Object.keys(routes)).toEqual(expect.arrayContaining(['POST /v1/batch', 'GET /v1/stats/:panel', 'GET /health']));
+    });
+
     test('stores every event type with all its fields, and drops unknown fields', async () => {
       const session = `fields-${randomUUID()}`;
       const sent = Object.keys(PROPS_BY_TYPE).map((type, seq) => fullEvent(type, session, seq));

@@ -40,6 +40,7 @@ export function statsRequests(now: number): Array<{ panel: Exclude<StatsPanel, '
     { 'filter.country': 'IN' },
     { 'filter.country': '' },
     { 'filter.source': 'search' },
+    { 'filter.source': 'email' },
     { 'filter.referrer': '' },
     { 'filter.page': '/pricing.html' },
     { 'filter.entry_page': '/' },

@@ -1,4 +1,4 @@
-import { errorResponse } from '@trailmark/protocol';
+import { errorResponse, routeIndexResponse } from '@trailmark/protocol';
 import { type Context, Hono } from 'hono';
 import { type Authorization, authorizeRead, authorizeWrite } from './auth.js';
 import type { Env } from './env.js';
@@ -28,11 +28,11 @@ const live = createLivePublisher();
 const app = new Hono<App>();
 
 app.options('*', (c) => preflight(c.req.raw));
-app.get('/health', () => Response.json({ ok: true }));
+app.get('/:health{health|healthz}', () => Response.json({ ok: true }));
 
 /** What `GET /` answers: the routes, so a browser opened on the Worker's URL learns where to go. */
 const ROUTES = {
-  'POST /track/batch': "the SDK's batch of events (d1Worker adapter; also /v1/batch), write key",
+  'POST /track/batch': "the SDK's batch of events (the d1Worker adapter; the same as /v1/batch), write key",
   'POST /track/visitor': 'the tippen visitor ping, write key',
   'GET /api/visitors': 'visitors, newest first, with search and filters (docs/backends/d1-worker.md), secret key',
   'GET /api/visitors/:visitorId': 'one visitor, secret key',
@@ -41,15 +41,13 @@ const ROUTES = {
   'GET /api/video/acceptance': 'the video acceptance rate, secret key',
   'GET /api/events': 'stored events, filtered by type, visitor or session, secret key',
   'GET /api/live': 'live visitors: a WebSocket (Upgrade: websocket) or a JSON snapshot, secret key',
-  'GET /health': 'ok',
 };
 app.get('/', () =>
-  Response.json({
-    ok: true,
-    service: 'trailmark d1-worker',
-    auth: 'write routes: the site write key (X-Trailmark-Key, X-Tippen-API-Key or ?key=); read routes: the secret key as Authorization: Bearer',
-    routes: ROUTES,
-  }),
+  routeIndexResponse(
+    'trailmark d1-worker',
+    'write routes: the site write key (X-Trailmark-Key, X-Tippen-API-Key or ?key=); read routes: the secret key as Authorization: Bearer',
+    ROUTES,
+  ),
 );
 
 /** Queues newly stored events for the site's live object, sent off the response path. */

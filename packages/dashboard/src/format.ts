@@ -1,4 +1,4 @@
-import type { StatsDimension } from '@trailmark/protocol';
+import { CHANNEL_LABELS, type Channel, type StatsDimension } from '@trailmark/protocol';
 
 const integer = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat('en', { maximumFractionDigits: 2 });
@@ -31,7 +31,7 @@ export function formatValue(dimension: StatsDimension, value: string | null): st
       return value;
     }
   }
-  if (dimension === 'source') return value.charAt(0).toUpperCase() + value.slice(1);
+  if (dimension === 'source') return CHANNEL_LABELS[value as Channel] ?? value;
   return value;
 }
 

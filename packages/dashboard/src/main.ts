@@ -26,7 +26,7 @@ const BREAKDOWNS: ReadonlyArray<{ id: string; title: string; tabs: ReadonlyArray
     id: 'sources',
     title: 'Sources',
     tabs: [
-      ['source', 'Sources'],
+      ['source', 'Channels'],
       ['referrer', 'Referrers'],
       ['utm_source', 'UTM source'],
       ['utm_medium', 'UTM medium'],
@@ -48,7 +48,7 @@ const DIMENSION_LABELS: Record<StatsDimension, string> = {
   page: 'Page',
   entry_page: 'Entry page',
   exit_page: 'Exit page',
-  source: 'Source',
+  source: 'Channel',
   referrer: 'Referrer',
   utm_source: 'UTM source',
   utm_medium: 'UTM medium',
@@ -92,6 +92,13 @@ function defaultEndpoint(): string {
   return fromUrl ?? meta ?? location.origin;
 }
 
+/** What the form says of a key check that failed: a refused key, or a backend that could not be read. */
+function refusal(error: unknown): string {
+  if (error instanceof StatsError && (error.status === 401 || error.status === 403)) return `The backend refused the key: ${error.message}`;
+  const message = error instanceof StatsError ? error.message : String(error);
+  return `Could not read the backend: ${message}`;
+}
+
 /** Starts the dashboard in `root` (the page's `<main>`), with the connection form `form`. */
 export function startDashboard(doc: Document = document): void {
   const $ = <T extends Element>(selector: string) => doc.querySelector(selector) as T;
@@ -111,7 +118,7 @@ export function startDashboard(doc: Document = document): void {
 
   // Connection form.
   $<HTMLInputElement>('#endpoint').value = state.connection?.endpoint ?? defaultEndpoint();
-  form.addEventListener('submit', (event) => {
+  form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const endpoint = $<HTMLInputElement>('#endpoint').value.trim();
     const key = $<HTMLInputElement>('#key').value.trim();
@@ -119,6 +126,19 @@ export function startDashboard(doc: Document = document): void {
       fill($('#connect-error'), 'Enter the backend URL (http:// or https://) and the secret read key.');
       return;
     }
+    // The key is checked before the form is left: a refused key is said here, once, not by every panel.
+    const submit = $<HTMLButtonElement>('#connect button[type="submit"]');
+    submit.disabled = true;
+    fill($('#connect-error'), 'Checking the key…');
+    try {
+      await readPanel({ endpoint, key }, 'live', statsParams(state.range, new Map(), {}));
+    } catch (error) {
+      fill($('#connect-error'), refusal(error));
+      return;
+    } finally {
+      submit.disabled = false;
+    }
+    fill($('#connect-error'), null);
     state.connection = { endpoint, key };
     const remember = $<HTMLInputElement>('#remember').checked;
     (remember ? localStorage : sessionStorage).setItem(STORE_KEY, JSON.stringify(state.connection));
@@ -126,13 +146,20 @@ export function startDashboard(doc: Document = document): void {
     $<HTMLInputElement>('#key').value = '';
     show();
   });
-  $('#disconnect').addEventListener('click', () => {
+  $('#disconnect').addEventListener('click', () => signOut(null));
+
+  /** Back to the form, the header cleared and answers still on their way dropped; `error` is said on the form. */
+  function signOut(error: string | null): void {
     sessionStorage.removeItem(STORE_KEY);
     localStorage.removeItem(STORE_KEY);
     state.connection = null;
+    generation++;
     if (liveTimer) clearInterval(liveTimer);
+    fill($('#live'), null);
+    fill($('#backend'), null);
+    fill($('#connect-error'), error);
     show();
-  });
+  }
 
   // Range and comparison.
   const rangeSelect = $<HTMLSelectElement>('#range');
@@ -284,11 +311,10 @@ export function startDashboard(doc: Document = document): void {
       fill(target, render(value));
     } catch (error) {
       if (gen !== generation) return;
+      // A key refused later (revoked, or a remembered one): back to the form, which says so once.
+      if (error instanceof StatsError && (error.status === 401 || error.status === 403)) return signOut(refusal(error));
       const message = error instanceof StatsError ? error.message : String(error);
       fill(target, h('p', { class: 'error', role: 'alert' }, [`Could not load: ${message}`]));
-      if (error instanceof StatsError && (error.status === 401 || error.status === 403)) {
-        fill($('#connect-error'), `The backend refused the key: ${message}`);
-      }
     } finally {
       if (gen === generation) target.setAttribute('aria-busy', 'false');
     }

@@ -3,6 +3,15 @@ import { summaryRates } from '@trailmark/protocol';
 import { h } from './dom.js';
 import { formatChange, formatCount, formatDecimal, formatDuration, formatPercent, formatValue } from './format.js';
 
+/**
+ * A name or path with a line-break opportunity after each `_`, `-`, `/`, `.` and `?`: a narrow column breaks
+ * `booking_created` as `booking_` / `created`, never inside a word (`booking_creat` / `ed`).
+ */
+export function breakable(text: string): Array<string | Element> {
+  const parts = text.split(/(?<=[_\-/.?])/);
+  return parts.flatMap((part, index) => (index === 0 ? [part] : [h('wbr'), part]));
+}
+
 /** The summary's six figures: label, how to read it from totals, how to print it. */
 export const SUMMARY_METRICS: ReadonlyArray<{
   id: string;
@@ -63,9 +72,11 @@ export function breakdownTable(
         return h('tr', { 'data-value': row.value ?? '' }, [
           h('th', { scope: 'row', class: 'label' }, [
             bar,
-            h('button', { type: 'button', class: 'link', title: `Filter by ${label}`, onclick: () => onFilter(dimension, row.value) }, [
-              label,
-            ]),
+            h(
+              'button',
+              { type: 'button', class: 'link', title: `Filter by ${label}`, onclick: () => onFilter(dimension, row.value) },
+              breakable(label),
+            ),
           ]),
           h('td', { class: 'num' }, [formatCount(row.visitors)]),
           h('td', { class: 'num' }, [formatCount(dimension === 'page' ? row.pageviews : row.visits)]),
@@ -92,7 +103,7 @@ export function goalsTable(rows: GoalRow[], visitors: number): Element {
       {},
       rows.map((row) =>
         h('tr', { 'data-value': row.name }, [
-          h('th', { scope: 'row', class: 'label' }, [row.name]),
+          h('th', { scope: 'row', class: 'label' }, breakable(row.name)),
           h('td', { class: 'num' }, [formatCount(row.visitors)]),
           h('td', { class: 'num' }, [formatCount(row.events)]),
           h('td', { class: 'num' }, [visitors > 0 ? formatPercent(row.visitors / visitors) : '–']),

@@ -1,5 +1,5 @@
 import { createKeyring, createRateLimiter, refuseUnread, type SiteConfig, siteCors, validateSites } from '@trailmark/node-http';
-import { MAX_EVENT_AGE_MS } from '@trailmark/protocol';
+import { MAX_EVENT_AGE_MS, routeIndexResponse } from '@trailmark/protocol';
 import { Hono } from 'hono';
 import { handleBatch } from './batch-route.js';
 import type { IpMode } from './client-ip.js';
@@ -109,6 +109,19 @@ export async function createIngest(options: IngestOptions): Promise<Ingest> {
   };
 }
 
+const PG_AUTH = 'write: the write key (?key=, X-Trailmark-Key or Authorization: Bearer); read routes: only the read key, as Bearer';
+
+/** The server's own read routes, for `GET /` (the protocol adds the batch, stats and health routes). */
+const PG_ROUTES: Record<string, string> = {
+  'GET /v1/metrics/daily': 'visitors, visits, pageviews per day (?from=&to=), read key',
+  'GET /v1/pages/top': 'the most viewed pages (?days=&limit=), read key',
+  'GET /v1/pages/performance': 'web vitals per page (?limit=), read key',
+  'GET /v1/sources': 'visits by source and platform, read key',
+  'GET /v1/sessions/active': 'the sessions active now (?limit=), read key',
+  'GET /v1/campaigns': 'visits by UTM campaign (?days=), read key',
+  'GET /v1/funnel': 'a form funnel (?interest=&form=), read key',
+};
+
 function buildApp(ctx: IngestContext): Hono<{ Bindings: Env }> {
   const app = new Hono<{ Bindings: Env }>();
   app.use('*', siteCors({ keys: ctx.keys, refuse: (_request, error) => fail('origin_not_allowed', error) }));
@@ -118,7 +131,8 @@ function buildApp(ctx: IngestContext): Hono<{ Bindings: Env }> {
   });
   app.all('/v1/batch', (c) => refuseUnread(c.req.raw, fail('method_not_allowed', 'use POST', { allow: 'POST, OPTIONS' })));
   mountReadRoutes(app, ctx);
-  app.get('/health', async (c) => {
+  app.get('/', () => routeIndexResponse('trailmark pg-ingest', PG_AUTH, PG_ROUTES));
+  app.get('/:health{health|healthz}', async (c) => {
     // Ok or not to anyone (load balancers, uptime checks); the ingest counters only with a site's secret read key.
     const key = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
     const detailed = ctx.keys.lookup(key)?.kind === 'read';

@@ -1,6 +1,7 @@
 import {
   BROWSER_RULES,
   BUILTIN_TYPES,
+  CHANNEL_PATTERNS,
   DEVICE_WIDTHS,
   isStatsPanel,
   LIVE_WINDOW_MS,
@@ -10,6 +11,7 @@ import {
   STATS_PANELS,
   type StatsDimension,
   type StatsQuery,
+  socialPlatforms,
   timezoneCountries,
   VISIT_MARGIN_MS,
 } from '@trailmark/protocol';
@@ -36,6 +38,25 @@ const caseOf = (rules: ReadonlyArray<readonly [string, string]>, column: string,
   `CASE WHEN ${column} ~ '^[^;()/]*; [^;()/]*; (desktop|mobile|tablet|bot)$' THEN NULLIF(split_part(${column}, '; ', ${part}), '')
     ${rules.map(([needle, label]) => `WHEN strpos(${column}, ${b.add(needle)}) > 0 THEN ${b.add(label)}`).join(' ')} END`;
 
+/**
+ * A visit's channel in SQL: `channelOf()` of @trailmark/protocol over the stored source, platform and UTM tags, the
+ * same rules in the same order with the protocol's own patterns (JavaScript and PostgreSQL read them alike).
+ */
+function channelSql(b: Binds): string {
+  const medium = (pattern: string) => `lower(s.utm_medium) ~ ${b.add(pattern)}`;
+  const paid = medium(CHANNEL_PATTERNS.paid);
+  return `CASE
+    WHEN ${medium(CHANNEL_PATTERNS.email)} OR lower(s.utm_source) ~ ${b.add(CHANNEL_PATTERNS.email)} THEN 'email'
+    WHEN ${medium(CHANNEL_PATTERNS.display)} THEN 'display'
+    WHEN ${medium(CHANNEL_PATTERNS.affiliates)} THEN 'affiliates'
+    WHEN s.referrer_type = 'social' OR (s.referrer_type = 'search' AND s.referrer_platform = ANY(${b.add(socialPlatforms())}::text[]))
+      THEN CASE WHEN ${paid} THEN 'paid_social' ELSE 'social' END
+    WHEN s.referrer_type = 'search' THEN CASE WHEN ${paid} THEN 'paid_search' ELSE 'search' END
+    WHEN ${paid} THEN 'paid_other'
+    WHEN s.referrer_type = 'direct' THEN 'direct'
+    ELSE 'referral' END`;
+}
+
 /** The SQL value of a visit's dimension (`s` is the user_sessions row, `tz` the time-zone table). */
 function dimensionSql(dimension: Exclude<StatsDimension, 'page'>, b: Binds): string {
   switch (dimension) {
@@ -44,7 +65,7 @@ function dimensionSql(dimension: Exclude<StatsDimension, 'page'>, b: Binds): str
     case 'exit_page':
       return 's.exit_path';
     case 'source':
-      return 's.referrer_type';
+      return channelSql(b);
     case 'referrer':
       return 's.referrer_platform';
     case 'utm_source':

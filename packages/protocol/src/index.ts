@@ -1,5 +1,6 @@
 export type { Admission, AdmitOptions, AdmittedBatch, EventWriter } from './admit-batch.js';
 export { admitBatch } from './admit-batch.js';
+export { CHANNEL_LABELS, CHANNEL_PATTERNS, type Channel, type ChannelInput, channelOf } from './channels.js';
 export type {
   Attribution,
   Batch,
@@ -25,7 +26,8 @@ export { propsProblem, utf8Length } from './props.js';
 export type { Redactor } from './redact.js';
 export { createRedactor, redactEvent } from './redact.js';
 export type { SourceType, TrafficSource } from './referrer.js';
-export { classifySource, parseUtm } from './referrer.js';
+export { classifySource, parseUtm, socialPlatforms } from './referrer.js';
+export { COMMON_ROUTES, HEALTH_PATHS, type RouteIndex, routeIndexResponse } from './route-index.js';
 export { luhnValid } from './rules/cards.js';
 export { ibanValid } from './rules/ibans.js';
 export type { FieldDescription } from './rules/names.js';

@@ -54,6 +54,14 @@ const SOCIAL: Record<string, string> = {
   weibo: 'weibo',
 };
 
+/**
+ * The social platforms' names (`linkedin`, `twitter`…): a tag naming one is social whatever its medium says. A function,
+ * not a computed constant, so a bundle that does not call it (the SDK's) leaves it out.
+ */
+export function socialPlatforms(): string[] {
+  return [...new Set(Object.values(SOCIAL))];
+}
+
 function lookup(host: string, table: Record<string, string>): string | null {
   const labels = host
     .toLowerCase()

@@ -259,9 +259,19 @@
     return Math.max(top, 2);
   }
 
+  let drawnHours = null;
+  let drawnWidth = 0;
+  // Drawn at the chart's own width, one SVG unit a pixel: a stretched viewBox (preserveAspectRatio="none") squashed
+  // the hour labels on a phone. Redrawn when that width changes, and when the page is first shown (hidden, it has none).
+  new ResizeObserver(() => {
+    if (drawnHours && $('chart').clientWidth !== drawnWidth) drawChart(drawnHours);
+  }).observe($('chart'));
+
   function drawChart(hours) {
+    drawnHours = hours;
     const NS = 'http://www.w3.org/2000/svg';
-    const width = 720;
+    drawnWidth = $('chart').clientWidth;
+    const width = Math.max(240, drawnWidth || 720);
     const height = 160;
     const bottom = 18;
     const top = 8;
@@ -271,7 +281,6 @@
     const plot = height - bottom - top;
     const svg = document.createElementNS(NS, 'svg');
     svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-    svg.setAttribute('preserveAspectRatio', 'none');
     svg.setAttribute('role', 'img');
     svg.setAttribute('aria-label', `pageviews per hour, last ${hours.length} hours, at most ${Math.max(0, ...hours.map((e) => e.count))}`);
     const element = (name, attributes, text) => {
@@ -295,7 +304,8 @@
       const title = document.createElementNS(NS, 'title');
       title.textContent = `${entry.hour.slice(11, 16)} UTC: ${entry.count}`;
       rect.append(title);
-      if (index % 3 === 0) element('text', { x, y: height - 4 }, entry.hour.slice(11, 16));
+      // A label every 3 hours, or fewer where they would touch (about 30 px each at 10 px type).
+      if (index % Math.max(3, Math.ceil(32 / step)) === 0) element('text', { x, y: height - 4 }, entry.hour.slice(11, 16));
     });
     $('chart').replaceChildren(svg);
   }

@@ -1,5 +1,5 @@
 import { createKeyring, createRateLimiter, type SiteConfig, siteCors, validateSites } from '@trailmark/node-http';
-import { errorResponse } from '@trailmark/protocol';
+import { errorResponse, HEALTH_PATHS, routeIndexResponse } from '@trailmark/protocol';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { createCommitQueue } from './commit-queue.js';
@@ -62,6 +62,28 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
+const RECEIVER_AUTH = 'write routes: the write key (?key=, X-Trailmark-Key or Authorization: Bearer); read routes: only the read key';
+
+/** The receiver's own routes, for `GET /` (the protocol adds the batch, stats and health routes). */
+function receiverRoutes(dev: boolean): Record<string, string> {
+  return {
+    'GET /': 'the live page (to a browser; this list otherwise)',
+    'POST /api/analytics/track': 'one event or an array (docs/receiver.md), write key',
+    'GET /api/analytics/track': 'stored events, newest first, read key',
+    'GET /api/analytics/rollups': 'hourly rollups, read key',
+    'GET /api/live/summary': "the live page's data, read key",
+    'GET /api/live/stream': "the live page's event stream (server-sent events), read key",
+    ...(dev
+      ? {
+          'GET /_trailmark/events': 'dev mode: every stored event',
+          'GET /_trailmark/rejections': 'dev mode: the last refusals and why',
+          'POST /_trailmark/reset': 'dev mode: empties the store',
+          'GET /_trailmark/stats': 'dev mode: counts',
+        }
+      : {}),
+  };
+}
+
 /** Builds the receiver: validates the sites, opens and migrates the store, wires the routes. */
 export function createReceiver(options: ReceiverOptions): Receiver {
   const sites = validateSites(options.sites);
@@ -100,9 +122,15 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       refuse: (request, error) => fail(ctx, request, 'origin_not_allowed', error),
     }),
   );
-  app.get('/healthz', () => {
-    ctx.store.ping();
-    return json({ ok: true, uptime_s: Math.round((clock() - ctx.startedAt) / 1000) });
+  for (const path of HEALTH_PATHS)
+    app.get(path, () => {
+      ctx.store.ping();
+      return json({ ok: true, uptime_s: Math.round((clock() - ctx.startedAt) / 1000) });
+    });
+  // `GET /` is the live page for a browser; a client that asks for no page (curl, scripts) gets the route list.
+  app.get('/', async (c, next) => {
+    if ((c.req.header('accept') ?? '').includes('text/html')) return next();
+    return routeIndexResponse('trailmark reference receiver', RECEIVER_AUTH, receiverRoutes(ctx.dev));
   });
   batchRoutes(app, ctx);
   trackRoutes(app, ctx);
@@ -110,7 +138,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
   if (ctx.dev) inspectRoutes(app, ctx);
   const endStreams = liveRoutes(app, ctx);
 
-  const known = ['/healthz', '/v1/batch', '/api/analytics/track', '/api/analytics/rollups', '/api/live/summary', '/api/live/stream'];
+  const known = [...HEALTH_PATHS, '/v1/batch', '/api/analytics/track', '/api/analytics/rollups', '/api/live/summary', '/api/live/stream'];
   if (ctx.dev) known.push('/_trailmark/events', '/_trailmark/rejections', '/_trailmark/reset', '/_trailmark/stats');
   for (const path of known) {
     app.all(path, (c) =>

@@ -1,4 +1,4 @@
-import { classifySource, type TrailmarkEvent } from '@trailmark/protocol';
+import { channelOf, classifySource, type TrailmarkEvent } from '@trailmark/protocol';
 import { HOUR_MS, hourOf } from './rollup-keys.js';
 import type { EventStore } from './store.js';
 
@@ -12,9 +12,9 @@ export interface LiveSummary {
   top_pages: Array<{ path: string; count: number }>;
   top_referrers: Array<{ referrer: string; count: number }>;
   /**
-   * Sessions by where they came from (the protocol's `classifySource` over the first pageview's referrer and UTM
-   * tags): `source` names the platform (`google`, `newsletter`) or `direct`, `kind` is search, social, referral or
-   * direct. A visit from `?utm_source=newsletter` without a referrer is a `newsletter` referral.
+   * Sessions by where they came from (the protocol's `classifySource` and `channelOf` over the first pageview's
+   * referrer and UTM tags): `source` names the platform (`google`, `newsletter`) or `direct`, `kind` is the channel
+   * (`search`, `paid_search`, `social`, `email`, `referral`, `direct`…). `?utm_source=newsletter` is `email`.
    */
   top_sources: Array<{ source: string; kind: string; count: number }>;
   /** Sessions by `utm_campaign` of their first pageview. */
@@ -57,8 +57,9 @@ export function liveSummary(store: EventStore, siteId: string, now: number, hour
   const sources = new Map<string, number>();
   const campaigns = new Map<string, number>();
   for (const event of landings.values()) {
-    const { source, platform } = classifySource(event.referrer, event.url, event);
-    const key = `${platform ?? 'direct'}\n${source}`;
+    const source = classifySource(event.referrer, event.url, event);
+    // The kind is the visit's channel, as the dashboard groups it (email, search, paid_search, social, referral…).
+    const key = `${source.platform ?? 'direct'}\n${channelOf({ ...source, utm_source: event.utm_source, utm_medium: event.utm_medium })}`;
     sources.set(key, (sources.get(key) ?? 0) + 1);
     if (event.utm_campaign) campaigns.set(event.utm_campaign, (campaigns.get(event.utm_campaign) ?? 0) + 1);
   }

@@ -43,7 +43,7 @@ function waitFor(proc: ChildProcess, text: string): Promise<string> {
 describe('scripts/demo.mjs', () => {
   it('serves the site and the receiver, takes the site’s events, and stops cleanly on SIGTERM', async () => {
     const [sitePort, receiverPort] = [await freePort(), await freePort()];
-    child = spawn(process.execPath, [DEMO, '--memory'], {
+    child = spawn(process.execPath, [DEMO, '--memory', '--no-build'], {
       env: { ...process.env, PORT_SITE: String(sitePort), PORT_RECEIVER: String(receiverPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -73,7 +73,7 @@ describe('scripts/demo.mjs', () => {
     const [sitePort, d1Port] = [await freePort(), await freePort()];
     const data = mkdtempSync(join(tmpdir(), 'trailmark-demo-'));
     try {
-      child = spawn(process.execPath, [DEMO, '--backend', 'd1'], {
+      child = spawn(process.execPath, [DEMO, '--backend', 'd1', '--no-build'], {
         env: { ...process.env, PORT_SITE: String(sitePort), PORT_D1: String(d1Port), TM_DEMO_DATA: data },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -105,4 +105,31 @@ describe('scripts/demo.mjs', () => {
       rmSync(data, { recursive: true, force: true });
     }
   }, 60_000);
+  // The data of the Postgres backend with DATABASE_URL is in that database (a schema of the demo's own), not in a folder.
+  it.skipIf(!process.env.DATABASE_URL)(
+    'with --backend postgres and DATABASE_URL says the data is in that database and --reset drops the demo’s schema',
+    async () => {
+      const [sitePort, pgPort] = [await freePort(), await freePort()];
+      const data = mkdtempSync(join(tmpdir(), 'trailmark-demo-'));
+      try {
+        child = spawn(process.execPath, [DEMO, '--backend=postgres', '--reset', '--no-build'], {
+          env: { ...process.env, PORT_SITE: String(sitePort), PORT_POSTGRES: String(pgPort), TM_DEMO_DATA: data },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        const out = await waitFor(child, 'Press Ctrl+C to stop.');
+        const where = new URL(process.env.DATABASE_URL as string);
+        const database = `${where.host}${where.pathname}`;
+        expect(out).toContain(`reset      schema trailmark_demo dropped in ${database}\n`);
+        expect(out).toContain(`data in PostgreSQL at ${database}, schema trailmark_demo`);
+        expect(out).toContain(`Data stays in PostgreSQL at ${database}, schema trailmark_demo; --reset starts afresh.`);
+        expect(out).not.toContain('demo-pg');
+        const exited = new Promise<number | null>((resolve) => child?.once('exit', resolve));
+        child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+      } finally {
+        rmSync(data, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });

@@ -53,7 +53,9 @@ describe('scripts/serve-static.mjs', () => {
     const response = await fetch(`${server.url}/`);
     expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(response.headers.get('content-security-policy')).toContain("connect-src 'self' http://127.0.0.1:9999");
-    expect(await response.text()).toContain('data-endpoint="http://127.0.0.1:9999"');
+    const html = await response.text();
+    expect(html).toContain('data-endpoint="http://127.0.0.1:9999"');
+    expect(html).toContain('<span data-tm-backend>the reference receiver: <a href="http://127.0.0.1:9999/">its live page</a></span>');
     expect((await fetch(`${server.url}/guide`)).status).toBe(200);
   });
 
@@ -76,6 +78,10 @@ describe('scripts/serve-static.mjs', () => {
       const html = await response.text();
       expect(html).toContain('data-endpoint="http://127.0.0.1:9998" data-transport="d1"');
       expect(html).not.toContain('data-transport="reference"');
+      // The footer names the backend the pages send to, and links the dashboard; no live page but the receiver's.
+      expect(html).toContain('Its events go to <span data-tm-backend>the D1 Worker at http://127.0.0.1:9998</span>');
+      expect(html).toContain('<a href="/dashboard/">the dashboard</a>');
+      expect(html).not.toContain('reference receiver');
     } finally {
       await d1.close();
     }

@@ -32,7 +32,7 @@ async function collect(response: Response, count: number): Promise<unknown[][]> 
 describe('live page', () => {
   it('serves the page and its script under a strict CSP, with no inline script or style', async () => {
     server = await start();
-    const page = await fetch(`${server.url}/`);
+    const page = await fetch(`${server.url}/`, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     const html = await page.text();
@@ -116,7 +116,8 @@ describe('live page', () => {
     });
     const summary = (await (await fetch(`${server.url}/api/live/summary?hours=24`)).json()) as Record<string, unknown>;
     expect(summary.top_sources).toEqual([
-      { source: 'newsletter', kind: 'referral', count: 2 },
+      // utm_source=newsletter is an e-mail's link: the channel Email, not a referral (docs/dashboard.md).
+      { source: 'newsletter', kind: 'email', count: 2 },
       { source: 'direct', kind: 'direct', count: 1 },
       { source: 'google', kind: 'search', count: 1 },
     ]);
@@ -130,8 +131,11 @@ describe('live page', () => {
     expect((await read(server.url, '/api/live/stream', 'pk_demo')).status).toBe(403);
     const ok = await read(server.url, '/api/live/summary', 'sk_other');
     expect(((await ok.json()) as { site_id: string }).site_id).toBe('other');
-    // The page itself is public: it holds no data and asks for the key.
-    expect((await fetch(`${server.url}/`)).status).toBe(200);
+    // The page itself is public: it holds no data and asks for the key. A client asking for no page (curl) gets
+    // the route list instead, as every backend answers on GET /.
+    expect((await fetch(`${server.url}/live`)).status).toBe(200);
+    const index = (await (await fetch(`${server.url}/`)).json()) as { routes: Record<string, string> };
+    expect(index.routes['GET /']).toContain('the live page');
   });
 
   it('forgets a connection the client dropped, and ends open streams promptly on close', async () => {

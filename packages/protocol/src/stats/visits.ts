@@ -1,3 +1,4 @@
+import { channelOf } from '../channels.js';
 import { BUILTIN_EVENT_TYPES } from '../event.js';
 import { classifySource } from '../referrer.js';
 import type { StatsDimension, StatsQuery } from './contract.js';
@@ -92,7 +93,8 @@ export function visitsOf(events: readonly StatsEvent[]): Visit[] {
       dims: {
         entry_page: entry?.path ?? null,
         exit_page: exit?.path ?? null,
-        source: source.source,
+        // The channel (organic or paid search, e-mail, social…), from the source and the UTM medium: docs/dashboard.md.
+        source: channelOf({ ...source, utm_source: first.utm_source, utm_medium: first.utm_medium }),
         referrer: source.platform,
         utm_source: first.utm_source ?? null,
         utm_medium: first.utm_medium ?? null,
