@@ -1,11 +1,12 @@
 // `npm test`: every check, with what is independent run side by side, and one line a step at the end.
-// Stage 1 runs the build, the type check and the lint at once (none reads what another writes: the type check reads
-// the sources, the lint the files as they are); the unit tests, the package surface and the browser tests follow in
-// order, each after the build. The first failing stage stops the run; its steps' output is shown as it comes.
+// Stage 1 runs the build, the type check of the sources and the lint at once (none reads what another writes: that type
+// check resolves every workspace package to its sources, the lint reads the files as they are); the examples' type
+// check (they import the built packages, as an app does), the unit tests, the package surface and the browser tests
+// follow in order, each after the build. The first failing stage stops the run; its steps' output is shown as it comes.
 import { spawn } from 'node:child_process';
 
 /** The stages, in order: the steps of one stage run at the same time (npm scripts of package.json). */
-export const STAGES = [['build', 'typecheck', 'lint'], ['test:unit'], ['test:surface'], ['test:e2e']];
+export const STAGES = [['build', 'typecheck:sources', 'lint'], ['typecheck:examples'], ['test:unit'], ['test:surface'], ['test:e2e']];
 
 /** Runs one npm script, its output passed through; resolves to its exit code and how long it took. */
 function runScript(name) {

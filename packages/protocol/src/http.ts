@@ -114,7 +114,7 @@ export async function readJsonBody(request: Request, maxBytes = MAX_REQUEST_BYTE
   }
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(joined);
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(joined);
   } catch {
     return { ok: false, code: 'invalid_utf8', error: 'the body is not valid UTF-8' };
   }
