@@ -49,6 +49,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   server.headersTimeout = timeouts.headersTimeoutMs;
   server.requestTimeout = timeouts.requestTimeoutMs;
   server.on('clientError', answerClientError);
+  // Without a listener Node destroys a CONNECT request's socket: a reset, where every other method gets an answer.
+  server.on('connect', (_request: IncomingMessage, socket: Duplex) => {
+    endWithJson(socket, '405 Method Not Allowed', 'method_not_allowed', 'CONNECT is not served here');
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -84,7 +88,12 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? ['408 Request Timeout', 'the request was not received in time']
         : ['400 Bad Request', 'the request is not valid HTTP'];
-  const body = JSON.stringify({ ok: false, code: 'invalid_request', error: reason });
+  endWithJson(socket, status, 'invalid_request', reason);
+}
+
+/** Writes a JSON error on a socket no request handler owns, and closes it. */
+function endWithJson(socket: Duplex, status: string, code: string, reason: string): void {
+  const body = JSON.stringify({ ok: false, code, error: reason });
   socket.end(
     `HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
