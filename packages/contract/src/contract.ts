@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Backend, OTHER, SITE } from './backends.js';
 import { event, fullEvent, PROPS_BY_TYPE, payload } from './events.js';
 import { labelOf, runHostile } from './hostile.js';
-import { hostileRouteRequests, startTrap, upgradingBatch } from './hostile-routes.js';
+import { hostileRouteRequests, plainRequest, startTrap, upgradingBatch } from './hostile-routes.js';
 import { postRaw } from './http.js';
 import { lateBodyExchange, malformedRequests, rawExchange } from './raw-http.js';
 import { deliverThroughTracker, trackOnPage } from './tracker.js';
@@ -227,11 +227,7 @@ export function defineContract(name: string, start: () => Promise<Backend>): voi
         const health = backend.routes.find((route) => /health/.test(route)) ?? '/';
         const problems: string[] = [];
         for (const route of [backend.batchPath, ...backend.routes]) {
-          const plain = await rawExchange(
-            backend.endpoint,
-            `GET ${route} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${SITE.readKey}\r\n\r\n`,
-            health,
-          );
+          const plain = await rawExchange(backend.endpoint, `${plainRequest(route, host)}\r\n`, health);
           for (const hostile of hostileRouteRequests(route, host, trap.authority)) {
             const seen = await rawExchange(backend.endpoint, hostile.request, health);
             const [status] = seen.statuses;

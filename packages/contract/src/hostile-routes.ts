@@ -48,6 +48,10 @@ export interface RouteCase {
 
 const keyHeaders = `Authorization: Bearer ${SITE.readKey}\r\nX-Trailmark-Key: ${SITE.writeKey}\r\n`;
 
+/** The ordinary GET of a route with the read key, what an upgrade request of `hostileRouteRequests` is held to. */
+export const plainRequest = (route: string, host: string) =>
+  `GET ${route} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${SITE.readKey}\r\n`;
+
 /**
  * The hostile requests of review 27 for one route: a `//host` path and an absolute-form target naming the trap (with
  * both keys in headers, which an open proxy would forward), `Connection: Upgrade` on a route that does not upgrade,
@@ -55,13 +59,14 @@ const keyHeaders = `Authorization: Bearer ${SITE.readKey}\r\nX-Trailmark-Key: ${
  */
 export function hostileRouteRequests(route: string, host: string, trap: string): RouteCase[] {
   const get = (target: string, extra = '') => `GET ${target} HTTP/1.1\r\nHost: ${host}\r\n${keyHeaders}${extra}\r\n`;
+  const upgrade = (extra: string) => `${plainRequest(route, host)}${extra}\r\n`;
   const cases: RouteCase[] = [
     { name: `GET //${trap}${route}`, request: get(`//${trap}${route}`) },
     { name: `GET ///${trap}${route}`, request: get(`///${trap}${route}`) },
     { name: `GET http://${trap}${route}`, request: get(`http://${trap}${route}`) },
     {
       name: 'Upgrade: h2c',
-      request: get(route, 'Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n'),
+      request: upgrade('Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n'),
     },
     { name: 'TRACE', request: `TRACE ${route} HTTP/1.1\r\nHost: ${host}\r\n${keyHeaders}\r\n` },
     { name: 'M-SEARCH', request: `M-SEARCH ${route} HTTP/1.1\r\nHost: ${host}\r\nMan: "ssdp:discover"\r\nST: ssdp:all\r\n\r\n` },
@@ -72,8 +77,7 @@ export function hostileRouteRequests(route: string, host: string, trap: string):
   if (!/live/.test(route)) {
     cases.push({
       name: 'Upgrade: websocket',
-      request: get(
-        route,
+      request: upgrade(
         'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n',
       ),
     });

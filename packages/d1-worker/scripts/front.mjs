@@ -31,8 +31,8 @@ const HOP_HEADERS = new Set([
  * Starts the front on `port` for the Worker at `workerdUrl`. What it holds to, as the Node servers do:
  * - only the Worker is ever fetched: a request's path and query go to workerd's own origin, so a `//host/…` path or
  *   an absolute-form target is a path on the Worker, never another host (it was an open proxy);
- * - only `GET /api/live` with `Upgrade: websocket` is tunnelled; any other upgrade request is served as the same
- *   request without its upgrade headers, inside the same timeouts (a trickled body gets its 408);
+ * - only `GET /api/live` with `Upgrade: websocket` is tunnelled; startHttpServer serves any other upgrade request
+ *   as the same request without its upgrade headers, inside the same timeouts (a trickled body gets its 408);
  * - a method the Worker does not serve (`TRACE`, `M-SEARCH`, …) gets a JSON 405;
  * - requests to workerd queue on at most `connections` kept-alive sockets (a burst of 200 reads was answered 503
  *   when workerd closed kept-alive sockets under it), an idempotent one is retried once when workerd drops its
@@ -40,7 +40,7 @@ const HOP_HEADERS = new Set([
  *   with the cause passed to `log`.
  */
 export async function startFront(workerdUrl, { port = 0, connections = 8, log = (line) => console.error(line) } = {}) {
-  const { DEFAULT_TIMEOUTS, startHttpServer } = await import('@trailmark/node-http');
+  const { DEFAULT_TIMEOUTS, rawHead, startHttpServer } = await import('@trailmark/node-http');
   const { errorResponse, MAX_DRAIN_BYTES } = await import('@trailmark/protocol');
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const workerd = { host: workerdUrl.hostname, port: Number(workerdUrl.port) };
@@ -49,9 +49,20 @@ export async function startFront(workerdUrl, { port = 0, connections = 8, log = 
     return errorResponse('unavailable', 'the local Worker did not answer; retry later', { 'retry-after': '1' });
   };
 
+  const handshakeMs = DEFAULT_TIMEOUTS.requestTimeoutMs;
   const front = await startHttpServer({
     host: '127.0.0.1',
     port,
+    // Only the live route upgrades; startHttpServer serves any other upgrade request as the plain request.
+    upgrade(request, socket, head) {
+      if (!isLiveHandshake(request)) return false;
+      const requestHead = rawHead(request, { host: `${workerd.host}:${workerd.port}` });
+      tunnel(requestHead, socket, head, workerd, handshakeMs, (error) => {
+        const refusal = unavailable('a live WebSocket handshake', error);
+        refusal.text().then((text) => endWith(socket, refusal.status, 'Service Unavailable', text, { 'retry-after': '1' }));
+      });
+      return true;
+    },
     async fetch(request) {
       if (!FORWARDED.has(request.method)) {
         return errorResponse('method_not_allowed', `${request.method.slice(0, 32)} is not served; use ${ALLOW}`, { allow: ALLOW });
@@ -81,21 +92,6 @@ export async function startFront(workerdUrl, { port = 0, connections = 8, log = 
     },
   });
   const { server } = front;
-  const handshakeMs = DEFAULT_TIMEOUTS.requestTimeoutMs;
-
-  server.on('upgrade', (request, socket, head) => {
-    if (isLiveHandshake(request)) {
-      tunnel(request, socket, head, workerd, handshakeMs, (error) => {
-        const refusal = unavailable('a live WebSocket handshake', error);
-        refusal.text().then((text) => endWith(socket, refusal.status, 'Service Unavailable', text, { 'retry-after': '1' }));
-      });
-      return;
-    }
-    // Any other upgrade is served as an ordinary request: the same head without its upgrade headers, handed back to
-    // the server as a new connection, which parses it (body, keep-alive, timeouts) as it parses every other.
-    socket.unshift(Buffer.concat([Buffer.from(headWithout(request, ['upgrade', 'http2-settings']), 'latin1'), head]));
-    server.emit('connection', socket);
-  });
   server.on('close', () => agent.destroy());
   return front;
 }
@@ -139,36 +135,11 @@ function isLiveHandshake(request) {
 }
 
 /**
- * The request's head as it came, without `drop` headers (and without the `upgrade` token of `Connection`, when
- * `upgrade` is dropped), and with `host` replaced when given.
- */
-function headWithout(request, drop, host) {
-  const lines = [`${request.method} ${request.url} HTTP/1.1`];
-  for (let i = 0; i < request.rawHeaders.length; i += 2) {
-    const name = request.rawHeaders[i];
-    const value = request.rawHeaders[i + 1];
-    const lower = name.toLowerCase();
-    if (drop.includes(lower) || (host && lower === 'host')) continue;
-    if (lower === 'connection' && drop.includes('upgrade')) {
-      const rest = value
-        .split(',')
-        .map((token) => token.trim())
-        .filter((token) => token && token.toLowerCase() !== 'upgrade');
-      if (rest.length > 0) lines.push(`${name}: ${rest.join(', ')}`);
-      continue;
-    }
-    lines.push(`${name}: ${value}`);
-  }
-  if (host) lines.push(`Host: ${host}`);
-  return `${lines.join('\r\n')}\r\n\r\n`;
-}
-
-/**
  * Tunnels the live WebSocket handshake to workerd. Until workerd answers it, the request's timeout applies; a 101
  * joins the two sockets; any other answer (a refused key) is passed on and the connection closed, as the front's
  * own errors close it. `fail` answers when workerd cannot be reached or does not answer in time.
  */
-function tunnel(request, socket, head, workerd, timeoutMs, fail) {
+function tunnel(requestHead, socket, head, workerd, timeoutMs, fail) {
   const upstream = connect(workerd.port, workerd.host);
   let received = Buffer.alloc(0);
   let settled = false;
@@ -210,7 +181,7 @@ function tunnel(request, socket, head, workerd, timeoutMs, fail) {
   };
   upstream.on('data', onData);
   upstream.on('connect', () => {
-    upstream.write(headWithout(request, [], `${workerd.host}:${workerd.port}`));
+    upstream.write(requestHead);
     if (head.length > 0) upstream.write(head);
   });
   upstream.on('error', (error) => (settled ? socket.destroy() : settle(error)));
