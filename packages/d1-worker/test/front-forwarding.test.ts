@@ -90,7 +90,11 @@ describe('the local front forwarding to workerd', () => {
     const log: string[] = [];
     const url = await front(address, log);
     const answer = await fetch(`${url}/health`);
-    expect([answer.status, answer.headers.get('retry-after'), (await answer.json()).code]).toEqual([503, '1', 'unavailable']);
+    expect([answer.status, answer.headers.get('retry-after'), ((await answer.json()) as { code: string }).code]).toEqual([
+      503,
+      '1',
+      'unavailable',
+    ]);
     expect(log.join('\n')).toMatch(/did not answer GET \/health: ECONNREFUSED/);
   });
 
