@@ -250,7 +250,7 @@ function printReport(r) {
         `${name} (${b.engine}), ${visits} visits`,
         f.total_ms,
         'ms',
-        `${s.runs}-run medians of ${Object.keys(f.panels).length} panels, all visits in one hour; health at most ${f.health_max_ms} ms meanwhile${memory}`,
+        `${f.events} events (${f.events > s.default_budget_events ? 'over' : 'within'} the default budget of ${s.default_budget_events}: measured with it raised); ${s.runs}-run medians of ${Object.keys(f.panels).length} panels, all visits in one hour; health at most ${f.health_max_ms} ms meanwhile${f.health_failures.length ? ` (failed: ${f.health_failures.join(', ')})` : ''}${memory}`,
       );
     }
     const verdict = b.ratio < 8 ? 'linear' : 'SUPER-LINEAR';
