@@ -10,7 +10,7 @@
 // budget, and measures the cost with the budget raised (BUDGET below), since what it measures is how cost grows.
 //   node bench/stats-cost.mjs                (receiver in memory, PGlite, D1 under Miniflare)
 //   DATABASE_URL=postgres://… node bench/stats-cost.mjs   (real PostgreSQL in a throwaway schema)
-//   BENCH_STATS_BACKENDS=receiver,d1 node bench/stats-cost.mjs   (some of them: receiver, pg, d1)
+//   BENCH_STATS_BACKENDS=receiver,d1 node bench/stats-cost.mjs   (some of them: receiver, pg, d1; BENCH_STATS_LOG=1 prints pg-ingest's log)
 // Run after `npm run build`.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -190,7 +190,8 @@ async function pgBackend(root) {
   const schema = databaseUrl ? `tm_bench_stats_${Date.now().toString(36)}` : undefined;
   if (databaseUrl) await manageSchema(databaseUrl, 'create', schema);
   const db = await openDatabase(databaseUrl ? { databaseUrl, schema } : {});
-  const server = await startIngest({ db, sites: [SITE], etlIntervalMs: 0, maxInFlight: 0, log: () => undefined });
+  const log = process.env.BENCH_STATS_LOG ? (line) => process.stderr.write(`${line}\n`) : () => undefined;
+  const server = await startIngest({ db, sites: [SITE], etlIntervalMs: 0, maxInFlight: 0, log });
   return {
     name: 'pg-ingest',
     engine: databaseUrl ? 'PostgreSQL' : 'PGlite',
