@@ -67,6 +67,17 @@ if (existsSync(resolve(root, 'bench/dashboard.mjs'))) {
   }
 }
 
+// The stats cost per backend at 10,000 and 40,000 visits, and the ratio (issue 27: linear is ×4).
+if (existsSync(resolve(root, 'bench/stats-cost.mjs'))) {
+  process.stderr.write('bench: stats cost (10k and 40k visits per backend)…\n');
+  try {
+    const { benchStatsCost } = await import(resolve(root, 'bench/stats-cost.mjs'));
+    report.stats_cost = await benchStatsCost();
+  } catch (error) {
+    report.stats_cost = { error: String(error?.message ?? error) };
+  }
+}
+
 printReport(report);
 console.log(JSON.stringify(report));
 
@@ -244,6 +255,27 @@ function printReport(r) {
         'ms',
         `30-day view, median of ${d.runs} (first ${p.first_ms}, max ${p.max_ms}); target < 1000`,
       );
+  }
+  const s = r.stats_cost;
+  if (s?.error) row('stats cost', 'panels', 'n/a', '', `failed: ${s.error}`);
+  for (const [name, b] of Object.entries(s?.backends ?? {})) {
+    if (b.error) {
+      row('stats cost', name, 'n/a', '', `failed: ${b.error}`);
+      continue;
+    }
+    for (const [visits, f] of Object.entries(b.sizes)) {
+      const memory =
+        f.workerd_peak_rss_mib === undefined ? '' : `; workerd peak ${f.workerd_peak_rss_mib} MiB (${b.workerd_rss_before_mib} before)`;
+      row(
+        'stats cost',
+        `${name} (${b.engine}), ${visits} visits`,
+        f.total_ms,
+        'ms',
+        `${f.events} events (${f.events > s.default_budget_events ? 'over' : 'within'} the default budget of ${s.default_budget_events}: measured with it raised); ${s.runs}-run medians of ${Object.keys(f.panels).length} panels, all visits in one hour; health at most ${f.health_max_ms} ms meanwhile${f.health_failures.length ? ` (failed: ${f.health_failures.join(', ')})` : ''}${memory}`,
+      );
+    }
+    const verdict = b.ratio < 8 ? 'linear' : 'SUPER-LINEAR';
+    row('stats cost', `${name}: 40k / 10k visits`, b.ratio, '×', `${verdict} (linear ×4, the old copies ×16 and more); target < 8`);
   }
   const m = r.machine;
   console.log(`\nTrailmark benchmark — ${r.date}; Node ${m.node}, ${m.cpus} × ${m.cpu}, ${m.memory_gib} GiB; ${m.chromium}`);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Backend, OTHER, SITE } from './backends.js';
 import { event, fullEvent, PROPS_BY_TYPE, payload } from './events.js';
 import { labelOf, runHostile } from './hostile.js';
+import { hostileRouteRequests, plainRequest, startTrap, upgradingBatch } from './hostile-routes.js';
 import { postRaw } from './http.js';
 import { lateBodyExchange, malformedRequests, rawExchange } from './raw-http.js';
 import { deliverThroughTracker, trackOnPage } from './tracker.js';
@@ -227,29 +228,100 @@ export function defineContract(name: string, start: () => Promise<Backend>): voi
       expect(problems).toEqual([]);
     });
 
-    test('cuts off 100 clients trickling a body at 1 B/s within 15 s, and keeps serving', async () => {
+    test('fetches nothing but its own routes, and answers //host paths, upgrades and unserved methods with JSON, never a 5xx', async () => {
+      const trap = await startTrap();
+      try {
+        const host = new URL(backend.endpoint).host;
+        const health = backend.routes.find((route) => /health/.test(route)) ?? '/';
+        const problems: string[] = [];
+        for (const route of [backend.batchPath, ...backend.routes]) {
+          const plain = await rawExchange(backend.endpoint, `${plainRequest(route, host)}\r\n`, health);
+          for (const hostile of hostileRouteRequests(route, host, trap.authority)) {
+            const seen = await rawExchange(backend.endpoint, hostile.request, health);
+            const [status] = seen.statuses;
+            const json = seen.firstJson as { ok?: unknown; code?: unknown } | undefined;
+            const problem =
+              seen.reset || seen.hung || status === undefined
+                ? 'no answer'
+                : status >= 500
+                  ? '5xx'
+                  : status >= 400 && (json?.ok !== false || typeof json.code !== 'string')
+                    ? 'an error that is not JSON'
+                    : hostile.name.startsWith('Upgrade') && status !== plain.statuses[0]
+                      ? `not the answer without the upgrade (${plain.statuses[0]})`
+                      : undefined;
+            if (problem) problems.push(`${route}: ${hostile.name} → ${problem}: ${seen.first.slice(0, 160)}`);
+          }
+        }
+        // A batch asking to upgrade is the same batch: stored, and answered 200.
+        const e = event();
+        const upgraded = await rawExchange(backend.endpoint, upgradingBatch(backend.batchPath, host, payload([e]).body), health);
+        expect(upgraded.statuses[0], upgraded.first).toBe(200);
+        expect(await storedCount([e.event_id])).toEqual([1]);
+        expect(problems).toEqual([]);
+        expect(trap.received, 'requests that reached a host named in a path').toEqual([]);
+      } finally {
+        await trap.close();
+      }
+    });
+
+    test('refuses the secret key in the URL with 403, whatever else the request carries', async () => {
+      const read = `${backend.endpoint}/v1/stats/summary?key=${SITE.readKey}`;
+      for (const headers of [{}, { authorization: `Bearer ${SITE.readKey}` }, { 'x-trailmark-key': SITE.writeKey }]) {
+        const answer = await fetch(read, { headers });
+        expect([answer.status, (await answer.json()).code], JSON.stringify(headers)).toEqual([403, 'forbidden']);
+      }
+      const e = event();
+      const write = await postRaw(batchUrl, payload([e]).body, { key: SITE.readKey, headers: { 'x-trailmark-key': SITE.writeKey } });
+      expect([write.status, write.body.code]).toEqual([403, 'forbidden']);
+      expect(await storedCount([e.event_id])).toEqual([0]);
+    });
+
+    test('answers every read of a burst of 200 at once', async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 200 }, async () => {
+          try {
+            const response = await fetch(`${backend.endpoint}/v1/stats/summary`, { headers: { authorization: `Bearer ${SITE.readKey}` } });
+            const body = await response.text();
+            return response.status === 200 ? '200' : `${response.status} ${body.slice(0, 120)}`;
+          } catch (error) {
+            const cause = (error as Error & { cause?: { code?: string } }).cause;
+            return `network error ${cause?.code ?? (error as Error).message}`;
+          }
+        }),
+      );
+      const counts: Record<string, number> = {};
+      for (const answer of answers) counts[answer] = (counts[answer] ?? 0) + 1;
+      expect(counts).toEqual({ 200: 200 });
+    });
+
+    test('cuts off 100 clients trickling a body at 1 B/s within 15 s with a JSON 408, upgrade headers or not, and keeps serving', async () => {
       const url = new URL(batchUrl);
       const started = Date.now();
-      const closedAfter = await Promise.all(
+      const closed = await Promise.all(
         Array.from(
           { length: 100 },
-          () =>
-            new Promise<number>((resolve) => {
+          (_, index) =>
+            new Promise<{ ms: number; answer: string }>((resolve) => {
               const socket = connect(Number(url.port), url.hostname);
               let timer: NodeJS.Timeout | undefined;
+              let answer = '';
               const done = () => {
                 clearInterval(timer);
                 socket.destroy();
-                resolve(Date.now() - started);
+                resolve({ ms: Date.now() - started, answer });
               };
+              // Half ask to upgrade: that must not take them out of the timeouts (a tunnel no timeout covered held them).
+              const upgrade = index % 2 === 1 ? 'Connection: Upgrade\r\nUpgrade: websocket\r\n' : '';
               socket.on('connect', () => {
                 socket.write(
-                  `POST ${url.pathname}?key=${SITE.writeKey} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n`,
+                  `POST ${url.pathname}?key=${SITE.writeKey} HTTP/1.1\r\nHost: ${url.host}\r\n${upgrade}Content-Type: text/plain\r\nContent-Length: 1000\r\n\r\n`,
                 );
                 timer = setInterval(() => socket.write('x', () => undefined), 1000);
               });
-              // Read what comes (a 408), or the end of the connection is never seen.
-              socket.resume();
+              socket.on('data', (chunk) => {
+                answer += String(chunk);
+              });
               socket.on('close', done);
               socket.on('error', done);
               // A bound on the test itself: a socket still open at 25 s has been held.
@@ -257,7 +329,13 @@ export function defineContract(name: string, start: () => Promise<Backend>): voi
             }),
         ),
       );
-      expect(Math.max(...closedAfter)).toBeLessThan(15_000);
+      expect(Math.max(...closed.map((one) => one.ms))).toBeLessThan(15_000);
+      const answers = closed.map(({ answer }) => {
+        const status = /^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1];
+        const json = /\r\n\r\n(\{.*\})$/s.exec(answer)?.[1];
+        return `${status} ${json ? (JSON.parse(json) as { code?: string }).code : 'not JSON'}`;
+      });
+      expect(new Set(answers)).toEqual(new Set(['408 invalid_request']));
       expect(await backend.health()).toBe(200);
     }, 40_000);
 

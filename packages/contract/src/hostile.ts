@@ -343,6 +343,15 @@ export function hostileRequest(rng: Rng, now: number, sent: Array<{ body: string
   return { ...plain('wrong method', undefined), method: rng.pick(['GET', 'PUT', 'DELETE', 'PATCH']) };
 }
 
+function isErrorJson(text: string): boolean {
+  try {
+    const body = JSON.parse(text) as { ok?: unknown; code?: unknown; error?: unknown };
+    return body.ok === false && typeof body.code === 'string' && typeof body.error === 'string';
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Sends `requests` generated requests, `concurrency` at a time, and tallies the answers. Good batches and
  * resends go to `url`; about a third of the others go to one of `routes` (the backend's other endpoints) instead, so
@@ -386,6 +395,9 @@ export async function runHostile(
         report.statuses[response.status] = (report.statuses[response.status] ?? 0) + 1;
         if (response.status >= 500 && report.failures.length < 5)
           report.failures.push(`${request.kind} on ${route} → ${response.status} ${answer.slice(0, 200)}`);
+        // Every error has the JSON shape `{ ok: false, code, error }`.
+        if (response.status >= 400 && !isErrorJson(answer) && report.failures.length < 5)
+          report.failures.push(`${request.kind} on ${route} → ${response.status} not the JSON error shape: ${answer.slice(0, 200)}`);
         // A good request not answered 200 leaves its events missing, which fails the run: name it.
         if (response.status !== 200 && request.good.length > 0 && report.failures.length < 5) {
           report.failures.push(`${request.kind} → ${response.status} ${answer.slice(0, 200)}`);

@@ -8,6 +8,8 @@ export interface RawExchange {
   first: string;
   /** Whether the first answer said `Connection: close`. */
   firstCloses: boolean;
+  /** The first answer's body parsed as JSON (undefined when it is not JSON). */
+  firstJson: unknown;
   /** The connection was reset (ECONNRESET, EPIPE) instead of ending cleanly. */
   reset: boolean;
   /** No end within the time allowed. */
@@ -37,7 +39,14 @@ function exchange(
       const text = Buffer.concat(chunks).toString('latin1');
       const statuses = [...text.matchAll(/HTTP\/1\.[01] (\d{3}) [A-Z]/g)].map((match) => Number(match[1]));
       const head = text.split('\r\n\r\n')[0] ?? '';
-      resolve({ statuses, first: text.slice(0, 400), firstCloses: /\r\nconnection: *close/i.test(head), reset, hung });
+      resolve({
+        statuses,
+        first: text.slice(0, 400),
+        firstCloses: /\r\nconnection: *close/i.test(head),
+        firstJson: jsonBodyOf(text, head),
+        reset,
+        hung,
+      });
     };
     const timer = setTimeout(() => finish(true), timeoutMs);
     socket.on('data', (chunk) => chunks.push(chunk));
@@ -48,6 +57,29 @@ function exchange(
     socket.on('end', () => finish(false));
     socket.on('connect', () => talk(socket, url.host, () => done));
   });
+}
+
+/** The body of the first answer in `text` (its head `head`), parsed as JSON; undefined when it is not JSON. */
+function jsonBodyOf(text: string, head: string): unknown {
+  let body = text.slice(head.length + 4);
+  const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
+  if (length !== undefined) body = body.slice(0, Number(length));
+  else if (/\r\ntransfer-encoding: *chunked/i.test(head)) {
+    let joined = '';
+    for (let at = 0; ; ) {
+      const line = body.indexOf('\r\n', at);
+      const size = Number.parseInt(body.slice(at, line), 16);
+      if (line < 0 || !(size > 0)) break;
+      joined += body.slice(line + 2, line + 2 + size);
+      at = line + 2 + size + 2;
+    }
+    body = joined;
+  }
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

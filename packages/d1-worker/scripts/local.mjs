@@ -1,9 +1,9 @@
 // Starts the Worker bundle under Miniflare with its D1 and Durable Object, applies the migrations and
 // seeds keys. Shared by the dev server, the tests and the benchmark, so all three run the same setup.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
+import { startFront } from './front.mjs';
 import { applyMigrations } from './migrations.mjs';
 
 /** The package folder. */
@@ -144,7 +144,8 @@ export const SAMPLE_CF = {
  * requests (a `Content-Length` of `abc`, `-1` or 20 digits, an absolute-URI target, a garbage Host, an unknown or
  * lower-case method, a GET with `Content-Length: 0`) with a 500 or 501 or a hang, and reset a kept-alive connection
  * whose body the Worker had not read: none of that reaches a deployed Worker, whose requests Cloudflare's edge
- * parses (docs/d1-worker.md, "Running locally"). `url` is the front; `workerdUrl` the socket itself. `cf` is a fixed
+ * parses (docs/d1-worker.md, "Running locally"); what else the front holds to is in `scripts/front.mjs`. `url` is
+ * the front; `workerdUrl` the socket itself. `cf` is a fixed
  * object (never fetched from the network); `persist` is a folder for D1 and Durable Object data, or undefined for
  * memory only. `mf.dispose()` stops the front too.
  * `output` receives what the Worker's runtime prints (its `console` calls, workerd's own messages) instead of this
@@ -183,7 +184,8 @@ export async function startWorker({
   const workerdUrl = await mf.ready;
   const db = await mf.getD1Database('DB');
   if (migrate) await applyMigrations(db);
-  const front = await startFront(workerdUrl, port).catch(async (error) => {
+  const log = output ? (line) => output(`${line}\n`, 'stderr') : undefined;
+  const front = await startFront(workerdUrl, { port, ...(log ? { log } : {}) }).catch(async (error) => {
     await mf.dispose();
     throw error;
   });
@@ -194,68 +196,6 @@ export async function startWorker({
     await dispose();
   };
   return { mf, db, url: new URL(`${front.url}/`), workerdUrl };
-}
-
-// Hop-by-hop headers, and those fetch sets itself.
-const HOP_HEADERS = ['host', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect', 'te', 'trailer', 'content-length'];
-
-async function startFront(workerdUrl, port) {
-  const { startHttpServer } = await import('@trailmark/node-http');
-  const { errorResponse, MAX_DRAIN_BYTES } = await import('@trailmark/protocol');
-  const front = await startHttpServer({
-    host: '127.0.0.1',
-    port,
-    async fetch(request) {
-      const url = new URL(request.url);
-      const body = request.body ? await readUpTo(request.body, MAX_DRAIN_BYTES) : undefined;
-      if (body === null) {
-        return errorResponse('payload_too_large', `body is over the ${MAX_DRAIN_BYTES}-byte limit`, { connection: 'close' });
-      }
-      const headers = new Headers(request.headers);
-      for (const name of HOP_HEADERS) headers.delete(name);
-      let response;
-      try {
-        response = await fetch(new URL(url.pathname + url.search, workerdUrl), {
-          method: request.method,
-          headers,
-          body,
-          redirect: 'manual',
-        });
-      } catch (error) {
-        return errorResponse('unavailable', `the local Worker did not answer: ${error.message}`, { 'retry-after': '1' });
-      }
-      const out = new Headers(response.headers);
-      // fetch has decoded the body already.
-      for (const name of [...HOP_HEADERS, 'content-encoding']) out.delete(name);
-      return new Response(response.body, { status: response.status, statusText: response.statusText, headers: out });
-    },
-  });
-  // WebSockets (the live dashboard) are tunnelled to workerd as they are.
-  front.server.on('upgrade', (request, socket, head) => {
-    const upstream = connect(Number(workerdUrl.port), workerdUrl.hostname, () => {
-      const lines = [`${request.method} ${request.url} HTTP/1.1`];
-      for (let i = 0; i < request.rawHeaders.length; i += 2) lines.push(`${request.rawHeaders[i]}: ${request.rawHeaders[i + 1]}`);
-      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
-      if (head.length > 0) upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
-    });
-    upstream.on('error', () => socket.destroy());
-    socket.on('error', () => upstream.destroy());
-  });
-  return front;
-}
-
-/** The whole body, or null when it is over `limit` bytes (read no further). */
-async function readUpTo(stream, limit) {
-  const chunks = [];
-  let bytes = 0;
-  for await (const chunk of stream) {
-    bytes += chunk.byteLength;
-    if (bytes > limit) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** Registers a site's keys (idempotent): a public write key and a secret read key. */

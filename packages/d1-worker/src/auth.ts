@@ -13,6 +13,8 @@ const refuse = (response: Response): Authorization => ({ ok: false, response });
  * that can read must never be pasted into a page.
  */
 export async function authorizeWrite(request: Request, env: Env, keys: KeyStore): Promise<Authorization> {
+  const inUrl = await secretInUrl(request, env, keys);
+  if (inUrl) return inUrl;
   const presented = writeKeyOf(request);
   if (!presented) return refuse(errorResponse('unauthorized', 'send the site write key as ?key=, X-Trailmark-Key or X-Tippen-API-Key'));
   const found = await keys.lookup(env.DB, presented, numberVar(env.KEY_CACHE_SECONDS, 60) * 1000);
@@ -24,12 +26,31 @@ export async function authorizeWrite(request: Request, env: Env, keys: KeyStore)
 
 /** Authorises a read request: a registered secret key as `Authorization: Bearer`, never a write key. */
 export async function authorizeRead(request: Request, env: Env, keys: KeyStore): Promise<Authorization> {
+  const inUrl = await secretInUrl(request, env, keys);
+  if (inUrl) return inUrl;
   const presented = bearerKeyOf(request);
   if (!presented) return refuse(errorResponse('unauthorized', 'send the secret key as Authorization: Bearer <key>'));
   const key = await keys.lookup(env.DB, presented, numberVar(env.KEY_CACHE_SECONDS, 60) * 1000);
   if (!key) return refuse(errorResponse('unauthorized', 'unknown key'));
   if (key.kind !== 'secret') return refuse(errorResponse('forbidden', 'a write key cannot read; use the secret key'));
   return checkOrigin(request, key);
+}
+
+/**
+ * A secret key in the URL (`?key=sk_…`) is refused with 403 whatever else the request carries (a Bearer header, a
+ * write key): URLs land in access logs, browser history and `Referer` headers (docs/privacy.md, "Keys and access").
+ */
+async function secretInUrl(request: Request, env: Env, keys: KeyStore): Promise<Authorization | undefined> {
+  const inUrl = new URL(request.url).searchParams.get('key');
+  if (!inUrl) return undefined;
+  const key = await keys.lookup(env.DB, inUrl, numberVar(env.KEY_CACHE_SECONDS, 60) * 1000);
+  if (key?.kind !== 'secret') return undefined;
+  return refuse(
+    errorResponse(
+      'forbidden',
+      'the secret key must not be sent in the URL (it lands in logs and Referer headers); send Authorization: Bearer',
+    ),
+  );
 }
 
 function checkOrigin(request: Request, key: SiteKey): Authorization {

@@ -1,7 +1,7 @@
-import { errorResponse, routeIndexResponse } from '@trailmark/protocol';
+import { errorResponse, routeIndexResponse, STATS_BUDGET } from '@trailmark/protocol';
 import { type Context, Hono } from 'hono';
 import { type Authorization, authorizeRead, authorizeWrite } from './auth.js';
-import type { Env } from './env.js';
+import { type Env, numberVar } from './env.js';
 import { allowOrigin, methodNotAllowed, preflight, readableError } from './http.js';
 import { createKeyStore, keyUsageStatement, type SiteKey } from './keys.js';
 import { createLivePublisher, forwardLive, type LiveEvent } from './live-client.js';
@@ -110,7 +110,14 @@ app.get('/api/stats', (c) => read(c, (site) => siteStats(c.env.DB, site, params(
 app.get('/api/video/acceptance', (c) => read(c, (site) => videoAcceptance(c.env.DB, site)));
 app.get('/api/events', (c) => read(c, (site) => listEvents(c.env.DB, site, params(c))));
 app.post('/admin/redact', (c) => read(c, (site) => redactStoredChunk(c.env.DB, site, params(c))));
-app.get('/v1/stats/:panel', (c) => read(c, (site) => statsApi(c.env.DB, site, c.req.param('panel'), params(c))));
+app.get('/v1/stats/:panel', (c) =>
+  read(c, (site) =>
+    statsApi(c.env.DB, site, c.req.param('panel'), params(c), Date.now(), {
+      maxEvents: numberVar(c.env.STATS_MAX_EVENTS, STATS_BUDGET.maxEvents),
+      timeMs: numberVar(c.env.STATS_TIME_MS, STATS_BUDGET.timeMs),
+    }),
+  ),
+);
 app.get('/api/live', (c) => read(c, (site) => forwardLive(c.env, site, c.req.raw)));
 
 // Known paths with the wrong method answer 405; anything else 404.

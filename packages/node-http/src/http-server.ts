@@ -20,6 +20,11 @@ export interface HttpServerOptions extends HttpTimeouts {
   fetch(request: Request, env: { incoming: IncomingMessage; outgoing: ServerResponse }): Promise<Response> | Response;
   port: number;
   host: string;
+  /**
+   * Takes an upgrade request the app serves itself (a WebSocket route), returning true when it took the socket.
+   * Every other upgrade request is served as the same request without its upgrade headers.
+   */
+  upgrade?(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
 }
 
 /** A listening server. */
@@ -49,6 +54,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   server.headersTimeout = timeouts.headersTimeoutMs;
   server.requestTimeout = timeouts.requestTimeoutMs;
   server.on('clientError', answerClientError);
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (options.upgrade?.(request, socket, head)) return;
+    // Node hands an upgrade request over with its socket, outside the request timeouts, and without a listener
+    // leaves the next request on the connection unanswered: it is served as an ordinary request instead, its head
+    // without the upgrade headers handed back to the server as a new connection (parsed, timed and kept alive as
+    // every other).
+    socket.unshift(Buffer.concat([Buffer.from(rawHead(request, { drop: ['upgrade', 'http2-settings'] }), 'latin1'), head]));
+    server.emit('connection', socket);
+  });
+  // Without a listener Node destroys a CONNECT request's socket: a reset, where every other method gets an answer.
+  server.on('connect', (_request: IncomingMessage, socket: Duplex) => {
+    endWithJson(socket, '405 Method Not Allowed', 'method_not_allowed', 'CONNECT is not served here');
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -59,6 +77,31 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const port = (server.address() as AddressInfo).port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return { server, port, url: `http://${host}:${port}` };
+}
+
+/**
+ * A request's head as it came (`rawHeaders`, in order), without the `drop` headers (dropping `upgrade` also takes
+ * the `upgrade` token out of `Connection`), and with `Host` replaced when `host` is given.
+ */
+export function rawHead(request: IncomingMessage, { drop = [], host }: { drop?: string[]; host?: string }): string {
+  const lines = [`${request.method} ${request.url} HTTP/1.1`];
+  for (let i = 0; i < request.rawHeaders.length; i += 2) {
+    const name = request.rawHeaders[i] as string;
+    const value = request.rawHeaders[i + 1] as string;
+    const lower = name.toLowerCase();
+    if (drop.includes(lower) || (host && lower === 'host')) continue;
+    if (lower === 'connection' && drop.includes('upgrade')) {
+      const rest = value
+        .split(',')
+        .map((token) => token.trim())
+        .filter((token) => token && token.toLowerCase() !== 'upgrade');
+      if (rest.length > 0) lines.push(`${name}: ${rest.join(', ')}`);
+      continue;
+    }
+    lines.push(`${name}: ${value}`);
+  }
+  if (host) lines.push(`Host: ${host}`);
+  return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
 function definedOnly(options: HttpTimeouts): HttpTimeouts {
@@ -84,7 +127,12 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? ['408 Request Timeout', 'the request was not received in time']
         : ['400 Bad Request', 'the request is not valid HTTP'];
-  const body = JSON.stringify({ ok: false, code: 'invalid_request', error: reason });
+  endWithJson(socket, status, 'invalid_request', reason);
+}
+
+/** Writes a JSON error on a socket no request handler owns, and closes it. */
+function endWithJson(socket: Duplex, status: string, code: string, reason: string): void {
+  const body = JSON.stringify({ ok: false, code, error: reason });
   socket.end(
     `HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );

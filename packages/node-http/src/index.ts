@@ -1,7 +1,7 @@
 export type { SiteCorsOptions } from './cors.js';
 export { siteCors } from './cors.js';
 export type { HttpServer, HttpServerOptions, HttpTimeouts } from './http-server.js';
-export { DEFAULT_TIMEOUTS, startHttpServer } from './http-server.js';
+export { DEFAULT_TIMEOUTS, rawHead, startHttpServer } from './http-server.js';
 export type { KeyCheck, KeyCheckOptions, KeyRefusal } from './key-check.js';
 export { checkKey } from './key-check.js';
 export type { RateDecision, RateLimiter, RateLimitOptions } from './rate-limit.js';

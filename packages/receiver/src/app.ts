@@ -1,5 +1,5 @@
 import { createKeyring, createRateLimiter, type SiteConfig, siteCors, validateSites } from '@trailmark/node-http';
-import { errorResponse, HEALTH_PATHS, routeIndexResponse } from '@trailmark/protocol';
+import { errorResponse, HEALTH_PATHS, routeIndexResponse, STATS_BUDGET, type StatsBudget } from '@trailmark/protocol';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { createCommitQueue } from './commit-queue.js';
@@ -43,6 +43,8 @@ export interface ReceiverOptions {
   redact?: boolean;
   /** Oldest event a request may carry, ms (default: the protocol's 7 days). */
   maxEventAgeMs?: number;
+  /** What one `/v1/stats` request may read and spend (default: the protocol's `STATS_BUDGET`). */
+  statsBudget?: Partial<StatsBudget>;
   /** Server clock (tests inject one). */
   clock?: () => number;
   /** Where operational messages go (default stderr). */
@@ -103,6 +105,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     corsAny: options.corsAny ?? false,
     redact: options.redact ?? true,
     maxEventAgeMs: options.maxEventAgeMs ?? 7 * 86_400_000,
+    statsBudget: { ...STATS_BUDGET, ...options.statsBudget },
     startedAt: clock(),
     counters: { internalErrors: 0, storageErrors: 0 },
     log,

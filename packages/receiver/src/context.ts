@@ -1,4 +1,5 @@
 import type { Keyring, RateLimiter } from '@trailmark/node-http';
+import type { StatsBudget } from '@trailmark/protocol';
 import type { CommitQueue } from './commit-queue.js';
 import type { LiveBus } from './live-bus.js';
 import type { RejectionLog } from './rejection-log.js';
@@ -22,6 +23,8 @@ export interface ReceiverContext {
   redact: boolean;
   /** The oldest event a request may carry (protocol default: 7 days). */
   maxEventAgeMs: number;
+  /** What one `/v1/stats` request may read and spend (the protocol's `STATS_BUDGET` unless told otherwise). */
+  statsBudget: StatsBudget;
   startedAt: number;
   counters: { internalErrors: number; storageErrors: number };
   log: (line: string) => void;

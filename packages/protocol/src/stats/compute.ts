@@ -37,7 +37,10 @@ export function timeseriesOf(visits: readonly Visit[], query: StatsQuery): Stats
   const buckets = new Map<number, Visit[]>();
   for (const visit of visits) {
     const t = Math.floor(visit.start / size) * size;
-    buckets.set(t, [...(buckets.get(t) ?? []), visit]);
+    // `push`, never a copy: copying a bucket per visit was quadratic (8 s at 20,000 visits, issue 27).
+    const bucket = buckets.get(t);
+    if (bucket) bucket.push(visit);
+    else buckets.set(t, [visit]);
   }
   const points: StatsPoint[] = [...buckets]
     .sort(([a], [b]) => a - b)
@@ -147,7 +150,11 @@ export function vitalsOf(visits: readonly Visit[]): StatsData['vitals'] {
       const id = typeof event.props?.id === 'string' ? event.props.id : event.event_id;
       last.set(`${name}\u0000${id}`, { name, value });
     }
-    for (const { name, value } of last.values()) values.set(name, [...(values.get(name) ?? []), value]);
+    for (const { name, value } of last.values()) {
+      const list = values.get(name);
+      if (list) list.push(value);
+      else values.set(name, [value]);
+    }
   }
   const rows: VitalRow[] = [...values]
     .sort(([a], [b]) => (a < b ? -1 : 1))

@@ -1,3 +1,4 @@
+export * from './budget.js';
 export * from './compute.js';
 export * from './contract.js';
 export * from './dimensions.js';

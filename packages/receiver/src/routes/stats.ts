@@ -1,4 +1,4 @@
-import { isStatsPanel, parseStatsQuery, type StatsEvent, statsEventOf, statsFromEvents } from '@trailmark/protocol';
+import { isStatsPanel, parseStatsQuery, readWithinBudget, type StatsRead, statsEventOf, statsFromEvents } from '@trailmark/protocol';
 import type { Hono } from 'hono';
 import type { ReceiverContext } from '../context.js';
 import { authorize, fail, json } from '../http.js';
@@ -20,19 +20,35 @@ export function statsRoutes(app: Hono, ctx: ReceiverContext): void {
     const now = ctx.clock();
     const query = parseStatsQuery(new URL(request.url).searchParams, now);
     if (typeof query === 'string') return fail(ctx, request, 'invalid_request', query, { siteId });
-    const data = await statsFromEvents(panel, query, now, (fromTs, toTs) => readEvents(ctx, siteId, fromTs, toTs));
+    let refused: Extract<StatsRead, { ok: false }> | undefined;
+    const data = await statsFromEvents(panel, query, now, async (fromTs, toTs) => {
+      const read = await readEvents(ctx, siteId, fromTs, toTs);
+      if (read.ok) return read.events;
+      refused = read;
+      return [];
+    });
+    if (refused) {
+      const headers = { 'retry-after': String(refused.retryAfterSeconds) };
+      return fail(ctx, request, 'unavailable', refused.error, { siteId, headers });
+    }
     return json({ ok: true, site_id: siteId, data });
   });
 }
 
-/** Every event of a site in a time range, a page at a time. */
-function readEvents(ctx: ReceiverContext, siteId: string, fromTs: number, toTs: number): StatsEvent[] {
-  const out: StatsEvent[] = [];
-  let after: { ts: number; id: number } | undefined;
-  do {
-    const page = ctx.store.listEvents({ siteId, fromTs, toTs, limit: PAGE, order: 'newest', after });
-    for (const stored of page.events) out.push(statsEventOf(stored.event, stored.ts, stored.userAgent));
-    after = page.nextCursor ?? undefined;
-  } while (after);
-  return out;
+/**
+ * Every event of a site in a time range, a page at a time, within the receiver's stats budget: the store reads
+ * synchronously, so the event loop gets a turn between pages (ingest and health answer meanwhile).
+ */
+function readEvents(ctx: ReceiverContext, siteId: string, fromTs: number, toTs: number): Promise<StatsRead> {
+  return readWithinBudget<{ ts: number; id: number }>(
+    (after) => {
+      const page = ctx.store.listEvents({ siteId, fromTs, toTs, limit: PAGE, order: 'newest', after });
+      return {
+        events: page.events.map((stored) => statsEventOf(stored.event, stored.ts, stored.userAgent)),
+        next: page.nextCursor ?? undefined,
+      };
+    },
+    ctx.statsBudget,
+    ctx.clock,
+  );
 }
