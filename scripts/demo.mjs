@@ -1,15 +1,19 @@
 // `npm start`: the reference receiver on 127.0.0.1:8787 (persistent, .data/demo) and the example static site
 // on 127.0.0.1:8080, with the built script tag. Ctrl+C stops both.
-//   node scripts/demo.mjs [--site-only | --receiver-only] [--memory] [--reset] [--backend reference|postgres|d1]
-//   env PORT_SITE (8080), PORT_RECEIVER (8787), PORT_POSTGRES (8790), PORT_D1 (8788), DATABASE_URL (postgres),
+//   node scripts/demo.mjs [--site-only | --receiver-only] [--memory] [--reset] [--backend reference|postgres|d1|clickhouse]
+//   env PORT_SITE (8080), PORT_RECEIVER (8787), PORT_POSTGRES (8790), PORT_D1 (8788), PORT_CLICKHOUSE (8791),
+//   DATABASE_URL (postgres), CLICKHOUSE_URL (clickhouse),
 //   TM_DEMO_DATA (the folder holding the data folders, default .data; tests give their own)
 // --backend postgres sends the site to the Postgres ingest server (DATABASE_URL, else embedded PGlite in
-// .data/demo-pg); --backend d1 to the D1 Worker under Miniflare (local D1 in .data/demo-d1). The reference
+// .data/demo-pg); --backend d1 to the D1 Worker under Miniflare (local D1 in .data/demo-d1); --backend clickhouse
+// to the ClickHouse backend: a JetStream node of its own (nats-server), an ingest node, a loader and embedded chDB
+// (CLICKHOUSE_URL for a server), data in .data/demo-ch; chDB is installed beside the workspace on first use. The reference
 // receiver (and its live page) runs only for the reference backend: with another one it would receive nothing, and
 // its page would show an earlier run's data as if it were this one's. --reset deletes the chosen backend's data
 // folder before starting.
 // Playwright's webServer can run the two halves separately with --site-only / --receiver-only --memory.
-import { existsSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dashboardFiles, startStaticServer } from './serve-static.mjs';
 
@@ -17,8 +21,8 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
 const backendAt = argv.indexOf('--backend');
 const backend = backendAt === -1 ? 'reference' : argv.splice(backendAt, 2)[1];
-if (!['reference', 'postgres', 'd1'].includes(backend)) {
-  console.error(`demo: --backend takes reference, postgres or d1 (got ${backend ?? 'nothing'})`);
+if (!['reference', 'postgres', 'd1', 'clickhouse'].includes(backend)) {
+  console.error(`demo: --backend takes reference, postgres, d1 or clickhouse (got ${backend ?? 'nothing'})`);
   process.exit(2);
 }
 const args = new Set(argv);
@@ -44,7 +48,7 @@ export const DEMO_SITE = {
 
 /** The folder each backend keeps the demo's data in (the receiver's unless `--memory`). */
 const dataRoot = process.env.TM_DEMO_DATA || '.data';
-const DATA = { reference: `${dataRoot}/demo`, postgres: `${dataRoot}/demo-pg`, d1: `${dataRoot}/demo-d1` };
+const DATA = { reference: `${dataRoot}/demo`, postgres: `${dataRoot}/demo-pg`, d1: `${dataRoot}/demo-d1`, clickhouse: `${dataRoot}/demo-ch` };
 /** Where a data folder is on disk: relative to the repository unless TM_DEMO_DATA is absolute. */
 const onDisk = (folder) => (folder.startsWith('/') ? folder : `${repo}${folder}`);
 const withReceiver = args.has('--receiver-only') || (backend === 'reference' && !args.has('--site-only'));
@@ -116,13 +120,40 @@ try {
     );
     console.log('           locally every visitor is enriched from a sample: "Example Networks (sample)", "Wellington (sample), NZ"');
   }
+  if (backend === 'clickhouse' && !args.has('--receiver-only')) {
+    const entry = `${repo}packages/clickhouse/dist/index.js`;
+    if (!existsSync(entry)) throw new Error('packages/clickhouse/dist is missing: run `npm run build` first');
+    const { chdbAvailable, startClickhouse, startNatsNode } = await import(entry);
+    const clickhouseUrl = process.env.CLICKHOUSE_URL;
+    if (!clickhouseUrl && !chdbAvailable()) {
+      // chDB (~570 MB) is no workspace dependency: installed beside it (.cache/chdb) on the first run that needs it.
+      execFileSync(process.execPath, [`${repo}packages/clickhouse/scripts/install-chdb.mjs`], { stdio: 'inherit', cwd: repo });
+    }
+    mkdirSync(onDisk(`${DATA.clickhouse}/nats`), { recursive: true });
+    const nats = await startNatsNode({ storeDir: onDisk(`${DATA.clickhouse}/nats`) });
+    running.push(nats);
+    const ch = await startClickhouse({
+      port: port('PORT_CLICKHOUSE', 8791),
+      sites: [DEMO_SITE],
+      log: { servers: [nats.url] },
+      ...(clickhouseUrl ? { clickhouseUrl } : { dataDir: onDisk(`${DATA.clickhouse}/chdb`) }),
+    });
+    running.push(ch);
+    endpoint = ch.url;
+    console.log(`log        nats://${nats.url}  (JetStream, stream TRAILMARK, store in ${DATA.clickhouse}/nats)`);
+    console.log(
+      `clickhouse ${ch.url}  (ingest node + loader; ${clickhouseUrl ? 'CLICKHOUSE_URL' : `embedded chDB in ${DATA.clickhouse}/chdb`}; site demo, write key pk_demo)`,
+    );
+    console.log(`data       curl -H 'Authorization: Bearer sk_demo' ${ch.url}/v1/stats/summary   (every panel of /v1/stats)`);
+  }
   if (!args.has('--receiver-only')) {
     const dist = `${repo}packages/sdk/dist/`;
     const site = await startStaticServer({
       root: `${repo}examples/static-site`,
       port: sitePort,
       endpoint,
-      transport: backend,
+      // The ClickHouse backend speaks the same /v1/batch as the Postgres one: the SDK needs no adapter of its own.
+      transport: backend === 'clickhouse' ? 'postgres' : backend,
       files: { '/trailmark.min.js': `${dist}trailmark.min.js`, '/trailmark.js': `${dist}trailmark.js`, ...dashboardFiles(repo) },
     });
     running.push(site);

@@ -11,7 +11,7 @@ import { storedIdsOf } from './stored-ids.js';
  * envelope, each event on its own, redaction), then the request's new events published to the log as ONE message
  * whose id is derived from their ids. The answer is 200 only once the stream has acknowledged the message (every
  * replica); a log that cannot acknowledge is a 503 with `Retry-After`, and the client sends the request again.
- * Events the store or this node's recent publishes already hold are answered as duplicates and not published.
+ * Events this node published lately are answered as duplicates and not published again.
  */
 export async function handleBatch(ctx: NodeContext, request: Request): Promise<Response> {
   const auth = await authorize(ctx, request, 'write');

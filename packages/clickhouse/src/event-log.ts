@@ -97,7 +97,7 @@ async function ensureStream(jsm: JetStreamManager, name: string, subject: string
   } catch {
     // Not there yet: created below (two processes creating it at once both succeed with the same config).
   }
-  await jsm.streams.add({
+  const config = {
     name,
     subjects: [subject],
     retention: RetentionPolicy.Limits,
@@ -106,7 +106,18 @@ async function ensureStream(jsm: JetStreamManager, name: string, subject: string
     duplicate_window: nanos(options.duplicateWindowMs ?? 120_000),
     max_age: nanos(options.maxAgeMs ?? 86_400_000),
     discard: DiscardPolicy.Old,
-  });
+  };
+  // A cluster just started has no JetStream meta leader for a few seconds: ask again until one answers.
+  const until = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await jsm.streams.add(config);
+      return;
+    } catch (error) {
+      if (Date.now() > until) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 async function ensureConsumer(jsm: JetStreamManager, stream: string, durable: string, ackWaitMs: number): Promise<void> {

@@ -94,7 +94,7 @@ async function launch(binary: string, args: string[], port: number): Promise<Chi
   child.stderr?.on('data', (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
   });
-  const until = Date.now() + 10_000;
+  const until = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`nats-server exited: ${output}`);
     if (output.includes(`Listening for client connections on 127.0.0.1:${port}`) && output.includes('Server is ready')) return child;

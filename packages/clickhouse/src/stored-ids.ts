@@ -3,10 +3,9 @@ import type { NodeContext } from './context.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * Which of these lower-cased event ids the site has, as far as this node can tell: those it published lately (in the
- * log, maybe not loaded yet) and those ClickHouse holds. A store that does not answer is taken to hold nothing, so
- * ingest never waits on ClickHouse: a repeat is then published again and collapsed by the loaders, and the SDK's
- * check is answered with what is known (an event left out is sent again, and stored once).
+ * The SDK's check: which of these lower-cased event ids the site has, as far as this node can tell — those it
+ * published lately (in the log, maybe not loaded yet) and those ClickHouse holds. A store that does not answer is
+ * taken to hold nothing: an event left out is sent again by the SDK, and stored once.
  */
 export async function storedIdsOf(ctx: NodeContext, site: string, ids: readonly string[]): Promise<string[]> {
   const found = ids.filter((id) => ctx.recent.has(site, id));
