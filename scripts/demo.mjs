@@ -48,7 +48,12 @@ export const DEMO_SITE = {
 
 /** The folder each backend keeps the demo's data in (the receiver's unless `--memory`). */
 const dataRoot = process.env.TM_DEMO_DATA || '.data';
-const DATA = { reference: `${dataRoot}/demo`, postgres: `${dataRoot}/demo-pg`, d1: `${dataRoot}/demo-d1`, clickhouse: `${dataRoot}/demo-ch` };
+const DATA = {
+  reference: `${dataRoot}/demo`,
+  postgres: `${dataRoot}/demo-pg`,
+  d1: `${dataRoot}/demo-d1`,
+  clickhouse: `${dataRoot}/demo-ch`,
+};
 /** Where a data folder is on disk: relative to the repository unless TM_DEMO_DATA is absolute. */
 const onDisk = (folder) => (folder.startsWith('/') ? folder : `${repo}${folder}`);
 const withReceiver = args.has('--receiver-only') || (backend === 'reference' && !args.has('--site-only'));

@@ -3,7 +3,16 @@
 // `signup`), each visit with one of four user agents. Plain JavaScript, so the bench imports it without a build.
 
 const TYPES = ['pageview', 'scroll_depth', 'click', 'pageview', 'web_vital', 'heartbeat', 'signup', 'pageview'];
-const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Europe/London', 'Australia/Sydney', 'America/Sao_Paulo', 'Asia/Tokyo', undefined];
+const ZONES = [
+  'Europe/Berlin',
+  'America/New_York',
+  'Asia/Kolkata',
+  'Europe/London',
+  'Australia/Sydney',
+  'America/Sao_Paulo',
+  'Asia/Tokyo',
+  undefined,
+];
 const REFERRERS = [undefined, 'https://www.google.com/', 'https://news.ycombinator.com/', 'https://blog.example.org/a', undefined];
 const SCREENS = [390, 820, 1366, 1920, 2560];
 /** The four user agents visits are sent with (Chrome on Windows, Firefox on Linux, Safari on iPhone, Edge on macOS). */
@@ -61,7 +70,8 @@ export function generateVisits({ count, now = Date.now(), days = 7, seed = 1, si
       if (tagged) Object.assign(event, { utm_source: 'newsletter', utm_medium: 'email', utm_campaign: `c${s % 4}` });
       const zone = ZONES[s % 8];
       if (zone) event.timezone = zone;
-      if (type === 'web_vital') event.props = { name: ['LCP', 'CLS', 'INP'][s % 3], value: s % 3 === 1 ? (s % 40) / 100 : 100 + ((s * 37) % 4000), id: `v5-${s}` };
+      if (type === 'web_vital')
+        event.props = { name: ['LCP', 'CLS', 'INP'][s % 3], value: s % 3 === 1 ? (s % 40) / 100 : 100 + ((s * 37) % 4000), id: `v5-${s}` };
       if (type === 'click') event.props = { tag: 'a' };
       if (type === 'scroll_depth') event.props = { milestone: 50 };
       events.push(event);

@@ -19,7 +19,9 @@ const EVENTS = Number(process.env.CLUSTER_EVENTS ?? 100_000);
 const CLI = new URL('../bin/trailmark-clickhouse.mjs', import.meta.url).pathname;
 const built = existsSync(new URL('../dist/cli.js', import.meta.url));
 const SITE = { id: 'cluster', writeKey: 'pk_cluster_site', readKey: 'sk_cluster_site', origins: [] as string[] };
-const missing = [natsServerBinary() ? '' : 'nats-server', chdbAvailable() ? '' : 'chdb', built ? '' : 'the build (npm run build)'].filter(Boolean);
+const missing = [natsServerBinary() ? '' : 'nats-server', chdbAvailable() ? '' : 'chdb', built ? '' : 'the build (npm run build)'].filter(
+  Boolean,
+);
 
 interface Proc {
   child: ChildProcess;
@@ -51,7 +53,10 @@ function run(args: string[]): Proc {
       new Promise((resolve, reject) => {
         const seen = fresh ? undefined : lines.find((line) => pattern.test(line));
         if (seen) return resolve(seen);
-        const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms: ${lines.slice(-5).join(' | ')}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no ${pattern} within ${timeoutMs} ms: ${lines.slice(-5).join(' | ')}`)),
+          timeoutMs,
+        );
         waiters.push({
           pattern,
           resolve: (line) => {
@@ -83,7 +88,18 @@ describe.skipIf(missing.length > 0)(`cluster: 3 JetStream nodes, 2 ingest nodes,
     const storeProc = run(['store', '--data-dir', join(dataDir, 'chdb')]);
     procs.push(storeProc);
     const storeUrl = (await storeProc.waitFor(/store listening on/)).replace(/.*on /, '').trim();
-    const common = ['--nats', servers, '--replicas', '3', '--store-url', storeUrl, '--sites', JSON.stringify([SITE]), '--ack-wait-ms', '4000'];
+    const common = [
+      '--nats',
+      servers,
+      '--replicas',
+      '3',
+      '--store-url',
+      storeUrl,
+      '--sites',
+      JSON.stringify([SITE]),
+      '--ack-wait-ms',
+      '4000',
+    ];
     const ingest = [run(['ingest', ...common]), run(['ingest', ...common])];
     // The loader to be killed holds each batch a second between insert and ack, so the kill lands in that window.
     const doomedLoader = run(['loader', ...common, '--hold-before-ack-ms', '1000']);
@@ -131,7 +147,11 @@ describe.skipIf(missing.length > 0)(`cluster: 3 JetStream nodes, 2 ingest nodes,
     };
 
     let next = 0;
-    const killAt = { leader: Math.floor(requests.length * 0.25), ingest: Math.floor(requests.length * 0.5), loader: Math.floor(requests.length * 0.35) };
+    const killAt = {
+      leader: Math.floor(requests.length * 0.25),
+      ingest: Math.floor(requests.length * 0.5),
+      loader: Math.floor(requests.length * 0.35),
+    };
     const worker = async () => {
       while (next < requests.length) {
         const index = next++;
@@ -163,7 +183,8 @@ describe.skipIf(missing.length > 0)(`cluster: 3 JetStream nodes, 2 ingest nodes,
     for (;;) {
       const info = await jsm.consumers.info('TRAILMARK', 'loaders');
       if (info.num_pending + info.num_ack_pending === 0) break;
-      if (Date.now() > until) throw new Error(`the loaders did not catch up: ${JSON.stringify({ pending: info.num_pending, unacked: info.num_ack_pending })}`);
+      if (Date.now() > until)
+        throw new Error(`the loaders did not catch up: ${JSON.stringify({ pending: info.num_pending, unacked: info.num_ack_pending })}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     const loadedMs = Date.now() - started;
@@ -178,12 +199,16 @@ describe.skipIf(missing.length > 0)(`cluster: 3 JetStream nodes, 2 ingest nodes,
       { site: SITE.id },
     );
     const sentIds = new Set(visits.flatMap((visit) => visit.events.map((event) => event.event_id)));
-    const storedIds = await store.query<{ id: string }>('SELECT toString(event_id) AS id FROM events FINAL WHERE site_id = {site:String}', { site: SITE.id });
+    const storedIds = await store.query<{ id: string }>('SELECT toString(event_id) AS id FROM events FINAL WHERE site_id = {site:String}', {
+      site: SITE.id,
+    });
     const storedSet = new Set(storedIds.map((row) => row.id));
     const missingIds = [...sentIds].filter((id) => !storedSet.has(id)).length;
 
     // Every panel against the reference, computed from the events as sent (server time = client time here: no skew).
-    const events: StatsEvent[] = requests.flatMap((request) => request.events.map((event) => ({ ...event, user_agent: request.userAgent })));
+    const events: StatsEvent[] = requests.flatMap((request) =>
+      request.events.map((event) => ({ ...event, user_agent: request.userAgent })),
+    );
     const to = Math.ceil(now / 3_600_000) * 3_600_000;
     const from = to - 7 * 86_400_000;
     const asks: Array<[Exclude<StatsPanel, 'live'>, Record<string, string>]> = [

@@ -1,0 +1,304 @@
+// Benchmark of the ClickHouse backend (packages/clickhouse), every figure beside its ceiling measured in the same run:
+//  - ingest: 100-event requests over HTTP through an ingest node into a JetStream stream (R1, own nats-server),
+//    against JetStream's own publish ceiling (the same messages published straight to the stream, same concurrency);
+//  - loader: a stream pre-filled with events, drained by one loader into embedded chDB (events + visit rebuilds);
+//  - freshness: from a request's 200 to its visit showing in the summary panel, p95, under a background load;
+//  - panels: every panel of a 30-day view at 1M and 10M events (seeded straight into chDB), median of 3 each.
+// Run after `npm run build`, with chDB installed (node packages/clickhouse/scripts/install-chdb.mjs).
+// Knobs: BENCH_CH_SECONDS (ingest phase length, default 8), BENCH_CH_LOADER_EVENTS (default 200000),
+// BENCH_CH_PANEL_SIZES (default "1000000,10000000"), BENCH_CH_SEED_CAP_S (seeding cap per size, default 900).
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateVisits, requestsOf } from '../packages/clickhouse/scripts/generate-visits.mjs';
+
+const dist = new URL('../packages/clickhouse/dist/index.js', import.meta.url);
+const SITE = { id: 'bench', writeKey: 'pk_bench_ch', readKey: 'sk_bench_ch', origins: [] };
+const CONCURRENCY = 8;
+const DAY = 86_400_000;
+const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+const say = (line) => process.stderr.write(`bench clickhouse: ${line}\n`);
+
+/** Runs `work(i)` with `concurrency` in flight until `seconds` pass; answers completed calls and the time taken. */
+async function loop(concurrency, seconds, work) {
+  const until = Date.now() + seconds * 1000;
+  let done = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < until) {
+        await work(next++);
+        done++;
+      }
+    }),
+  );
+  return { done, seconds: (performance.now() - started) / 1000 };
+}
+
+async function ingestAndCeiling(ch, seconds) {
+  const nats = await ch.startNatsNode();
+  const now = Date.now();
+  const requests = requestsOf(generateVisits({ count: 400_000, now, days: 6, site: SITE.id, seed: 7 }), 100).filter(
+    (r) => r.events.length === 100,
+  );
+  try {
+    // Ceiling: the same messages an ingest node would publish, published straight to the stream.
+    const log = await ch.openEventLog({ servers: [nats.url], stream: 'CEILING' });
+    const ceilingRun = await loop(CONCURRENCY, seconds, async (i) => {
+      const request = requests[i % requests.length];
+      const message = ch.encodeMessage({ v: 1, site: SITE.id, skewMs: 0, browser: 'Chrome', os: 'Windows', events: request.events });
+      await log.publish(
+        message,
+        `${i}-${ch.messageId(
+          SITE.id,
+          request.events.map((e) => e.event_id),
+        )}`,
+      );
+    });
+    await log.close();
+    const running = await ch.startClickhouse({ sites: [SITE], log: { servers: [nats.url] }, loaders: 0, say: () => undefined });
+    const ingestRun = await loop(CONCURRENCY, seconds, async (i) => {
+      const request = requests[i % requests.length];
+      // Each round sends fresh ids: an id seen before is answered as a duplicate and not published.
+      const events = request.events.map((event) => ({
+        ...event,
+        event_id: `${event.event_id.slice(0, 24)}${(i + 0x100000000).toString(16).slice(-12)}`,
+      }));
+      const response = await fetch(`${running.url}/v1/batch?key=${SITE.writeKey}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': request.userAgent },
+        body: JSON.stringify({ v: 1, events }),
+      });
+      if (response.status !== 200) throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
+      await response.arrayBuffer();
+    });
+    await running.close();
+    const ceiling = (ceilingRun.done * 100) / ceilingRun.seconds;
+    const ingest = (ingestRun.done * 100) / ingestRun.seconds;
+    return {
+      ceiling_events_per_s: Math.round(ceiling),
+      ingest_events_per_s: Math.round(ingest),
+      ratio: Number((ingest / ceiling).toFixed(2)),
+    };
+  } finally {
+    await nats.close();
+  }
+}
+
+async function loaderRate(ch, count) {
+  const nats = await ch.startNatsNode();
+  const dir = mkdtempSync(join(tmpdir(), 'trailmark-bench-ch-'));
+  try {
+    const store = ch.openChdbStore(join(dir, 'chdb'));
+    await ch.migrate(store);
+    const log = await ch.openEventLog({ servers: [nats.url] });
+    const requests = requestsOf(generateVisits({ count, now: Date.now(), days: 6, site: SITE.id, seed: 11 }), 100);
+    let i = 0;
+    await loop(CONCURRENCY, 3600, async () => {
+      const request = requests[i++];
+      if (!request) throw Object.assign(new Error('done'), { done: true });
+      await log.publish(
+        ch.encodeMessage({ v: 1, site: SITE.id, skewMs: 0, browser: 'Chrome', os: 'Windows', events: request.events }),
+        `m${i}`,
+      );
+    }).catch((error) => {
+      if (!error.done) throw error;
+    });
+    const started = performance.now();
+    const loader = ch.startLoader({ log, store });
+    while ((await log.backlog()) > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    const seconds = (performance.now() - started) / 1000;
+    await loader.stop();
+    await log.close();
+    await store.close();
+    return { events: count, seconds: Number(seconds.toFixed(1)), loader_events_per_s: Math.round(count / seconds) };
+  } finally {
+    await nats.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function freshness(ch, samples = 40) {
+  const nats = await ch.startNatsNode();
+  const running = await ch.startClickhouse({ sites: [SITE], log: { servers: [nats.url] }, say: () => undefined });
+  const background = requestsOf(generateVisits({ count: 200_000, now: Date.now(), days: 6, site: SITE.id, seed: 13 }), 100);
+  let stop = false;
+  let b = 0;
+  // A steady background load (2 requests in flight) while the samples are taken.
+  const load = Promise.all(
+    [0, 1].map(async () => {
+      while (!stop && b < background.length) {
+        const request = background[b++];
+        await fetch(`${running.url}/v1/batch?key=${SITE.writeKey}`, {
+          method: 'POST',
+          body: JSON.stringify({ v: 1, events: request.events }),
+        }).then((r) => r.arrayBuffer());
+      }
+    }),
+  );
+  const delays = [];
+  try {
+    for (let n = 0; n < samples; n++) {
+      const now = Date.now();
+      const path = `/fresh/${n}-${now}`;
+      const event = {
+        event_id: crypto.randomUUID(),
+        type: 'pageview',
+        ts: now,
+        site_id: SITE.id,
+        visitor_id: `fv${n}`,
+        session_id: `fs${n}-${now}`,
+        seq: 1,
+        url: `https://shop.example${path}`,
+        path,
+      };
+      const response = await fetch(`${running.url}/v1/batch?key=${SITE.writeKey}`, {
+        method: 'POST',
+        body: JSON.stringify({ v: 1, events: [event] }),
+      });
+      if (response.status !== 200) throw new Error(`freshness: ingest answered ${response.status}`);
+      const acked = performance.now();
+      const params = new URLSearchParams({ from: String(now - 3_600_000), to: String(now + 3_600_000), 'filter.entry_page': path });
+      for (;;) {
+        const panel = await fetch(`${running.url}/v1/stats/summary?${params}`, {
+          headers: { authorization: `Bearer ${SITE.readKey}` },
+        }).then((r) => r.json());
+        if (panel.data?.visits === 1) break;
+        if (performance.now() - acked > 60_000) throw new Error('freshness: a visit did not show within 60 s');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      delays.push(performance.now() - acked);
+    }
+  } finally {
+    stop = true;
+    await load;
+    await running.close();
+    await nats.close();
+  }
+  delays.sort((a, b) => a - b);
+  return {
+    samples,
+    p50_ms: Math.round(delays[Math.floor(samples * 0.5)]),
+    p95_ms: Math.round(delays[Math.ceil(samples * 0.95) - 1]),
+    max_ms: Math.round(delays[samples - 1]),
+  };
+}
+
+/** Seeds `count` events over 30 days straight into chDB (events and their visit rows), in chunks. */
+async function seedStore(ch, store, count, capMs) {
+  const started = Date.now();
+  const chunk = 250_000;
+  let written = 0;
+  for (let seed = 1; written < count && Date.now() - started < capMs; seed++) {
+    const visits = generateVisits({ count: Math.min(chunk, count - written), now: started, days: 30, site: SITE.id, seed: 100 + seed });
+    const rows = [];
+    for (const visit of visits) {
+      for (const event of visit.events) {
+        rows.push({
+          site_id: SITE.id,
+          session_id: event.session_id,
+          event_id: event.event_id,
+          visitor_id: event.visitor_id,
+          type: event.type,
+          ts: event.ts,
+          browser: browserOf(visit.userAgent),
+          os: osOf(visit.userAgent),
+          raw: JSON.stringify(event),
+        });
+      }
+    }
+    await store.insert('events', rows);
+    const stored = rows.map((row) => ({
+      session_id: row.session_id,
+      event_id: row.event_id,
+      ts: row.ts,
+      browser: row.browser,
+      os: row.os,
+      raw: row.raw,
+    }));
+    await store.insert('visits', ch.visitRows(SITE.id, stored));
+    written += rows.length;
+  }
+  return { events: written, seconds: Math.round((Date.now() - started) / 1000), capped: written < count };
+}
+let browserOf;
+let osOf;
+
+async function panels(ch, size, capMs) {
+  const dir = mkdtempSync(join(tmpdir(), 'trailmark-bench-ch-panels-'));
+  const store = ch.openChdbStore(join(dir, 'chdb'));
+  try {
+    await ch.migrate(store);
+    const seeded = await seedStore(ch, store, size, capMs);
+    await store.command('OPTIMIZE TABLE visits FINAL');
+    const running = await ch.startClickhouse({ sites: [SITE], store, migrate: false, say: () => undefined });
+    const now = Date.now();
+    const to = Math.ceil(now / 3_600_000) * 3_600_000;
+    const base = { from: String(to - 30 * DAY), to: String(to) };
+    const asks = [
+      ['summary', {}],
+      ['timeseries', {}],
+      ['breakdown by page', { by: 'page' }],
+      ['breakdown by source', { by: 'source' }],
+      ['breakdown by country', { by: 'country' }],
+      ['breakdown by browser', { by: 'browser' }],
+      ['goals', {}],
+      ['funnel', { step: 'page:/p/0' }],
+      ['vitals', {}],
+      ['summary, filtered by page', { 'filter.page': '/p/3' }],
+    ];
+    const times = {};
+    for (const [name, extra] of asks) {
+      const panel = name.split(/[ ,]/)[0];
+      const params = new URLSearchParams({ ...base, ...extra });
+      if (panel === 'funnel') params.append('step', 'event:signup');
+      const runs = [];
+      for (let r = 0; r < 3; r++) {
+        const t = performance.now();
+        const response = await fetch(`${running.url}/v1/stats/${panel}?${params}`, {
+          headers: { authorization: `Bearer ${SITE.readKey}` },
+        });
+        if (response.status !== 200) throw new Error(`${name}: ${response.status} ${await response.text()}`);
+        await response.json();
+        runs.push(performance.now() - t);
+      }
+      times[name] = Math.round(median(runs));
+    }
+    await running.close();
+    return { seeded, panels_ms: times, slowest_ms: Math.max(...Object.values(times)) };
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every figure of the ClickHouse backend (see the head of this file). */
+export async function benchClickhouse() {
+  const ch = await import(dist);
+  ({ browserOf, osOf } = await import('../packages/protocol/dist/index.js'));
+  if (!ch.chdbAvailable()) throw new Error('chDB is not installed: node packages/clickhouse/scripts/install-chdb.mjs');
+  if (!ch.natsServerBinary()) throw new Error('nats-server is not installed');
+  const seconds = Number(process.env.BENCH_CH_SECONDS ?? 8);
+  const report = { machine: { cpus: cpus().length, loadavg_before: loadavg().map((n) => Number(n.toFixed(1))) } };
+  say('ingest vs JetStream publish ceiling…');
+  report.ingest = await ingestAndCeiling(ch, seconds);
+  say('loader…');
+  report.loader = await loaderRate(ch, Number(process.env.BENCH_CH_LOADER_EVENTS ?? 200_000));
+  say('freshness…');
+  report.freshness = await freshness(ch);
+  report.panels = {};
+  for (const size of (process.env.BENCH_CH_PANEL_SIZES ?? '1000000,10000000').split(',').map(Number)) {
+    say(`panels at ${size} events…`);
+    try {
+      report.panels[size] = await panels(ch, size, Number(process.env.BENCH_CH_SEED_CAP_S ?? 900) * 1000);
+    } catch (error) {
+      report.panels[size] = { error: String(error?.message ?? error) };
+    }
+  }
+  report.machine.loadavg_after = loadavg().map((n) => Number(n.toFixed(1)));
+  return report;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(JSON.stringify(await benchClickhouse(), null, 2));
