@@ -8,7 +8,7 @@
 // Knobs: BENCH_CH_SECONDS (ingest phase length, default 8), BENCH_CH_LOADER_EVENTS (default 200000),
 // BENCH_CH_PANEL_SIZES (default "1000000,10000000"), BENCH_CH_SEED_CAP_S (seeding cap per size, default 900).
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateVisits, requestsOf } from '../packages/clickhouse/scripts/generate-visits.mjs';
@@ -233,6 +233,11 @@ async function panels(ch, size, capMs) {
     await ch.migrate(store);
     const seeded = await seedStore(ch, store, size, capMs);
     await store.command('OPTIMIZE TABLE visits FINAL');
+    const [disk] = await store.query(
+      "SELECT sum(data_compressed_bytes) AS bytes, sumIf(rows, table = 'visits') AS visits FROM system.parts WHERE active AND database = currentDatabase() AND table IN ('events', 'visits')",
+    );
+    seeded.compressed_bytes_per_event = Number((Number(disk?.bytes) / seeded.events).toFixed(1));
+    seeded.visits = Number(disk?.visits);
     const running = await ch.startClickhouse({ sites: [SITE], store, migrate: false, say: () => undefined });
     const now = Date.now();
     const to = Math.ceil(now / 3_600_000) * 3_600_000;
@@ -301,4 +306,88 @@ export async function benchClickhouse() {
   return report;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(JSON.stringify(await benchClickhouse(), null, 2));
+const fmt = (n) => (typeof n === 'number' ? n.toLocaleString('en') : String(n));
+
+/**
+ * The doc's figures, from one run: the rows beside their targets, and sizing on paper for 100M events a day and 1B
+ * stored from the per-core rates (each ingest node and each loader is one Node process: about one core, plus
+ * ClickHouse's own threads for the loader's inserts). `pgEventsPerS` is the Postgres backend's rate of the same run.
+ */
+export function clickhouseDoc(r, pgEventsPerS) {
+  const lines = ['| figure | measured | target |', '| --- | --- | --- |'];
+  const i = r.ingest ?? {};
+  lines.push(`| ingest through an ingest node (100-event requests, ${CONCURRENCY} in flight) | ${fmt(i.ingest_events_per_s)} events/s | |`);
+  lines.push(`| JetStream publish ceiling (same messages straight to the stream, R1) | ${fmt(i.ceiling_events_per_s)} events/s | |`);
+  lines.push(`| ingest ÷ JetStream ceiling | ${i.ratio ?? 'n/a'} | ≥ 0.8 |`);
+  if (pgEventsPerS)
+    lines.push(
+      `| ingest ÷ Postgres backend's rate (${fmt(pgEventsPerS)} events/s, same run) | ${(i.ingest_events_per_s / pgEventsPerS).toFixed(2)} | ≥ 2 |`,
+    );
+  else lines.push(`| ingest ÷ Postgres backend's rate | not measured in this run (run \`npm run bench\`) | ≥ 2 |`);
+  lines.push(
+    `| loader into embedded chDB (${fmt(r.loader?.events)} events, events + visit rebuilds) | ${fmt(r.loader?.loader_events_per_s)} events/s | ≥ 100,000 |`,
+  );
+  lines.push(
+    `| freshness, 200 → visit in the summary panel (${r.freshness?.samples} samples under load) | p50 ${fmt(r.freshness?.p50_ms)} ms, p95 ${fmt(r.freshness?.p95_ms)} ms | p95 ≤ 5,000 ms |`,
+  );
+  for (const [size, p] of Object.entries(r.panels ?? {})) {
+    if (p.error) {
+      lines.push(`| panels, 30-day view at ${fmt(Number(size))} events | not measured: ${p.error} | ≤ 1,000 ms each at 10M |`);
+      continue;
+    }
+    const capped = p.seeded.capped ? ` (seeding capped at ${fmt(p.seeded.events)} events)` : '';
+    const each = Object.entries(p.panels_ms)
+      .map(([name, ms]) => `${name} ${fmt(ms)}`)
+      .join(', ');
+    lines.push(
+      `| panels, 30-day view at ${fmt(p.seeded.events)} events${capped}, ms (median of 3) | ${each}; slowest ${fmt(p.slowest_ms)} | ≤ 1,000 each at 10M |`,
+    );
+  }
+  const sizes = Object.values(r.panels ?? {}).filter((p) => !p.error);
+  if (sizes.length === 2) {
+    const [a, b] = sizes;
+    lines.push(
+      `| growth of the slowest panel from ${fmt(a.seeded.events)} to ${fmt(b.seeded.events)} events | × ${(b.slowest_ms / a.slowest_ms).toFixed(1)} for × ${(b.seeded.events / a.seeded.events).toFixed(1)} events | |`,
+    );
+  }
+  lines.push(
+    '',
+    `Machine: ${r.machine?.cpus} cores, load average ${r.machine?.loadavg_before?.join(' ')} before and ${r.machine?.loadavg_after?.join(' ')} after (shared with other work).`,
+  );
+  const bench = lines.join('\n');
+  // Sizing on paper.
+  const perDay = 100_000_000;
+  const peak = Math.round((perDay / 86_400) * 4);
+  const ingestNodes = Math.ceil(peak / (i.ingest_events_per_s || 1)) + 1;
+  const loaders = Math.ceil(peak / (r.loader?.loader_events_per_s || 1)) + 1;
+  const biggest = sizes[sizes.length - 1];
+  const bytes = biggest?.seeded.compressed_bytes_per_event;
+  const sizing = [
+    `100M events a day is ${fmt(Math.round(perDay / 86_400))} events/s on average; sized for a peak of 4× that, ${fmt(peak)} events/s:`,
+    '',
+    `- **ingest nodes**: ${fmt(i.ingest_events_per_s)} events/s each (one core) → ${ingestNodes} (one spare included), behind a load balancer.`,
+    `- **log**: a 3-node JetStream cluster, R3 stream; this machine's single-node publish ceiling was ${fmt(i.ceiling_events_per_s)} events/s, so the peak uses ${((peak / (i.ceiling_events_per_s || 1)) * 100).toFixed(0)}% of one node's; 24 h retention at about ${fmt(Math.round((perDay * 600) / 1e9))} GB a day of JSON per replica (≈ 600 B an event).`,
+    `- **loaders**: ${fmt(r.loader?.loader_events_per_s)} events/s each into embedded chDB → ${loaders} (one spare included).`,
+    bytes
+      ? `- **ClickHouse storage**: ${bytes} compressed bytes per event (events + visits, measured at ${fmt(biggest.seeded.events)} events) → ${fmt(Math.round((bytes * 1e9) / 1e9))} GB for 1B stored events, ×2 with a replica.`
+      : '- **ClickHouse storage**: not measured in this run.',
+    biggest
+      ? `- **reads**: the slowest 30-day panel took ${fmt(biggest.slowest_ms)} ms over ${fmt(biggest.seeded.visits ?? 0)} visits here; panels scan a site's visits in range, so a site with 1B events in range (≈ ${fmt(Math.round((1e9 * (biggest.seeded.visits ?? 0)) / biggest.seeded.events / 1e6))}M visits) needs that work spread over shards: about ${Math.ceil((biggest.slowest_ms / 1000) * (1e9 / biggest.seeded.events))} core-seconds per panel, i.e. ${Math.ceil(((biggest.slowest_ms / 1000) * (1e9 / biggest.seeded.events)) / 8)} shards of 8 cores for about 1 s.`
+      : '- **reads**: not measured in this run.',
+  ].join('\n');
+  return { bench, sizing };
+}
+
+/** Writes the figures between the markers of docs/backends/clickhouse.md. */
+export function writeClickhouseDoc(r, pgEventsPerS) {
+  const file = new URL('../docs/backends/clickhouse.md', import.meta.url);
+  const { bench, sizing } = clickhouseDoc(r, pgEventsPerS);
+  const put = (text, name, body) => text.replace(new RegExp(`(<!-- ${name}:start -->)[\\s\\S]*?(<!-- ${name}:end -->)`), `$1\n${body}\n$2`);
+  writeFileSync(file, put(put(readFileSync(file, 'utf8'), 'clickhouse-bench', bench), 'clickhouse-sizing', sizing));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const report = await benchClickhouse();
+  console.log(JSON.stringify(report, null, 2));
+  writeClickhouseDoc(report, Number(process.env.BENCH_PG_EVENTS_PER_S) || undefined);
+}
