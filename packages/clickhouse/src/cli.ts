@@ -91,7 +91,8 @@ export async function main(argv: readonly string[], out = (line: string) => cons
     loaders: command === 'serve' ? int(values.loaders, 1) : command === 'loader' ? 1 : 0,
     loader: {
       holdBeforeAckMs: int(values['hold-before-ack-ms'], 0),
-      onBatch: (stage, events, messages) => out(`${stage} ${events} events (${messages} messages)`),
+      onBatch: (stage, events, messages, redelivered) =>
+        out(`${stage} ${events} events (${messages} messages, ${redelivered} redelivered)`),
     },
     port,
     host,

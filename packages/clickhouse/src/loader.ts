@@ -19,7 +19,7 @@ export interface LoaderOptions {
    */
   holdBeforeAckMs?: number;
   /** Called once a batch is inserted and again once acked (progress lines of the CLI). */
-  onBatch?: (stage: 'inserted' | 'acked', events: number, messages: number) => void;
+  onBatch?: (stage: 'inserted' | 'acked', events: number, messages: number, redelivered: number) => void;
   say?: (line: string) => void;
 }
 
@@ -111,14 +111,15 @@ export function startLoader(options: LoaderOptions): Loader {
           store,
           batch.map((m) => ({ seq: m.seq, data: m.data })),
         );
-        options.onBatch?.('inserted', result.events, batch.length);
+        const redelivered = batch.filter((m) => m.redelivered).length;
+        options.onBatch?.('inserted', result.events, batch.length, redelivered);
         if (options.holdBeforeAckMs) await new Promise((resolve) => setTimeout(resolve, options.holdBeforeAckMs));
         await Promise.all(batch.map((m) => m.ackAck()));
         counters.batches++;
         counters.events += result.events;
         counters.skipped += result.skipped;
-        counters.redelivered += batch.filter((m) => m.redelivered).length;
-        options.onBatch?.('acked', result.events, batch.length);
+        counters.redelivered += redelivered;
+        options.onBatch?.('acked', result.events, batch.length, redelivered);
       } catch (error) {
         // Not acked: the stream delivers the batch again (here after a second, or to another loader).
         counters.failures++;
