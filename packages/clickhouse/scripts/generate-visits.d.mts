@@ -6,5 +6,11 @@ export interface GeneratedVisit {
   events: TrailmarkEvent[];
 }
 export declare const USER_AGENTS: string[];
-export declare function generateVisits(options: { count: number; now?: number; days?: number; seed?: number; site?: string }): GeneratedVisit[];
+export declare function generateVisits(options: {
+  count: number;
+  now?: number;
+  days?: number;
+  seed?: number;
+  site?: string;
+}): GeneratedVisit[];
 export declare function requestsOf(visits: readonly GeneratedVisit[], perRequest?: number): GeneratedVisit[];

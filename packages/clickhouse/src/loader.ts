@@ -97,7 +97,7 @@ export function startLoader(options: LoaderOptions): Loader {
   const max = options.batchMessages ?? 500;
   let running = true;
   let stopConsuming: (() => void) | undefined;
-  const done = (async () => {
+  const consumeRound = async () => {
     const consumer = await log.js.consumers.get(log.stream, log.durable);
     const messages = await consumer.consume({ max_messages: max * 2 });
     stopConsuming = () => void messages.stop();
@@ -127,6 +127,20 @@ export function startLoader(options: LoaderOptions): Loader {
         for (const m of batch) m.nak(1000);
         if (running) await new Promise((resolve) => setTimeout(resolve, 500));
       }
+    }
+  };
+  // Each round subscribes (the consumer's info and a pull subscription, both JetStream API requests that time out
+  // while a cluster elects a leader or the machine is loaded) and loads until the subscription ends; a failure is
+  // reported and the round starts again, so a loader never dies of the log being slow or away for a while.
+  const done = (async () => {
+    while (running) {
+      try {
+        await consumeRound();
+      } catch (error) {
+        counters.failures++;
+        say(`the log's consumer failed (subscribing again): ${(error as Error).message}`);
+      }
+      if (running) await new Promise((resolve) => setTimeout(resolve, 500));
     }
   })();
   return {
