@@ -120,24 +120,27 @@ async function loaderRate(ch, count) {
   }
 }
 
-async function freshness(ch, samples = 40) {
+async function freshness(ch, loaderEventsPerS, samples = 40) {
   const nats = await ch.startNatsNode();
   const running = await ch.startClickhouse({ sites: [SITE], log: { servers: [nats.url] }, say: () => undefined });
   const background = requestsOf(generateVisits({ count: 200_000, now: Date.now(), days: 6, site: SITE.id, seed: 13 }), 100);
   let stop = false;
   let b = 0;
-  // A steady background load (2 requests in flight) while the samples are taken.
-  const load = Promise.all(
-    [0, 1].map(async () => {
-      while (!stop && b < background.length) {
-        const request = background[b++];
-        await fetch(`${running.url}/v1/batch?key=${SITE.writeKey}`, {
-          method: 'POST',
-          body: JSON.stringify({ v: 1, events: request.events }),
-        }).then((r) => r.arrayBuffer());
-      }
-    }),
-  );
+  // A steady background load at half the loader's measured rate (a loader run at or past its rate only grows a
+  // backlog, and freshness then measures the backlog), while the samples are taken.
+  const backgroundEventsPerS = Math.max(100, Math.round((loaderEventsPerS || 200) / 2));
+  const gapMs = (100 / backgroundEventsPerS) * 1000;
+  const load = (async () => {
+    while (!stop && b < background.length) {
+      const request = background[b++];
+      const sent = performance.now();
+      await fetch(`${running.url}/v1/batch?key=${SITE.writeKey}`, {
+        method: 'POST',
+        body: JSON.stringify({ v: 1, events: request.events }),
+      }).then((r) => r.arrayBuffer());
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, gapMs - (performance.now() - sent))));
+    }
+  })();
   const delays = [];
   try {
     for (let n = 0; n < samples; n++) {
@@ -180,6 +183,7 @@ async function freshness(ch, samples = 40) {
   delays.sort((a, b) => a - b);
   return {
     samples,
+    background_events_per_s: backgroundEventsPerS,
     p50_ms: Math.round(delays[Math.floor(samples * 0.5)]),
     p95_ms: Math.round(delays[Math.ceil(samples * 0.95) - 1]),
     max_ms: Math.round(delays[samples - 1]),
@@ -287,12 +291,19 @@ export async function benchClickhouse() {
   if (!ch.natsServerBinary()) throw new Error('nats-server is not installed');
   const seconds = Number(process.env.BENCH_CH_SECONDS ?? 8);
   const report = { machine: { cpus: cpus().length, loadavg_before: loadavg().map((n) => Number(n.toFixed(1))) } };
-  say('ingest vs JetStream publish ceiling…');
-  report.ingest = await ingestAndCeiling(ch, seconds);
-  say('loader…');
-  report.loader = await loaderRate(ch, Number(process.env.BENCH_CH_LOADER_EVENTS ?? 200_000));
-  say('freshness…');
-  report.freshness = await freshness(ch);
+  // Each part on its own: one failing (reported with its error) does not hide the others' figures.
+  const part = async (name, work) => {
+    say(`${name}…`);
+    try {
+      return await work();
+    } catch (error) {
+      say(`${name} failed: ${error?.message ?? error}`);
+      return { error: String(error?.message ?? error) };
+    }
+  };
+  report.ingest = await part('ingest vs JetStream publish ceiling', () => ingestAndCeiling(ch, seconds));
+  report.loader = await part('loader', () => loaderRate(ch, Number(process.env.BENCH_CH_LOADER_EVENTS ?? 200_000)));
+  report.freshness = await part('freshness', () => freshness(ch, report.loader.loader_events_per_s));
   report.panels = {};
   for (const size of (process.env.BENCH_CH_PANEL_SIZES ?? '1000000,10000000').split(',').map(Number)) {
     say(`panels at ${size} events…`);
