@@ -69,7 +69,11 @@ export function createNode(options: NodeOptions): ClickhouseNode {
     try {
       if (ctx.log) {
         if (ctx.log.nc.isClosed()) throw new Error('the log connection is closed');
-        await ctx.log.nc.flush();
+        // A flush waits for the server's answer, which a disconnected client gets only after it reconnects: bounded.
+        await Promise.race([
+          ctx.log.nc.flush(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('the log did not answer within 2 s')), 2000).unref()),
+        ]);
       } else {
         await ctx.store.query('SELECT 1');
       }
