@@ -182,6 +182,13 @@ if (existsSync('packages/pg-ingest/src/index.ts'))
       ['index', 'cli'].filter((n) => existsSync(`packages/pg-ingest/src/${n}.ts`)),
     ),
   );
+if (existsSync('packages/clickhouse/src/index.ts'))
+  configs.push(
+    library(
+      'clickhouse',
+      ['index', 'cli'].filter((n) => existsSync(`packages/clickhouse/src/${n}.ts`)),
+    ),
+  );
 if (existsSync('packages/d1-worker/src/worker.ts')) {
   // The Worker ships as one self-contained ES module, as workerd and wrangler load it.
   configs.push({

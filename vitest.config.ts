@@ -47,6 +47,17 @@ export default defineConfig({
         define,
         resolve: { alias },
         test: {
+          name: 'clickhouse',
+          include: ['packages/clickhouse/test/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        define,
+        resolve: { alias },
+        test: {
           name: 'd1-worker',
           include: ['packages/d1-worker/test/**/*.test.ts'],
           environment: 'node',
@@ -62,6 +73,7 @@ export default defineConfig({
             // Backends and SDK from source, so a contract fix is tested without a rebuild (the D1 Worker runs its bundle).
             '@trailmark/receiver': new URL('./packages/receiver/src/index.ts', import.meta.url).pathname,
             '@trailmark/pg-ingest': new URL('./packages/pg-ingest/src/index.ts', import.meta.url).pathname,
+            '@trailmark/clickhouse': new URL('./packages/clickhouse/src/index.ts', import.meta.url).pathname,
             trailmark: new URL('./packages/sdk/src/index.ts', import.meta.url).pathname,
           },
         },

@@ -78,6 +78,19 @@ if (existsSync(resolve(root, 'bench/stats-cost.mjs'))) {
   }
 }
 
+// The ClickHouse backend: ingest against JetStream's publish ceiling and the Postgres rate of this run, loader,
+// freshness, and panels at 1M and 10M events; its rows go into docs/backends/clickhouse.md.
+if (existsSync(resolve(root, 'bench/clickhouse.mjs'))) {
+  process.stderr.write('bench: clickhouse…\n');
+  try {
+    const { benchClickhouse, writeClickhouseDoc } = await import(resolve(root, 'bench/clickhouse.mjs'));
+    report.clickhouse = await benchClickhouse();
+    writeClickhouseDoc(report.clickhouse, report.backends['pg-ingest']?.events_per_s);
+  } catch (error) {
+    report.clickhouse = { error: String(error?.message ?? error) };
+  }
+}
+
 printReport(report);
 console.log(JSON.stringify(report));
 
@@ -218,6 +231,25 @@ function printReport(r) {
         '',
       );
     }
+  }
+  if (r.clickhouse?.error) row('clickhouse', 'all', 'n/a', '', `failed: ${r.clickhouse.error}`);
+  else if (r.clickhouse) {
+    const c = r.clickhouse;
+    const pg = r.backends?.['pg-ingest']?.events_per_s;
+    row(
+      'clickhouse',
+      'ingest through an ingest node',
+      c.ingest.ingest_events_per_s,
+      'events/s',
+      'HTTP → JetStream (R1), 100-event requests',
+    );
+    row('clickhouse', 'JetStream publish ceiling', c.ingest.ceiling_events_per_s, 'events/s', 'the same messages straight to the stream');
+    row('clickhouse', 'ratio to ceiling', c.ingest.ratio, '×', 'target ≥ 0.8');
+    if (pg) row('clickhouse', 'ratio to the Postgres backend', round(c.ingest.ingest_events_per_s / pg), '×', 'target ≥ 2');
+    row('clickhouse', 'loader into embedded chDB', c.loader.loader_events_per_s, 'events/s', 'target ≥ 100,000');
+    row('clickhouse', 'freshness p95 (200 → panel)', c.freshness.p95_ms, 'ms', `p50 ${c.freshness.p50_ms} ms; target ≤ 5000`);
+    for (const [size, p] of Object.entries(c.panels ?? {}))
+      row('clickhouse', `slowest panel, 30 days, ${size} events`, p.error ? 'n/a' : p.slowest_ms, 'ms', p.error ?? 'target ≤ 1000 at 10M');
   }
   for (const [name, b] of Object.entries(r.backends ?? {})) {
     if (b.error) {

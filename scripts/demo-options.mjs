@@ -7,6 +7,11 @@ export const BACKENDS = {
   reference: { data: 'demo', port: 'PORT_RECEIVER', about: 'the reference receiver (SQLite) and its live page' },
   postgres: { data: 'demo-pg', port: 'PORT_POSTGRES', about: 'the Postgres ingest server (DATABASE_URL, else embedded PGlite)' },
   d1: { data: 'demo-d1', port: 'PORT_D1', about: 'the Cloudflare Worker with D1, under Miniflare' },
+  clickhouse: {
+    data: 'demo-ch',
+    port: 'PORT_CLICKHOUSE',
+    about: 'a JetStream node, an ingest node and a loader over ClickHouse (CLICKHOUSE_URL, else embedded chDB)',
+  },
 };
 
 /** The options: `value` names the argument an option takes (none for a switch). */
@@ -26,7 +31,13 @@ export const ENVIRONMENT = [
   { name: 'PORT_RECEIVER', fallback: '8787', about: 'the reference receiver and its live page' },
   { name: 'PORT_POSTGRES', fallback: '8790', about: 'the Postgres ingest server (--backend postgres)' },
   { name: 'PORT_D1', fallback: '8788', about: 'the D1 Worker (--backend d1)' },
+  { name: 'PORT_CLICKHOUSE', fallback: '8791', about: 'the ClickHouse ingest node and read API (--backend clickhouse)' },
   { name: 'DATABASE_URL', fallback: 'unset', about: 'a PostgreSQL server for --backend postgres; unset: embedded PGlite' },
+  {
+    name: 'CLICKHOUSE_URL',
+    fallback: 'unset',
+    about: 'a ClickHouse server for --backend clickhouse; unset: embedded chDB (installed on first use, ~570 MB)',
+  },
   { name: 'TM_DEMO_DATA', fallback: '.data', about: 'the folder holding each backend’s data folder' },
 ];
 
@@ -41,7 +52,7 @@ export function usage() {
   for (const { name, fallback, about } of ENVIRONMENT) lines.push(`  ${`${name} (${fallback})`.padEnd(width)} ${about}`);
   lines.push(
     '',
-    'Data stays across runs in TM_DEMO_DATA/demo, demo-pg or demo-d1; --reset deletes that folder first. With',
+    'Data stays across runs in TM_DEMO_DATA/demo, demo-pg, demo-d1 or demo-ch; --reset deletes that folder first. With',
     'DATABASE_URL the Postgres data is in that database, in schema trailmark_demo, which --reset drops (nothing else).',
     'Each start rebuilds only the packages whose sources changed since the last build.',
   );

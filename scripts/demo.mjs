@@ -2,12 +2,15 @@
 // reference receiver on 127.0.0.1:8787 (persistent, .data/demo) by default. Ctrl+C stops everything.
 // Options and environment: scripts/demo-options.mjs (`npm start -- --help` prints them all).
 // --backend postgres sends the site to the Postgres ingest server (DATABASE_URL, in a schema of its own, else
-// embedded PGlite in .data/demo-pg); --backend d1 to the D1 Worker under Miniflare (local D1 in .data/demo-d1). The
+// embedded PGlite in .data/demo-pg); --backend d1 to the D1 Worker under Miniflare (local D1 in .data/demo-d1);
+// --backend clickhouse to a JetStream node of its own (nats-server), an ingest node, a loader and embedded chDB
+// (CLICKHOUSE_URL for a server), data in .data/demo-ch, chDB installed beside the workspace on first use. The
 // reference receiver (and its live page) runs only for the reference backend: with another one it would receive
 // nothing, and its page would show an earlier run's data as if it were this one's. --reset deletes the chosen
 // backend's data before starting.
 // Playwright's webServer can run the two halves separately with --site-only / --receiver-only --memory.
-import { existsSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { busyPort, describeDatabase } from './demo-checks.mjs';
 import { BACKENDS, parseArgs, portOf, usage } from './demo-options.mjs';
@@ -67,6 +70,7 @@ const ports = [
   ...(withReceiver ? [['PORT_RECEIVER', receiverPort]] : []),
   ...(withBackend && backend === 'postgres' ? [['PORT_POSTGRES', port('PORT_POSTGRES', 8790)]] : []),
   ...(withBackend && backend === 'd1' ? [['PORT_D1', port('PORT_D1', 8788)]] : []),
+  ...(withBackend && backend === 'clickhouse' ? [['PORT_CLICKHOUSE', port('PORT_CLICKHOUSE', 8791)]] : []),
 ];
 for (const [name, value] of ports) {
   const problem = await busyPort(value);
@@ -169,13 +173,40 @@ try {
     );
     console.log('           locally every visitor is enriched from a sample: "Example Networks (sample)", "Wellington (sample), NZ"');
   }
+  if (backend === 'clickhouse' && !options.receiverOnly) {
+    const entry = `${repo}packages/clickhouse/dist/index.js`;
+    if (!existsSync(entry)) throw new Error('packages/clickhouse/dist is missing: run `npm run build` first');
+    const { chdbAvailable, startClickhouse, startNatsNode } = await import(entry);
+    const clickhouseUrl = process.env.CLICKHOUSE_URL;
+    if (!clickhouseUrl && !chdbAvailable()) {
+      // chDB (~570 MB) is no workspace dependency: installed beside it (.cache/chdb) on the first run that needs it.
+      execFileSync(process.execPath, [`${repo}packages/clickhouse/scripts/install-chdb.mjs`], { stdio: 'inherit', cwd: repo });
+    }
+    mkdirSync(onDisk(`${DATA.clickhouse}/nats`), { recursive: true });
+    const nats = await startNatsNode({ storeDir: onDisk(`${DATA.clickhouse}/nats`) });
+    running.push(nats);
+    const ch = await startClickhouse({
+      port: port('PORT_CLICKHOUSE', 8791),
+      sites: [DEMO_SITE],
+      log: { servers: [nats.url] },
+      ...(clickhouseUrl ? { clickhouseUrl } : { dataDir: onDisk(`${DATA.clickhouse}/chdb`) }),
+    });
+    running.push(ch);
+    endpoint = ch.url;
+    console.log(`log        nats://${nats.url}  (JetStream, stream TRAILMARK, store in ${DATA.clickhouse}/nats)`);
+    console.log(
+      `clickhouse ${ch.url}  (ingest node + loader; ${clickhouseUrl ? 'CLICKHOUSE_URL' : `embedded chDB in ${DATA.clickhouse}/chdb`}; site demo, write key pk_demo)`,
+    );
+    console.log(`data       curl -H 'Authorization: Bearer sk_demo' ${ch.url}/v1/stats/summary   (every panel of /v1/stats)`);
+  }
   if (!options.receiverOnly) {
     const dist = `${repo}packages/sdk/dist/`;
     const site = await startStaticServer({
       root: `${repo}examples/static-site`,
       port: sitePort,
       endpoint,
-      transport: backend,
+      // The ClickHouse backend speaks the same /v1/batch as the Postgres one: the SDK needs no adapter of its own.
+      transport: backend === 'clickhouse' ? 'postgres' : backend,
       files: { '/trailmark.min.js': `${dist}trailmark.min.js`, '/trailmark.js': `${dist}trailmark.js`, ...dashboardFiles(repo) },
     });
     running.push(site);

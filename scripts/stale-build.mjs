@@ -46,6 +46,10 @@ export const PACKAGES = {
   },
   receiver: { inputs: ['packages/receiver/src', 'packages/receiver/tsconfig.json'], outputs: ['packages/receiver/dist/index.js'] },
   'pg-ingest': { inputs: ['packages/pg-ingest/src', 'packages/pg-ingest/tsconfig.json'], outputs: ['packages/pg-ingest/dist/index.js'] },
+  clickhouse: {
+    inputs: ['packages/clickhouse/src', 'packages/clickhouse/tsconfig.json'],
+    outputs: ['packages/clickhouse/dist/index.js'],
+  },
   'd1-worker': {
     inputs: ['packages/d1-worker/src', 'packages/d1-worker/tsconfig.json', 'packages/protocol/src'],
     outputs: ['packages/d1-worker/dist/worker.js'],

@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DiscardPolicy } from '@nats-io/jetstream';
+import { startClickhouse, startNatsNode } from '@trailmark/clickhouse';
 import { ensureBundle, seedSite, startWorker } from '@trailmark/d1-worker/scripts/local.mjs';
 import { type Db, manageSchema, openDatabase, startIngest } from '@trailmark/pg-ingest';
 import { type EventStore, openStore, StorageError, startReceiver } from '@trailmark/receiver';
@@ -293,5 +295,96 @@ export async function d1Backend(): Promise<Backend> {
       ];
     },
     close: () => mf.dispose(),
+  };
+}
+
+/** A 503: the stream made full (`discard: new` at its current message count), so it cannot acknowledge a publish. */
+function logFull(endpoint: string, jsm: import('@nats-io/jetstream').JetStreamManager, stream: string): Refusal {
+  const update = async (full: boolean) => {
+    const info = await jsm.streams.info(stream);
+    await jsm.streams.update(stream, {
+      ...info.config,
+      max_msgs: full ? info.state.messages : -1,
+      discard: full ? DiscardPolicy.New : DiscardPolicy.Old,
+    });
+  };
+  return { status: 503, endpoint, trip: () => update(true), heal: () => update(false), close: async () => undefined };
+}
+
+/**
+ * The ClickHouse backend: a nats-server of its own (JetStream, one node), an ingest node, a loader and the read API
+ * in this process over embedded chDB. What got a 200 is in the log; the read side waits for the loader (`settle`).
+ */
+export async function clickhouseBackend(): Promise<Backend> {
+  const nats = await startNatsNode();
+  const sites = [SITE, OTHER].map(({ id, writeKey, readKey, origin }) => ({ id, writeKey, readKey, origins: [origin] }));
+  const common = { sites, retryAfterSeconds: 1, say: () => undefined };
+  const running = await startClickhouse({ ...common, log: { servers: [nats.url], ackWaitMs: 5000 }, loader: { lingerMs: 10 } }).catch(
+    async (error) => {
+      await nats.close();
+      throw error;
+    },
+  );
+  const { store } = running;
+  const settled = async () => {
+    await running.settle();
+    return store;
+  };
+  return {
+    name: 'clickhouse (JetStream + chDB)',
+    endpoint: running.url,
+    batchPath: '/v1/batch',
+    routes: ['/v1/stats/summary', '/v1/stats/live', '/health', '/no/such/route'],
+    writeRoutes: ['/v1/batch'],
+    async dump() {
+      // Every row of every table of the store, as JSON lines: what `clickhouse-client` would show of it.
+      const tables = await (await settled()).query<{ name: string }>(
+        'SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name',
+      );
+      const parts: string[] = [];
+      for (const { name } of tables) {
+        const rows = await store.query<Record<string, unknown>>(`SELECT * FROM \`${name}\``);
+        parts.push(`-- ${name}`, ...rows.map((row) => JSON.stringify(row)));
+      }
+      return parts.join('\n');
+    },
+    adapter: postgresIngest,
+    session: async (id) =>
+      (
+        await (
+          await settled()
+        ).query<{ raw: string }>('SELECT raw FROM events FINAL WHERE site_id = {site:String} AND session_id = {id:String} ORDER BY ts', {
+          site: SITE.id,
+          id,
+        })
+      ).map((row) => JSON.parse(row.raw) as Record<string, unknown>),
+    // FINAL: the rows a query sees, each (site, visit, event id) once however often a redelivery inserted it.
+    storedIds: async () =>
+      (
+        await (
+          await settled()
+        ).query<{ id: string }>('SELECT toString(event_id) AS id FROM events FINAL WHERE site_id = {site:String}', {
+          site: SITE.id,
+        })
+      ).map((row) => row.id),
+    health: async () => (await fetch(`${running.url}/health`)).status,
+    settle: () => running.settle(),
+    async refusals() {
+      // A second ingest node on the same log and store, as a load balancer would run it, with a one-request bucket.
+      const limited = await startClickhouse({
+        ...common,
+        store,
+        migrate: false,
+        loaders: 0,
+        log: { servers: [nats.url] },
+        rateLimit: { perSecond: 1, burst: 1 },
+      });
+      const log = running.log as NonNullable<typeof running.log>;
+      return [bucketSpent(limited.url, () => limited.close()), logFull(running.url, log.jsm, log.stream)];
+    },
+    async close() {
+      await running.close();
+      await nats.close();
+    },
   };
 }

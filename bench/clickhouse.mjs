@@ -1,0 +1,421 @@
+// Benchmark of the ClickHouse backend (packages/clickhouse), every figure beside its ceiling measured in the same run:
+//  - ingest: 100-event requests over HTTP through an ingest node into a JetStream stream (R1, own nats-server),
+//    against JetStream's own publish ceiling (the same messages published straight to the stream, same concurrency);
+//  - loader: a stream pre-filled with events, drained by one loader into embedded chDB (events + visit rebuilds);
+//  - freshness: from a request's 200 to its visit showing in the summary panel, p95, under a background load;
+//  - panels: every panel of a 30-day view at 1M and 10M events (seeded straight into chDB), median of 3 each.
+// Run after `npm run build`, with chDB installed (node packages/clickhouse/scripts/install-chdb.mjs).
+// Knobs: BENCH_CH_SECONDS (ingest phase length, default 8), BENCH_CH_LOADER_EVENTS (default 200000),
+// BENCH_CH_PANEL_SIZES (default "1000000,10000000"), BENCH_CH_SEED_CAP_S (seeding cap per size, default 900).
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateVisits, requestsOf } from '../packages/clickhouse/scripts/generate-visits.mjs';
+
+const dist = new URL('../packages/clickhouse/dist/index.js', import.meta.url);
+const SITE = { id: 'bench', writeKey: 'pk_bench_ch', readKey: 'sk_bench_ch', origins: [] };
+const CONCURRENCY = 8;
+const DAY = 86_400_000;
+const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+const say = (line) => process.stderr.write(`bench clickhouse: ${line}\n`);
+
+/** Runs `work(i)` with `concurrency` in flight until `seconds` pass; answers completed calls and the time taken. */
+async function loop(concurrency, seconds, work) {
+  const until = Date.now() + seconds * 1000;
+  let done = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < until) {
+        await work(next++);
+        done++;
+      }
+    }),
+  );
+  return { done, seconds: (performance.now() - started) / 1000 };
+}
+
+async function ingestAndCeiling(ch, seconds) {
+  const nats = await ch.startNatsNode();
+  const now = Date.now();
+  const requests = requestsOf(generateVisits({ count: 400_000, now, days: 6, site: SITE.id, seed: 7 }), 100).filter(
+    (r) => r.events.length === 100,
+  );
+  try {
+    // Ceiling: the same messages an ingest node would publish, published straight to the stream.
+    const log = await ch.openEventLog({ servers: [nats.url], stream: 'CEILING' });
+    const ceilingRun = await loop(CONCURRENCY, seconds, async (i) => {
+      const request = requests[i % requests.length];
+      const message = ch.encodeMessage({ v: 1, site: SITE.id, skewMs: 0, browser: 'Chrome', os: 'Windows', events: request.events });
+      await log.publish(
+        message,
+        `${i}-${ch.messageId(
+          SITE.id,
+          request.events.map((e) => e.event_id),
+        )}`,
+      );
+    });
+    await log.close();
+    const running = await ch.startClickhouse({ sites: [SITE], log: { servers: [nats.url] }, loaders: 0, say: () => undefined });
+    const ingestRun = await loop(CONCURRENCY, seconds, async (i) => {
+      const request = requests[i % requests.length];
+      // Each round sends fresh ids: an id seen before is answered as a duplicate and not published.
+      const events = request.events.map((event) => ({
+        ...event,
+        event_id: `${event.event_id.slice(0, 24)}${(i + 0x100000000).toString(16).slice(-12)}`,
+      }));
+      const response = await fetch(`${running.url}/v1/batch?key=${SITE.writeKey}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': request.userAgent },
+        body: JSON.stringify({ v: 1, events }),
+      });
+      if (response.status !== 200) throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
+      await response.arrayBuffer();
+    });
+    await running.close();
+    const ceiling = (ceilingRun.done * 100) / ceilingRun.seconds;
+    const ingest = (ingestRun.done * 100) / ingestRun.seconds;
+    return {
+      ceiling_events_per_s: Math.round(ceiling),
+      ingest_events_per_s: Math.round(ingest),
+      ratio: Number((ingest / ceiling).toFixed(2)),
+    };
+  } finally {
+    await nats.close();
+  }
+}
+
+async function loaderRate(ch, count) {
+  const nats = await ch.startNatsNode();
+  const dir = mkdtempSync(join(tmpdir(), 'trailmark-bench-ch-'));
+  try {
+    const store = ch.openChdbStore(join(dir, 'chdb'));
+    await ch.migrate(store);
+    const log = await ch.openEventLog({ servers: [nats.url] });
+    const requests = requestsOf(generateVisits({ count, now: Date.now(), days: 6, site: SITE.id, seed: 11 }), 100);
+    let i = 0;
+    await loop(CONCURRENCY, 3600, async () => {
+      const request = requests[i++];
+      if (!request) throw Object.assign(new Error('done'), { done: true });
+      await log.publish(
+        ch.encodeMessage({ v: 1, site: SITE.id, skewMs: 0, browser: 'Chrome', os: 'Windows', events: request.events }),
+        `m${i}`,
+      );
+    }).catch((error) => {
+      if (!error.done) throw error;
+    });
+    const started = performance.now();
+    const loader = ch.startLoader({ log, store });
+    while ((await log.backlog()) > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    const seconds = (performance.now() - started) / 1000;
+    await loader.stop();
+    await log.close();
+    await store.close();
+    return { events: count, seconds: Number(seconds.toFixed(1)), loader_events_per_s: Math.round(count / seconds) };
+  } finally {
+    await nats.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function freshness(ch, loaderEventsPerS, samples = 40) {
+  const nats = await ch.startNatsNode();
+  const running = await ch.startClickhouse({ sites: [SITE], log: { servers: [nats.url] }, say: (line) => say(`freshness node: ${line}`) });
+  const background = requestsOf(generateVisits({ count: 200_000, now: Date.now(), days: 6, site: SITE.id, seed: 13 }), 100);
+  let stop = false;
+  let b = 0;
+  // A steady background load well under the loader's measured bulk rate (a quarter, at most 2,000 events/s: a trickle
+  // loads in small batches, each paying a whole insert, and a loader run at or past its rate only grows a backlog,
+  // which freshness would then measure), while the samples are taken.
+  const backgroundEventsPerS = Math.max(100, Math.min(2000, Math.round((loaderEventsPerS || 400) / 4)));
+  const gapMs = (100 / backgroundEventsPerS) * 1000;
+  const load = (async () => {
+    while (!stop && b < background.length) {
+      const request = background[b++];
+      const sent = performance.now();
+      await fetch(`${running.url}/v1/batch?key=${SITE.writeKey}`, {
+        method: 'POST',
+        body: JSON.stringify({ v: 1, events: request.events }),
+      }).then((r) => r.arrayBuffer());
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, gapMs - (performance.now() - sent))));
+    }
+  })();
+  const delays = [];
+  try {
+    for (let n = 0; n < samples; n++) {
+      const now = Date.now();
+      // No long digit runs in the path: a Luhn-valid one is redacted as a card number.
+      const path = `/fresh/${n}-${now.toString(36)}`;
+      const event = {
+        event_id: crypto.randomUUID(),
+        type: 'pageview',
+        ts: now,
+        site_id: SITE.id,
+        visitor_id: `fv${n}`,
+        session_id: `fs${n}-${now}`,
+        seq: 1,
+        url: `https://shop.example${path}`,
+        path,
+      };
+      const response = await fetch(`${running.url}/v1/batch?key=${SITE.writeKey}`, {
+        method: 'POST',
+        body: JSON.stringify({ v: 1, events: [event] }),
+      });
+      if (response.status !== 200) throw new Error(`freshness: ingest answered ${response.status}`);
+      const acked = performance.now();
+      const params = new URLSearchParams({ from: String(now - 3_600_000), to: String(now + 3_600_000), 'filter.entry_page': path });
+      for (;;) {
+        const panel = await fetch(`${running.url}/v1/stats/summary?${params}`, {
+          headers: { authorization: `Bearer ${SITE.readKey}` },
+        }).then((r) => r.json());
+        if (panel.data?.visits === 1) break;
+        if (performance.now() - acked > 60_000) {
+          const state = {
+            loader: running.loaders[0]?.counters,
+            backlog: await running.log.backlog(),
+            background_sent: b,
+            visit: await running.store.query('SELECT start_ms, entry_page FROM visits FINAL WHERE session_id = {s:String}', {
+              s: event.session_id,
+            }),
+            panel,
+          };
+          throw new Error(`freshness: a visit did not show within 60 s (${JSON.stringify(state)})`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      delays.push(performance.now() - acked);
+    }
+  } finally {
+    stop = true;
+    await load;
+    await running.close();
+    await nats.close();
+  }
+  delays.sort((a, b) => a - b);
+  return {
+    samples,
+    background_events_per_s: backgroundEventsPerS,
+    p50_ms: Math.round(delays[Math.floor(samples * 0.5)]),
+    p95_ms: Math.round(delays[Math.ceil(samples * 0.95) - 1]),
+    max_ms: Math.round(delays[samples - 1]),
+  };
+}
+
+/** Seeds `count` events over 30 days straight into chDB (events and their visit rows), in chunks. */
+async function seedStore(ch, store, count, capMs) {
+  const started = Date.now();
+  const chunk = 250_000;
+  let written = 0;
+  for (let seed = 1; written < count && Date.now() - started < capMs; seed++) {
+    const visits = generateVisits({ count: Math.min(chunk, count - written), now: started, days: 30, site: SITE.id, seed: 100 + seed });
+    const rows = [];
+    for (const visit of visits) {
+      for (const event of visit.events) {
+        rows.push({
+          site_id: SITE.id,
+          session_id: event.session_id,
+          event_id: event.event_id,
+          visitor_id: event.visitor_id,
+          type: event.type,
+          ts: event.ts,
+          browser: browserOf(visit.userAgent),
+          os: osOf(visit.userAgent),
+          raw: JSON.stringify(event),
+        });
+      }
+    }
+    await store.insert('events', rows);
+    const stored = rows.map((row) => ({
+      session_id: row.session_id,
+      event_id: row.event_id,
+      ts: row.ts,
+      browser: row.browser,
+      os: row.os,
+      raw: row.raw,
+    }));
+    await store.insert('visits', ch.visitRows(SITE.id, stored));
+    written += rows.length;
+  }
+  return { events: written, seconds: Math.round((Date.now() - started) / 1000), capped: written < count };
+}
+let browserOf;
+let osOf;
+
+async function panels(ch, size, capMs) {
+  const dir = mkdtempSync(join(tmpdir(), 'trailmark-bench-ch-panels-'));
+  const store = ch.openChdbStore(join(dir, 'chdb'));
+  try {
+    await ch.migrate(store);
+    const seeded = await seedStore(ch, store, size, capMs);
+    await store.command('OPTIMIZE TABLE visits FINAL');
+    const [disk] = await store.query(
+      "SELECT sum(data_compressed_bytes) AS bytes, sumIf(rows, table = 'visits') AS visits FROM system.parts WHERE active AND database = currentDatabase() AND table IN ('events', 'visits')",
+    );
+    seeded.compressed_bytes_per_event = Number((Number(disk?.bytes) / seeded.events).toFixed(1));
+    seeded.visits = Number(disk?.visits);
+    const running = await ch.startClickhouse({ sites: [SITE], store, migrate: false, say: () => undefined });
+    const now = Date.now();
+    const to = Math.ceil(now / 3_600_000) * 3_600_000;
+    const base = { from: String(to - 30 * DAY), to: String(to) };
+    const asks = [
+      ['summary', {}],
+      ['timeseries', {}],
+      ['breakdown by page', { by: 'page' }],
+      ['breakdown by source', { by: 'source' }],
+      ['breakdown by country', { by: 'country' }],
+      ['breakdown by browser', { by: 'browser' }],
+      ['goals', {}],
+      ['funnel', { step: 'page:/p/0' }],
+      ['vitals', {}],
+      ['summary, filtered by page', { 'filter.page': '/p/3' }],
+    ];
+    const times = {};
+    for (const [name, extra] of asks) {
+      const panel = name.split(/[ ,]/)[0];
+      const params = new URLSearchParams({ ...base, ...extra });
+      if (panel === 'funnel') params.append('step', 'event:signup');
+      const runs = [];
+      for (let r = 0; r < 3; r++) {
+        const t = performance.now();
+        const response = await fetch(`${running.url}/v1/stats/${panel}?${params}`, {
+          headers: { authorization: `Bearer ${SITE.readKey}` },
+        });
+        if (response.status !== 200) throw new Error(`${name}: ${response.status} ${await response.text()}`);
+        await response.json();
+        runs.push(performance.now() - t);
+      }
+      times[name] = Math.round(median(runs));
+    }
+    await running.close();
+    return { seeded, panels_ms: times, slowest_ms: Math.max(...Object.values(times)) };
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every figure of the ClickHouse backend (see the head of this file). */
+export async function benchClickhouse() {
+  const ch = await import(dist);
+  ({ browserOf, osOf } = await import('../packages/protocol/dist/index.js'));
+  if (!ch.chdbAvailable()) throw new Error('chDB is not installed: node packages/clickhouse/scripts/install-chdb.mjs');
+  if (!ch.natsServerBinary()) throw new Error('nats-server is not installed');
+  const seconds = Number(process.env.BENCH_CH_SECONDS ?? 8);
+  const report = { machine: { cpus: cpus().length, loadavg_before: loadavg().map((n) => Number(n.toFixed(1))) } };
+  // Each part on its own: one failing (reported with its error) does not hide the others' figures.
+  const part = async (name, work) => {
+    say(`${name}…`);
+    try {
+      return await work();
+    } catch (error) {
+      say(`${name} failed: ${error?.message ?? error}`);
+      return { error: String(error?.message ?? error) };
+    }
+  };
+  report.ingest = await part('ingest vs JetStream publish ceiling', () => ingestAndCeiling(ch, seconds));
+  report.loader = await part('loader', () => loaderRate(ch, Number(process.env.BENCH_CH_LOADER_EVENTS ?? 200_000)));
+  report.freshness = await part('freshness', () => freshness(ch, report.loader.loader_events_per_s));
+  report.panels = {};
+  for (const size of (process.env.BENCH_CH_PANEL_SIZES ?? '1000000,10000000').split(',').filter(Boolean).map(Number)) {
+    say(`panels at ${size} events…`);
+    try {
+      report.panels[size] = await panels(ch, size, Number(process.env.BENCH_CH_SEED_CAP_S ?? 900) * 1000);
+    } catch (error) {
+      report.panels[size] = { error: String(error?.message ?? error) };
+    }
+  }
+  report.machine.loadavg_after = loadavg().map((n) => Number(n.toFixed(1)));
+  return report;
+}
+
+const fmt = (n) => (typeof n === 'number' ? n.toLocaleString('en') : String(n));
+
+/**
+ * The doc's figures, from one run: the rows beside their targets, and sizing on paper for 100M events a day and 1B
+ * stored from the per-core rates (each ingest node and each loader is one Node process: about one core, plus
+ * ClickHouse's own threads for the loader's inserts). `pgEventsPerS` is the Postgres backend's rate of the same run.
+ */
+export function clickhouseDoc(r, pgEventsPerS) {
+  const lines = ['| figure | measured | target |', '| --- | --- | --- |'];
+  const i = r.ingest ?? {};
+  lines.push(`| ingest through an ingest node (100-event requests, ${CONCURRENCY} in flight) | ${fmt(i.ingest_events_per_s)} events/s | |`);
+  lines.push(`| JetStream publish ceiling (same messages straight to the stream, R1) | ${fmt(i.ceiling_events_per_s)} events/s | |`);
+  lines.push(`| ingest ÷ JetStream ceiling | ${i.ratio ?? 'n/a'} | ≥ 0.8 |`);
+  if (pgEventsPerS)
+    lines.push(
+      `| ingest ÷ Postgres backend's rate (${fmt(pgEventsPerS)} events/s, same run) | ${(i.ingest_events_per_s / pgEventsPerS).toFixed(2)} | ≥ 2 |`,
+    );
+  else lines.push(`| ingest ÷ Postgres backend's rate | not measured in this run (run \`npm run bench\`) | ≥ 2 |`);
+  lines.push(
+    `| loader into embedded chDB (${fmt(r.loader?.events)} events, events + visit rebuilds) | ${fmt(r.loader?.loader_events_per_s)} events/s | ≥ 100,000 |`,
+  );
+  lines.push(
+    r.freshness?.error
+      ? `| freshness, 200 → visit in the summary panel | not measured: ${r.freshness.error} | p95 ≤ 5,000 ms |`
+      : `| freshness, 200 → visit in the summary panel (${r.freshness?.samples} samples, background ${fmt(r.freshness?.background_events_per_s)} events/s) | p50 ${fmt(r.freshness?.p50_ms)} ms, p95 ${fmt(r.freshness?.p95_ms)} ms | p95 ≤ 5,000 ms |`,
+  );
+  for (const [size, p] of Object.entries(r.panels ?? {})) {
+    if (p.error) {
+      lines.push(`| panels, 30-day view at ${fmt(Number(size))} events | not measured: ${p.error} | ≤ 1,000 ms each at 10M |`);
+      continue;
+    }
+    const capped = p.seeded.capped ? ` (seeding capped at ${fmt(p.seeded.events)} events)` : '';
+    const each = Object.entries(p.panels_ms)
+      .map(([name, ms]) => `${name} ${fmt(ms)}`)
+      .join(', ');
+    lines.push(
+      `| panels, 30-day view at ${fmt(p.seeded.events)} events${capped}, ms (median of 3) | ${each}; slowest ${fmt(p.slowest_ms)} | ≤ 1,000 each at 10M |`,
+    );
+  }
+  const sizes = Object.values(r.panels ?? {}).filter((p) => !p.error);
+  if (sizes.length === 2) {
+    const [a, b] = sizes;
+    lines.push(
+      `| growth of the slowest panel from ${fmt(a.seeded.events)} to ${fmt(b.seeded.events)} events | × ${(b.slowest_ms / a.slowest_ms).toFixed(1)} for × ${(b.seeded.events / a.seeded.events).toFixed(1)} events | |`,
+    );
+  }
+  lines.push(
+    '',
+    `Machine: ${r.machine?.cpus} cores, load average ${r.machine?.loadavg_before?.join(' ')} before and ${r.machine?.loadavg_after?.join(' ')} after (shared with other work).`,
+  );
+  const bench = lines.join('\n');
+  // Sizing on paper.
+  const perDay = 100_000_000;
+  const peak = Math.round((perDay / 86_400) * 4);
+  const ingestNodes = Math.ceil(peak / (i.ingest_events_per_s || 1)) + 1;
+  const loaders = Math.ceil(peak / (r.loader?.loader_events_per_s || 1)) + 1;
+  const biggest = sizes[sizes.length - 1];
+  const bytes = biggest?.seeded.compressed_bytes_per_event;
+  const sizing = [
+    `100M events a day is ${fmt(Math.round(perDay / 86_400))} events/s on average; sized for a peak of 4× that, ${fmt(peak)} events/s:`,
+    '',
+    `Per-process rates below were measured on the machine named under "Measured"; where its load average was far above its core count, a process got a fraction of a core, and an idle core does several times more.`,
+    '',
+    `- **ingest nodes**: ${fmt(i.ingest_events_per_s)} events/s each (one Node process) → ${ingestNodes} (one spare included), behind a load balancer.`,
+    `- **log**: a 3-node JetStream cluster, R3 stream; this machine's single-node publish ceiling was ${fmt(i.ceiling_events_per_s)} events/s, so the peak uses ${((peak / (i.ceiling_events_per_s || 1)) * 100).toFixed(0)}% of one node's; 24 h retention at about ${fmt(Math.round((perDay * 600) / 1e9))} GB a day of JSON per replica (≈ 600 B an event).`,
+    `- **loaders**: ${fmt(r.loader?.loader_events_per_s)} events/s each into embedded chDB → ${loaders} (one spare included).`,
+    bytes
+      ? `- **ClickHouse storage**: ${bytes} compressed bytes per event (events + visits, measured at ${fmt(biggest.seeded.events)} events) → ${fmt(Math.round((bytes * 1e9) / 1e9))} GB for 1B stored events, ×2 with a replica.`
+      : '- **ClickHouse storage**: not measured in this run.',
+    biggest
+      ? `- **reads**: the slowest 30-day panel took ${fmt(biggest.slowest_ms)} ms over ${fmt(biggest.seeded.visits ?? 0)} visits here; panels scan a site's visits in range, so a site with 1B events in one 30-day view (≈ ${fmt(Math.round((1e9 * (biggest.seeded.visits ?? 0)) / biggest.seeded.events / 1e6))}M visits) needs that work spread over shards: about ${Math.ceil((biggest.slowest_ms / 1000) * (1e9 / biggest.seeded.events))} core-seconds per panel, i.e. ${Math.ceil(((biggest.slowest_ms / 1000) * (1e9 / biggest.seeded.events)) / 8)} shards of 8 cores for about 1 s.`
+      : '- **reads**: not measured in this run.',
+  ].join('\n');
+  return { bench, sizing };
+}
+
+/** Writes the figures between the markers of docs/backends/clickhouse.md. */
+export function writeClickhouseDoc(r, pgEventsPerS) {
+  const file = new URL('../docs/backends/clickhouse.md', import.meta.url);
+  const { bench, sizing } = clickhouseDoc(r, pgEventsPerS);
+  const put = (text, name, body) => text.replace(new RegExp(`(<!-- ${name}:start -->)[\\s\\S]*?(<!-- ${name}:end -->)`), `$1\n${body}\n$2`);
+  writeFileSync(file, put(put(readFileSync(file, 'utf8'), 'clickhouse-bench', bench), 'clickhouse-sizing', sizing));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const report = await benchClickhouse();
+  console.log(JSON.stringify(report, null, 2));
+  writeClickhouseDoc(report, Number(process.env.BENCH_PG_EVENTS_PER_S) || undefined);
+}

@@ -1,0 +1,81 @@
+import { closeIfUnread } from '@trailmark/node-http';
+import { admitBatch, browserOf, MAX_DRAIN_BYTES, MAX_REQUEST_BYTES, osOf, readJsonBody, type TrailmarkEvent } from '@trailmark/protocol';
+import type { NodeContext } from './context.js';
+import { LogError } from './event-log.js';
+import { authorize, fail, json, unavailable } from './http.js';
+import { encodeMessage, messageId } from './message.js';
+import { storedIdsOf } from './stored-ids.js';
+
+/**
+ * `POST /v1/batch` on an ingest node: the protocol's one ingest path (`admitBatch`: key, origin, rate, body,
+ * envelope, each event on its own, redaction), then the request's new events published to the log as ONE message
+ * whose id is derived from their ids. The answer is 200 only once the stream has acknowledged the message (every
+ * replica); a log that cannot acknowledge is a 503 with `Retry-After`, and the client sends the request again.
+ * Events this node published lately are answered as duplicates and not published again.
+ */
+export async function handleBatch(ctx: NodeContext, request: Request): Promise<Response> {
+  const auth = await authorize(ctx, request, 'write');
+  if (!auth.ok) return auth.response;
+  const body = await readJsonBody(request, MAX_REQUEST_BYTES, MAX_DRAIN_BYTES);
+  if (!body.ok) return closeIfUnread(fail(body.code, body.error), body.unread);
+  const log = ctx.log;
+  if (!log) return fail('not_found', 'this node does not ingest');
+  const site = auth.grant.site.id;
+  const userAgent = request.headers.get('user-agent');
+  const options = {
+    now: ctx.clock(),
+    maxAgeMs: ctx.maxEventAgeMs,
+    siteId: site,
+    storable: storageProblem,
+    lookup: (ids: string[]) => storedIdsOf(ctx, site, ids),
+  };
+  let admission: Awaited<ReturnType<typeof admitBatch>>;
+  try {
+    admission = await admitBatch(body.value, options, async ({ events, skewMs }) => {
+      const known = new Set(
+        await storedIdsOf(
+          ctx,
+          site,
+          events.map((event) => event.event_id),
+        ),
+      );
+      const fresh = events.filter((event) => !known.has(event.event_id));
+      if (fresh.length === 0) return new Set<string>();
+      const ids = fresh.map((event) => event.event_id);
+      const message = encodeMessage({ v: 1, site, skewMs, browser: browserOf(userAgent), os: osOf(userAgent), events: fresh });
+      await log.publish(message, messageId(site, ids));
+      ctx.recent.add(site, ids);
+      return new Set(ids);
+    });
+  } catch (error) {
+    if (error instanceof LogError) {
+      ctx.counters.logErrors++;
+      ctx.say(`log unavailable: ${error.message}`);
+      return unavailable(ctx, 'the log did not acknowledge the events; nothing was accepted');
+    }
+    throw error;
+  }
+  if (!admission.ok) return fail(admission.code, admission.error);
+  const answer = admission.response;
+  ctx.counters.accepted += answer.accepted.length;
+  ctx.counters.duplicates += answer.duplicates.length;
+  ctx.counters.rejected += answer.rejected.length;
+  return json(answer);
+}
+
+// A high surrogate not followed by a low one, or a low one not preceded by a high one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why ClickHouse could not load an event the protocol allows, or undefined: a lone UTF-16 surrogate (valid JSON
+ * as `\ud800`, but no Unicode character) has no UTF-8 form. Refused here, on its own, it cannot become a message
+ * no loader can insert.
+ */
+export function storageProblem(event: TrailmarkEvent): string | undefined {
+  let bad = false;
+  JSON.stringify(event, (key: string, value: unknown) => {
+    if (LONE_SURROGATE.test(key) || (typeof value === 'string' && LONE_SURROGATE.test(value))) bad = true;
+    return value;
+  });
+  return bad ? 'strings must not contain a lone UTF-16 surrogate (U+D800–U+DFFF)' : undefined;
+}

@@ -1,0 +1,124 @@
+import { parseArgs } from 'node:util';
+import type { SiteConfig } from '@trailmark/node-http';
+import { openChdbStore } from './chdb-store.js';
+import { migrate } from './migrate.js';
+import { serveStore } from './remote-store.js';
+import { startClickhouse } from './server.js';
+
+const USAGE = `trailmark-clickhouse: Trailmark's ClickHouse backend behind a NATS JetStream log
+
+  trailmark-clickhouse serve   ingest node + loader(s) + read API in one process (embedded chDB unless a store is named)
+  trailmark-clickhouse ingest  an ingest node (and the read API): publishes to the log, loads nothing
+  trailmark-clickhouse loader  a loader: takes batches from the log, writes ClickHouse, acks
+  trailmark-clickhouse store   owns an embedded chDB data directory and serves it to this machine's other processes
+
+  --nats 127.0.0.1:4222[,host:port…]   the log's servers (default 127.0.0.1:4222)
+  --replicas N                         replicas of the stream when this process creates it (default 1)
+  --clickhouse-url URL                 a ClickHouse server (or CLICKHOUSE_URL)
+  --store-url URL                      a chDB served by \`trailmark-clickhouse store\`
+  --data-dir DIR                       embedded chDB's data (serve, store; default .data/clickhouse)
+  --site ID --write-key PK --read-key SK [--origin URL…] | --sites '[{"id":…,"writeKey":…,"readKey":…,"origins":[…]}]'
+  --port N --host 127.0.0.1            where the HTTP server (or the store) listens
+  --loaders N                          loaders in a \`serve\` process (default 1)
+  --ack-wait-ms N                      the consumer's ack wait when this process creates it (default 30000)
+  --hold-before-ack-ms N               fault injection: hold each loaded batch this long before acking`;
+
+const OPTIONS = {
+  nats: { type: 'string' },
+  replicas: { type: 'string' },
+  'clickhouse-url': { type: 'string' },
+  'store-url': { type: 'string' },
+  'data-dir': { type: 'string' },
+  site: { type: 'string' },
+  'write-key': { type: 'string' },
+  'read-key': { type: 'string' },
+  origin: { type: 'string', multiple: true },
+  sites: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  loaders: { type: 'string' },
+  'ack-wait-ms': { type: 'string' },
+  'hold-before-ack-ms': { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+/** The command line. `serve`, `ingest`, `loader` and `store` keep running until SIGINT/SIGTERM; returns the exit code. */
+export async function main(argv: readonly string[], out = (line: string) => console.log(line), env = process.env): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true });
+  } catch (error) {
+    out(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0] ?? 'help';
+  if (values.help || command === 'help') {
+    out(USAGE);
+    return 0;
+  }
+  const int = (raw: string | undefined, fallback: number) => (raw === undefined ? fallback : Number.parseInt(raw, 10));
+  const port = int(values.port, 0);
+  const host = values.host ?? '127.0.0.1';
+  if (command === 'store') {
+    const store = openChdbStore(values['data-dir'] ?? '.data/clickhouse');
+    await migrate(store);
+    const served = await serveStore(store, port);
+    out(`store listening on ${served.url}`);
+    onStop(async () => {
+      await served.close();
+      await store.close();
+    });
+    return 0;
+  }
+  if (!['serve', 'ingest', 'loader'].includes(command)) {
+    out(`unknown command ${command}\n\n${USAGE}`);
+    return 2;
+  }
+  const sites = sitesOf(values);
+  const clickhouseUrl = values['clickhouse-url'] ?? env.CLICKHOUSE_URL;
+  const running = await startClickhouse({
+    sites,
+    clickhouseUrl,
+    storeUrl: values['store-url'],
+    dataDir: values['data-dir'] ?? '.data/clickhouse',
+    log: {
+      servers: (values.nats ?? '127.0.0.1:4222').split(','),
+      replicas: int(values.replicas, 1),
+      ackWaitMs: int(values['ack-wait-ms'], 30_000),
+    },
+    http: command !== 'loader',
+    loaders: command === 'serve' ? int(values.loaders, 1) : command === 'loader' ? 1 : 0,
+    loader: {
+      holdBeforeAckMs: int(values['hold-before-ack-ms'], 0),
+      onBatch: (stage, events, messages, redelivered) =>
+        out(`${stage} ${events} events (${messages} messages, ${redelivered} redelivered)`),
+    },
+    port,
+    host,
+  });
+  out(`${command} ready${running.url ? ` on ${running.url}` : ''} (store: ${running.store.kind})`);
+  onStop(() => running.close());
+  return 0;
+}
+
+function sitesOf(values: {
+  sites?: string | undefined;
+  site?: string | undefined;
+  'write-key'?: string | undefined;
+  'read-key'?: string | undefined;
+  origin?: string[] | undefined;
+}): SiteConfig[] {
+  if (values.sites) return JSON.parse(values.sites) as SiteConfig[];
+  if (!values.site || !values['write-key'] || !values['read-key'])
+    throw new Error('name a site: --site ID --write-key PK --read-key SK (or --sites JSON)');
+  return [{ id: values.site, writeKey: values['write-key'], readKey: values['read-key'], origins: values.origin ?? [] }];
+}
+
+function onStop(stop: () => Promise<void>): void {
+  const handler = () => {
+    void stop().finally(() => process.exit(0));
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+}

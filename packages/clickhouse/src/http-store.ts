@@ -1,0 +1,34 @@
+import { createClient } from '@clickhouse/client';
+import { type ChStore, storeCall } from './store.js';
+
+/** A ClickHouse server (or ClickHouse Cloud) over HTTP: `url` like `http://user:password@host:8123/database`. */
+export function openHttpStore(url: string): ChStore {
+  const client = createClient({
+    url,
+    request_timeout: 30_000,
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+  });
+  return {
+    kind: 'clickhouse',
+    query: <T>(sql: string, params: Record<string, unknown> = {}) =>
+      storeCall('clickhouse query', async () => {
+        const result = await client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+        return (await result.json()) as T[];
+      }),
+    command: (sql, params = {}) =>
+      storeCall('clickhouse command', async () => {
+        await client.command({ query: sql, query_params: params });
+      }),
+    insert: (table, rows, dedupToken) =>
+      storeCall(`clickhouse insert into ${table}`, async () => {
+        if (rows.length === 0) return;
+        await client.insert({
+          table,
+          values: rows as object[],
+          format: 'JSONEachRow',
+          ...(dedupToken ? { clickhouse_settings: { insert_deduplication_token: dedupToken } } : {}),
+        });
+      }),
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * What the backend needs of ClickHouse, whichever one answers: embedded chDB in this process, a ClickHouse server
+ * over HTTP, or a chDB that another process owns (`serveStore`). One SQL dialect for all three; parameters are
+ * ClickHouse's server-side `{name:Type}` bindings, never spliced into the text.
+ */
+export interface ChStore {
+  readonly kind: 'chdb' | 'clickhouse' | 'remote';
+  /** Rows of a SELECT (JSONEachRow). 64-bit integers may arrive as strings: read them with `Number()`. */
+  query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  /** A statement without rows (DDL, ALTER …). */
+  command(sql: string, params?: Record<string, unknown>): Promise<void>;
+  /**
+   * Inserts rows as JSONEachRow in one INSERT. `dedupToken` is ClickHouse's `insert_deduplication_token`: the same
+   * token again within the table's deduplication window stores nothing.
+   */
+  insert(table: string, rows: readonly object[], dedupToken?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** ClickHouse could not answer (down, failing, timed out): the caller answers 503 or retries; nothing was acked. */
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
+
+/** Runs `work`, turning any failure into a `StoreError` naming `what`. */
+export async function storeCall<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    throw new StoreError(`${what} failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  }
+}
+
+/** JSONEachRow text of rows. */
+export const jsonEachRow = (rows: readonly object[]): string => rows.map((row) => JSON.stringify(row)).join('\n');
+
+/** Parses JSONEachRow text. */
+export function parseJsonEachRow<T>(text: string): T[] {
+  const rows: T[] = [];
+  for (const line of text.split('\n')) if (line.trim() !== '') rows.push(JSON.parse(line) as T);
+  return rows;
+}
