@@ -17,7 +17,7 @@ describe('the demo’s command line (scripts/demo-options.mjs)', () => {
     expect(parseArgs(['--help']).options?.help).toBe(true);
     expect(parseArgs(['--no-build']).options?.build).toBe(false);
     expect(parseArgs([]).options).toMatchObject({ backend: 'reference', build: true, help: false });
-    expect(parseArgs(['--backend']).error).toBe('--backend takes reference, postgres, d1 (got nothing)');
+    expect(parseArgs(['--backend']).error).toBe('--backend takes reference, postgres, d1, clickhouse (got nothing)');
     expect(parseArgs(['--backend=mysql']).error).toContain('(got mysql)');
     expect(parseArgs(['--verbose']).error).toMatch(/^unknown argument --verbose \(known: --backend, .*--help\)$/);
     expect(parseArgs(['--reset=yes']).error).toBe('--reset takes no value (got --reset=yes)');
