@@ -230,7 +230,7 @@ export function createTracker(options: TrackerOptions): Tracker {
 
   const supers = createSuperProps({ _kv: kv ?? memoryKV(), _writable: writable, _onError: reportError });
   let userId: string | undefined;
-  const prepare = createSerialiser({
+  const serialiser = createSerialiser({
     _siteId: siteId,
     _window: win,
     _identity: identity,
@@ -275,7 +275,11 @@ export function createTracker(options: TrackerOptions): Tracker {
   };
   const defer = () => {
     processing = true;
-    setTimeout(() => guard(() => process(2000), 'track'));
+    const run = () => guard(() => process(2000), 'track');
+    // In idle time where the browser has it (within a second): serialising, and the time zone the first serialisation
+    // resolves, stay off the page-load path. WebKit has no requestIdleCallback: after the current task there.
+    if (win.requestIdleCallback) win.requestIdleCallback(run, { timeout: 1000 });
+    else setTimeout(run);
   };
 
   /** Serialises what is buffered and hands what storage may not finish writing to the store's synchronous spill. */
@@ -348,9 +352,11 @@ export function createTracker(options: TrackerOptions): Tracker {
         if (rate < 1 && sampled[0] !== visitor) sampled = [visitor, inSample(visitor, rate)];
         if (!sampled[1]) return;
         const own = supers._props;
-        const prepared = prepare(type, priority, own ? { ...own, ...props } : props, override);
+        const prepared = serialiser._prepare(type, priority, own ? { ...own, ...props } : props, override);
         if (!prepared) return;
         if (options.beforeSend) {
+          // The hook sees the event as it will be sent: time zone included, resolved now if it is not yet.
+          serialiser._zone();
           let kept: TrailmarkEvent | null = prepared._event();
           try {
             kept = options.beforeSend(kept);

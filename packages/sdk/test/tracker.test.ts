@@ -19,6 +19,43 @@ describe('createTracker', () => {
     expect(event!.session_id).toBe(tracker.sessionId);
   });
 
+  it('resolves the time zone off the start-up path, and every event still carries it (plain, with override, through beforeSend)', async () => {
+    const format = vi.spyOn(Intl, 'DateTimeFormat');
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({
+      siteId: 'site',
+      transport,
+      beforeSend: (event) => event,
+      plugins: [{ name: 'starter', setup: (t) => t.track('pageview', undefined, { referrer: 'https://example.com/' }) }],
+    });
+    tracker.track('signup');
+    // Start-up (createTracker, its plugins, the first track()) never pays for Intl without a beforeSend hook…
+    format.mockClear();
+    const other = recordingTransport();
+    const withoutHook = createTracker({
+      siteId: 'other',
+      transport: other.transport,
+      plugins: [{ name: 'starter', setup: (t) => t.track('pageview') }],
+    });
+    withoutHook.track('signup');
+    expect(format).not.toHaveBeenCalled();
+    await tracker.flush();
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    expect(zone).toBeTruthy();
+    expect(sent[0]!.events.map((e) => [e.type, e.timezone])).toEqual([
+      ['pageview', zone],
+      ['signup', zone],
+    ]);
+    // …and resolves it after the current task (idle time, in a browser with requestIdleCallback): events carry it.
+    await settle(2000);
+    expect(other.sent[0]!.events.map((e) => [e.type, e.timezone])).toEqual([
+      ['pageview', zone],
+      ['signup', zone],
+    ]);
+    await tracker.shutdown();
+    await withoutHook.shutdown();
+  });
+
   it('counts the UTF-8 bytes of text that is not ASCII (titles, props), which the batch limits are measured in', async () => {
     const { transport, sent } = recordingTransport();
     const tracker = createTracker({ siteId: 'site', transport, queue: memoryQueue() });
