@@ -85,6 +85,11 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   let attempt = 0;
   let notBefore = 0;
   let running: Promise<boolean> | undefined;
+  /**
+   * Batches whose request failed with no answer (`unanswered`): kept in flight until the next flush (after the
+   * backoff), so that a page hide meanwhile records them as handed (asked about later) instead of sending them again.
+   */
+  let unanswered: QueueEntry[] = [];
 
   /** One backoff step per round of sends (batches failing together at page hide count once), or the server's wait. */
   const backOff = (round: number, afterMs = 0) => {
@@ -128,7 +133,9 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       let dropped = 0;
       if (status === 'retry') {
         backOff(round, result.afterMs);
-        for (const rest of [part, ...parts]) queue._settle(rest, []);
+        const rest = [part, ...parts].flat();
+        if (result.unanswered) unanswered = unanswered.concat(rest);
+        else queue._settle(rest, []);
         return false;
       }
       if (status === 'split' && part[1]) {
@@ -196,6 +203,8 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     _flush(force) {
       running ??= (async () => {
         if (!force && now() < notBefore) return false;
+        if (unanswered[0]) queue._settle(unanswered, []);
+        unanswered = [];
         await queue._persist();
         // A queue that is not shared (memory, or IndexedDB fallen back to it: a sandboxed frame, where Web Locks
         // refuse every request too) has nothing to coordinate with other tabs.

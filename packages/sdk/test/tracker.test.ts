@@ -26,7 +26,15 @@ describe('createTracker', () => {
       siteId: 'site',
       transport,
       beforeSend: (event) => event,
-      plugins: [{ name: 'starter', setup: (t) => t.track('pageview', undefined, { referrer: 'https://example.com/' }) }],
+      plugins: [
+        {
+          name: 'starter',
+          setup: (t) => {
+            t.track('pageview', undefined, { referrer: 'https://example.com/' });
+            return undefined;
+          },
+        },
+      ],
     });
     tracker.track('signup');
     // Start-up (createTracker, its plugins, the first track()) never pays for Intl without a beforeSend hook…
@@ -35,7 +43,15 @@ describe('createTracker', () => {
     const withoutHook = createTracker({
       siteId: 'other',
       transport: other.transport,
-      plugins: [{ name: 'starter', setup: (t) => t.track('pageview') }],
+      plugins: [
+        {
+          name: 'starter',
+          setup: (t) => {
+            t.track('pageview');
+            return undefined;
+          },
+        },
+      ],
     });
     withoutHook.track('signup');
     expect(format).not.toHaveBeenCalled();
@@ -399,6 +415,38 @@ describe('createTracker', () => {
       [false, 2],
       [true, 1],
     ]);
+  });
+
+  it('hands at page hide a batch whose request just failed with no answer, instead of sending it again (issue 23)', async () => {
+    // Chromium rejects a keepalive fetch it still delivers a task before `pagehide`: the unload batch took those events
+    // again, and a whole batch reached the server twice in a track-then-reload loop.
+    const { transport, sent } = recordingTransport([{ status: 'retry', reason: 'TypeError: Failed to fetch', unanswered: true }]);
+    const tracker = createTracker({ siteId: 's', transport, batchSize: 2, flushInterval: 60_000, random: () => 0 });
+    tracker.track('a');
+    tracker.track('b');
+    await settle(1);
+    expect(sent.map((s) => [s.unloading, s.events.map((e) => e.type)])).toEqual([[false, ['a', 'b']]]);
+    window.dispatchEvent(new Event('pagehide'));
+    tracker.track('c');
+    window.dispatchEvent(new Event('pagehide'));
+    await settle(0);
+    expect(sent.map((s) => [s.unloading, s.events.map((e) => e.type)])).toEqual([
+      [false, ['a', 'b']],
+      [true, ['c']],
+    ]);
+    // Handed, as the page goes: the next page asks the server about them. A page that lives on sends them after the
+    // backoff, once.
+    window.dispatchEvent(new Event('pageshow'));
+    await settle(60_000);
+    expect(sent.map((s) => [s.unloading, s.events.map((e) => e.type)])).toEqual([
+      [false, ['a', 'b']],
+      [true, ['c']],
+      [false, ['a', 'b']],
+    ]);
+    await settle(120_000);
+    expect(sent).toHaveLength(3);
+    expect(tracker.dropped()).toEqual({});
+    await tracker.shutdown();
   });
 
   it('sends again, after the backoff, what failed at page hide when the page lives on', async () => {
