@@ -262,7 +262,7 @@ describe('indexedDbQueue', () => {
     // Issue 23: an answer that came just before the page went, its removal still being written, and the next page
     // sent the whole batch again. Now the next page asks the server about those ids (at once: handed "long ago").
     const ledgers: string[][] = [];
-    let finish = () => undefined as void;
+    let finish: () => void = () => undefined;
     const stored = new Promise<void>((resolve) => {
       finish = resolve;
     });
