@@ -85,11 +85,6 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   let attempt = 0;
   let notBefore = 0;
   let running: Promise<boolean> | undefined;
-  /**
-   * Batches whose request failed with no answer (`unanswered`): kept in flight until the next flush (after the
-   * backoff), so that a page hide meanwhile records them as handed (asked about later) instead of sending them again.
-   */
-  let unanswered: QueueEntry[] = [];
 
   /** One backoff step per round of sends (batches failing together at page hide count once), or the server's wait. */
   const backOff = (round: number, afterMs = 0) => {
@@ -134,7 +129,10 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       if (status === 'retry') {
         backOff(round, result.afterMs);
         const rest = [part, ...parts].flat();
-        if (result.unanswered) unanswered = unanswered.concat(rest);
+        // No answer (a network error): the server may have them. Handed, due at once: the next flush, this page's
+        // after the backoff or the next page's, asks the server (ids only) before sending any body again, and a page
+        // hide meanwhile leaves them out of the unload batch.
+        if (result.unanswered) queue._hand(rest, 1);
         else queue._settle(rest, []);
         return false;
       }
@@ -203,8 +201,6 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     _flush(force) {
       running ??= (async () => {
         if (!force && now() < notBefore) return false;
-        if (unanswered[0]) queue._settle(unanswered, []);
-        unanswered = [];
         await queue._persist();
         // A queue that is not shared (memory, or IndexedDB fallen back to it: a sandboxed frame, where Web Locks
         // refuse every request too) has nothing to coordinate with other tabs.

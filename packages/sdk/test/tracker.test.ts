@@ -1,6 +1,6 @@
 import { parseBatch } from '@trailmark/protocol';
 import { describe, expect, it, vi } from 'vitest';
-import { beaconTransport, createTracker, memoryQueue, type QueueStore } from '../src/index.js';
+import { beaconTransport, createTracker, memoryQueue, type QueueStore, type Transport } from '../src/index.js';
 import { recordingTransport, settle, useFakeClock } from './helpers.js';
 
 useFakeClock();
@@ -446,6 +446,36 @@ describe('createTracker', () => {
     await settle(120_000);
     expect(sent).toHaveLength(3);
     expect(tracker.dropped()).toEqual({});
+    await tracker.shutdown();
+  });
+
+  it('asks the server (ids only) about a batch whose answer was lost, and sends no body it already has', async () => {
+    const stored = new Set<string>();
+    const bodies: string[][] = [];
+    const checks: string[][] = [];
+    const transport: Transport = {
+      async send(payload) {
+        const ids = payload.events().map((e) => e.event_id);
+        bodies.push(ids);
+        for (const id of ids) stored.add(id);
+        // The server stored the first batch; its answer was lost on the way back.
+        return bodies.length === 1 ? { status: 'retry', reason: 'TypeError: Failed to fetch', unanswered: true } : { status: 'ok' };
+      },
+      async confirm(ids) {
+        checks.push(ids);
+        return ids.filter((id) => stored.has(id));
+      },
+    };
+    const tracker = createTracker({ siteId: 's', transport, batchSize: 2, random: () => 0 });
+    tracker.track('a');
+    tracker.track('b');
+    await settle(1);
+    await settle(5000);
+    expect(bodies).toHaveLength(1);
+    expect(checks).toEqual(bodies);
+    tracker.track('c');
+    await tracker.flush();
+    expect(bodies.map((ids) => ids.length)).toEqual([2, 1]);
     await tracker.shutdown();
   });
 
