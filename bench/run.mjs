@@ -177,6 +177,26 @@ function printReport(r) {
       `${loop.counted_events} counted events at ~2 reloads/s; target ≤ ${loop.target_extra_copies}`,
     );
     row('delivery', 'reload loop: lost', loop.lost, 'events', `${loop.distinct_events} events in all, ${loop.events_on_wire} on the wire`);
+    const once = delivery.reload_at_once;
+    if (once) {
+      row(
+        'delivery',
+        'track 50 then reload at once, 5 rounds: events sent more than once',
+        once.events_sent_more_than_once,
+        'events',
+        `${once.share_sent_more_than_once} of ${once.distinct_events} events; target ≤ ${once.target_share}; ${once.events_on_wire} on the wire`,
+      );
+      row('delivery', 'track 50 then reload at once: lost', once.lost, 'events', `of ${once.counted_events} counted`);
+    }
+    const lost = delivery.lost_answers;
+    if (lost)
+      row(
+        'delivery',
+        'lost answers: bytes a resend would have sent / bytes of the checks',
+        `${lost.resend_bytes_saved} / ${lost.check_bytes}`,
+        'B',
+        `${lost.batches_answer_lost} batches (${lost.events_in_them} events) stored, answers lost; ${lost.events_sent_again} events sent again, ${lost.lost} lost`,
+      );
     for (const key of ['burst_10k', 'burst_100k']) {
       const b = delivery[key];
       const label = `${b.calls.toLocaleString('en')} track() in one task`;
