@@ -19,12 +19,12 @@ export interface BufferOptions {
  * while consent is pending, held here in memory only.
  */
 export interface Buffer {
-  /** Adds a tracked event (bounded while consent is not granted). */
-  _push(prepared: PreparedEvent): void;
   /**
-   * Has what is buffered serialised soon: in idle time, or with `atOnce` right after the current task (page hide).
-   * Once per batch of calls: nothing is scheduled while a run is pending.
+   * Adds a tracked event (bounded while consent is not granted). True when it should be serialised and no run is
+   * pending yet: then `_soon` schedules one.
    */
+  _push(prepared: PreparedEvent): boolean;
+  /** Has what is buffered serialised soon: in idle time, or with `atOnce` right after the current task (page hide). */
   _soon(atOnce?: () => void): void;
   /** Serialises up to `max` buffered events into the queue (one store write for them), then maybe sends. */
   _process(max?: number): void;
@@ -58,9 +58,9 @@ export function createBuffer(options: BufferOptions): Buffer {
         buffer.shift();
         reporter._drop('queue_full', 1);
       }
+      return !pending && granted();
     },
     _soon(atOnce) {
-      if (pending || !granted()) return;
       pending = true;
       if (atOnce) queueMicrotask(() => reporter._guard(atOnce, 'unload'));
       else defer();

@@ -309,7 +309,7 @@ function createTrack(parts: Parts, listeners: ReadonlySet<(event: TrailmarkEvent
         // A listener's failure is its own: the event is still sent.
         for (const listener of listeners) reporter._guard(() => listener(full), 'listener');
       }
-      buffer._push(prepared);
+      if (!buffer._push(prepared)) return;
       // Tracked while the page hides (a plugin's last event): it leaves with the unload batch. Tracked between
       // pagehide and the visibilitychange that follows: written through now, sent with the batch then. Tracked in a
       // hidden tab that lives on (Firefox and WebKit hide background tabs): stored at once (and spilled, should the
