@@ -173,9 +173,17 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     for (let due = queue._handedBefore(now() - options._timeoutMs); due[0]; due = due.slice(CHECK_IDS)) {
       const chunk = due.slice(0, CHECK_IDS);
       const ids = chunk.map((entry) => entry.id);
-      const stored = transport.confirm && (await withDeadline((signal) => transport.confirm!(ids, { signal }), undefined));
+      const stored = transport.confirm && (await withDeadline((signal) => transport.confirm!(ids, { signal }), null));
+      if (stored === null) {
+        // The check itself had no answer (a page that unloads cancels it): they stay handed, asked again later. Sent
+        // again now, they were a whole batch of copies in a reload loop.
+        queue._hand(due, 1);
+        backOff(attempt);
+        return false;
+      }
       queue._settle(chunk, stored ?? []);
     }
+    return true;
   };
 
   const expire = () => {
@@ -188,7 +196,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   const drain = async (): Promise<boolean> => {
     await queue._sync();
     expire();
-    await confirmHanded();
+    if (!(await confirmHanded())) return false;
     for (;;) {
       const batch = batches(false);
       // Hand-offs not yet due keep the scheduler coming back.

@@ -54,7 +54,8 @@ export interface Transport {
   /**
    * Optional: which of these event ids the server has stored. Asked about events whose send had no answer the SDK
    * could see (page hide, a request past its deadline), so it resends only those the server lacks. Resolves to the
-   * stored ids, or `undefined` when the server cannot tell (then every one of them is sent again).
+   * stored ids, or `undefined` when the server cannot tell (then every one of them is sent again); rejects when no
+   * answer came (a network error): then they are asked about again later.
    */
   confirm?(ids: string[], options: { signal?: AbortSignal }): Promise<readonly string[] | undefined>;
 }

@@ -64,13 +64,14 @@ export function fetchTransport(options: FetchTransportOptions): Transport {
       }
     },
     async confirm(ids, { signal }) {
+      // A network error rejects: no answer, so the events stay handed and are asked about again later.
+      const response = await post(`{"v":1,"check":${JSON.stringify(ids)}}`, false, signal);
       try {
-        const response = await post(`{"v":1,"check":${JSON.stringify(ids)}}`, false, signal);
         const { stored } = (await response.json()) as { stored?: unknown };
         // Ids the queue does not hold (or that are not strings) settle nothing.
         return response.ok && Array.isArray(stored) ? stored : undefined;
       } catch {
-        // No answer, or not one a server that knows the check would give: every event is sent again.
+        // Not an answer a server that knows the check would give: every event is sent again.
         return undefined;
       }
     },
