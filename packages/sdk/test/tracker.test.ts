@@ -479,6 +479,33 @@ describe('createTracker', () => {
     await tracker.shutdown();
   });
 
+  it('keeps asking about a batch whose check got no answer, and never takes it for missing (issue 23)', async () => {
+    const stored = new Set<string>();
+    const bodies: string[][] = [];
+    let checks = 0;
+    const transport: Transport = {
+      async send(payload) {
+        const ids = payload.events().map((e) => e.event_id);
+        bodies.push(ids);
+        for (const id of ids) stored.add(id);
+        return bodies.length === 1 ? { status: 'retry', reason: 'TypeError: Failed to fetch', unanswered: true } : { status: 'ok' };
+      },
+      async confirm(ids) {
+        // The first check is cancelled (the page reloaded at once): no answer.
+        if (++checks === 1) throw new TypeError('Failed to fetch');
+        return ids.filter((id) => stored.has(id));
+      },
+    };
+    const tracker = createTracker({ siteId: 's', transport, batchSize: 2, random: () => 0, onError: () => undefined });
+    tracker.track('a');
+    tracker.track('b');
+    await settle(1);
+    await settle(10_000);
+    expect(checks).toBe(2);
+    expect(bodies).toHaveLength(1);
+    await tracker.shutdown();
+  });
+
   it('sends again, after the backoff, what failed at page hide when the page lives on', async () => {
     const { transport, sent, ids } = recordingTransport([{ status: 'retry', reason: 'http 500' }]);
     const tracker = createTracker({ siteId: 's', transport, flushInterval: 60_000, random: () => 0 });
