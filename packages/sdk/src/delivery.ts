@@ -128,7 +128,12 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       let dropped = 0;
       if (status === 'retry') {
         backOff(round, result.afterMs);
-        for (const rest of [part, ...parts]) queue._settle(rest, []);
+        const rest = [part, ...parts].flat();
+        // No answer (a network error): the server may have them. Handed, due at once: the next flush, this page's
+        // after the backoff or the next page's, asks the server (ids only) before sending any body again, and a page
+        // hide meanwhile leaves them out of the unload batch.
+        if (result.unanswered) queue._hand(rest, 1);
+        else queue._settle(rest, []);
         return false;
       }
       if (status === 'split' && part[1]) {
@@ -168,9 +173,17 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     for (let due = queue._handedBefore(now() - options._timeoutMs); due[0]; due = due.slice(CHECK_IDS)) {
       const chunk = due.slice(0, CHECK_IDS);
       const ids = chunk.map((entry) => entry.id);
-      const stored = transport.confirm && (await withDeadline((signal) => transport.confirm!(ids, { signal }), undefined));
+      const stored = transport.confirm && (await withDeadline((signal) => transport.confirm!(ids, { signal }), null));
+      if (stored === null) {
+        // The check itself had no answer (a page that unloads cancels it): they stay handed, asked again later. Sent
+        // again now, they were a whole batch of copies in a reload loop.
+        queue._hand(due, 1);
+        backOff(attempt);
+        return false;
+      }
       queue._settle(chunk, stored ?? []);
     }
+    return true;
   };
 
   const expire = () => {
@@ -183,7 +196,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   const drain = async (): Promise<boolean> => {
     await queue._sync();
     expire();
-    await confirmHanded();
+    if (!(await confirmHanded())) return false;
     for (;;) {
       const batch = batches(false);
       // Hand-offs not yet due keep the scheduler coming back.

@@ -9,7 +9,10 @@ export interface TrackerApi {
    * `context` overrides the page context read at call time (e.g. the previous URL as `referrer` after SPA navigation).
    */
   track(type: EventType, props?: Props, context?: Partial<PageContext>): void;
-  /** Calls `listener` synchronously with every event tracked from now on; returns its removal. */
+  /**
+   * Calls `listener` synchronously with every event tracked from now on; returns its removal. Its `timezone` is there
+   * once the tracker has resolved it (idle time after start-up): the sent event always carries it.
+   */
   onEvent(listener: (event: TrailmarkEvent) => void): () => void;
   /** Reports a failure once to the host's `onError` hook (never throws). */
   reportError(error: unknown, where: string): void;

@@ -56,20 +56,22 @@ export function fetchTransport(options: FetchTransportOptions): Transport {
         return classifyResponse(response.status, response.headers.get('retry-after'), await response.text());
       } catch (error) {
         // As the page unloads, Chromium rejects a keepalive fetch ("Failed to fetch") that the browser still
-        // delivers: no answer was seen, which is not a failure (a repeat now would be a copy on the wire).
-        return unloading ? { status: 'unknown' } : { status: 'retry', reason: String(error) };
+        // delivers: no answer was seen, which is not a failure (a repeat now would be a copy on the wire). So is one
+        // sent just before: its rejection comes a task before `pagehide` (issue 23's reload loop).
+        return unloading ? { status: 'unknown' } : { status: 'retry', reason: String(error), unanswered: true };
       } finally {
         if (keepalive) inFlight -= bytes;
       }
     },
     async confirm(ids, { signal }) {
+      // A network error rejects: no answer, so the events stay handed and are asked about again later.
+      const response = await post(`{"v":1,"check":${JSON.stringify(ids)}}`, false, signal);
       try {
-        const response = await post(`{"v":1,"check":${JSON.stringify(ids)}}`, false, signal);
         const { stored } = (await response.json()) as { stored?: unknown };
         // Ids the queue does not hold (or that are not strings) settle nothing.
         return response.ok && Array.isArray(stored) ? stored : undefined;
       } catch {
-        // No answer, or not one a server that knows the check would give: every event is sent again.
+        // Not an answer a server that knows the check would give: every event is sent again.
         return undefined;
       }
     },
