@@ -38,6 +38,8 @@ export const BUDGETS = {
 export const PLUGINS = {
   clicks: { marker: 'auxclick', most: 1553 },
   forms: { marker: 'form_submit', most: 1541 },
+  errors: { marker: 'unhandledrejection', most: 2048 },
+  formAbandonment: { marker: 'form_abandon', most: 2048 },
   pageviews: { marker: 'currententrychange', most: 1024 },
   scrollDepth: { marker: 'max_depth', most: 768 },
   textCopy: { marker: 'selectionEnd', most: 512 },

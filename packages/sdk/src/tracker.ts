@@ -8,6 +8,7 @@ import type { Plugin, TrackerApi } from './plugin.js';
 import { memoryQueue } from './queue/memory-queue.js';
 import { createQueue, type DropReason } from './queue/queue.js';
 import type { QueueStore } from './queue/store.js';
+import { revenueProblem } from './revenue.js';
 import { inSample } from './sampling.js';
 import { createScheduler } from './scheduler.js';
 import { createSerialiser, type PreparedEvent } from './serialise.js';
@@ -348,7 +349,15 @@ export function createTracker(options: TrackerOptions): Tracker {
         if (rate < 1 && sampled[0] !== visitor) sampled = [visitor, inSample(visitor, rate)];
         if (!sampled[1]) return;
         const own = supers._props;
-        const prepared = prepare(type, priority, own ? { ...own, ...props } : props, override);
+        let all = own ? { ...own, ...props } : props;
+        const badRevenue = revenueProblem(all);
+        if (badRevenue) {
+          // The event is kept, without the revenue the reports could not read.
+          const { revenue: _, ...rest } = all!;
+          all = rest;
+          onDrop('invalid_revenue', 1, badRevenue);
+        }
+        const prepared = prepare(type, priority, all, override);
         if (!prepared) return;
         if (options.beforeSend) {
           let kept: TrailmarkEvent | null = prepared._event();

@@ -8,13 +8,13 @@ export interface FormAbandonmentOptions {
   window?: Window;
 }
 
-interface Started {
+type Started = {
   /** The form's `{ id?, name? }`. */
   props: Props;
-  /** Names of the fields interacted with, in order of first interaction. */
+  /** Names of the fields typed into (a form's own fields: bounded by the page). */
   touched: Set<string>;
   last: string;
-}
+};
 
 /**
  * Form start and abandonment, by field names only, never values: `form_start` with `{ id?, name?, field }` at the
@@ -31,8 +31,6 @@ export function formAbandonment(options: FormAbandonmentOptions = {}): Plugin {
       const doc = win.document;
       const s = scope(tracker, 'formAbandonment');
       const started = new Map<HTMLFormElement, Started>();
-      /** The last field focused in each form, started or not yet. */
-      const reached = new WeakMap<HTMLFormElement, string>();
 
       /** The field and its form, or undefined for anything else (a field outside a form, a button, an ignored form). */
       const fieldOf = (event: Event): [HTMLFormElement, string] | undefined => {
@@ -44,9 +42,7 @@ export function formAbandonment(options: FormAbandonmentOptions = {}): Plugin {
       };
       const onFocus = (event: Event) => {
         const hit = fieldOf(event);
-        if (!hit) return;
-        reached.set(hit[0], hit[1]);
-        const state = started.get(hit[0]);
+        const state = hit && started.get(hit[0]);
         if (state) state.last = hit[1];
       };
       const onInput = (event: Event) => {
@@ -61,11 +57,11 @@ export function formAbandonment(options: FormAbandonmentOptions = {}): Plugin {
             const value = form.getAttribute(name);
             if (value) props[name] = value.slice(0, 256);
           }
-          state = { props, touched: new Set(), last: reached.get(form) ?? field };
+          state = { props, touched: new Set(), last: field };
           started.set(form, state);
           tracker.track('form_start', { ...props, field });
         }
-        if (state.touched.size < 200) state.touched.add(field);
+        state.touched.add(field);
         state.last = field;
       };
       s._on(doc, 'focusin', onFocus, true);

@@ -25,8 +25,8 @@ type HistoryMethods = Pick<History, 'pushState' | 'replaceState'>;
 
 /**
  * Page views: the first load (or, for a prerendered page, its activation), SPA navigation, bfcache restores.
- * Each `pageview` has `{ navigation, not_found? }` (`not_found: true` on a page with `<meta name="trailmark-status"
- * content="404">` or an element with `data-tm-404`) and, for in-app navigation, the previous in-app URL as `referrer`.
+ * Each `pageview` has `{ navigation, not_found? }` (`not_found: true` on a page with an element, such as `<body>`
+ * or a `<meta>` tag, that has the `data-tm-404` attribute) and, for in-app navigation, the previous in-app URL as `referrer`.
  * Leaving a page (SPA navigation or `pagehide`) sends `page_leave` with `{ duration_ms, engaged_ms }`
  * and the left page's `url`/`path`.
  */
@@ -65,8 +65,8 @@ export function pageviews(options: PageviewsOptions = {}): Plugin {
         page = { url: loc.href, path: loc.pathname };
         if (referrer) page.referrer = referrer;
         const props: Props = { navigation };
-        // A not-found page says so in its markup: static hosts answer 404 with a page the script cannot see the status of.
-        if (doc.querySelector('meta[name=trailmark-status][content="404"],[data-tm-404]')) props.not_found = true;
+        // A not-found page says so in its markup (`<body data-tm-404>`): a script cannot read the page's HTTP status.
+        if (doc.querySelector('[data-tm-404]')) props.not_found = true;
         tracker.track('pageview', props, referrer ? { referrer } : undefined);
       });
 

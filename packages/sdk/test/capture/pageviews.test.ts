@@ -116,22 +116,20 @@ describe('pageviews: page load, leave and restore', () => {
   });
 
   it.each([
-    ['a meta tag', '<meta name="trailmark-status" content="404">'],
-    ['a data-tm-404 attribute', '<main data-tm-404><h1>Not found</h1></main>'],
+    ['a meta tag', '<meta name="robots" content="noindex" data-tm-404>'],
+    ['an element', '<main data-tm-404><h1>Not found</h1></main>'],
   ])('marks a not-found page, said by %s, with not_found', (_, html) => {
     document.head.insertAdjacentHTML('beforeend', html);
     try {
       const tracker = mount(pageviews());
       expect(tracker.of('pageview')[0]!.props).toEqual({ navigation: 'load', not_found: true });
     } finally {
-      document.querySelector('meta[name=trailmark-status],[data-tm-404]')!.remove();
+      document.querySelector('[data-tm-404]')!.remove();
     }
   });
 
-  it('leaves not_found off an ordinary page and off a meta tag with another status', () => {
-    document.head.insertAdjacentHTML('beforeend', '<meta name="trailmark-status" content="200">');
+  it('leaves not_found off an ordinary page', () => {
     const tracker = mount(pageviews());
-    document.querySelector('meta[name=trailmark-status]')!.remove();
     expect(tracker.of('pageview')[0]!.props).toEqual({ navigation: 'load' });
   });
 
