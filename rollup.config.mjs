@@ -103,7 +103,11 @@ function sdkPackage() {
   const bundled = (id) => id === '@trailmark/protocol';
   return [
     {
-      input: { index: 'packages/sdk/src/index.ts', 'vitals-attribution': 'packages/sdk/src/vitals-attribution.ts' },
+      input: {
+        index: 'packages/sdk/src/index.ts',
+        'vitals-attribution': 'packages/sdk/src/vitals-attribution.ts',
+        server: 'packages/sdk/src/server.ts',
+      },
       external: (id) => isExternal(id) && !bundled(id),
       // Every package here is `sideEffects: false` (no work at import): a module none of whose exports is used is
       // left out, so the protocol's valibot schema never reaches the SDK.
