@@ -78,3 +78,39 @@ test('dead clicks: a click on an element that changes nothing is a dead click; o
   await page.waitForTimeout(1500);
   expect((await of('click')).filter((e) => e.props?.id === 'title')).toEqual([]);
 });
+
+test('identify with traits; a reset and a denial in one tab reach the other; the denial is kept on reload until consent is given', async ({
+  context,
+  page,
+}) => {
+  const call = (tab: typeof page, ...args: unknown[]) =>
+    tab.evaluate((rest) => (window as unknown as { trailmark: (...a: unknown[]) => unknown }).trailmark(...rest), args);
+  await page.goto('/pages/capture.html');
+  const other = await context.newPage();
+  await other.goto('/pages/capture.html');
+  await expect.poll(async () => (await of('pageview')).length).toBe(2);
+  await call(page, 'identify', 'alice', { plan: 'pro' });
+  await call(other, 'identify', 'alice');
+  await expect.poll(async () => (await of('identify')).map((e) => [e.user_id, e.props])).toEqual([['alice', { plan: 'pro' }]]);
+
+  // Logout in the first tab: the second tab's next event is anonymous, under a new visitor id.
+  const visitor = (await of('identify'))[0]!.visitor_id;
+  await call(page, 'reset');
+  await call(other, 'track', 'after_reset');
+  await expect.poll(async () => (await of('after_reset')).length).toBe(1);
+  const [after] = await of('after_reset');
+  expect(after!.user_id).toBeUndefined();
+  expect(after!.visitor_id).not.toBe(visitor);
+
+  // The site owner opts their own browser out in one tab: the other tab and later pages send nothing.
+  await call(page, 'consent', 'denied');
+  await call(other, 'track', 'while_denied');
+  await page.reload();
+  await call(page, 'track', 'while_denied');
+  await page.waitForTimeout(800);
+  expect(await of('while_denied')).toEqual([]);
+  expect((await of('pageview')).length).toBe(2);
+  await call(page, 'consent', 'granted');
+  await call(other, 'track', 'granted_again');
+  await expect.poll(async () => (await of('granted_again')).length).toBe(1);
+});
