@@ -98,6 +98,16 @@ function scriptTag(minified) {
  * source into `dist/index.js` (tree-shaken: the runtime schema and valibot stay out), and the declarations are one
  * bundled `dist/index.d.ts` with the protocol's types inlined. The script-tag builds bundled it already.
  */
+const sdkTypescript = () => ({
+  tsconfig: 'packages/sdk/tsconfig.package.json',
+  declaration: false,
+  declarationDir: undefined,
+  outDir: resolve('packages/sdk/dist'),
+  include: ['packages/sdk/src/**/*.ts', 'packages/protocol/src/**/*.ts'],
+  filterRoot: '.',
+  noEmitOnError: true,
+});
+
 function sdkPackage() {
   const protocol = resolve('packages/protocol/src/index.ts');
   const bundled = (id) => id === '@trailmark/protocol';
@@ -119,18 +129,19 @@ function sdkPackage() {
           buildStart: () => rmSync(resolve('packages/sdk/dist'), { recursive: true, force: true }),
           resolveId: (id) => (bundled(id) ? protocol : null),
         },
-        defines(true),
-        typescript({
-          tsconfig: 'packages/sdk/tsconfig.package.json',
-          declaration: false,
-          declarationDir: undefined,
-          outDir: resolve('packages/sdk/dist'),
-          include: ['packages/sdk/src/**/*.ts', 'packages/protocol/src/**/*.ts'],
-          filterRoot: '.',
-          noEmitOnError: true,
-        }),
+        // The published build carries no debug text (log strings, long error messages): `trailmark/debug` does.
+        defines(false),
+        typescript(sdkTypescript()),
       ],
       output: { dir: 'packages/sdk/dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+    },
+    {
+      // `trailmark/debug`: the same API with the debug text in (the `debug` option's console output), one file.
+      input: 'packages/sdk/src/index.ts',
+      external: (id) => isExternal(id) && !bundled(id),
+      treeshake: { moduleSideEffects: false },
+      plugins: [{ name: 'protocol', resolveId: (id) => (bundled(id) ? protocol : null) }, defines(true), typescript(sdkTypescript())],
+      output: { file: 'packages/sdk/dist/debug.js', format: 'es' },
     },
     {
       input: 'packages/sdk/src/index.ts',

@@ -3,6 +3,9 @@
 // - a reload loop: 250 counted events at about two reloads a second; every event id on the wire is counted from
 //   a pass-through proxy between the pages and the receiver (keepalive fetches and beacons of unloading pages
 //   included), so extra copies show;
+// - track 50 then reload at once (issue 23), 5 rounds: events that reached the server more than once;
+// - lost answers: the server stores a batch but the page sees a network error; the SDK checks (ids only) before
+//   resending, and the bytes that saves are printed;
 // - bursts of 10,000 and 100,000 track() calls in one task with a healthy server: the time in the calls, the
 //   page's main-thread time until the receiver has stored every event (DevTools attached: CDP's TaskDuration),
 //   the wall time to deliver, and the JS heap after the calls and after delivery and a GC.
@@ -43,14 +46,23 @@ async function startServers() {
 async function countingProxy(target) {
   const upstream = new URL(target);
   const ids = [];
+  /** Every POST: its bytes, and whether it was a check (ids only) or a batch of events. */
+  const posts = [];
+  /** How many of the next batches' answers to lose: forwarded and stored, then the page's connection is cut. */
+  const state = { loseAnswers: 0 };
   const server = createServer((req, res) => {
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
+      let lose = false;
       if (req.method === 'POST') {
         try {
-          for (const event of JSON.parse(body.toString('utf8')).events ?? []) ids.push(event.event_id);
+          const parsed = JSON.parse(body.toString('utf8'));
+          for (const event of parsed.events ?? []) ids.push(event.event_id);
+          posts.push({ bytes: body.length, check: Array.isArray(parsed.check), events: parsed.events?.length ?? 0 });
+          lose = Boolean(parsed.events) && state.loseAnswers > 0;
+          if (lose) state.loseAnswers--;
         } catch {
           // Not a batch: forwarded, and the receiver says what is wrong with it.
         }
@@ -64,6 +76,11 @@ async function countingProxy(target) {
           headers: { ...req.headers, host: upstream.host },
         },
         (answer) => {
+          if (lose) {
+            answer.resume();
+            answer.on('end', () => res.destroy());
+            return;
+          }
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
         },
@@ -76,6 +93,8 @@ async function countingProxy(target) {
   return {
     url: `http://127.0.0.1:${server.address().port}`,
     ids,
+    posts,
+    state,
     close: () => new Promise((resolve) => server.close(resolve)),
   };
 }
@@ -136,6 +155,97 @@ async function reloadLoop(browser, { receiver, site, proxy }) {
   };
 }
 
+/**
+ * Issue 23's loop: 5 × (50 track() calls, then a reload in the same task), the script tag as docs/script-tag.md shows
+ * it. Copies: events that reached the server more than once (target ≤ 10% of the events), lost: none.
+ */
+async function reloadAtOnce(browser, { receiver, site, proxy }) {
+  await reset(receiver);
+  proxy.ids.length = 0;
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${site.url}/`);
+  await ready(page);
+  const rounds = 5;
+  const per = 50;
+  for (let round = 0; round < rounds; round++) {
+    await page
+      .evaluate(
+        ([from, count]) => {
+          for (let n = from; n < from + count; n++) window.trailmark('track', 'chaos_tick', { n });
+          window.__reloading = true;
+          location.reload();
+        },
+        [round * per, per],
+      )
+      .catch(() => undefined);
+    await page.waitForFunction(() => !window.__reloading);
+    await ready(page);
+  }
+  await page.evaluate(() => window.trailmark('flush'));
+  const all = await waitFor(async () => (await stats(receiver)).chaos_tick === rounds * per, 30_000);
+  // Hand-offs of the last pages are asked about after the request deadline (10 s).
+  await page.waitForTimeout(12_000);
+  const stored = (await stats(receiver)).chaos_tick ?? 0;
+  await context.close();
+  const seen = new Map();
+  for (const id of proxy.ids) seen.set(id, (seen.get(id) ?? 0) + 1);
+  const twice = [...seen.values()].filter((count) => count > 1).length;
+  return {
+    counted_events: rounds * per,
+    lost: rounds * per - stored,
+    all_arrived: all,
+    distinct_events: seen.size,
+    events_on_wire: proxy.ids.length,
+    events_sent_more_than_once: twice,
+    share_sent_more_than_once: Number((twice / seen.size).toFixed(3)),
+    target_share: 0.1,
+  };
+}
+
+/**
+ * Lost answers: the server stores each of the first 3 batches but the page's connection is cut before the answer
+ * (the page sees a network error). The SDK asks the server (`check`, ids only) before sending those bodies again:
+ * the bytes of the checks against those of the bodies a plain resend would have sent.
+ */
+async function lostAnswers(browser, { receiver, site, proxy }) {
+  await reset(receiver);
+  proxy.ids.length = 0;
+  proxy.posts.length = 0;
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${site.url}/`);
+  await ready(page);
+  await page.waitForTimeout(2500);
+  proxy.posts.length = 0;
+  proxy.ids.length = 0;
+  proxy.state.loseAnswers = 3;
+  const per = 20;
+  for (let round = 0; round < 3; round++) {
+    await track(page, round * per, per);
+    await page.evaluate(() => window.trailmark('flush'));
+    await page.waitForTimeout(300);
+  }
+  const all = await waitFor(async () => (await stats(receiver)).chaos_tick === 3 * per && proxy.posts.some((p) => p.check), 30_000);
+  await page.waitForTimeout(3000);
+  const stored = (await stats(receiver)).chaos_tick ?? 0;
+  await context.close();
+  proxy.state.loseAnswers = 0;
+  const lostBatches = proxy.posts.filter((p) => !p.check).slice(0, 3);
+  const seen = new Map();
+  for (const id of proxy.ids) seen.set(id, (seen.get(id) ?? 0) + 1);
+  return {
+    batches_answer_lost: lostBatches.length,
+    events_in_them: lostBatches.reduce((sum, p) => sum + p.events, 0),
+    lost: 3 * per - stored,
+    all_arrived: all,
+    events_sent_again: [...seen.values()].filter((count) => count > 1).length,
+    check_requests: proxy.posts.filter((p) => p.check).length,
+    check_bytes: proxy.posts.filter((p) => p.check).reduce((sum, p) => sum + p.bytes, 0),
+    resend_bytes_saved: lostBatches.reduce((sum, p) => sum + p.bytes, 0),
+  };
+}
+
 async function burst(browser, { receiver, site }, count) {
   await reset(receiver);
   const context = await browser.newContext();
@@ -181,6 +291,8 @@ export async function benchDelivery() {
   try {
     return {
       reload_loop: await reloadLoop(browser, servers),
+      reload_at_once: await reloadAtOnce(browser, servers),
+      lost_answers: await lostAnswers(browser, servers),
       burst_10k: await burst(browser, servers, 10_000),
       burst_100k: await burst(browser, servers, 100_000),
     };

@@ -1,4 +1,4 @@
-// `npm run bench`: one report. Bundle sizes (min+gzip) per import combination, the main-thread cost of
+// `npm run bench`: one report. Bundle sizes (min+gzip) per import combination, the start-up cost on a fresh page, the main-thread cost of
 // 1000 track() calls in Chromium, delivery (a reload loop's copies on the wire, bursts of 10k and 100k calls), and
 // each backend's ingest rate against its ceiling, where present.
 // Prints one table of every figure (sizes, track(), backends) and a final JSON line with all of them.
@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BUDGETS, checkSizes } from '../scripts/size.mjs';
 import { benchDelivery } from './delivery.mjs';
+import { benchStartup } from './startup.mjs';
 import { benchTrack } from './track.mjs';
 
 const root = resolve(import.meta.dirname, '..');
@@ -19,6 +20,8 @@ for (const [name, { min, gzip }] of Object.entries(measured.sizes)) sizes[name] 
 report.sizes = sizes;
 report.plugins = measured.plugins;
 
+process.stderr.write('bench: start-up (fresh Chromium per run)…\n');
+report.startup = await benchStartup();
 report.track = await benchTrack();
 process.stderr.write('bench: delivery (reload loop, bursts)…\n');
 report.delivery = await benchDelivery();
@@ -128,6 +131,14 @@ function printReport(r) {
   }
   for (const [name, plugin] of Object.entries(r.plugins ?? {}))
     row('size', `+ ${name} (over the memoryQueue base)`, `${plugin.min} / ${plugin.gzip}`, 'B min / gzip', `cap ${plugin.cap} B gzip`);
+  for (const [name, s] of Object.entries(r.startup ?? {}))
+    row(
+      'start-up',
+      `${name}: first statement to end`,
+      s.first_statement_to_end_ms,
+      'ms',
+      `median of ${s.runs_ms.length} fresh pages (${s.runs_ms.join(', ')}); target ≤ ${s.target_ms}: ${s.first_statement_to_end_ms <= s.target_ms ? 'met' : 'NOT met'}; whole script ${s.whole_script_ms} ms`,
+    );
   const t = r.track ?? {};
   const runs = `median of ${t.runs} runs`;
   row('track()', `${t.events} calls: time in the calls`, round(t.calls_ms), 'ms', runs);
@@ -166,6 +177,26 @@ function printReport(r) {
       `${loop.counted_events} counted events at ~2 reloads/s; target ≤ ${loop.target_extra_copies}`,
     );
     row('delivery', 'reload loop: lost', loop.lost, 'events', `${loop.distinct_events} events in all, ${loop.events_on_wire} on the wire`);
+    const once = delivery.reload_at_once;
+    if (once) {
+      row(
+        'delivery',
+        'track 50 then reload at once, 5 rounds: events sent more than once',
+        once.events_sent_more_than_once,
+        'events',
+        `${once.share_sent_more_than_once} of ${once.distinct_events} events; target ≤ ${once.target_share}; ${once.events_on_wire} on the wire`,
+      );
+      row('delivery', 'track 50 then reload at once: lost', once.lost, 'events', `of ${once.counted_events} counted`);
+    }
+    const lost = delivery.lost_answers;
+    if (lost)
+      row(
+        'delivery',
+        'lost answers: bytes a resend would have sent / bytes of the checks',
+        `${lost.resend_bytes_saved} / ${lost.check_bytes}`,
+        'B',
+        `${lost.batches_answer_lost} batches (${lost.events_in_them} events) stored, answers lost; ${lost.events_sent_again} events sent again, ${lost.lost} lost`,
+      );
     for (const key of ['burst_10k', 'burst_100k']) {
       const b = delivery[key];
       const label = `${b.calls.toLocaleString('en')} track() in one task`;

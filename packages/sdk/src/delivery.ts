@@ -128,7 +128,12 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       let dropped = 0;
       if (status === 'retry') {
         backOff(round, result.afterMs);
-        for (const rest of [part, ...parts]) queue._settle(rest, []);
+        const rest = [part, ...parts].flat();
+        // No answer (a network error): the server may have them. Handed, due at once: the next flush, this page's
+        // after the backoff or the next page's, asks the server (ids only) before sending any body again, and a page
+        // hide meanwhile leaves them out of the unload batch.
+        if (result.unanswered) queue._hand(rest, 1);
+        else queue._settle(rest, []);
         return false;
       }
       if (status === 'split' && part[1]) {

@@ -9,7 +9,7 @@ import {
   propsProblem,
   type TrailmarkEvent,
 } from '@trailmark/protocol';
-import { readDevice } from './context.js';
+import { readDevice, timeZone } from './context.js';
 import type { Identity } from './identity.js';
 import type { DropReason } from './queue/queue.js';
 import type { QueueEntry } from './queue/store.js';
@@ -34,7 +34,7 @@ export interface SerialiserOptions {
 
 /** One tracked event: its id and time fixed at `track()`, its JSON made later. */
 export interface PreparedEvent {
-  /** The event as an object (for `onEvent` listeners). */
+  /** The event as an object (for `onEvent` listeners; its `timezone` once resolved). */
   _event(): TrailmarkEvent;
   /** Sends `event` instead (what `beforeSend` returned): serialised as it is, its page fields clipped. */
   _replace(event: TrailmarkEvent): void;
@@ -73,12 +73,23 @@ export function createSerialiser(options: SerialiserOptions) {
   let context = {} as TrailmarkEvent;
   let contextJson = '';
   let contextBytes = 0;
+  /** The time zone once resolved (see `_zone`), and its JSON field; both `undefined` until then. */
+  let zone: string | undefined;
+  let zoneJson: string | undefined;
+  /** Resolves the time zone (once): at idle, at the first serialisation, or before `beforeSend` sees an event. */
+  const resolveZone = (): string => {
+    if (zoneJson === undefined) {
+      zone = timeZone();
+      zoneJson = zone ? `,"timezone":${JSON.stringify(zone)}` : '';
+    }
+    return zoneJson;
+  };
 
   /**
    * Prepares an event of a valid `type`, eviction `priority`, `props` and page-context `override`; `undefined` when
    * `pageUrl` excludes its page.
    */
-  return (type: string, priority: number, props?: Props, override?: Partial<PageContext>): PreparedEvent | undefined => {
+  const prepare = (type: string, priority: number, props?: Props, override?: Partial<PageContext>): PreparedEvent | undefined => {
     const ts = options._now();
     const href = loc.href;
     if (rule && override) {
@@ -138,6 +149,7 @@ export function createSerialiser(options: SerialiserOptions) {
     const jsonBytes = contextBytes;
     const event = () => {
       const full = { ...base, event_id: id, type, ts, seq, ...override } as TrailmarkEvent;
+      if (zone) full.timezone = zone;
       if (override) clip(full);
       if (split) full.split_reason = split;
       if (props) full.props = props;
@@ -154,6 +166,7 @@ export function createSerialiser(options: SerialiserOptions) {
         /** Why the event is dropped if this throws: props JSON cannot encode (cyclic, BigInt), or its size. */
         let reason: DropReason = 'invalid';
         let detail: string | undefined;
+        const zoned = resolveZone();
         try {
           let body: string;
           let bytes: number;
@@ -169,8 +182,8 @@ export function createSerialiser(options: SerialiserOptions) {
             // Event types match EVENT_TYPE_PATTERN and split reasons are plain words: neither needs JSON escaping.
             const own = `{"event_id":"${id}","type":"${type}","ts":${ts},"seq":${seq}${split ? `,"split_reason":"${split}"` : ''},`;
             const tail = props ? `,"props":${JSON.stringify(props)}}` : '}';
-            body = own + json + tail;
-            bytes = own.length + jsonBytes + utf8(tail);
+            body = own + json + zoned + tail;
+            bytes = own.length + jsonBytes + utf8(zoned + tail);
           }
           if (bytes > MAX_EVENT_BYTES) {
             reason = 'too_large';
@@ -184,7 +197,8 @@ export function createSerialiser(options: SerialiserOptions) {
       },
     };
   };
+  return { _prepare: prepare, _zone: resolveZone };
 }
 
-/** What `createSerialiser()` returns: prepares one event. */
+/** What `createSerialiser()` returns: `_prepare` prepares one event; `_zone` resolves the time zone now. */
 export type Serialiser = ReturnType<typeof createSerialiser>;

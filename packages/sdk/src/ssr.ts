@@ -1,4 +1,4 @@
-import type { Tracker } from './tracker.js';
+import type { Tracker } from './tracker-types.js';
 
 const none = () => undefined;
 const done = async () => undefined;

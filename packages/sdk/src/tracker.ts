@@ -1,125 +1,24 @@
 import { EVENT_TYPE_PATTERN, MAX_BATCH_BYTES, type Props, type TrailmarkEvent } from '@trailmark/protocol';
+import { type Buffer, createBuffer } from './buffer.js';
 import { CONSENT_KEY, type ConsentState, initialConsent } from './consent.js';
 import { debugLog } from './debug.js';
 import { createDelivery } from './delivery.js';
-import { createIdentity, VISITOR_KEY } from './identity.js';
-import { type KeyValue, memoryKV, type Persistence, storageKV } from './kv.js';
-import type { Plugin, TrackerApi } from './plugin.js';
+import { createIdentity, type Identity, VISITOR_KEY } from './identity.js';
+import { type KeyValue, memoryKV, storageKV } from './kv.js';
+import type { Plugin } from './plugin.js';
 import { memoryQueue } from './queue/memory-queue.js';
-import { createQueue, type DropReason } from './queue/queue.js';
-import type { QueueStore } from './queue/store.js';
+import { createQueue, type Queue } from './queue/queue.js';
+import { createReporter, type Reporter } from './report.js';
 import { revenueProblem } from './revenue.js';
 import { inSample } from './sampling.js';
-import { createScheduler } from './scheduler.js';
-import { createSerialiser, type PreparedEvent } from './serialise.js';
+import { createScheduler, type Scheduler } from './scheduler.js';
+import { createSerialiser, type Serialiser } from './serialise.js';
 import { liveTrackers, noopTracker } from './ssr.js';
-import { createSuperProps } from './super-props.js';
-import type { Transport } from './transport.js';
-import type { UrlRule } from './url-rules.js';
+import { createSuperProps, type SuperProps } from './super-props.js';
+import type { Tracker, TrackerOptions } from './tracker-types.js';
 import { uuidv7Factory } from './uuid.js';
 
-/** Options of `createTracker()`. Only `siteId` and `transport` are required. */
-export interface TrackerOptions {
-  siteId: string;
-  transport: Transport;
-  /** Where events wait: `indexedDbQueue()` to survive reloads; default `memoryQueue()`. */
-  queue?: QueueStore;
-  plugins?: Plugin[];
-  /** Send when this many events wait (default 20)… */
-  batchSize?: number;
-  /** …or when this many bytes of events wait (default 60 KiB, what one keepalive request may carry). */
-  batchBytes?: number;
-  /** Send this long (ms) after an event arrives, at the latest (default 2000). */
-  flushInterval?: number;
-  /**
-   * Largest request body. While the page hides, at most 60 KiB (the keepalive and sendBeacon budget); at other
-   * times batches default to 256 KiB (within the backends' 512 KiB), as each request costs the page a fixed price.
-   */
-  maxBatchBytes?: number;
-  /**
-   * Queue caps (defaults 1000 events and 2 MiB): they bound what is stored while events cannot be sent (offline,
-   * backoff, consent pending); past them, low-priority events (vitals, visibility) are evicted first. A burst past
-   * them while sending works is held in memory and sent, not evicted.
-   */
-  maxQueueEvents?: number;
-  maxQueueBytes?: number;
-  /** Events still unsent after this long (ms) are given up (default 3 days). */
-  maxEventAge?: number;
-  /**
-   * A request's deadline (ms, default 10 s): a request with no answer by then is aborted and its events are tried
-   * again, so one unanswered request never stalls the origin's tabs. Also how long the SDK waits before asking the
-   * server about events handed to the browser at page hide.
-   */
-  requestTimeout?: number;
-  /** Starting consent (default `granted`). */
-  consent?: ConsentState;
-  /** Honour Global Privacy Control (default true). */
-  respectGPC?: boolean;
-  /** Honour Do-Not-Track (default false). */
-  respectDNT?: boolean;
-  /**
-   * Where the visitor id, session and super properties live: `localStorage` (default), `memory` (cookieless: nothing
-   * outlives the page), `consent` (cookieless until `consent('granted')` is called, then localStorage), or a
-   * `KeyValue` such as `cookieStorage()`.
-   */
-  persistence?: Persistence | KeyValue;
-  /**
-   * Changes or drops an event before it is queued: return the event (changed or not), or `null` to drop it (counted as
-   * `before_send`). If it throws, the event is sent unchanged and the error reported.
-   */
-  beforeSend?: (event: TrailmarkEvent) => TrailmarkEvent | null;
-  /**
-   * Rewrites each page URL events carry, or returns `undefined` to track nothing on that page: `urlRules()` excludes
-   * paths by glob and keeps or strips query parameters. Campaign (UTM) fields are read before it runs.
-   */
-  pageUrl?: UrlRule;
-  /**
-   * Tracks this share of visitors (0–1, default 1): decided by a hash of the visitor id, so a visitor is in or out on
-   * every page; a visitor out of the sample sends nothing (not counted as dropped).
-   */
-  sampleRate?: number;
-  /** Inactivity that ends a session (ms, default 30 min). */
-  sessionTimeout?: number;
-  /** Send an `sdk_dropped` event with the counts of dropped events (each reason is also warned once in the console). */
-  reportDrops?: boolean;
-  debug?: boolean;
-  /** Called once per distinct failure; the SDK never throws into the page. */
-  onError?: (error: Error, where: string) => void;
-  /** The page's window (tests pass their own). */
-  window?: Window & typeof globalThis;
-  now?: () => number;
-  random?: () => number;
-}
-
-/** The tracker: what `createTracker()` returns. */
-export interface Tracker extends TrackerApi {
-  /** Sends everything queued now (ignoring backoff); resolves when done or deferred. */
-  flush(): Promise<void>;
-  /** Sets consent: `granted` persists and sends, `pending` holds events in memory, `denied` drops and clears. */
-  consent(state: ConsentState): void;
-  /**
-   * Sets (or with no argument clears) the `user_id` of later events; with `traits`, also sends an `identify` event
-   * whose props are the traits (checked and redacted like any props).
-   */
-  identify(userId?: string, traits?: Props): void;
-  /**
-   * Logout: later events get a new visitor id and session, no `user_id` and no super properties; events tracked
-   * before are still delivered under the old identity.
-   */
-  reset(): void;
-  /** Adds properties to every later event (event props win over them); kept where the visitor id is kept. */
-  register(props: Props): void;
-  /** Removes one registered property. */
-  unregister(key: string): void;
-  /** Counts of dropped events by reason. */
-  dropped(): Partial<Record<DropReason, number>>;
-  /** Adds a plugin; returns its teardown. */
-  use(plugin: Plugin): () => void;
-  /** Removes every listener and plugin and sends what is queued. */
-  shutdown(): Promise<void>;
-  readonly visitorId: string;
-  readonly sessionId: string;
-}
+export type { Tracker, TrackerOptions } from './tracker-types.js';
 
 const LOW_PRIORITY = /^(web_vital|page_visibility|heartbeat|scroll_depth|text_copy|sdk_dropped)$/;
 /** A backoff shorter than this still counts as able to send: a burst is held for it rather than evicted. */
@@ -127,9 +26,9 @@ const SHORT_BACKOFF_MS = 5000;
 
 /**
  * Creates a tracker. Nothing is sent or stored until events are tracked (and consent allows it).
- * An event's way: `track()` prepares it (serialise.ts) into the buffer; the buffer is serialised into the queue
- * (queue/queue.ts) off the hot path; the scheduler (scheduler.ts) decides when the delivery loop (delivery.ts) hands
- * batches to the transport.
+ * An event's way, in the order the parts are wired below: `track()` prepares it (serialise.ts) into the buffer
+ * (buffer.ts); the buffer is serialised into the queue (queue/queue.ts) off the hot path; the scheduler
+ * (scheduler.ts) decides when the delivery loop (delivery.ts) hands batches to the transport, which sends them.
  */
 export function createTracker(options: TrackerOptions): Tracker {
   const win = options.window ?? (typeof window === 'object' ? window : undefined);
@@ -137,72 +36,51 @@ export function createTracker(options: TrackerOptions): Tracker {
   // (React StrictMode, hot reload) would count everything twice: the first one is returned instead.
   const live = win && liveTrackers(win);
   if (!live) return noopTracker(options.siteId);
-  const running = live[options.siteId];
-  if (running) return running;
-  const doc = win.document;
+  return live[options.siteId] ?? startTracker(options, win, live);
+}
+
+/** What the tracker's methods work with: its parts, and the state they share. */
+interface Parts {
+  _options: TrackerOptions;
+  _reporter: Reporter;
+  _identity: Identity;
+  _supers: SuperProps;
+  _serialiser: Serialiser;
+  _buffer: Buffer;
+  _queue: Queue;
+  _scheduler: Scheduler;
+  /** Consent now, whether it was ever set (`consent` persistence writes nothing before), and if a browser signal locks it. */
+  _consent: { _state: ConsentState; _asked: boolean; _locked: boolean };
+  /** The `user_id` of later events. */
+  _user: { _id?: string | undefined };
+  /** Where ids and the consent decision are kept (none with `persistence: 'memory'`). */
+  _kv: KeyValue | undefined;
+}
+
+function startTracker(options: TrackerOptions, win: Window & typeof globalThis, live: Record<string, Tracker | undefined>): Tracker {
   const now = options.now ?? Date.now;
-  const { siteId, reportDrops } = options;
-  const debug = options.debug;
-  const maxHeld = options.maxQueueEvents ?? 1000;
-
-  const reported = new Set<string>();
-  const reportError = (error: unknown, where: string) => {
-    const err = error instanceof Error ? error : Error(String(error));
-    const key = `${where}:${err.message}`;
-    if (!reported.has(key) && reported.size < 100) {
-      reported.add(key);
-      debugLog(!!debug, where, err);
-      try {
-        options.onError?.(err, where);
-      } catch {
-        // The host's own hook failed; there is nowhere left to report it.
-      }
-    }
-  };
-  /** Runs `fn`, reporting (never throwing) what it throws. */
-  const guard = (fn: () => unknown, where: string) => {
-    try {
-      fn();
-    } catch (error) {
-      reportError(error, where);
-    }
-  };
-
-  const drops: Partial<Record<DropReason, number>> = {};
-  const warned = new Set<string>();
-  let unreported: Props = {};
-  const onDrop = (reason: DropReason, count: number, detail = '') => {
-    const why = detail ? `${reason} ${detail}` : reason;
-    if (!warned.has(why)) {
-      // Never silent, in every build: once per reason (and props limit), in the console and to `onError`.
-      warned.add(why);
-      console.warn('[trailmark] events dropped:', why);
-      reportError(Error(`events dropped: ${why}`), 'drop');
-    }
-    drops[reason] = (drops[reason] ?? 0) + count;
-    unreported[reason] = ((unreported[reason] as number) ?? 0) + count;
-  };
+  const { siteId } = options;
+  const reporter = createReporter(!!options.debug, options.onError);
+  const { _report: reportError, _drop: onDrop } = reporter;
 
   const persistence = options.persistence;
   let kv = typeof persistence === 'object' ? persistence : undefined;
   if (!kv && persistence !== 'memory') {
     // Sandboxed frames and some private modes throw on merely reading `localStorage`.
-    guard(() => {
+    reporter._guard(() => {
       kv = storageKV(win.localStorage);
     }, 'storage');
   }
-
-  const uuidv7 = uuidv7Factory();
   const gate = initialConsent(options, win.navigator);
-  let consent = gate.state;
+  const consent = { _state: gate.state, _asked: persistence !== 'consent', _locked: gate.locked };
   // A denial given on an earlier page (or in another tab) stands until consent is given again.
-  guard(() => {
-    if (kv?.get(CONSENT_KEY) === 'denied') consent = 'denied';
+  reporter._guard(() => {
+    if (kv?.get(CONSENT_KEY) === 'denied') consent._state = 'denied';
   }, 'storage');
-  const granted = () => consent === 'granted';
+  const granted = () => consent._state === 'granted';
   /** `consent` persistence: nothing is written until `consent('granted')` is called. */
-  let asked = persistence !== 'consent';
-  const writable = () => asked && granted();
+  const writable = () => consent._asked && granted();
+  const uuidv7 = uuidv7Factory();
   const identity = createIdentity({
     _kv: kv ?? memoryKV(),
     _writable: writable(),
@@ -210,7 +88,23 @@ export function createTracker(options: TrackerOptions): Tracker {
     _newId: () => uuidv7(now()),
     _onError: reportError,
   });
+  const supers = createSuperProps({ _kv: kv ?? memoryKV(), _writable: writable, _onError: reportError });
+  const user: Parts['_user'] = {};
 
+  // track → serialiser → buffer → queue → delivery → transport, the scheduler deciding when.
+  const serialiser = createSerialiser({
+    _siteId: siteId,
+    _window: win,
+    _identity: identity,
+    _newId: uuidv7,
+    _now: now,
+    _userId: () => user._id,
+    _onDrop: onDrop,
+    _onError: reportError,
+    _pageUrl: options.pageUrl,
+  });
+
+  const maxHeld = options.maxQueueEvents ?? 1000;
   const store = options.queue ?? memoryQueue();
   const queue = createQueue({
     _store: store,
@@ -219,6 +113,14 @@ export function createTracker(options: TrackerOptions): Tracker {
     _canSend: () => granted() && win.navigator.onLine !== false && delivery._notBefore < now() + SHORT_BACKOFF_MS,
     _onDrop: onDrop,
     _onError: reportError,
+  });
+  const buffer = createBuffer({
+    _queue: queue,
+    _window: win,
+    _maxHeld: maxHeld,
+    _granted: granted,
+    _queued: () => scheduler._queued(),
+    _reporter: reporter,
   });
   const delivery = createDelivery({
     _queue: queue,
@@ -235,63 +137,6 @@ export function createTracker(options: TrackerOptions): Tracker {
     _onDrop: onDrop,
     _onError: reportError,
   });
-
-  const supers = createSuperProps({ _kv: kv ?? memoryKV(), _writable: writable, _onError: reportError });
-  let userId: string | undefined;
-  const prepare = createSerialiser({
-    _siteId: siteId,
-    _window: win,
-    _identity: identity,
-    _newId: uuidv7,
-    _now: now,
-    _userId: () => userId,
-    _onDrop: onDrop,
-    _onError: reportError,
-    _pageUrl: options.pageUrl,
-  });
-  const rate = options.sampleRate ?? 1;
-  /** The visitor the sample was last decided for, and whether it is in: decided again after `reset()`. */
-  let sampled = ['', true] as [string, boolean];
-  /**
-   * Events tracked and not yet serialised (the work is deferred off `track()`), and while consent is pending, held
-   * here in memory only: bounded like the queue, oldest first out.
-   */
-  let buffer: PreparedEvent[] = [];
-  let processing = false;
-  const listeners = new Set<(event: TrailmarkEvent) => void>();
-  /** The eviction priority of each valid event type seen: two regular expressions once per type, not per event. */
-  const priorities = new Map<string, number>();
-  const teardowns: Array<() => void> = [];
-
-  /**
-   * Deferred work: serialise the buffered events into the queue (one store write per tick), then maybe send. From a
-   * timer, at most `max` a task, so a burst of thousands is no long task for the page; everything at once otherwise
-   * (page hide, `flush()`, consent).
-   */
-  const process = (max = buffer.length) => {
-    processing = false;
-    if (granted() && buffer[0]) {
-      const entries = [];
-      for (const prepared of buffer.splice(0, max)) {
-        const entry = prepared._entry();
-        if (entry) entries.push(entry);
-      }
-      queue._add(entries);
-      scheduler._queued();
-      if (buffer[0]) defer();
-    }
-  };
-  const defer = () => {
-    processing = true;
-    setTimeout(() => guard(() => process(2000), 'track'));
-  };
-
-  /** Serialises what is buffered and hands what storage may not finish writing to the store's synchronous spill. */
-  const writeThrough = () => {
-    process();
-    queue._spill();
-  };
-
   const scheduler = createScheduler({
     _delivery: delivery,
     _queue: queue,
@@ -300,148 +145,100 @@ export function createTracker(options: TrackerOptions): Tracker {
     _batchSize: options.batchSize ?? 20,
     _batchBytes: options.batchBytes ?? MAX_BATCH_BYTES,
     _active: granted,
-    _serialise: process,
+    _serialise: () => buffer._process(),
     _beforeSend() {
-      if (reportDrops && Object.keys(unreported)[0]) {
-        const counts = unreported;
-        unreported = {};
+      const counts = options.reportDrops && reporter._unreported();
+      if (counts) {
         api.track('sdk_dropped', counts);
-        process();
+        buffer._process();
       }
     },
     _onError: reportError,
   });
 
+  const parts: Parts = {
+    _options: options,
+    _reporter: reporter,
+    _identity: identity,
+    _supers: supers,
+    _serialiser: serialiser,
+    _buffer: buffer,
+    _queue: queue,
+    _scheduler: scheduler,
+    _consent: consent,
+    _user: user,
+    _kv: kv,
+  };
+  const api = trackerApi(parts, win, () => {
+    if (live[siteId] === api) delete live[siteId];
+  });
+  live[siteId] = api;
+  for (const plugin of options.plugins ?? []) api.use(plugin);
+  // Events an earlier page left in a persistent queue go out soon after start.
+  scheduler._arm(queue._shared ? 1000 : (options.flushInterval ?? 2000));
+  return api;
+}
+
+/** The tracker's methods over its parts; `release` lets the page have a new tracker for the site after shutdown. */
+function trackerApi(parts: Parts, win: Window, release: () => void): Tracker {
+  const { _options: options, _reporter: reporter, _identity: identity, _supers: supers, _buffer: buffer } = parts;
+  const { _scheduler: scheduler, _consent: consent } = parts;
+  const { _guard: guard } = reporter;
+  const listeners = new Set<(event: TrailmarkEvent) => void>();
+  const teardowns: Array<() => void> = [];
+  const writable = () => consent._asked && consent._state === 'granted';
+  const listen = watchPage(win, scheduler, guard, ({ key, newValue }) => {
+    // Another tab of the site decided consent, or reset (logout) or forgot the visitor: this tab follows.
+    if (key === CONSENT_KEY && newValue && newValue !== consent._state) api.consent(newValue as ConsentState);
+    else if (key === VISITOR_KEY && !newValue) api.reset();
+  });
   /** Consent denied: drops what waits, forgets the ids and clears the queue, stored or not. */
   const forget = () => {
-    if (buffer[0]) onDrop('consent_denied', buffer.length);
-    buffer = [];
+    const held = buffer._clear();
+    if (held) reporter._drop('consent_denied', held);
     identity._forget();
     supers._clear();
     scheduler._disarm();
-    queue._clear().catch((error: unknown) => reportError(error, 'consent'));
+    parts._queue._clear().catch((error: unknown) => reporter._report(error, 'consent'));
   };
-
-  /**
-   * The tracker's page-lifecycle listeners. They are added again after each plugin's setup so that they always run
-   * last: a plugin's own `pagehide` handler (time on page, final scroll depth) then tracks its events before the
-   * tracker hands the unload batch to the browser, and they leave in that one request.
-   */
-  const onPage = (event: Event) =>
-    guard(() => {
-      const { type } = event;
-      if (type === 'storage') {
-        // Another tab of the site decided consent, or reset (logout) or forgot the visitor: this tab follows.
-        const { key, newValue } = event as StorageEvent;
-        if (key === CONSENT_KEY && newValue && newValue !== consent) api.consent(newValue as ConsentState);
-        else if (key === VISITOR_KEY && !newValue) api.reset();
-        return;
-      }
-      const visible = doc.visibilityState !== 'hidden';
-      if (type === 'online') scheduler._tick(true);
-      else if (type === 'pagehide') scheduler._pagehide(visible);
-      else if (type === 'pageshow' || visible) scheduler._show();
-      else scheduler._hide();
-    }, event.type);
-  const listen = (add: boolean) => {
-    for (const type of ['visibilitychange', 'pagehide', 'pageshow', 'online', 'storage'])
-      (type[0] === 'v' ? doc : win)[add ? 'addEventListener' : 'removeEventListener'](type, onPage);
-  };
-
   const api: Tracker = {
-    siteId,
-    track(type, props, override) {
-      try {
-        if (consent === 'denied') return onDrop('consent_denied', 1);
-        let priority = priorities.get(type);
-        if (priority === undefined) {
-          if (!EVENT_TYPE_PATTERN.test(type)) throw Error(__DEBUG_BUILD__ ? `invalid event type "${String(type).slice(0, 80)}"` : 'type');
-          priority = LOW_PRIORITY.test(type) ? 0 : type === 'click' ? 1 : 2;
-          priorities.set(type, priority);
-        }
-        const visitor = identity._visitorId;
-        if (rate < 1 && sampled[0] !== visitor) sampled = [visitor, inSample(visitor, rate)];
-        if (!sampled[1]) return;
-        const own = supers._props;
-        let all = own ? { ...own, ...props } : props;
-        const badRevenue = revenueProblem(all);
-        if (badRevenue) {
-          // The event is kept, without the revenue the reports could not read.
-          const { revenue: _, ...rest } = all!;
-          all = rest;
-          onDrop('invalid_revenue', 1, badRevenue);
-        }
-        const prepared = prepare(type, priority, all, override);
-        if (!prepared) return;
-        if (options.beforeSend) {
-          let kept: TrailmarkEvent | null = prepared._event();
-          try {
-            kept = options.beforeSend(kept);
-          } catch (error) {
-            reportError(error, 'beforeSend');
-          }
-          if (!kept) return onDrop('before_send', 1);
-          prepared._replace(kept);
-        }
-        if (listeners.size) {
-          const full = prepared._event();
-          // A listener's failure is its own: the event is still sent.
-          for (const listener of listeners) guard(() => listener(full), 'listener');
-        }
-        // Only what waits for consent is bounded here (memory only); a burst that can be sent goes to the queue.
-        if (buffer.push(prepared) > maxHeld && !granted()) {
-          buffer.shift();
-          onDrop('queue_full', 1);
-        }
-        if (granted() && !processing) {
-          // Tracked while the page hides (a plugin's last event): it leaves with the unload batch. Tracked between
-          // pagehide and the visibilitychange that follows: written through now, sent with the batch then.
-          // Tracked in a hidden tab that lives on (Firefox and WebKit hide background tabs): stored at once (and
-          // spilled, should the tab be closed first), then sent under the flush lock like any other.
-          if (scheduler._hiding || scheduler._unloading)
-            queueMicrotask(() => guard(scheduler._hiding && scheduler._unloading ? scheduler._hide : writeThrough, 'unload'));
-          else return defer();
-          processing = true;
-        }
-      } catch (error) {
-        onDrop('invalid', 1);
-        reportError(error, 'track');
-      }
-    },
+    siteId: options.siteId,
+    track: createTrack(parts, listeners),
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    reportError,
+    reportError: reporter._report,
     async flush() {
-      guard(process, 'flush');
+      guard(buffer._process, 'flush');
       await scheduler._tick(true);
     },
     consent(state) {
-      if (gate.locked && state !== 'denied') return debugLog(!!debug, 'consent ignored: the browser signals an opt-out (GPC/DNT)');
-      consent = state;
-      asked = true;
-      // Kept even where ids are not (`consent` persistence): a word, no identifier.
-      guard(() => kv?.set(CONSENT_KEY, state), 'storage');
+      if (consent._locked && state !== 'denied')
+        return debugLog(!!options.debug, 'consent ignored: the browser signals an opt-out (GPC/DNT)');
+      consent._state = state;
+      consent._asked = true;
+      // Kept even where ids are not yet (`consent` persistence): a word, no identifier.
+      guard(() => parts._kv?.set(CONSENT_KEY, state), 'storage');
       if (state === 'denied') forget();
       else {
         // Pending again: ids stay where they are, and nothing more is written until consent returns.
         identity._persist(writable());
         supers._save();
-        if (granted()) {
-          process();
+        if (state === 'granted') {
+          buffer._process();
           scheduler._arm(0);
         } else scheduler._disarm();
       }
     },
     identify(id, traits) {
-      userId = id ? String(id).slice(0, 128) : undefined;
+      parts._user._id = id ? String(id).slice(0, 128) : undefined;
       // Traits are an event's props: checked against the protocol's limits and redacted like every other string.
-      if (userId && traits) api.track('identify', traits);
+      if (parts._user._id && traits) api.track('identify', traits);
     },
     reset() {
       // Events tracked so far hold their ids already (serialise.ts keeps each one's context): they leave unchanged.
-      userId = undefined;
+      parts._user._id = undefined;
       supers._clear();
       identity._forget(true);
     },
@@ -451,12 +248,13 @@ export function createTracker(options: TrackerOptions): Tracker {
     unregister(key) {
       supers._unregister(key);
     },
-    dropped: () => ({ ...drops }),
-    use(plugin) {
+    dropped: () => ({ ...reporter._drops }),
+    use(plugin: Plugin) {
       let teardown: (() => void) | undefined;
       guard(() => {
         teardown = plugin.setup(api);
       }, `plugin ${plugin.name}`);
+      // The tracker's own page-lifecycle listeners run after every plugin's (see `watchPage`).
       listen(false);
       listen(true);
       teardown ??= () => undefined;
@@ -469,7 +267,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       listeners.clear();
       await api.flush();
       scheduler._disarm();
-      if (live[siteId] === api) delete live[siteId];
+      release();
     },
     get visitorId() {
       return identity._visitorId;
@@ -478,13 +276,97 @@ export function createTracker(options: TrackerOptions): Tracker {
       return identity._sessionId;
     },
   };
-
-  live[siteId] = api;
   listen(true);
-  for (const plugin of options.plugins ?? []) api.use(plugin);
   // Denied from the start (GPC, DNT, the option): what an earlier, consenting visit left on the device goes.
-  if (consent === 'denied') forget();
-  // Events an earlier page left in a persistent queue go out soon after start.
-  scheduler._arm(queue._shared ? 1000 : (options.flushInterval ?? 2000));
+  if (consent._state === 'denied') forget();
   return api;
+}
+
+/**
+ * `track()`: checks the type, samples by visitor, merges super properties, prepares the event (serialise.ts), runs
+ * `beforeSend` and the listeners, and buffers it (buffer.ts); serialising and sending come later.
+ */
+function createTrack(parts: Parts, listeners: ReadonlySet<(event: TrailmarkEvent) => void>): Tracker['track'] {
+  const { _options: options, _reporter: reporter, _identity: identity, _buffer: buffer, _scheduler: scheduler } = parts;
+  const rate = options.sampleRate ?? 1;
+  /** The visitor the sample was last decided for, and whether it is in: decided again after `reset()`. */
+  let sampled = ['', true] as [string, boolean];
+  /** The eviction priority of each valid event type seen: two regular expressions once per type, not per event. */
+  const priorities = new Map<string, number>();
+  return (type, props, override) => {
+    try {
+      if (parts._consent._state === 'denied') return reporter._drop('consent_denied', 1);
+      let priority = priorities.get(type);
+      if (priority === undefined) {
+        if (!EVENT_TYPE_PATTERN.test(type)) throw Error(__DEBUG_BUILD__ ? `invalid event type "${String(type).slice(0, 80)}"` : 'type');
+        priority = LOW_PRIORITY.test(type) ? 0 : type === 'click' ? 1 : 2;
+        priorities.set(type, priority);
+      }
+      const visitor = identity._visitorId;
+      if (rate < 1 && sampled[0] !== visitor) sampled = [visitor, inSample(visitor, rate)];
+      if (!sampled[1]) return;
+      const own = parts._supers._props;
+      let all = own ? ({ ...own, ...props } as Props) : props;
+      const badRevenue = revenueProblem(all);
+      if (badRevenue) {
+        // The event is kept, without the revenue the reports could not read.
+        const { revenue: _, ...rest } = all!;
+        all = rest;
+        reporter._drop('invalid_revenue', 1, badRevenue);
+      }
+      const prepared = parts._serialiser._prepare(type, priority, all, override);
+      if (!prepared) return;
+      if (options.beforeSend) {
+        // The hook sees the event as it will be sent: time zone included, resolved now if it is not yet.
+        parts._serialiser._zone();
+        let kept: TrailmarkEvent | null = prepared._event();
+        try {
+          kept = options.beforeSend(kept);
+        } catch (error) {
+          reporter._report(error, 'beforeSend');
+        }
+        if (!kept) return reporter._drop('before_send', 1);
+        prepared._replace(kept);
+      }
+      if (listeners.size) {
+        const full = prepared._event();
+        // A listener's failure is its own: the event is still sent.
+        for (const listener of listeners) reporter._guard(() => listener(full), 'listener');
+      }
+      buffer._push(prepared);
+      // Tracked while the page hides (a plugin's last event): it leaves with the unload batch. Tracked between
+      // pagehide and the visibilitychange that follows: written through now, sent with the batch then. Tracked in a
+      // hidden tab that lives on (Firefox and WebKit hide background tabs): stored at once (and spilled, should the
+      // tab be closed first), then sent under the flush lock like any other. Otherwise: serialised in idle time.
+      const { _hiding: hiding, _unloading: unloading } = scheduler;
+      buffer._soon(hiding || unloading ? (hiding && unloading ? scheduler._hide : buffer._writeThrough) : undefined);
+    } catch (error) {
+      reporter._drop('invalid', 1);
+      reporter._report(error, 'track');
+    }
+  };
+}
+
+/**
+ * The tracker's page-lifecycle listeners; returns the function that adds (or removes) them. They are added again
+ * after each plugin's setup so that they always run last: a plugin's own `pagehide` handler (time on page, final
+ * scroll depth) then tracks its events before the tracker hands the unload batch to the browser, and they leave in
+ * that one request.
+ */
+function watchPage(win: Window, scheduler: Scheduler, guard: Reporter['_guard'], onStorage: (event: StorageEvent) => void) {
+  const doc = win.document;
+  const onPage = (event: Event) =>
+    guard(() => {
+      const { type } = event;
+      if (type === 'storage') return onStorage(event as StorageEvent);
+      const visible = doc.visibilityState !== 'hidden';
+      if (type === 'online') scheduler._tick(true);
+      else if (type === 'pagehide') scheduler._pagehide(visible);
+      else if (type === 'pageshow' || visible) scheduler._show();
+      else scheduler._hide();
+    }, event.type);
+  return (add: boolean) => {
+    for (const type of ['visibilitychange', 'pagehide', 'pageshow', 'online', 'storage'])
+      (type[0] === 'v' ? doc : win)[add ? 'addEventListener' : 'removeEventListener'](type, onPage);
+  };
 }

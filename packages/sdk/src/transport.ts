@@ -29,7 +29,11 @@ export interface EventRejection {
 /**
  * The outcome of one send. A transport never rejects its promise because of an HTTP status:
  * - `ok`: accepted (individual events may still be listed as rejected by the server);
- * - `retry`: keep the events and try later (after `afterMs` when the server said so);
+ * - `retry`: keep the events and try later (after `afterMs` when the server said so). `unanswered`: the request failed
+ *   with no answer (a network error), so the server may have it: Chromium rejects a keepalive fetch it still delivers
+ *   when the page starts to unload, just before `pagehide`. Such events are not sent again by the unload batch: the
+ *   next flush (this page's after the backoff, or the next page's) asks the server which it has (`confirm`, ids only)
+ *   and sends only the rest;
  * - `split`: the batch was too large (413): the SDK sends it again in halves;
  * - `drop`: the server will never accept this batch as it is;
  * - `unknown`: handed to the browser with no way to see the answer (sendBeacon; a keepalive fetch whose promise the
@@ -39,7 +43,7 @@ export interface EventRejection {
  */
 export type TransportResult =
   | { status: 'ok'; rejected?: EventRejection[] }
-  | { status: 'retry'; afterMs?: number; reason?: string }
+  | { status: 'retry'; afterMs?: number; reason?: string; unanswered?: boolean }
   | { status: 'split' }
   | { status: 'drop'; reason: string }
   | { status: 'unknown' };

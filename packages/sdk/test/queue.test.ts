@@ -258,6 +258,35 @@ describe('indexedDbQueue', () => {
     expect(queue._handedBefore(60).map((e) => e.id)).toEqual([loaded.id]);
   });
 
+  it('at page hide, puts in its ledger the events the server took whose removal is not stored yet, to be asked about first', async () => {
+    // Issue 23: an answer that came just before the page went, its removal still being written, and the next page
+    // sent the whole batch again. Now the next page asks the server about those ids (at once: handed "long ago").
+    const ledgers: string[][] = [];
+    let finish: () => void = () => undefined;
+    const stored = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const store: QueueStore = {
+      ...memoryQueue(),
+      shared: true,
+      ledger: (handed) => ledgers.push([...handed].map(([id, at]) => `${id}@${at}`)),
+    };
+    const { queue } = queueOver(store);
+    const batch = [entry(), entry()];
+    queue._add(batch);
+    await queue._persist();
+    store.write = () => stored;
+    queue._settle(queue._take(10, 1e6), [batch[0]!.id, batch[1]!.id]);
+    queue._spill();
+    expect(ledgers.at(-1)).toEqual([`${batch[0]!.id}@1`, `${batch[1]!.id}@1`]);
+    // Once the removal is stored there is nothing to ask about.
+    finish();
+    await queue._persist();
+    const count = ledgers.length;
+    queue._spill();
+    expect(ledgers).toHaveLength(count);
+  });
+
   it('past its caps while events can be sent, holds the burst in memory for the sender instead of evicting it', async () => {
     let canSend = true;
     const store = memoryQueue();

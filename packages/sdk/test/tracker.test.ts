@@ -1,6 +1,6 @@
 import { parseBatch } from '@trailmark/protocol';
 import { describe, expect, it, vi } from 'vitest';
-import { beaconTransport, createTracker, memoryQueue, type QueueStore } from '../src/index.js';
+import { beaconTransport, createTracker, memoryQueue, type QueueStore, type Transport } from '../src/index.js';
 import { recordingTransport, settle, useFakeClock } from './helpers.js';
 
 useFakeClock();
@@ -17,6 +17,59 @@ describe('createTracker', () => {
     expect(event!.url).toBe(location.href);
     expect(event!.visitor_id).toBe(tracker.visitorId);
     expect(event!.session_id).toBe(tracker.sessionId);
+  });
+
+  it('resolves the time zone off the start-up path, and every event still carries it (plain, with override, through beforeSend)', async () => {
+    const format = vi.spyOn(Intl, 'DateTimeFormat');
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({
+      siteId: 'site',
+      transport,
+      beforeSend: (event) => event,
+      plugins: [
+        {
+          name: 'starter',
+          setup: (t) => {
+            t.track('pageview', undefined, { referrer: 'https://example.com/' });
+            return undefined;
+          },
+        },
+      ],
+    });
+    tracker.track('signup');
+    // Start-up (createTracker, its plugins, the first track()) never pays for Intl without a beforeSend hook…
+    format.mockClear();
+    const other = recordingTransport();
+    const withoutHook = createTracker({
+      siteId: 'other',
+      transport: other.transport,
+      plugins: [
+        {
+          name: 'starter',
+          setup: (t) => {
+            t.track('pageview');
+            return undefined;
+          },
+        },
+      ],
+    });
+    withoutHook.track('signup');
+    expect(format).not.toHaveBeenCalled();
+    await tracker.flush();
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    expect(zone).toBeTruthy();
+    expect(sent[0]!.events.map((e) => [e.type, e.timezone])).toEqual([
+      ['pageview', zone],
+      ['signup', zone],
+    ]);
+    // …and resolves it after the current task (idle time, in a browser with requestIdleCallback): events carry it.
+    await settle(2000);
+    expect(other.sent[0]!.events.map((e) => [e.type, e.timezone])).toEqual([
+      ['pageview', zone],
+      ['signup', zone],
+    ]);
+    await tracker.shutdown();
+    await withoutHook.shutdown();
   });
 
   it('counts the UTF-8 bytes of text that is not ASCII (titles, props), which the batch limits are measured in', async () => {
@@ -362,6 +415,68 @@ describe('createTracker', () => {
       [false, 2],
       [true, 1],
     ]);
+  });
+
+  it('hands at page hide a batch whose request just failed with no answer, instead of sending it again (issue 23)', async () => {
+    // Chromium rejects a keepalive fetch it still delivers a task before `pagehide`: the unload batch took those events
+    // again, and a whole batch reached the server twice in a track-then-reload loop.
+    const { transport, sent } = recordingTransport([{ status: 'retry', reason: 'TypeError: Failed to fetch', unanswered: true }]);
+    const tracker = createTracker({ siteId: 's', transport, batchSize: 2, flushInterval: 60_000, random: () => 0 });
+    tracker.track('a');
+    tracker.track('b');
+    await settle(1);
+    expect(sent.map((s) => [s.unloading, s.events.map((e) => e.type)])).toEqual([[false, ['a', 'b']]]);
+    window.dispatchEvent(new Event('pagehide'));
+    tracker.track('c');
+    window.dispatchEvent(new Event('pagehide'));
+    await settle(0);
+    expect(sent.map((s) => [s.unloading, s.events.map((e) => e.type)])).toEqual([
+      [false, ['a', 'b']],
+      [true, ['c']],
+    ]);
+    // Handed, as the page goes: the next page asks the server about them. A page that lives on sends them after the
+    // backoff, once.
+    window.dispatchEvent(new Event('pageshow'));
+    await settle(60_000);
+    expect(sent.map((s) => [s.unloading, s.events.map((e) => e.type)])).toEqual([
+      [false, ['a', 'b']],
+      [true, ['c']],
+      [false, ['a', 'b']],
+    ]);
+    await settle(120_000);
+    expect(sent).toHaveLength(3);
+    expect(tracker.dropped()).toEqual({});
+    await tracker.shutdown();
+  });
+
+  it('asks the server (ids only) about a batch whose answer was lost, and sends no body it already has', async () => {
+    const stored = new Set<string>();
+    const bodies: string[][] = [];
+    const checks: string[][] = [];
+    const transport: Transport = {
+      async send(payload) {
+        const ids = payload.events().map((e) => e.event_id);
+        bodies.push(ids);
+        for (const id of ids) stored.add(id);
+        // The server stored the first batch; its answer was lost on the way back.
+        return bodies.length === 1 ? { status: 'retry', reason: 'TypeError: Failed to fetch', unanswered: true } : { status: 'ok' };
+      },
+      async confirm(ids) {
+        checks.push(ids);
+        return ids.filter((id) => stored.has(id));
+      },
+    };
+    const tracker = createTracker({ siteId: 's', transport, batchSize: 2, random: () => 0 });
+    tracker.track('a');
+    tracker.track('b');
+    await settle(1);
+    await settle(5000);
+    expect(bodies).toHaveLength(1);
+    expect(checks).toEqual(bodies);
+    tracker.track('c');
+    await tracker.flush();
+    expect(bodies.map((ids) => ids.length)).toEqual([2, 1]);
+    await tracker.shutdown();
   });
 
   it('sends again, after the backoff, what failed at page hide when the page lives on', async () => {

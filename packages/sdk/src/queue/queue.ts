@@ -91,8 +91,9 @@ export function createQueue(options: QueueOptions): Queue {
   let toPut: QueueEntry[] = [];
   let toRemove: string[] = [];
   let writing: Promise<unknown> = Promise.resolve();
-  /** Entries handed to a write that has not finished yet. */
+  /** Entries handed to a write that has not finished yet, and ids whose removal is in such a write. */
   const unsaved = new Set<readonly QueueEntry[]>();
+  const unremoved = new Set<readonly string[]>();
   let scheduled = false;
 
   const remove = (id: string) => {
@@ -130,7 +131,13 @@ export function createQueue(options: QueueOptions): Queue {
     toRemove = [];
     if (put[0] || removed[0]) {
       unsaved.add(put);
-      writing = writing.then(() => run(() => store.write(put, removed))).finally(() => unsaved.delete(put));
+      unremoved.add(removed);
+      writing = writing
+        .then(() => run(() => store.write(put, removed)))
+        .finally(() => {
+          unsaved.delete(put);
+          unremoved.delete(removed);
+        });
     }
     return writing as Promise<void>;
   };
@@ -283,6 +290,11 @@ export function createQueue(options: QueueOptions): Queue {
       const pending: QueueEntry[] = [];
       for (const put of unsaved) for (const entry of put) if (entries.has(entry.id)) pending.push(entry);
       if (pending[0]) store.spill?.(pending);
+      // Events the server took whose removal may die with the page: the next page would send them again (a whole
+      // batch, issue 23). In the ledger as handed long ago, it asks the server first (ids only), at once.
+      const gone = new Map(handed);
+      for (const removed of unremoved) for (const id of removed) gone.set(id, 1);
+      if (gone.size > handed.size) store.ledger?.(gone);
     },
     async _clear() {
       entries.clear();

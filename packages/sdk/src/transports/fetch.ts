@@ -56,8 +56,9 @@ export function fetchTransport(options: FetchTransportOptions): Transport {
         return classifyResponse(response.status, response.headers.get('retry-after'), await response.text());
       } catch (error) {
         // As the page unloads, Chromium rejects a keepalive fetch ("Failed to fetch") that the browser still
-        // delivers: no answer was seen, which is not a failure (a repeat now would be a copy on the wire).
-        return unloading ? { status: 'unknown' } : { status: 'retry', reason: String(error) };
+        // delivers: no answer was seen, which is not a failure (a repeat now would be a copy on the wire). So is one
+        // sent just before: its rejection comes a task before `pagehide` (issue 23's reload loop).
+        return unloading ? { status: 'unknown' } : { status: 'retry', reason: String(error), unanswered: true };
       } finally {
         if (keepalive) inFlight -= bytes;
       }
