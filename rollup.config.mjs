@@ -162,6 +162,13 @@ function sdkPackage() {
       plugins: [dts({ tsconfig: 'packages/sdk/tsconfig.package.json', includeExternal: ['@trailmark/protocol'] })],
       output: { file: 'packages/sdk/dist/vitals-attribution.d.ts', format: 'es' },
     },
+    {
+      // `trailmark/server`: visit tokens and the server-side client (Node, Workers).
+      input: 'packages/sdk/src/server.ts',
+      external: (id) => isExternal(id) && !bundled(id),
+      plugins: [dts({ tsconfig: 'packages/sdk/tsconfig.package.json', includeExternal: ['@trailmark/protocol'] })],
+      output: { file: 'packages/sdk/dist/server.d.ts', format: 'es' },
+    },
   ];
 }
 
