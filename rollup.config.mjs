@@ -122,7 +122,11 @@ function sdkPackage() {
   const bundled = (id) => id === '@trailmark/protocol';
   return [
     {
-      input: { index: 'packages/sdk/src/index.ts', 'vitals-attribution': 'packages/sdk/src/vitals-attribution.ts' },
+      input: {
+        index: 'packages/sdk/src/index.ts',
+        'vitals-attribution': 'packages/sdk/src/vitals-attribution.ts',
+        server: 'packages/sdk/src/server.ts',
+      },
       external: (id) => isExternal(id) && !bundled(id),
       // Every package here is `sideEffects: false` (no work at import): a module none of whose exports is used is
       // left out, so the protocol's valibot schema never reaches the SDK.
@@ -166,6 +170,13 @@ function sdkPackage() {
       external: (id) => isExternal(id) && !bundled(id),
       plugins: [dts({ tsconfig: 'packages/sdk/tsconfig.package.json', includeExternal: ['@trailmark/protocol'] })],
       output: { file: 'packages/sdk/dist/vitals-attribution.d.ts', format: 'es' },
+    },
+    {
+      // `trailmark/server`: visit tokens and the server-side client (Node, Workers).
+      input: 'packages/sdk/src/server.ts',
+      external: (id) => isExternal(id) && !bundled(id),
+      plugins: [dts({ tsconfig: 'packages/sdk/tsconfig.package.json', includeExternal: ['@trailmark/protocol'] })],
+      output: { file: 'packages/sdk/dist/server.d.ts', format: 'es' },
     },
   ];
 }

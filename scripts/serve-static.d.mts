@@ -11,6 +11,11 @@ export interface StaticServerOptions {
   transport?: 'reference' | 'postgres' | 'd1';
   /** Same-origin script paths put first in every page's `<head>`, before the page's own scripts. */
   headScripts?: string[];
+  /**
+   * URL path prefix → backend URL: requests under the prefix are forwarded there, the prefix replaced by the URL's
+   * path (`{ '/s/e': 'http://127.0.0.1:8787/v1/batch' }`): the collect path on the site's own origin.
+   */
+  proxy?: Record<string, string>;
 }
 
 /** A running static server on 127.0.0.1. */

@@ -3,7 +3,7 @@
 // so the example contact form can submit without a backend. Nothing of a posted body is kept.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const TYPES = {
@@ -45,7 +45,9 @@ export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8787';
  * the pages' `data-endpoint` when it is not the default, and allowed by the CSP), `transport` (the script tag's
  * adapter: `reference` as the pages say, or `postgres` / `d1` for the other backends), `headScripts` (same-origin
  * script paths put first in every page's `<head>`, so they run before the page's own scripts: how the cross-engine
- * tests add their observer where a driver has no init scripts). Every HTML page is served
+ * tests add their observer where a driver has no init scripts), `proxy` (URL path prefix → backend base URL: requests
+ * under the prefix are forwarded there without it, so the collect path is the site's own: the ad-blocker recipe in
+ * docs/script-tag.md). Every HTML page is served
  * under a strict Content-Security-Policy, which proves the site and the SDK need no inline script or style.
  * Resolves to `{ url, port, close() }`.
  */
@@ -56,6 +58,7 @@ export async function startStaticServer({
   endpoint = DEFAULT_ENDPOINT,
   transport = 'reference',
   headScripts = [],
+  proxy = {},
 } = {}) {
   if (!root) throw new Error('startStaticServer needs a root folder');
   const base = resolve(root);
@@ -77,6 +80,8 @@ export async function startStaticServer({
     } catch {
       return send(response, 400, 'text/plain; charset=utf-8', 'bad path\n');
     }
+    const prefix = Object.keys(proxy).find((start) => path.startsWith(start));
+    if (prefix) return forward(request, response, new URL(`${path.slice(prefix.length)}${url.search}`, proxy[prefix]));
     if (request.method === 'POST') {
       request.resume();
       if (!path.endsWith('.html')) return send(response, 405, 'text/plain; charset=utf-8', 'POST only to .html pages\n');
@@ -130,6 +135,19 @@ function backendWords(transport, endpoint) {
   if (transport === 'postgres') return `the Postgres ingest server at ${endpoint}`;
   if (transport === 'd1') return `the D1 Worker at ${endpoint}`;
   return `the reference receiver: <a href="${endpoint}/">its live page</a>`;
+}
+
+/** Forwards a request to `target`, streaming both ways; a backend that cannot be reached is a 502 with a JSON reason. */
+function forward(request, response, target) {
+  const upstream = httpRequest(target, { method: request.method, headers: { ...request.headers, host: target.host } }, (answer) => {
+    response.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.pipe(response);
+  });
+  upstream.on('error', (error) => {
+    if (response.headersSent) return response.destroy();
+    send(response, 502, 'application/json', JSON.stringify({ ok: false, code: 'bad_gateway', error: error.message }));
+  });
+  request.pipe(upstream);
 }
 
 // `/guide` → guide.html, `/` → index.html; anything resolving outside the root is refused.

@@ -20,3 +20,10 @@ export function initialConsent(options: ConsentOptions, nav: Navigator | undefin
     (options.respectDNT === true && signals?.doNotTrack === '1');
   return { state: locked ? 'denied' : (options.consent ?? 'granted'), locked };
 }
+
+/**
+ * Where the last consent decision is kept (`granted`, `pending` or `denied`), beside the ids: a denial is honoured by
+ * every later page of the site until consent is given again (a remembered opt-out: no identifier, only the word),
+ * and each decision reaches the site's other open tabs through the `storage` event.
+ */
+export const CONSENT_KEY = 'tm_consent';

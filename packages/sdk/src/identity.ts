@@ -1,7 +1,8 @@
 import type { Attribution, SplitReason } from '@trailmark/protocol';
 import type { KeyValue } from './kv.js';
 
-const VISITOR_KEY = 'tm_vid';
+/** Where the visitor id is kept; its removal (a reset or a denial in another tab) is seen by the site's other tabs. */
+export const VISITOR_KEY = 'tm_vid';
 const SESSION_KEY = 'tm_ses';
 
 /** A session as stored (shared by the tabs of one origin). */

@@ -17,7 +17,7 @@ export interface TrailmarkGlobal {
   /** Sets consent: `granted` persists and sends, `pending` holds events in memory, `denied` drops and clears. */
   (method: 'consent', state: ConsentState): void;
   /** Sets (or with no id clears) the `user_id` of later events. */
-  (method: 'identify', userId?: string): void;
+  (method: 'identify', userId?: string, traits?: Props): void;
   /** Sends what is queued now; `undefined` while only the stub is there. */
   (method: 'flush'): Promise<void> | undefined;
   /** Counts of dropped events by reason; `undefined` while only the stub is there. */

@@ -3,7 +3,7 @@
  * `data-*` attributes of its own `<script>` tag; defines one global, `window.trailmark` (or `data-global`),
  * and replays the calls the pre-load stub queued, in order. Nothing here may throw into the page.
  */
-import { clicks, forms, pageviews, scrollDepth, textCopy, visibility, webVitals } from './capture/index.js';
+import { clicks, errors, formAbandonment, forms, pageviews, scrollDepth, textCopy, visibility, webVitals } from './capture/index.js';
 import type { ConsentState } from './consent.js';
 import type { Persistence } from './kv.js';
 import type { Plugin } from './plugin.js';
@@ -30,7 +30,7 @@ const BACKENDS: Record<string, (options: BackendOptions) => Transport> = {
 };
 
 function capture(data: DOMStringMap): Plugin[] {
-  const on = new Set(list(data.capture ?? 'pageviews clicks scroll forms visibility vitals'));
+  const on = new Set(list(data.capture ?? 'pageviews clicks scroll forms visibility vitals errors'));
   const plugins: Plugin[] = [];
   if (on.has('pageviews')) plugins.push(pageviews({ hash: data.hash === 'true' }));
   if (on.has('clicks')) plugins.push(clicks());
@@ -39,6 +39,8 @@ function capture(data: DOMStringMap): Plugin[] {
   if (on.has('visibility')) plugins.push(visibility(data.heartbeat ? { heartbeat: Number(data.heartbeat) } : {}));
   if (on.has('vitals')) plugins.push(webVitals());
   if (on.has('copy')) plugins.push(textCopy());
+  if (on.has('errors')) plugins.push(errors());
+  if (on.has('form-abandonment')) plugins.push(formAbandonment());
   return plugins;
 }
 

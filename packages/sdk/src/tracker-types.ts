@@ -86,8 +86,11 @@ export interface Tracker extends TrackerApi {
   flush(): Promise<void>;
   /** Sets consent: `granted` persists and sends, `pending` holds events in memory, `denied` drops and clears. */
   consent(state: ConsentState): void;
-  /** Sets (or with no argument clears) the `user_id` of later events. */
-  identify(userId?: string): void;
+  /**
+   * Sets (or with no argument clears) the `user_id` of later events; with `traits`, also sends an `identify` event
+   * whose props are the traits (checked and redacted like any props).
+   */
+  identify(userId?: string, traits?: Props): void;
   /**
    * Logout: later events get a new visitor id and session, no `user_id` and no super properties; events tracked
    * before are still delivered under the old identity.

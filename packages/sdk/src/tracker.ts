@@ -1,14 +1,15 @@
 import { EVENT_TYPE_PATTERN, MAX_BATCH_BYTES, type Props, type TrailmarkEvent } from '@trailmark/protocol';
 import { type Buffer, createBuffer } from './buffer.js';
-import { type ConsentState, initialConsent } from './consent.js';
+import { CONSENT_KEY, type ConsentState, initialConsent } from './consent.js';
 import { debugLog } from './debug.js';
 import { createDelivery } from './delivery.js';
-import { createIdentity, type Identity } from './identity.js';
-import { memoryKV, storageKV } from './kv.js';
+import { createIdentity, type Identity, VISITOR_KEY } from './identity.js';
+import { type KeyValue, memoryKV, storageKV } from './kv.js';
 import type { Plugin } from './plugin.js';
 import { memoryQueue } from './queue/memory-queue.js';
 import { createQueue, type Queue } from './queue/queue.js';
 import { createReporter, type Reporter } from './report.js';
+import { revenueProblem } from './revenue.js';
 import { inSample } from './sampling.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import { createSerialiser, type Serialiser } from './serialise.js';
@@ -52,6 +53,8 @@ interface Parts {
   _consent: { _state: ConsentState; _asked: boolean; _locked: boolean };
   /** The `user_id` of later events. */
   _user: { _id?: string | undefined };
+  /** Where ids and the consent decision are kept (none with `persistence: 'memory'`). */
+  _kv: KeyValue | undefined;
 }
 
 function startTracker(options: TrackerOptions, win: Window & typeof globalThis, live: Record<string, Tracker | undefined>): Tracker {
@@ -70,6 +73,10 @@ function startTracker(options: TrackerOptions, win: Window & typeof globalThis, 
   }
   const gate = initialConsent(options, win.navigator);
   const consent = { _state: gate.state, _asked: persistence !== 'consent', _locked: gate.locked };
+  // A denial given on an earlier page (or in another tab) stands until consent is given again.
+  reporter._guard(() => {
+    if (kv?.get(CONSENT_KEY) === 'denied') consent._state = 'denied';
+  }, 'storage');
   const granted = () => consent._state === 'granted';
   /** `consent` persistence: nothing is written until `consent('granted')` is called. */
   const writable = () => consent._asked && granted();
@@ -160,6 +167,7 @@ function startTracker(options: TrackerOptions, win: Window & typeof globalThis, 
     _scheduler: scheduler,
     _consent: consent,
     _user: user,
+    _kv: kv,
   };
   const api = trackerApi(parts, win, () => {
     if (live[siteId] === api) delete live[siteId];
@@ -179,7 +187,11 @@ function trackerApi(parts: Parts, win: Window, release: () => void): Tracker {
   const listeners = new Set<(event: TrailmarkEvent) => void>();
   const teardowns: Array<() => void> = [];
   const writable = () => consent._asked && consent._state === 'granted';
-  const listen = watchPage(win, scheduler, guard);
+  const listen = watchPage(win, scheduler, guard, ({ key, newValue }) => {
+    // Another tab of the site decided consent, or reset (logout) or forgot the visitor: this tab follows.
+    if (key === CONSENT_KEY && newValue && newValue !== consent._state) api.consent(newValue as ConsentState);
+    else if (key === VISITOR_KEY && !newValue) api.reset();
+  });
   /** Consent denied: drops what waits, forgets the ids and clears the queue, stored or not. */
   const forget = () => {
     const held = buffer._clear();
@@ -206,6 +218,8 @@ function trackerApi(parts: Parts, win: Window, release: () => void): Tracker {
         return debugLog(!!options.debug, 'consent ignored: the browser signals an opt-out (GPC/DNT)');
       consent._state = state;
       consent._asked = true;
+      // Kept even where ids are not yet (`consent` persistence): a word, no identifier.
+      guard(() => parts._kv?.set(CONSENT_KEY, state), 'storage');
       if (state === 'denied') forget();
       else {
         // Pending again: ids stay where they are, and nothing more is written until consent returns.
@@ -217,8 +231,10 @@ function trackerApi(parts: Parts, win: Window, release: () => void): Tracker {
         } else scheduler._disarm();
       }
     },
-    identify(id) {
+    identify(id, traits) {
       parts._user._id = id ? String(id).slice(0, 128) : undefined;
+      // Traits are an event's props: checked against the protocol's limits and redacted like every other string.
+      if (parts._user._id && traits) api.track('identify', traits);
     },
     reset() {
       // Events tracked so far hold their ids already (serialise.ts keeps each one's context): they leave unchanged.
@@ -290,7 +306,15 @@ function createTrack(parts: Parts, listeners: ReadonlySet<(event: TrailmarkEvent
       if (rate < 1 && sampled[0] !== visitor) sampled = [visitor, inSample(visitor, rate)];
       if (!sampled[1]) return;
       const own = parts._supers._props;
-      const prepared = parts._serialiser._prepare(type, priority, own ? ({ ...own, ...props } as Props) : props, override);
+      let all = own ? ({ ...own, ...props } as Props) : props;
+      const badRevenue = revenueProblem(all);
+      if (badRevenue) {
+        // The event is kept, without the revenue the reports could not read.
+        const { revenue: _, ...rest } = all!;
+        all = rest;
+        reporter._drop('invalid_revenue', 1, badRevenue);
+      }
+      const prepared = parts._serialiser._prepare(type, priority, all, override);
       if (!prepared) return;
       if (options.beforeSend) {
         // The hook sees the event as it will be sent: time zone included, resolved now if it is not yet.
@@ -329,11 +353,12 @@ function createTrack(parts: Parts, listeners: ReadonlySet<(event: TrailmarkEvent
  * scroll depth) then tracks its events before the tracker hands the unload batch to the browser, and they leave in
  * that one request.
  */
-function watchPage(win: Window, scheduler: Scheduler, guard: Reporter['_guard']) {
+function watchPage(win: Window, scheduler: Scheduler, guard: Reporter['_guard'], onStorage: (event: StorageEvent) => void) {
   const doc = win.document;
   const onPage = (event: Event) =>
     guard(() => {
       const { type } = event;
+      if (type === 'storage') return onStorage(event as StorageEvent);
       const visible = doc.visibilityState !== 'hidden';
       if (type === 'online') scheduler._tick(true);
       else if (type === 'pagehide') scheduler._pagehide(visible);
@@ -341,7 +366,7 @@ function watchPage(win: Window, scheduler: Scheduler, guard: Reporter['_guard'])
       else scheduler._hide();
     }, event.type);
   return (add: boolean) => {
-    for (const type of ['visibilitychange', 'pagehide', 'pageshow', 'online'])
+    for (const type of ['visibilitychange', 'pagehide', 'pageshow', 'online', 'storage'])
       (type[0] === 'v' ? doc : win)[add ? 'addEventListener' : 'removeEventListener'](type, onPage);
   };
 }

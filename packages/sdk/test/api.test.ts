@@ -175,6 +175,55 @@ describe('props checked against the protocol limits', () => {
   });
 });
 
+describe('revenue', () => {
+  it('sends a revenue of { amount, currency } as given', async () => {
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({ siteId: 's', transport });
+    tracker.track('purchase', { plan: 'pro', revenue: { amount: 49.9, currency: 'EUR' } });
+    tracker.track('refund', { revenue: { amount: -10, currency: 'USD' } });
+    await tracker.flush();
+    expect(events(sent).map((e) => e.props)).toEqual([
+      { plan: 'pro', revenue: { amount: 49.9, currency: 'EUR' } },
+      { revenue: { amount: -10, currency: 'USD' } },
+    ]);
+    expect(tracker.dropped()).toEqual({});
+  });
+
+  it.each([
+    ['an amount that is a string', { amount: '49.90', currency: 'EUR' }],
+    ['an amount that is not finite', { amount: Number.POSITIVE_INFINITY, currency: 'EUR' }],
+    ['a lower-case currency', { amount: 1, currency: 'eur' }],
+    ['a currency of four letters', { amount: 1, currency: 'EURO' }],
+    ['no currency', { amount: 1 }],
+    ['an extra key', { amount: 1, currency: 'EUR', tax: 0.2 }],
+    ['a number', 49.9],
+    ['null', null],
+  ])('drops %s from the event, sends the event, and warns once', async (_name, revenue) => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const errors: string[] = [];
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({ siteId: 's', transport, onError: (error) => errors.push(error.message) });
+    tracker.track('purchase', { plan: 'pro', revenue } as never);
+    tracker.track('purchase', { revenue } as never);
+    await tracker.flush();
+    expect(events(sent).map((e) => e.props)).toEqual([{ plan: 'pro' }, {}]);
+    expect(tracker.dropped()).toEqual({ invalid_revenue: 2 });
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(errors.some((text) => text.includes('revenue must be { amount'))).toBe(true);
+  });
+
+  it('checks a revenue registered as a super property too', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({ siteId: 's', transport });
+    tracker.register({ revenue: 'lots' });
+    tracker.track('purchase');
+    tracker.unregister('revenue');
+    await tracker.flush();
+    expect(events(sent).map((e) => e.props)).toEqual([{}]);
+  });
+});
+
 describe('one tracker per site and page', () => {
   it('returns the running tracker for a second createTracker of the same site, so nothing is counted twice', async () => {
     const { transport, sent } = recordingTransport();

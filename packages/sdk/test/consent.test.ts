@@ -140,3 +140,112 @@ describe('holding events while consent is pending', () => {
     expect(tracker.dropped()).toEqual({ queue_full: 2 });
   });
 });
+
+describe('a remembered opt-out, and other tabs', () => {
+  const types = (sent: ReturnType<typeof recordingTransport>['sent']) => sent.flatMap((batch) => batch.events.map((e) => e.type));
+  /** What the browser fires in this tab when another tab of the origin changes localStorage. */
+  const fromOtherTab = (key: string, newValue: string | null) => {
+    if (newValue === null) localStorage.removeItem(key);
+    else localStorage.setItem(key, newValue);
+    window.dispatchEvent(Object.assign(new Event('storage'), { key, newValue, storageArea: localStorage }));
+  };
+
+  it('keeps a denial on the next pages, whatever the site configures, until consent("granted")', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { transport, sent } = recordingTransport();
+    const first = createTracker({ siteId: 's', transport });
+    first.consent('denied');
+    await first.shutdown();
+    expect(localStorage.getItem('tm_consent')).toBe('denied');
+
+    const second = createTracker({ siteId: 's', transport });
+    second.track('ignored');
+    await second.flush();
+    expect(sent).toEqual([]);
+    expect(second.dropped()).toEqual({ consent_denied: 1 });
+    second.consent('granted');
+    await second.shutdown();
+
+    const third = createTracker({ siteId: 's', transport });
+    third.track('counted');
+    await third.flush();
+    expect(types(sent)).toEqual(['counted']);
+    await third.shutdown();
+  });
+
+  it('a decision in another tab reaches this one: denied drops, granted sends', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({ siteId: 's', transport, consent: 'pending' });
+    fromOtherTab('tm_consent', 'denied');
+    tracker.track('a');
+    expect(tracker.dropped()).toEqual({ consent_denied: 1 });
+    fromOtherTab('tm_consent', 'granted');
+    tracker.track('b');
+    await tracker.flush();
+    expect(types(sent)).toEqual(['b']);
+    await tracker.shutdown();
+  });
+
+  it('a browser signal (GPC) still wins over a grant from another tab', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const gpc = Object.getOwnPropertyDescriptor(navigator, 'globalPrivacyControl');
+    Object.defineProperty(navigator, 'globalPrivacyControl', { configurable: true, value: true });
+    try {
+      const { transport, sent } = recordingTransport();
+      const tracker = createTracker({ siteId: 's', transport });
+      fromOtherTab('tm_consent', 'granted');
+      tracker.track('a');
+      await tracker.flush();
+      expect(sent).toEqual([]);
+      await tracker.shutdown();
+    } finally {
+      if (gpc) Object.defineProperty(navigator, 'globalPrivacyControl', gpc);
+      else delete (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl;
+    }
+  });
+
+  it('a reset (logout) in another tab reaches this one: no user id, no super props, a new visitor', async () => {
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({ siteId: 's', transport });
+    tracker.identify('alice');
+    tracker.register({ plan: 'pro' });
+    tracker.track('a');
+    const visitor = tracker.visitorId;
+    fromOtherTab('tm_vid', null);
+    tracker.track('b');
+    await tracker.flush();
+    const [a, b] = sent.flatMap((batch) => batch.events);
+    expect(a).toMatchObject({ user_id: 'alice', visitor_id: visitor, props: { plan: 'pro' } });
+    expect(b!.user_id).toBeUndefined();
+    expect(b!.props).toBeUndefined();
+    expect(b!.visitor_id).not.toBe(visitor);
+    await tracker.shutdown();
+  });
+});
+
+describe('identify with traits', () => {
+  it('sends an identify event whose props are the traits, under the user id; without traits, no event', async () => {
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({ siteId: 's', transport });
+    tracker.identify('alice');
+    tracker.identify('alice', { plan: 'pro', seats: 3 });
+    await tracker.flush();
+    expect(sent.flatMap((batch) => batch.events).map((e) => [e.type, e.user_id, e.props])).toEqual([
+      ['identify', 'alice', { plan: 'pro', seats: 3 }],
+    ]);
+    await tracker.shutdown();
+  });
+
+  it('checks traits like props: over the limits, the identify event is refused but the user id is set', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({ siteId: 's', transport });
+    tracker.identify('alice', { bio: 'x'.repeat(2000) });
+    tracker.track('next');
+    await tracker.flush();
+    expect(sent.flatMap((batch) => batch.events).map((e) => [e.type, e.user_id])).toEqual([['next', 'alice']]);
+    expect(tracker.dropped()).toEqual({ invalid: 1 });
+    await tracker.shutdown();
+  });
+});

@@ -12,6 +12,11 @@ export interface ClicksOptions {
   document?: Document;
   /** Monotonic clock for rage detection, ms (default `performance.now`). */
   now?: () => number;
+  /**
+   * How long (ms) a click on a non-clickable element must change nothing (no DOM change, scroll, navigation or text
+   * selection) to be reported as a dead click (default 1000; 0: off).
+   */
+  deadAfter?: number;
 }
 
 const CLICKABLE = 'a,button,[role=button],[data-tm-event],input[type=submit],input[type=button]';
@@ -23,7 +28,9 @@ const FIELD = 'input,textarea,select,[contenteditable]:not([contenteditable=fals
  * Clicks, with one capture-phase listener: a `click` event with `{ tag, id?, classes?, text?, href?, outbound?,
  * download?, rage? }` for the clickable element (closest `a`, `button`, `[role=button]`, submit input), or, for an
  * element with `data-tm-event="name"` (on it or an ancestor), a custom event `name` whose props are the element's
- * other `data-tm-*` attributes. `data-tm-ignore` silences an element and its subtree.
+ * other `data-tm-*` attributes. `data-tm-ignore` silences an element and its subtree. A click elsewhere is tracked
+ * when it is a rage click (`rage: true`: three within a second on one element) or a dead click (`dead: true`: nothing
+ * on the page changed in the `deadAfter` ms that followed), one dead-click watch at a time.
  */
 export function clicks(options: ClicksOptions = {}): Plugin {
   return {
@@ -32,6 +39,7 @@ export function clicks(options: ClicksOptions = {}): Plugin {
       const doc = options.document ?? document;
       const now = options.now ?? (() => performance.now());
       const selector = options.selector ?? CLICKABLE;
+      const deadAfter = options.deadAfter ?? 1000;
       const downloads = new RegExp(`\\.(${options.downloads?.join('|') ?? DOWNLOADS})$`, 'i');
       const s = scope(tracker, 'clicks');
       let last: Element | undefined;
@@ -61,8 +69,13 @@ export function clicks(options: ClicksOptions = {}): Plugin {
           }
           return tracker.track(named.getAttribute('data-tm-event')!, props);
         }
-        if (!hit && !rage) return;
-
+        if (!hit && !rage) {
+          if (event.type === 'click') watch(el);
+          return;
+        }
+        tracker.track('click', describe(el, rage ? 'rage' : ''));
+      };
+      const describe = (el: Element, flag: string) => {
         const props: Props = { tag: el.tagName.toLowerCase() };
         if (el.id) props.id = el.id.slice(0, 256);
         const classes = (el.getAttribute('class') ?? '').trim().split(/\s+/).slice(0, 10).join(' ').slice(0, 256);
@@ -77,8 +90,37 @@ export function clicks(options: ClicksOptions = {}): Plugin {
           if (/^https?:$/.test(link.protocol) && link.host !== doc.location.host) props.outbound = true;
           if (link.hasAttribute('download') || downloads.test(link.pathname)) props.download = true;
         }
-        if (rage) props.rage = true;
-        tracker.track('click', props);
+        if (flag) props[flag] = true;
+        return props;
+      };
+      /** Ends the dead-click watch under way, if any. */
+      let unwatch: (() => void) | undefined;
+      s._add(() => unwatch?.());
+      const watch = (el: Element) => {
+        if (!deadAfter || unwatch) return;
+        const url = doc.location.href;
+        let changed = false;
+        const onChange = () => {
+          changed = true;
+        };
+        const observer = new MutationObserver(onChange);
+        observer.observe(doc, { subtree: true, childList: true, attributes: true, characterData: true });
+        doc.addEventListener('scroll', onChange, true);
+        const timer = setTimeout(
+          s._wrap(() => {
+            unwatch?.();
+            // A removed element is a DOM change; a selected word (a double click) is a change of the page too.
+            if (!changed && url === doc.location.href && doc.getSelection()?.isCollapsed !== false)
+              tracker.track('click', describe(el, 'dead'));
+          }),
+          deadAfter,
+        );
+        unwatch = () => {
+          unwatch = undefined;
+          clearTimeout(timer);
+          observer.disconnect();
+          doc.removeEventListener('scroll', onChange, true);
+        };
       };
       s._on(doc, 'click', onClick, true);
       s._on(doc, 'auxclick', onClick, true);

@@ -1,4 +1,4 @@
-import type { PageContext } from '@trailmark/protocol';
+import type { PageContext, Props } from '@trailmark/protocol';
 import type { Plugin } from '../plugin.js';
 import { engagedClock } from './engaged.js';
 import { scope } from './scope.js';
@@ -25,7 +25,8 @@ type HistoryMethods = Pick<History, 'pushState' | 'replaceState'>;
 
 /**
  * Page views: the first load (or, for a prerendered page, its activation), SPA navigation, bfcache restores.
- * Each `pageview` has `{ navigation }` and, for in-app navigation, the previous in-app URL as `referrer`.
+ * Each `pageview` has `{ navigation, not_found? }` (`not_found: true` on a page with an element, such as `<body>`
+ * or a `<meta>` tag, that has the `data-tm-404` attribute) and, for in-app navigation, the previous in-app URL as `referrer`.
  * Leaving a page (SPA navigation or `pagehide`) sends `page_leave` with `{ duration_ms, engaged_ms }`
  * and the left page's `url`/`path`.
  */
@@ -63,7 +64,10 @@ export function pageviews(options: PageviewsOptions = {}): Plugin {
         engaged();
         page = { url: loc.href, path: loc.pathname };
         if (referrer) page.referrer = referrer;
-        tracker.track('pageview', { navigation }, referrer ? { referrer } : undefined);
+        const props: Props = { navigation };
+        // A not-found page says so in its markup (`<body data-tm-404>`): a script cannot read the page's HTTP status.
+        if (doc.querySelector('[data-tm-404]')) props.not_found = true;
+        tracker.track('pageview', props, referrer ? { referrer } : undefined);
       });
 
       const change = s._wrap((kind: NavigationKind) => {

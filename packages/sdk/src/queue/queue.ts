@@ -1,8 +1,20 @@
 import { memoryQueue } from './memory-queue.js';
 import type { QueueEntry, QueueStore } from './store.js';
 
-/** Why an event was given up; counted per reason and available from `tracker.dropped()`. */
-export type DropReason = 'queue_full' | 'too_large' | 'consent_denied' | 'retries_exhausted' | 'rejected' | 'invalid' | 'before_send';
+/**
+ * Why an event was given up; counted per reason and available from `tracker.dropped()`. `invalid_revenue` is the one
+ * exception: it counts events whose `revenue` prop was removed (it was not `{ amount, currency }`), the events
+ * themselves were sent.
+ */
+export type DropReason =
+  | 'queue_full'
+  | 'too_large'
+  | 'consent_denied'
+  | 'retries_exhausted'
+  | 'rejected'
+  | 'invalid'
+  | 'before_send'
+  | 'invalid_revenue';
 
 /** Options of `createQueue()`. */
 export interface QueueOptions {

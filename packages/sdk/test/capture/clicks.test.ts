@@ -157,6 +157,65 @@ describe('clicks: rage clicks', () => {
   });
 });
 
+describe('clicks: dead clicks', () => {
+  const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('reports a click on a plain element after which nothing changed as a dead click', async () => {
+    document.body.innerHTML = '<img id="photo" class="zoomable" alt="Product photo"><p id="p">Text</p>';
+    const tracker = mount(clicks({ deadAfter: 30 }));
+    click('#photo');
+    expect(tracker.calls).toEqual([]);
+    await wait(60);
+    expect(tracker.calls).toEqual([
+      expect.objectContaining({ type: 'click', props: { tag: 'img', id: 'photo', classes: 'zoomable', dead: true } }),
+    ]);
+  });
+
+  it('reports nothing when the page changed, scrolled or navigated after the click, nor for a clickable element', async () => {
+    document.body.innerHTML = '<div id="tab">Tab</div><div id="other">Other</div><button id="b">B</button>';
+    // Each click seconds apart on the rage clock: none of them is a rage click.
+    let t = 0;
+    const tracker = mount(clicks({ deadAfter: 30, now: () => (t += 2000) }));
+    const steps: Array<() => void> = [
+      () => document.getElementById('other')!.setAttribute('aria-expanded', 'true'),
+      () => document.body.append(document.createElement('dialog')),
+      () => document.dispatchEvent(new Event('scroll')),
+      () => history.replaceState(null, '', `${location.pathname}?tab=2`),
+    ];
+    for (const step of steps) {
+      click('#tab');
+      step();
+      await wait(60);
+    }
+    click('#b');
+    await wait(60);
+    expect(tracker.calls.map((call) => call.props)).toEqual([{ tag: 'button', id: 'b', text: 'B' }]);
+    history.replaceState(null, '', location.pathname);
+  });
+
+  it('watches one click at a time, and not at all with deadAfter 0 or after teardown', async () => {
+    document.body.innerHTML = '<p id="a">A</p><p id="b">B</p>';
+    const tracker = mount(clicks({ deadAfter: 30, now: () => 0 }));
+    click('#a');
+    click('#b');
+    await wait(60);
+    expect(tracker.calls.map((call) => call.props?.id)).toEqual(['a']);
+    const off = mount(clicks({ deadAfter: 0 }));
+    click('#a');
+    await wait(60);
+    expect(off.calls).toEqual([]);
+    tracker.teardown();
+    const late = tracker.calls.length;
+    off.teardown();
+    const stopped = mount(clicks({ deadAfter: 30 }));
+    click('#a');
+    stopped.teardown();
+    await wait(60);
+    expect(stopped.calls).toEqual([]);
+    expect(tracker.calls).toHaveLength(late);
+  });
+});
+
 describe('clicks: opting out and teardown', () => {
   it('ignores an element marked data-tm-ignore and its whole subtree', () => {
     document.body.innerHTML =

@@ -14,9 +14,11 @@ const ALLOWED = new Set(['./scope.js', './engaged.js', '@trailmark/protocol', 'w
 const runtimeImports = (source: string) => [...source.matchAll(/^import\s+(?!type\s)[^'"]*from\s+'([^']+)'/gm)].map((match) => match[1]);
 
 describe('capture plugins stay separable', () => {
-  it('finds the seven plugin modules and the web vitals attribution observers', () => {
+  it('finds the nine plugin modules and the web vitals attribution observers', () => {
     expect(plugins.sort()).toEqual([
       'clicks.ts',
+      'errors.ts',
+      'form-abandonment.ts',
       'forms.ts',
       'pageviews.ts',
       'scroll-depth.ts',

@@ -115,6 +115,24 @@ describe('pageviews: page load, leave and restore', () => {
     ]);
   });
 
+  it.each([
+    ['a meta tag', '<meta name="robots" content="noindex" data-tm-404>'],
+    ['an element', '<main data-tm-404><h1>Not found</h1></main>'],
+  ])('marks a not-found page, said by %s, with not_found', (_, html) => {
+    document.head.insertAdjacentHTML('beforeend', html);
+    try {
+      const tracker = mount(pageviews());
+      expect(tracker.of('pageview')[0]!.props).toEqual({ navigation: 'load', not_found: true });
+    } finally {
+      document.querySelector('[data-tm-404]')!.remove();
+    }
+  });
+
+  it('leaves not_found off an ordinary page', () => {
+    const tracker = mount(pageviews());
+    expect(tracker.of('pageview')[0]!.props).toEqual({ navigation: 'load' });
+  });
+
   it('reports time on the left page before the next page view, with the left page as context', () => {
     let now = 1000;
     let focused = true;
