@@ -1,12 +1,5 @@
 import { closeIfUnread } from '@trailmark/node-http';
-import {
-  admitBatch,
-  MAX_DRAIN_BYTES,
-  MAX_REQUEST_BYTES,
-  parseAgentClass,
-  readJsonBody,
-  type TrailmarkEvent,
-} from '@trailmark/protocol';
+import { admitBatch, MAX_DRAIN_BYTES, MAX_REQUEST_BYTES, parseAgentClass, readJsonBody, type TrailmarkEvent } from '@trailmark/protocol';
 import type { NodeContext } from './context.js';
 import { LogError } from './event-log.js';
 import { authorize, fail, json, unavailable } from './http.js';
