@@ -1,5 +1,5 @@
 import { createKeyring, createRateLimiter, refuseUnread, type SiteConfig, siteCors, validateSites } from '@trailmark/node-http';
-import { MAX_EVENT_AGE_MS, STATS_PANELS } from '@trailmark/protocol';
+import { MAX_EVENT_AGE_MS, routeIndexResponse, STATS_PANELS } from '@trailmark/protocol';
 import { Hono } from 'hono';
 import { handleBatch } from './batch-route.js';
 import type { NodeContext } from './context.js';
@@ -32,7 +32,9 @@ export interface ClickhouseNode {
   readonly counters: NodeContext['counters'];
 }
 
-/** Builds a node's handler: ingest (`/v1/batch`, with a log), the stats read API, and `/health`. */
+const CH_AUTH = 'write: the write key (?key=, X-Trailmark-Key or Authorization: Bearer); stats: only the read key, as Bearer';
+
+/** Builds a node's handler: ingest (`/v1/batch`, with a log), the stats read API, `/health` (and `/healthz`), `GET /`. */
 export function createNode(options: NodeOptions): ClickhouseNode {
   const sites = validateSites(options.sites);
   const ctx: NodeContext = {
@@ -64,7 +66,9 @@ export function createNode(options: NodeOptions): ClickhouseNode {
       return unavailable(ctx, 'ClickHouse is unavailable');
     }
   });
-  app.get('/health', async () => {
+  // The protocol's common routes (batch, stats, health) are all a node serves.
+  app.get('/', () => routeIndexResponse('trailmark clickhouse', CH_AUTH, {}));
+  app.get('/:health{health|healthz}', async () => {
     // An ingest node is healthy when it can reach the log (what a 200 depends on); a read node when ClickHouse answers.
     try {
       if (ctx.log) {

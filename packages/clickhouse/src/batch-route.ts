@@ -1,5 +1,5 @@
 import { closeIfUnread } from '@trailmark/node-http';
-import { admitBatch, browserOf, MAX_DRAIN_BYTES, MAX_REQUEST_BYTES, osOf, readJsonBody, type TrailmarkEvent } from '@trailmark/protocol';
+import { admitBatch, MAX_DRAIN_BYTES, MAX_REQUEST_BYTES, parseAgentClass, readJsonBody, type TrailmarkEvent } from '@trailmark/protocol';
 import type { NodeContext } from './context.js';
 import { LogError } from './event-log.js';
 import { authorize, fail, json, unavailable } from './http.js';
@@ -21,17 +21,17 @@ export async function handleBatch(ctx: NodeContext, request: Request): Promise<R
   const log = ctx.log;
   if (!log) return fail('not_found', 'this node does not ingest');
   const site = auth.grant.site.id;
-  const userAgent = request.headers.get('user-agent');
   const options = {
     now: ctx.clock(),
     maxAgeMs: ctx.maxEventAgeMs,
     siteId: site,
     storable: storageProblem,
     lookup: (ids: string[]) => storedIdsOf(ctx, site, ids),
+    userAgent: request.headers.get('user-agent'),
   };
   let admission: Awaited<ReturnType<typeof admitBatch>>;
   try {
-    admission = await admitBatch(body.value, options, async ({ events, skewMs }) => {
+    admission = await admitBatch(body.value, options, async ({ events, skewMs, agent }) => {
       const known = new Set(
         await storedIdsOf(
           ctx,
@@ -42,7 +42,16 @@ export async function handleBatch(ctx: NodeContext, request: Request): Promise<R
       const fresh = events.filter((event) => !known.has(event.event_id));
       if (fresh.length === 0) return new Set<string>();
       const ids = fresh.map((event) => event.event_id);
-      const message = encodeMessage({ v: 1, site, skewMs, browser: browserOf(userAgent), os: osOf(userAgent), events: fresh });
+      // The log carries the user agent's class only (admitBatch's `agent`), as its browser and OS parts.
+      const agentParts = parseAgentClass(agent);
+      const message = encodeMessage({
+        v: 1,
+        site,
+        skewMs,
+        browser: agentParts?.browser ?? null,
+        os: agentParts?.os ?? null,
+        events: fresh,
+      });
       await log.publish(message, messageId(site, ids));
       ctx.recent.add(site, ids);
       return new Set(ids);

@@ -7,7 +7,7 @@ export interface LogMessage {
   site: string;
   /** Server clock minus client clock, ms: added to each `ts` for server time. */
   skewMs: number;
-  /** The browser and OS classes parsed from the request's User-Agent (the string itself is not carried). */
+  /** The browser and OS parts of the request's user-agent class (admitBatch's `agent`; the raw string is never carried). */
   browser: string | null;
   os: string | null;
   events: TrailmarkEvent[];
