@@ -82,9 +82,11 @@ const ENFORCED = [];
  * script tag, and gzip's packing beside the others).
  */
 const CEILINGS = {
-  'createTracker + fetchTransport + memoryQueue': 8203,
-  'createTracker + fetchTransport + indexedDbQueue': 9863,
-  'script tag (trailmark.min.js)': 18386,
+  // Then +37 / +42 / +42 B (issue 26): a URL's userinfo (`https://user:secret@host/`) removed from the url and referrer
+  // events carry, and from click hrefs, before anything leaves the page.
+  'createTracker + fetchTransport + memoryQueue': 8240,
+  'createTracker + fetchTransport + indexedDbQueue': 9905,
+  'script tag (trailmark.min.js)': 18428,
 };
 
 /**
@@ -97,8 +99,9 @@ const CEILINGS = {
  * mangling an app's bundler does not do.
  */
 const PACKED_CEILINGS = {
-  'createTracker + fetchTransport + memoryQueue': 8572,
-  'createTracker + fetchTransport + indexedDbQueue': 10243,
+  // Then +47 / +44 B (issue 26): the URL userinfo removed in the page, as on the source build's ceilings above.
+  'createTracker + fetchTransport + memoryQueue': 8619,
+  'createTracker + fetchTransport + indexedDbQueue': 10287,
 };
 
 const root = resolve(import.meta.dirname, '..');

@@ -14,6 +14,7 @@ import type { Identity } from './identity.js';
 import type { DropReason } from './queue/queue.js';
 import type { QueueEntry } from './queue/store.js';
 import type { UrlRule } from './url-rules.js';
+import { withoutUserinfo } from './userinfo.js';
 import { utf8Bytes as utf8 } from './utf8.js';
 
 /** Options of `createSerialiser()`. */
@@ -44,13 +45,14 @@ export interface PreparedEvent {
 
 /**
  * Shortens the page's own text to what servers accept (a long search URL, a long title): one field over its limit
- * would otherwise get every event of the page refused.
+ * would otherwise get every event of the page refused. A password in a URL's userinfo (`https://user:secret@host/`)
+ * never leaves the page (issue 26; the servers remove it again, with secret query values, from every URL).
  */
 const clip = (event: TrailmarkEvent) => {
-  event.url = event.url.slice(0, MAX_URL_LENGTH);
+  event.url = withoutUserinfo(event.url).slice(0, MAX_URL_LENGTH);
   event.path = event.path.slice(0, MAX_URL_LENGTH);
   event.title &&= event.title.slice(0, MAX_TITLE_LENGTH);
-  event.referrer &&= event.referrer.slice(0, MAX_URL_LENGTH);
+  event.referrer &&= withoutUserinfo(event.referrer).slice(0, MAX_URL_LENGTH);
 };
 
 /**

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CLICK_IDS, createTracker, type TrailmarkEvent, urlRules } from '../src/index.js';
 import { inSample } from '../src/sampling.js';
+import { withoutUserinfo } from '../src/userinfo.js';
 import { recordingTransport } from './helpers.js';
 
 const page = 'https://shop.test';
@@ -29,6 +30,26 @@ describe('urlRules', () => {
   it('removes a denylist or keeps only an allowlist of query parameters', () => {
     expect(urlRules({ stripParams: ['token'] })(`${page}/r?token=s&id=1`)).toBe(`${page}/r?id=1`);
     expect(urlRules({ keepParams: ['q'] })(`${page}/s?q=shoes&session=9&utm_source=x`)).toBe(`${page}/s?q=shoes`);
+  });
+});
+
+describe('withoutUserinfo', () => {
+  it.each([
+    ['https://user:secret@shop.test/p?q=1#h', 'https://shop.test/p?q=1#h'],
+    ['http://only-user@shop.test/', 'http://shop.test/'],
+    ['https://shop.test/a@b?x=a@b', 'https://shop.test/a@b?x=a@b'],
+    ['https://shop.test/', 'https://shop.test/'],
+  ])('%s → %s', (url, expected) => {
+    expect(withoutUserinfo(url)).toBe(expected);
+  });
+
+  it('is applied to the url and the referrer events carry', async () => {
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({ siteId: 's', transport });
+    tracker.track('pageview', undefined, { url: 'https://jane:secret@shop.test/p', referrer: 'https://bob:pw@other.test/' });
+    await tracker.flush();
+    const [event] = sent.flatMap((s) => s.events);
+    expect([event!.url, event!.referrer]).toEqual(['https://shop.test/p', 'https://other.test/']);
   });
 });
 

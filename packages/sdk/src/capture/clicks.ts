@@ -1,5 +1,6 @@
 import { type Props, redactText } from '@trailmark/protocol';
 import type { Plugin } from '../plugin.js';
+import { withoutUserinfo } from '../userinfo.js';
 import { scope } from './scope.js';
 
 /** Options of `clicks()`. */
@@ -86,7 +87,7 @@ export function clicks(options: ClicksOptions = {}): Plugin {
         // SVG links have no string href: they are tracked without one.
         if (link && typeof link.href === 'string') {
           // A mailto:/tel: address is personal data: only the scheme is kept.
-          props.href = /^(mailto|tel):/i.test(link.href) ? link.protocol : link.href.slice(0, 1024);
+          props.href = /^(mailto|tel):/i.test(link.href) ? link.protocol : withoutUserinfo(link.href).slice(0, 1024);
           if (/^https?:$/.test(link.protocol) && link.host !== doc.location.host) props.outbound = true;
           if (link.hasAttribute('download') || downloads.test(link.pathname)) props.download = true;
         }

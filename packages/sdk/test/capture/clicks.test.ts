@@ -80,6 +80,14 @@ describe('clicks: the click event', () => {
     ]);
   });
 
+  it("keeps a link's password in its userinfo out of the href", () => {
+    document.body.innerHTML = '<a href="https://jane:s3cret-pw@example.org/x?q=1">x</a>';
+    const tracker = mount(clicks());
+    click('a');
+    expect(tracker.calls[0]!.props!.href).toBe('https://example.org/x?q=1');
+    expect(JSON.stringify(tracker.calls)).not.toContain('s3cret');
+  });
+
   it.each([
     ['an external link is outbound', '<a href="https://example.org/x">x</a>', {}, { outbound: true }],
     ['a same-host link is not', '<a href="/x">x</a>', {}, {}],
