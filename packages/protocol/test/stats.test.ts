@@ -20,7 +20,16 @@ const query = (params: Record<string, string | string[]> = {}) => {
 
 describe('parseStatsQuery', () => {
   it('defaults to the 30 days before now, daily, the page breakdown, 10 rows', () => {
-    expect(query()).toEqual({ from: NOW - 30 * 86_400_000, to: NOW, interval: 'day', filters: {}, by: 'page', limit: 10, steps: [] });
+    expect(query()).toEqual({
+      from: NOW - 30 * 86_400_000,
+      to: NOW,
+      interval: 'day',
+      filters: {},
+      by: 'page',
+      limit: 10,
+      steps: [],
+      bots: 'exclude',
+    });
     expect((query({ from: String(NOW - 86_400_000) }) as StatsQuery).interval).toBe('hour');
   });
 

@@ -60,6 +60,8 @@ export interface StatsQuery {
   limit: number;
   /** Funnel steps, in order. */
   steps: FunnelStep[];
+  /** Whose visits count: humans only (the default), bots only, or both (`botReason()` decides). */
+  bots: 'exclude' | 'only' | 'include';
 }
 
 /** Totals of the visits in range (the `summary` panel). */
@@ -175,7 +177,9 @@ export function parseStatsQuery(params: URLSearchParams, now: number): StatsQuer
     steps.push({ kind: match[1] as FunnelStep['kind'], value: match[2] as string });
   }
   if (steps.length > MAX_STEPS) return `a funnel has at most ${MAX_STEPS} steps`;
-  return { from, to, interval, filters, by, limit: Number(rawLimit), steps };
+  const bots = params.get('bots') ?? 'exclude';
+  if (bots !== 'exclude' && bots !== 'only' && bots !== 'include') return 'bots must be exclude, only or include';
+  return { from, to, interval, filters, by, limit: Number(rawLimit), steps, bots };
 }
 
 function timeParam(params: URLSearchParams, name: string, fallback: number): number | string {

@@ -1,4 +1,14 @@
-import { isStatsPanel, parseStatsQuery, type StatsEvent, statsEventOf, statsFromEvents } from '@trailmark/protocol';
+import {
+  isStatsPanel,
+  LIVE_WINDOW_MS,
+  liveCountOf,
+  MAX_FUTURE_SKEW_MS,
+  panelAnswer,
+  panelSql,
+  parseStatsQuery,
+  type StatsEvent,
+  statsEventOf,
+} from '@trailmark/protocol';
 import type { Hono } from 'hono';
 import type { ReceiverContext } from '../context.js';
 import { authorize, fail, json } from '../http.js';
@@ -6,8 +16,9 @@ import { authorize, fail, json } from '../http.js';
 const PAGE = 5000;
 
 /**
- * The dashboard's read contract, `GET /v1/stats/:panel` (see `parseStatsQuery` in @trailmark/protocol): the
- * events around the range are read from the store and the panel is computed by the protocol's reference code.
+ * The dashboard's read contract, `GET /v1/stats/:panel` (see `parseStatsQuery` in @trailmark/protocol): each panel
+ * is one query over the per-visit rollups the store keeps as events arrive (migration 005); live visitors are
+ * counted from the last five minutes of raw events.
  */
 export function statsRoutes(app: Hono, ctx: ReceiverContext): void {
   app.get('/v1/stats/:panel', async (c) => {
@@ -20,7 +31,10 @@ export function statsRoutes(app: Hono, ctx: ReceiverContext): void {
     const now = ctx.clock();
     const query = parseStatsQuery(new URL(request.url).searchParams, now);
     if (typeof query === 'string') return fail(ctx, request, 'invalid_request', query, { siteId });
-    const data = await statsFromEvents(panel, query, now, (fromTs, toTs) => readEvents(ctx, siteId, fromTs, toTs));
+    const data =
+      panel === 'live'
+        ? liveCountOf(readEvents(ctx, siteId, now - LIVE_WINDOW_MS, now + MAX_FUTURE_SKEW_MS), now)
+        : panelAnswer(panel, query, ctx.store.visitRows(panelSql(panel, siteId, query)));
     return json({ ok: true, site_id: siteId, data });
   });
 }
