@@ -7,7 +7,7 @@
 // Run after `npm run build`. Bounded: seeding stops at a time cap (reported), each panel runs 5 times.
 
 import { loadavg } from 'node:os';
-import { STATS_DIMENSIONS } from '../packages/protocol/dist/index.js';
+import { params, requests } from './dashboard-requests.mjs';
 
 const dist = new URL('../packages/pg-ingest/dist/index.js', import.meta.url);
 const SITE = { id: 'bench', writeKey: 'pk_bench_dash', readKey: 'sk_bench_dash', origins: [] };
@@ -82,32 +82,6 @@ async function seed(db, target, now) {
   await db.query('ANALYZE');
   const [{ sessions: stored }] = await db.query('SELECT count(*)::int AS sessions FROM user_sessions');
   return { events: written, processed, sessions: stored, seed_s: (seeded - started) / 1000, etl_s: (Date.now() - seeded) / 1000 };
-}
-
-/** The requests a 30-day view of the dashboard makes (and a filtered one). */
-function requests(now) {
-  const to = Math.floor(now / DAY) * DAY + DAY;
-  const base = { from: String(to - 30 * DAY), to: String(to), interval: 'day' };
-  const out = [
-    ['summary', base],
-    ['summary (previous period)', { ...base, from: String(to - 60 * DAY), to: String(to - 30 * DAY) }],
-    ['timeseries', base],
-  ];
-  for (const by of STATS_DIMENSIONS) {
-    out.push([`breakdown by=${by}`, { ...base, by, limit: '10' }]);
-  }
-  out.push(['goals', { ...base, limit: '20' }], ['vitals', base], ['live', {}]);
-  out.push(['funnel', { ...base, step: ['page:/p/0', 'page:/p/3', 'event:signup'] }]);
-  out.push(['summary filter.country=DE', { ...base, 'filter.country': 'DE' }]);
-  out.push(['breakdown by=page filter.browser=Firefox', { ...base, by: 'page', 'filter.browser': 'Firefox' }]);
-  out.push(['timeseries filter.page=/p/7', { ...base, 'filter.page': '/p/7' }]);
-  return out;
-}
-
-function params(record) {
-  const out = new URLSearchParams();
-  for (const [name, value] of Object.entries(record)) for (const one of [value].flat()) out.append(name, one);
-  return out;
 }
 
 /** Seeds the data set and times every panel; returns the figures. */

@@ -4,6 +4,8 @@
 -- first screen at a million events); with these a panel is one range scan of one table.
 -- A visit's row holds its figures and dimension values (parsed browser and OS only: never a user agent) and its
 -- fold state as JSON; child rows carry the visit's visitor, start and bot verdict, rewritten when they change.
+-- Each table is clustered by (site_id, start_ts, …), so a panel's range is one sequential read of whole rows;
+-- a unique index by visit is what the store's upserts find their row by.
 -- Rollback: DROP TABLE visits; DROP TABLE visit_pages; DROP TABLE visit_types; DROP TABLE visit_vitals;
 CREATE TABLE visits (
   site_id TEXT NOT NULL,
@@ -28,9 +30,9 @@ CREATE TABLE visits (
   -- Why the visit is a bot's (user_agent, automation, behaviour), NULL for a person's.
   bot TEXT,
   state TEXT NOT NULL,
-  PRIMARY KEY (site_id, session_id)
+  PRIMARY KEY (site_id, start_ts, session_id)
 ) WITHOUT ROWID;
-CREATE INDEX visits_start ON visits (site_id, start_ts);
+CREATE UNIQUE INDEX visits_session ON visits (site_id, session_id);
 
 -- One row per visit and page path: its pageviews and their times (comma-separated ms, for funnels).
 CREATE TABLE visit_pages (
@@ -42,9 +44,9 @@ CREATE TABLE visit_pages (
   start_ts INTEGER NOT NULL,
   visitor_id TEXT NOT NULL,
   bot TEXT,
-  PRIMARY KEY (site_id, session_id, path)
+  PRIMARY KEY (site_id, start_ts, session_id, path)
 ) WITHOUT ROWID;
-CREATE INDEX visit_pages_start ON visit_pages (site_id, start_ts);
+CREATE UNIQUE INDEX visit_pages_session ON visit_pages (site_id, session_id, path);
 
 -- One row per visit and event type other than pageview, page_leave and heartbeat (goals and funnel steps).
 CREATE TABLE visit_types (
@@ -56,9 +58,9 @@ CREATE TABLE visit_types (
   start_ts INTEGER NOT NULL,
   visitor_id TEXT NOT NULL,
   bot TEXT,
-  PRIMARY KEY (site_id, session_id, type)
+  PRIMARY KEY (site_id, start_ts, session_id, type)
 ) WITHOUT ROWID;
-CREATE INDEX visit_types_start ON visit_types (site_id, start_ts);
+CREATE UNIQUE INDEX visit_types_session ON visit_types (site_id, session_id, type);
 
 -- One row per visit and web vital metric (name, metric id) with the value of its last report (time, seq, id).
 CREATE TABLE visit_vitals (
@@ -73,6 +75,6 @@ CREATE TABLE visit_vitals (
   start_ts INTEGER NOT NULL,
   visitor_id TEXT NOT NULL,
   bot TEXT,
-  PRIMARY KEY (site_id, session_id, name, metric_id)
+  PRIMARY KEY (site_id, start_ts, session_id, name, metric_id)
 ) WITHOUT ROWID;
-CREATE INDEX visit_vitals_start ON visit_vitals (site_id, start_ts);
+CREATE UNIQUE INDEX visit_vitals_session ON visit_vitals (site_id, session_id, name, metric_id);

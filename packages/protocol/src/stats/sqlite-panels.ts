@@ -27,7 +27,8 @@ function visitWhere(siteId: string, query: StatsQuery, params: SqlStatement['par
     if (dimension === 'page') {
       if (value === null) where += ' AND v.pageviews = 0';
       else {
-        where += ' AND EXISTS (SELECT 1 FROM visit_pages p WHERE p.site_id = v.site_id AND p.session_id = v.session_id AND p.path = ?)';
+        where +=
+          ' AND EXISTS (SELECT 1 FROM visit_pages p WHERE p.site_id = v.site_id AND p.start_ts = v.start_ts AND p.session_id = v.session_id AND p.path = ?)';
         params.push(value);
       }
     } else if (value === null) where += ` AND v.${dimension} IS NULL`;
@@ -42,7 +43,7 @@ function visitWhere(siteId: string, query: StatsQuery, params: SqlStatement['par
 /** `FROM <table> r …` over a child rollup's rows of the selected visits: joined to `visits` only when filtered. */
 function childFrom(table: string, siteId: string, query: StatsQuery, params: SqlStatement['params']): string {
   if (Object.keys(query.filters).length > 0) {
-    return `FROM ${table} r JOIN visits v ON v.site_id = r.site_id AND v.session_id = r.session_id WHERE ${visitWhere(siteId, query, params)}`;
+    return `FROM ${table} r JOIN visits v ON v.site_id = r.site_id AND v.start_ts = r.start_ts AND v.session_id = r.session_id WHERE ${visitWhere(siteId, query, params)}`;
   }
   params.push(siteId, query.from, query.to);
   return `FROM ${table} r WHERE r.site_id = ? AND r.start_ts >= ? AND r.start_ts < ?${botsSql('r', query)}`;
