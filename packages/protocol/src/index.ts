@@ -27,5 +27,6 @@ export type { FieldDescription, RedactionRule } from './redact.js';
 export { DEFAULT_REDACTION_RULES, ibanValid, isSensitiveField, luhnValid, redactEvent, redactText, redactUrl } from './redact.js';
 export type { SourceType, TrafficSource } from './referrer.js';
 export { classifySource, parseUtm } from './referrer.js';
+export * from './revenue.js';
 export { envelopeSchema, eventSchema } from './schema.js';
 export * from './stats/index.js';

@@ -105,6 +105,7 @@ export interface EventStore {
 }
 
 const VISIT_TABLES = ['visits', ...VISIT_CHILD_TABLES];
+const ALL_VISIT_TABLES = [...VISIT_TABLES, 'visit_seq', 'drop_reports'];
 
 type Counts = Map<string, [site: string, hour: number, dimension: string, key: string, count: number]>;
 type Fresh = Array<ReturnType<typeof storedStatsEvent>>;
@@ -337,6 +338,11 @@ export function openStore(options: StoreOptions = {}): EventStore {
                   (SELECT site_id, session_id FROM ${table} WHERE start_ts < ? LIMIT ?)`)
               .run(rollupBefore, chunk).changes;
           }
+          for (const table of ['visit_seq', 'drop_reports']) {
+            visits += db
+              .prepare(`DELETE FROM ${table} WHERE (site_id, ts) IN (SELECT site_id, ts FROM ${table} WHERE ts < ? LIMIT ?)`)
+              .run(rollupBefore, chunk).changes;
+          }
           return { events, rollups: rollups + sessions + visits };
         })(),
       );
@@ -371,7 +377,7 @@ export function openStore(options: StoreOptions = {}): EventStore {
     reset() {
       guardStorage('reset', () =>
         db.exec(
-          `DELETE FROM events; DELETE FROM rollups; DELETE FROM rollup_sessions; ${VISIT_TABLES.map((table) => `DELETE FROM ${table};`).join(' ')}`,
+          `DELETE FROM events; DELETE FROM rollups; DELETE FROM rollup_sessions; ${ALL_VISIT_TABLES.map((table) => `DELETE FROM ${table};`).join(' ')}`,
         ),
       );
     },

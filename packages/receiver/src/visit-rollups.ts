@@ -1,5 +1,6 @@
 import {
   countryLookup,
+  eventRollupStatements,
   groupByVisit,
   READ_VISIT_SQL,
   type SqlStatement,
@@ -31,6 +32,7 @@ export function createVisitRollups(db: Database): VisitRollups {
   const country = countryLookup();
   return {
     add(events) {
+      for (const { sql, params } of eventRollupStatements(events)) statement(sql).run(...params);
       for (const group of groupByVisit(events)) {
         const stored = statement(READ_VISIT_SQL).get(group.site, group.session) as StoredVisit | undefined;
         for (const { sql, params } of visitRollupStatements(group, stored, country) as SqlStatement[]) statement(sql).run(...params);

@@ -1,4 +1,4 @@
-import type { FunnelRow, StatsData, StatsDimension, StatsPanel, StatsQuery, VitalRow } from './contract.js';
+import type { CompletenessDay, FunnelRow, LinkRow, StatsData, StatsDimension, StatsPanel, StatsQuery, VitalRow } from './contract.js';
 import { OPTIONAL_DIMENSIONS } from './contract.js';
 import type { SqlStatement } from './sqlite-rollups.js';
 import { BUILTIN_TYPES } from './visits.js';
@@ -12,6 +12,8 @@ import { BUILTIN_TYPES } from './visits.js';
 
 type Row = Record<string, unknown>;
 type RollupPanel = Exclude<StatsPanel, 'live'>;
+const DAY_MS = 86_400_000;
+const NOTHING = 'SELECT NULL WHERE 0';
 
 /** The traffic condition on a rollup's `bot` column. */
 function botsSql(alias: string, query: StatsQuery): string {
@@ -28,7 +30,7 @@ function visitWhere(siteId: string, query: StatsQuery, params: SqlStatement['par
       if (value === null) where += ' AND v.pageviews = 0';
       else {
         where +=
-          ' AND EXISTS (SELECT 1 FROM visit_pages p WHERE p.site_id = v.site_id AND p.start_ts = v.start_ts AND p.session_id = v.session_id AND p.path = ?)';
+          ' AND EXISTS (SELECT 1 FROM visit_pages p WHERE p.site_id = v.site_id AND p.start_ts = v.start_ts AND p.session_id = v.session_id AND p.path = ? AND p.views > 0)';
         params.push(value);
       }
     } else if (value === null) where += ` AND v.${dimension} IS NULL`;
@@ -76,7 +78,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery):
         params.push(query.limit);
         return {
           sql: `SELECT r.path AS value, count(DISTINCT r.visitor_id) AS visitors, count(*) AS visits, sum(r.views) AS pageviews
-            ${from} GROUP BY r.path ${ORDER('pageviews', 'value')} LIMIT ?`,
+            ${from} AND r.views > 0 GROUP BY r.path ${ORDER('pageviews', 'value')} LIMIT ?`,
           params,
         };
       }
@@ -106,7 +108,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery):
         const from = childFrom('visit_pages', siteId, query, params);
         params.push(...pages);
         parts.push(
-          `SELECT r.session_id AS visit, 'page' AS kind, r.path AS value, r.times AS times ${from} AND r.path IN (${pages.map(() => '?').join(', ')})`,
+          `SELECT r.session_id AS visit, 'page' AS kind, r.path AS value, r.times AS times ${from} AND r.views > 0 AND r.path IN (${pages.map(() => '?').join(', ')})`,
         );
       }
       if (types.length > 0) {
@@ -120,6 +122,58 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery):
     }
     case 'vitals':
       return { sql: `SELECT r.name AS name, r.value AS value ${childFrom('visit_vitals', siteId, query, params)}`, params };
+    case 'goal_props': {
+      if (query.goal === undefined || query.prop === undefined) return { sql: NOTHING, params };
+      const from = childFrom('visit_goal_props', siteId, query, params);
+      params.push(query.goal, query.prop, query.limit);
+      return {
+        sql: `SELECT r.value AS value, count(DISTINCT r.visitor_id) AS visitors, sum(r.events) AS events
+          ${from} AND r.name = ? AND r.prop = ? GROUP BY r.value ${ORDER('events', 'value')} LIMIT ?`,
+        params,
+      };
+    }
+    case 'outbound':
+    case 'downloads': {
+      const from = childFrom('visit_links', siteId, query, params);
+      params.push(panel === 'outbound' ? 'outbound' : 'download', query.limit);
+      return {
+        sql: `SELECT r.url AS url, count(DISTINCT r.visitor_id) AS visitors, sum(r.events) AS events
+          ${from} AND r.kind = ? GROUP BY r.url ${ORDER('events', 'url')} LIMIT ?`,
+        params,
+      };
+    }
+    case 'scroll':
+    case 'engagement': {
+      const from = childFrom('visit_pages', siteId, query, params);
+      params.push(query.limit);
+      return {
+        sql: `SELECT r.path AS path, count(*) AS visits, sum(r.scroll >= 25) AS reached_25, sum(r.scroll >= 50) AS reached_50,
+          sum(r.scroll >= 75) AS reached_75, sum(r.scroll >= 100) AS reached_100, sum(r.engaged_ms) AS engaged_ms
+          ${from} AND r.views > 0 GROUP BY r.path ORDER BY visits DESC, path LIMIT ?`,
+        params,
+      };
+    }
+    case 'revenue': {
+      const from = childFrom('visit_revenue', siteId, query, params);
+      params.push(query.limit);
+      return {
+        sql: `SELECT r.name AS name, r.currency AS currency, count(DISTINCT r.visitor_id) AS visitors, sum(r.events) AS events,
+          sum(r.micros) AS micros ${from} GROUP BY r.name, r.currency ORDER BY name, currency LIMIT ?`,
+        params,
+      };
+    }
+    case 'completeness': {
+      const where = visitWhere(siteId, query, params);
+      params.push(siteId, query.from, query.to);
+      return {
+        sql: `SELECT 'lost' AS kind, (v.start_ts / ${DAY_MS}) * ${DAY_MS} AS t, NULL AS reason, sum(q.max_seq - q.block * 1000 - q.events) AS n
+          FROM visits v JOIN visit_seq q ON q.site_id = v.site_id AND q.session_id = v.session_id WHERE ${where} GROUP BY 2 HAVING n <> 0
+          UNION ALL
+          SELECT 'dropped', (d.ts / ${DAY_MS}) * ${DAY_MS}, d.reason, sum(d.dropped) FROM drop_reports d
+          WHERE d.site_id = ? AND d.ts >= ? AND d.ts < ? GROUP BY 2, 3`,
+        params,
+      };
+    }
   }
 }
 
@@ -153,6 +207,34 @@ export function panelAnswer<P extends RollupPanel>(panel: P, query: StatsQuery, 
     goals: () => ({ rows: rows.map((row) => ({ name: String(row.name), visitors: int(row.visitors), events: int(row.events) })) }),
     funnel: () => ({ steps: funnelSteps(query, rows) }),
     vitals: () => ({ rows: vitalRows(rows) }),
+    goal_props: () => ({
+      goal: query.goal ?? null,
+      prop: query.prop ?? null,
+      rows: rows.map((row) => ({ value: String(row.value), visitors: int(row.visitors), events: int(row.events) })),
+    }),
+    outbound: () => ({ rows: linkRows(rows) }),
+    downloads: () => ({ rows: linkRows(rows) }),
+    scroll: () => ({
+      rows: rows.map((row) => ({
+        path: String(row.path),
+        visits: int(row.visits),
+        reached_25: int(row.reached_25),
+        reached_50: int(row.reached_50),
+        reached_75: int(row.reached_75),
+        reached_100: int(row.reached_100),
+      })),
+    }),
+    engagement: () => ({ rows: rows.map((row) => ({ path: String(row.path), visits: int(row.visits), engaged_ms: int(row.engaged_ms) })) }),
+    revenue: () => ({
+      rows: rows.map((row) => ({
+        name: String(row.name),
+        currency: String(row.currency),
+        visitors: int(row.visitors),
+        events: int(row.events),
+        amount: int(row.micros) / 1_000_000,
+      })),
+    }),
+    completeness: () => ({ days: completenessDays(rows) }),
   };
   return answers[panel]() as StatsData[P];
 }
@@ -180,6 +262,25 @@ function funnelSteps(query: StatsQuery, rows: readonly Row[]): FunnelRow[] {
     }
   }
   return query.steps.map((step, index) => ({ ...step, visits: reached[index] ?? 0 }));
+}
+
+function linkRows(rows: readonly Row[]): LinkRow[] {
+  return rows.map((row) => ({ url: String(row.url), visitors: Number(row.visitors), events: Number(row.events) }));
+}
+
+function completenessDays(rows: readonly Row[]): CompletenessDay[] {
+  const days = new Map<number, CompletenessDay>();
+  for (const row of rows) {
+    const t = Number(row.t);
+    let day = days.get(t);
+    if (!day) {
+      day = { t, lost: 0, dropped: {} };
+      days.set(t, day);
+    }
+    if (row.kind === 'lost') day.lost += Number(row.n);
+    else day.dropped[String(row.reason)] = Number(row.n);
+  }
+  return [...days.values()].sort((a, b) => a.t - b.t);
 }
 
 function vitalRows(rows: readonly Row[]): VitalRow[] {

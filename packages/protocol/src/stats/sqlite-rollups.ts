@@ -1,4 +1,6 @@
+import { revenueMicros, revenueOf } from '../revenue.js';
 import { countryLookup } from './dimensions.js';
+import { dropCounts, engagedMsOf, isGoal, linkOf, propText, scrollDepthOf } from './reports.js';
 import { before, foldVisit, type VisitState, visitColumns } from './visit-rollup.js';
 import type { StatsEvent } from './visits.js';
 
@@ -9,7 +11,10 @@ import type { StatsEvent } from './visits.js';
  * - `visits`: one row per visit with its figures and dimension values, and its fold state as JSON;
  * - `visit_pages`: one row per visit and path with its pageviews and their times (for funnels);
  * - `visit_types`: one row per visit and event type (not pageviews and page mechanics) with its count and times;
- * - `visit_vitals`: one row per visit and web vital metric with the value of its last report.
+ * - `visit_vitals`: one row per visit and web vital metric with the value of its last report;
+ * - `visit_goal_props`, `visit_links`, `visit_revenue`: a goal's property values, clicked outbound links and
+ *   downloads, revenue per goal and currency, per visit;
+ * - `visit_seq`, `drop_reports`: sequence numbers received per session and tab block, the SDK's drop reports.
  * Every child row carries its visit's visitor, start and bot verdict, so a panel without filters is one range
  * scan of one table; they are rewritten when a later event changes them.
  */
@@ -60,9 +65,25 @@ const VISIT_UPSERT = `INSERT INTO visits (site_id, session_id, visitor_id, start
   utm_source = excluded.utm_source, utm_medium = excluded.utm_medium, utm_campaign = excluded.utm_campaign,
   country = excluded.country, device = excluded.device, browser = excluded.browser, os = excluded.os, bot = excluded.bot,
   state = excluded.state`;
-const PAGE_UPSERT = `INSERT INTO visit_pages (site_id, session_id, path, views, times, start_ts, visitor_id, bot)
+const PAGE_UPSERT = `INSERT INTO visit_pages (site_id, session_id, path, views, times, scroll, engaged_ms, start_ts, visitor_id, bot)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (site_id, session_id, path) DO UPDATE SET views = views + excluded.views,
+  times = CASE WHEN excluded.times = '' THEN times WHEN times = '' THEN excluded.times ELSE times || ',' || excluded.times END,
+  scroll = max(scroll, excluded.scroll), engaged_ms = engaged_ms + excluded.engaged_ms`;
+const GOAL_PROP_UPSERT = `INSERT INTO visit_goal_props (site_id, session_id, name, prop, value, events, start_ts, visitor_id, bot)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (site_id, session_id, name, prop, value) DO UPDATE SET events = events + excluded.events`;
+const LINK_UPSERT = `INSERT INTO visit_links (site_id, session_id, kind, url, events, start_ts, visitor_id, bot)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (site_id, session_id, path) DO UPDATE SET views = views + excluded.views, times = times || ',' || excluded.times`;
+  ON CONFLICT (site_id, session_id, kind, url) DO UPDATE SET events = events + excluded.events`;
+const REVENUE_UPSERT = `INSERT INTO visit_revenue (site_id, session_id, name, currency, events, micros, start_ts, visitor_id, bot)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (site_id, session_id, name, currency) DO UPDATE SET events = events + excluded.events, micros = micros + excluded.micros`;
+const SEQ_UPSERT = `INSERT INTO visit_seq (site_id, session_id, block, max_seq, events, ts) VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (site_id, session_id, block) DO UPDATE SET max_seq = max(max_seq, excluded.max_seq),
+  events = events + excluded.events, ts = max(ts, excluded.ts)`;
+const DROP_UPSERT = `INSERT INTO drop_reports (site_id, ts, reason, dropped) VALUES (?, ?, ?, ?)
+  ON CONFLICT (site_id, ts, reason) DO UPDATE SET dropped = dropped + excluded.dropped`;
 const TYPE_UPSERT = `INSERT INTO visit_types (site_id, session_id, type, events, times, start_ts, visitor_id, bot)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (site_id, session_id, type) DO UPDATE SET events = events + excluded.events, times = times || ',' || excluded.times`;
@@ -73,7 +94,14 @@ const VITAL_UPSERT = `INSERT INTO visit_vitals (site_id, session_id, name, metri
   WHERE (excluded.r_ts, excluded.r_seq, excluded.r_id) > (visit_vitals.r_ts, visit_vitals.r_seq, visit_vitals.r_id)`;
 
 /** The child rollups, each carrying its visit's visitor, start and bot verdict. */
-export const VISIT_CHILD_TABLES = ['visit_pages', 'visit_types', 'visit_vitals'] as const;
+export const VISIT_CHILD_TABLES = [
+  'visit_pages',
+  'visit_types',
+  'visit_vitals',
+  'visit_goal_props',
+  'visit_links',
+  'visit_revenue',
+] as const;
 
 /** Event types kept in `visit_types`: every one a funnel step or a goal can name. */
 const keepsType = (type: string) => type !== 'pageview' && type !== 'page_leave' && type !== 'heartbeat';
@@ -126,15 +154,44 @@ export function visitRollupStatements(group: VisitGroup, stored: StoredVisit | u
     }
   }
   const copied = [row.start_ts, row.visitor_id, row.bot];
-  const pages = new Map<string, number[]>();
+  const pages = new Map<string, { times: number[]; scroll: number; engaged: number }>();
   const types = new Map<string, number[]>();
+  const counts = new Map<string, { params: Array<string | number>; sql: string; events: number; micros: number }>();
+  const count = (sql: string, params: Array<string | number>, micros = 0) => {
+    const key = `${sql}${JSON.stringify(params)}`;
+    const entry = counts.get(key);
+    if (entry) {
+      entry.events++;
+      entry.micros += micros;
+    } else counts.set(key, { sql, params, events: 1, micros });
+  };
   const vitals = new Map<string, { name: string; id: string; value: number; event: StatsEvent }>();
   for (const event of group.events) {
-    if (event.type === 'pageview') {
-      // The reference keys pages by path; a pageview without one is counted in the visit, not in pages.
-      if (event.path === undefined) continue;
-      push(pages, event.path, event.ts);
-    } else if (keepsType(event.type)) push(types, event.type, event.ts);
+    if (event.path !== undefined) {
+      const depth = scrollDepthOf(event);
+      const engaged = engagedMsOf(event);
+      if (event.type === 'pageview' || depth !== undefined || engaged !== undefined) {
+        let page = pages.get(event.path);
+        if (!page) {
+          page = { times: [], scroll: 0, engaged: 0 };
+          pages.set(event.path, page);
+        }
+        // The reference keys pages by path; a pageview without one is counted in the visit, not in pages.
+        if (event.type === 'pageview') page.times.push(event.ts);
+        if (depth !== undefined && depth > page.scroll) page.scroll = depth;
+        page.engaged += engaged ?? 0;
+      }
+    }
+    if (keepsType(event.type)) push(types, event.type, event.ts);
+    if (isGoal(event.type)) {
+      for (const [prop, raw] of Object.entries(event.props ?? {})) {
+        const value = propText(raw);
+        if (value !== undefined) count(GOAL_PROP_UPSERT, [event.type, prop, value]);
+      }
+      const revenue = revenueOf(event.props);
+      if (revenue) count(REVENUE_UPSERT, [event.type, revenue.currency], revenueMicros(revenue.amount));
+    }
+    for (const link of linkOf(event)) count(LINK_UPSERT, [link.kind, link.url]);
     if (event.type === 'web_vital') {
       const name = event.props?.name;
       const value = event.props?.value;
@@ -145,13 +202,48 @@ export function visitRollupStatements(group: VisitGroup, stored: StoredVisit | u
       if (!seen || before(keyOf(seen.event), keyOf(event))) vitals.set(key, { name, id, value, event });
     }
   }
-  for (const [path, times] of pages)
-    out.push({ sql: PAGE_UPSERT, params: [site, session, path, times.length, times.join(','), ...copied] });
+  for (const [path, page] of pages) {
+    out.push({
+      sql: PAGE_UPSERT,
+      params: [site, session, path, page.times.length, page.times.join(','), page.scroll, page.engaged, ...copied],
+    });
+  }
   for (const [type, times] of types)
     out.push({ sql: TYPE_UPSERT, params: [site, session, type, times.length, times.join(','), ...copied] });
+  for (const { sql, params, events, micros } of counts.values()) {
+    out.push({ sql, params: [site, session, ...params, events, ...(sql === REVENUE_UPSERT ? [micros] : []), ...copied] });
+  }
   for (const { name, id, value, event } of vitals.values()) {
     out.push({ sql: VITAL_UPSERT, params: [site, session, name, id, value, event.ts, event.seq ?? 0, event.event_id, ...copied] });
   }
+  return out;
+}
+
+/**
+ * The statements for what every stored event of a batch adds regardless of its visit: its sequence number (drop
+ * reports included) and, for an `sdk_dropped` report, its counts by reason.
+ */
+export function eventRollupStatements(events: Iterable<StatsEvent & { site_id: string }>): SqlStatement[] {
+  const blocks = new Map<string, { params: [string, string, number]; max: number; events: number; ts: number }>();
+  const out: SqlStatement[] = [];
+  for (const event of events) {
+    const seq = event.seq;
+    if (seq !== undefined && Number.isInteger(seq) && seq >= 1) {
+      const block = Math.floor((seq - 1) / 1000);
+      const key = `${event.site_id}\u0000${event.session_id}\u0000${block}`;
+      const entry = blocks.get(key);
+      if (entry) {
+        entry.events++;
+        entry.max = Math.max(entry.max, seq);
+        entry.ts = Math.max(entry.ts, event.ts);
+      } else blocks.set(key, { params: [event.site_id, event.session_id, block], max: seq, events: 1, ts: event.ts });
+    }
+    if (event.type === 'sdk_dropped') {
+      for (const [reason, dropped] of dropCounts(event.props))
+        out.push({ sql: DROP_UPSERT, params: [event.site_id, event.ts, reason, dropped] });
+    }
+  }
+  for (const { params, max, events, ts } of blocks.values()) out.push({ sql: SEQ_UPSERT, params: [...params, max, events, ts] });
   return out;
 }
 
