@@ -122,11 +122,20 @@ async function seed(url, target, now) {
       const next = iterator.next();
       if (next.done) return;
       const body = JSON.stringify({ v: 1, sent_at: Date.now(), events: next.value.events });
-      const answer = await request(`${url}/v1/batch?key=${SITE.writeKey}`, {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain', 'user-agent': next.value.userAgent, 'content-length': Buffer.byteLength(body) },
-        body,
-      });
+      const send = () =>
+        request(`${url}/v1/batch?key=${SITE.writeKey}`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain', 'user-agent': next.value.userAgent, 'content-length': Buffer.byteLength(body) },
+          body,
+        });
+      // A reused keep-alive socket the server closed meanwhile resets: the batch is resent (ids make it idempotent).
+      let answer;
+      for (let attempt = 1; !answer; attempt++) {
+        answer = await send().catch((error) => {
+          if (attempt >= 5) throw error;
+          return undefined;
+        });
+      }
       if (answer.status !== 200) throw new Error(`batch refused: ${answer.status} ${answer.body.slice(0, 300)}`);
       sent += next.value.events.length;
     }

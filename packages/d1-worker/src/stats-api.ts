@@ -1,6 +1,8 @@
 import {
   errorResponse,
   isStatsPanel,
+  panelAnswer,
+  panelSql,
   parseStatsQuery,
   type StatsEvent,
   statsEventOf,
@@ -8,12 +10,12 @@ import {
   type TrailmarkEvent,
 } from '@trailmark/protocol';
 import { json } from './http.js';
+import { backfillStep } from './visit-rollups.js';
 
 /**
- * `GET /v1/stats/:panel`, the dashboard's read contract (see `parseStatsQuery` in @trailmark/protocol): the
- * site's events around the range are read from `events` and the panel is computed by the protocol's reference
- * code, so the Worker's figures are the reference receiver's. Live visitors are counted from the same table
- * (events in the last five minutes), the definition every backend shares.
+ * `GET /v1/stats/:panel`, the dashboard's read contract (see `parseStatsQuery` in @trailmark/protocol): each panel
+ * is one query over the per-visit rollups (migration 0008, the SQL the reference receiver runs too). Live visitors
+ * are counted from the events of the last five minutes, the definition every backend shares.
  */
 export async function statsApi(
   db: D1Database,
@@ -25,8 +27,18 @@ export async function statsApi(
   if (!isStatsPanel(panel)) return errorResponse('not_found', `no stats panel ${panel.slice(0, 64)}`);
   const query = parseStatsQuery(params, now);
   if (typeof query === 'string') return errorResponse('invalid_request', query);
-  const data = await statsFromEvents(panel, query, now, (fromTs, toTs) => readEvents(db, siteId, fromTs, toTs));
-  return json({ ok: true, site_id: siteId, data });
+  if (panel === 'live') {
+    const data = await statsFromEvents(panel, query, now, (fromTs, toTs) => readEvents(db, siteId, fromTs, toTs));
+    return json({ ok: true, site_id: siteId, data });
+  }
+  // Events stored before migration 0008 are rolled up a step at a time; each read moves it on.
+  await backfillStep(db);
+  const { sql, params: binds } = panelSql(panel, siteId, query);
+  const { results } = await db
+    .prepare(sql)
+    .bind(...binds)
+    .all<Record<string, unknown>>();
+  return json({ ok: true, site_id: siteId, data: panelAnswer(panel, query, results) });
 }
 
 async function readEvents(db: D1Database, siteId: string, fromTs: number, toTs: number): Promise<StatsEvent[]> {

@@ -219,32 +219,46 @@ export function visitRollupStatements(group: VisitGroup, stored: StoredVisit | u
   return out;
 }
 
-/**
- * The statements for what every stored event of a batch adds regardless of its visit: its sequence number (drop
- * reports included) and, for an `sdk_dropped` report, its counts by reason.
- */
-export function eventRollupStatements(events: Iterable<StatsEvent & { site_id: string }>): SqlStatement[] {
+/** The sequence numbers events add to their sessions' `visit_seq` rows (drop reports' included). */
+export function seqStatements(events: Iterable<StatsEvent & { site_id: string }>): SqlStatement[] {
   const blocks = new Map<string, { params: [string, string, number]; max: number; events: number; ts: number }>();
-  const out: SqlStatement[] = [];
   for (const event of events) {
     const seq = event.seq;
-    if (seq !== undefined && Number.isInteger(seq) && seq >= 1) {
-      const block = Math.floor((seq - 1) / 1000);
-      const key = `${event.site_id}\u0000${event.session_id}\u0000${block}`;
-      const entry = blocks.get(key);
-      if (entry) {
-        entry.events++;
-        entry.max = Math.max(entry.max, seq);
-        entry.ts = Math.max(entry.ts, event.ts);
-      } else blocks.set(key, { params: [event.site_id, event.session_id, block], max: seq, events: 1, ts: event.ts });
-    }
-    if (event.type === 'sdk_dropped') {
-      for (const [reason, dropped] of dropCounts(event.props))
-        out.push({ sql: DROP_UPSERT, params: [event.site_id, event.ts, reason, dropped] });
-    }
+    if (seq === undefined || !Number.isInteger(seq) || seq < 1) continue;
+    const block = Math.floor((seq - 1) / 1000);
+    const key = `${event.site_id}\u0000${event.session_id}\u0000${block}`;
+    const entry = blocks.get(key);
+    if (entry) {
+      entry.events++;
+      entry.max = Math.max(entry.max, seq);
+      entry.ts = Math.max(entry.ts, event.ts);
+    } else blocks.set(key, { params: [event.site_id, event.session_id, block], max: seq, events: 1, ts: event.ts });
   }
-  for (const { params, max, events, ts } of blocks.values()) out.push({ sql: SEQ_UPSERT, params: [...params, max, events, ts] });
+  return [...blocks.values()].map(({ params, max, events, ts }) => ({ sql: SEQ_UPSERT, params: [...params, max, events, ts] }));
+}
+
+/** What the SDK's drop reports among newly stored events add to `drop_reports`. */
+export function dropStatements(events: Iterable<StatsEvent & { site_id: string }>): SqlStatement[] {
+  const out: SqlStatement[] = [];
+  for (const event of events) {
+    if (event.type !== 'sdk_dropped') continue;
+    for (const [reason, dropped] of dropCounts(event.props))
+      out.push({ sql: DROP_UPSERT, params: [event.site_id, event.ts, reason, dropped] });
+  }
   return out;
+}
+
+/** Both of the above, for newly stored events (the receiver, in its insert transaction). */
+export function eventRollupStatements(events: ReadonlyArray<StatsEvent & { site_id: string }>): SqlStatement[] {
+  return [...seqStatements(events), ...dropStatements(events)];
+}
+
+/** The statements emptying one visit's rollup rows (D1 rebuilds a visit from all its events). */
+export function clearVisitStatements(site: string, session: string): SqlStatement[] {
+  return ['visits', ...VISIT_CHILD_TABLES, 'visit_seq'].map((table) => ({
+    sql: `DELETE FROM ${table} WHERE site_id = ? AND session_id = ?`,
+    params: [site, session],
+  }));
 }
 
 const keyOf = (event: StatsEvent) => ({ ts: event.ts, seq: event.seq ?? 0, id: event.event_id });
