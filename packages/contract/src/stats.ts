@@ -6,6 +6,7 @@ import {
   type StatsEvent,
   type StatsPanel,
   type StatsQuery,
+  statsCsv,
   statsPanel,
 } from '@trailmark/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -167,6 +168,28 @@ export function defineStatsContract(name: string, start: () => Promise<Backend>)
       expect(completeness.days.flatMap((day) => Object.entries(day.dropped))).toEqual([['queue_full', 3]]);
     });
 
+    it('answers any panel as CSV with format=csv, the same rows as its JSON', async () => {
+      const to = String(Math.ceil(now / HOUR) * HOUR);
+      for (const [panel, extra] of [
+        ['breakdown', { by: 'page' }],
+        ['summary', {}],
+        ['timeseries', {}],
+        ['completeness', {}],
+        ['revenue', {}],
+      ] as const) {
+        const params = new URLSearchParams({ from: String(Number(to) - 7 * DAY), to, ...extra, format: 'csv' });
+        const response = await fetch(`${backend.endpoint}/v1/stats/${panel}?${params}`, {
+          headers: { authorization: `Bearer ${SITE.readKey}` },
+        });
+        expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+        expect(response.headers.get('content-disposition')).toBe(`attachment; filename="trailmark-${panel}.csv"`);
+        expect({ panel, csv: await response.text() }).toEqual({
+          panel,
+          csv: statsCsv(statsPanel(panel, events, parseStatsQuery(params, now) as StatsQuery)),
+        });
+      }
+    });
+
     it('refuses bad requests with a 400 or 404 and a reason, and the write key with a 403', async () => {
       for (const [panel, query, status] of [
         ['summary', 'from=yesterday', 400],
@@ -176,6 +199,7 @@ export function defineStatsContract(name: string, start: () => Promise<Backend>)
         ['funnel', 'step=page', 400],
         ['funnel', 'step=event:pageview', 400],
         ['summary', 'bots=maybe', 400],
+        ['summary', 'format=xml', 400],
         ['goal_props', `goal=${'g'.repeat(3000)}&prop=plan`, 400],
         ['summary', `filter.page=${'x'.repeat(3000)}`, 400],
         ['nothing', '', 404],

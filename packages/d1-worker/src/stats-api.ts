@@ -7,9 +7,9 @@ import {
   type StatsEvent,
   statsEventOf,
   statsFromEvents,
+  statsResponse,
   type TrailmarkEvent,
 } from '@trailmark/protocol';
-import { json } from './http.js';
 import { backfillStep } from './visit-rollups.js';
 
 /**
@@ -29,7 +29,7 @@ export async function statsApi(
   if (typeof query === 'string') return errorResponse('invalid_request', query);
   if (panel === 'live') {
     const data = await statsFromEvents(panel, query, now, (fromTs, toTs) => readEvents(db, siteId, fromTs, toTs));
-    return json({ ok: true, site_id: siteId, data });
+    return statsResponse(panel, siteId, data, params);
   }
   // Events stored before migration 0008 are rolled up a step at a time; each read moves it on.
   await backfillStep(db);
@@ -38,7 +38,7 @@ export async function statsApi(
     .prepare(sql)
     .bind(...binds)
     .all<Record<string, unknown>>();
-  return json({ ok: true, site_id: siteId, data: panelAnswer(panel, query, results) });
+  return statsResponse(panel, siteId, panelAnswer(panel, query, results), params);
 }
 
 async function readEvents(db: D1Database, siteId: string, fromTs: number, toTs: number): Promise<StatsEvent[]> {

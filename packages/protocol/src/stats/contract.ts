@@ -255,6 +255,8 @@ export function parseStatsQuery(params: URLSearchParams, now: number): StatsQuer
   if (steps.length > MAX_STEPS) return `a funnel has at most ${MAX_STEPS} steps`;
   const bots = params.get('bots') ?? 'exclude';
   if (bots !== 'exclude' && bots !== 'only' && bots !== 'include') return 'bots must be exclude, only or include';
+  const format = params.get('format') ?? 'json';
+  if (format !== 'json' && format !== 'csv') return 'format must be json or csv';
   const query: StatsQuery = { from, to, interval, filters, by, limit: Number(rawLimit), steps, bots };
   for (const name of ['goal', 'prop'] as const) {
     const value = params.get(name);

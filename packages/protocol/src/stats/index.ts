@@ -1,6 +1,7 @@
 export * from './bots.js';
 export * from './compute.js';
 export * from './contract.js';
+export * from './csv.js';
 export * from './dimensions.js';
 export * from './reports.js';
 export * from './sqlite-panels.js';

@@ -8,10 +8,11 @@ import {
   parseStatsQuery,
   type StatsEvent,
   statsEventOf,
+  statsResponse,
 } from '@trailmark/protocol';
 import type { Hono } from 'hono';
 import type { ReceiverContext } from '../context.js';
-import { authorize, fail, json } from '../http.js';
+import { authorize, fail } from '../http.js';
 
 const PAGE = 5000;
 
@@ -29,13 +30,14 @@ export function statsRoutes(app: Hono, ctx: ReceiverContext): void {
     const panel = c.req.param('panel');
     if (!isStatsPanel(panel)) return fail(ctx, request, 'not_found', `no stats panel ${panel.slice(0, 64)}`, { siteId });
     const now = ctx.clock();
-    const query = parseStatsQuery(new URL(request.url).searchParams, now);
+    const params = new URL(request.url).searchParams;
+    const query = parseStatsQuery(params, now);
     if (typeof query === 'string') return fail(ctx, request, 'invalid_request', query, { siteId });
     const data =
       panel === 'live'
         ? liveCountOf(readEvents(ctx, siteId, now - LIVE_WINDOW_MS, now + MAX_FUTURE_SKEW_MS), now)
         : panelAnswer(panel, query, ctx.store.visitRows(panelSql(panel, siteId, query)));
-    return json({ ok: true, site_id: siteId, data });
+    return statsResponse(panel, siteId, data, params);
   });
 }
 
