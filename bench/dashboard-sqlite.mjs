@@ -6,7 +6,7 @@
 //   node bench/dashboard-sqlite.mjs          (after npm run build; BENCH_DASHBOARD_EVENTS=100000 for fewer)
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,7 +100,21 @@ export function* batches(target, now, perBatch = 100) {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 
-function request(url, { method = 'GET', headers = {}, body } = {}) {
+/**
+ * One HTTP request. A reused keep-alive socket the server closed meanwhile resets: the request is sent again (GETs
+ * are safe to repeat; batches are idempotent by event id).
+ */
+async function request(url, init = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await once(url, init);
+    } catch (error) {
+      if (error?.code !== 'ECONNRESET' || attempt >= 5) throw error;
+    }
+  }
+}
+
+function once(url, { method = 'GET', headers = {}, body } = {}) {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, agent, headers }, (res) => {
       const chunks = [];
@@ -122,20 +136,11 @@ async function seed(url, target, now) {
       const next = iterator.next();
       if (next.done) return;
       const body = JSON.stringify({ v: 1, sent_at: Date.now(), events: next.value.events });
-      const send = () =>
-        request(`${url}/v1/batch?key=${SITE.writeKey}`, {
-          method: 'POST',
-          headers: { 'content-type': 'text/plain', 'user-agent': next.value.userAgent, 'content-length': Buffer.byteLength(body) },
-          body,
-        });
-      // A reused keep-alive socket the server closed meanwhile resets: the batch is resent (ids make it idempotent).
-      let answer;
-      for (let attempt = 1; !answer; attempt++) {
-        answer = await send().catch((error) => {
-          if (attempt >= 5) throw error;
-          return undefined;
-        });
-      }
+      const answer = await request(`${url}/v1/batch?key=${SITE.writeKey}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', 'user-agent': next.value.userAgent, 'content-length': Buffer.byteLength(body) },
+        body,
+      });
       if (answer.status !== 200) throw new Error(`batch refused: ${answer.status} ${answer.body.slice(0, 300)}`);
       sent += next.value.events.length;
     }
@@ -201,11 +206,16 @@ export async function timePanels(url, readKey, now, pid) {
 
 /** Seeds a receiver with `target` events through its ingest and times the dashboard over them. */
 export async function benchReceiverDashboard({ target = Number(process.env.BENCH_DASHBOARD_EVENTS ?? 1_000_000) } = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tm-bench-dash-'));
+  // BENCH_DASHBOARD_DIR=<dir> keeps the seeded database there (and reuses it when it holds one), for working on
+  // the queries without seeding again; the data set's times are relative to the seeding run's day.
+  const kept = process.env.BENCH_DASHBOARD_DIR;
+  const dataDir = kept ?? mkdtempSync(join(tmpdir(), 'tm-bench-dash-'));
+  const reuse = kept !== undefined && existsSync(join(kept, 'receiver.db'));
+  if (kept) mkdirSync(kept, { recursive: true });
   const { url, child } = await startChild(dataDir);
   try {
     const now = Date.now();
-    const seeded = await seed(url, target, now);
+    const seeded = reuse ? { events: 'reused', seed_s: 0 } : await seed(url, target, now);
     const afterSeed = rssOf(child.pid);
     // Peak RSS from here on: what answering costs (clear_refs 5 resets VmHWM).
     writeFileSync(`/proc/${child.pid}/clear_refs`, '5');
@@ -226,7 +236,7 @@ export async function benchReceiverDashboard({ target = Number(process.env.BENCH
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
     agent.destroy();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!kept) rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
