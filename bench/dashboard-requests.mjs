@@ -50,3 +50,36 @@ export function firstScreen(now) {
     ['live', {}],
   ];
 }
+
+/**
+ * Times every request of a 30-day view (`runs` each: first, median and slowest) and the first screen loaded at once
+ * (three times). `get(panel, record)` sends one request and resolves with its status once the body is read.
+ */
+export async function timeDashboard(get, now, runs = 5) {
+  const panels = [];
+  for (const [name, record] of requests(now)) {
+    const panel = name.split(' ')[0];
+    const times = [];
+    let status = 0;
+    for (let run = 0; run < runs; run++) {
+      const started = performance.now();
+      status = await get(panel, record);
+      times.push(performance.now() - started);
+    }
+    const sorted = [...times].sort((a, b) => a - b);
+    panels.push({
+      panel: name,
+      status,
+      first_ms: Math.round(times[0]),
+      median_ms: Math.round(sorted[Math.floor(runs / 2)]),
+      max_ms: Math.round(sorted[runs - 1]),
+    });
+  }
+  const screens = [];
+  for (let run = 0; run < 3; run++) {
+    const started = performance.now();
+    await Promise.all(firstScreen(now).map(([panel, record]) => get(panel, record)));
+    screens.push(Math.round(performance.now() - started));
+  }
+  return { panels, first_screen_ms: screens };
+}

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import http from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { firstScreen, params, requests } from './dashboard-requests.mjs';
+import { params, timeDashboard } from './dashboard-requests.mjs';
 
 const DAY = 86_400_000;
 const SITE = { id: 'bench', writeKey: 'pk_bench_dash', readKey: 'sk_bench_dash', origins: [] };
@@ -38,11 +38,11 @@ const REFERRERS = [undefined, 'https://www.google.com/', 'https://news.ycombinat
  * The generator's sessions, as bench/dashboard.mjs seeds Postgres: session s has (s * 7919 % 13) % 8 + 1 events
  * (3.92 on average), event i of type TYPES[i], 25 s apart, spread over the 30 days before `now`.
  */
-export function* sessions(target, now) {
+export function* sessions(target, now, days = 30) {
   const count = Math.round((target * 13) / 51);
   const visitors = Math.round(count / 2);
-  const spacing = (30 * DAY - 10 * 60_000) / count;
-  const start = now - 30 * DAY;
+  const spacing = (days * DAY - 10 * 60_000) / count;
+  const start = now - days * DAY;
   for (let s = 0; s < count; s++) {
     const length = (((s * 7919) % 13) % 8) + 1;
     const events = [];
@@ -85,9 +85,9 @@ export function* sessions(target, now) {
 }
 
 /** Batches of up to `perBatch` events, each of sessions with one user agent (a request has one). */
-export function* batches(target, now, perBatch = 100) {
+export function* batches(target, now, perBatch = 100, days = 30) {
   const open = new Map();
-  for (const session of sessions(target, now)) {
+  for (const session of sessions(target, now, days)) {
     const list = open.get(session.userAgent) ?? [];
     list.push(...session.events);
     if (list.length >= perBatch) {
@@ -126,19 +126,24 @@ function once(url, { method = 'GET', headers = {}, body } = {}) {
   });
 }
 
-/** Sends the data set through POST /v1/batch with a few requests in flight. */
-async function seed(url, target, now) {
+/** Sends the data set through the batch endpoint (`path`) with a few requests in flight. */
+async function seed(url, target, now, { path = `/v1/batch?key=${SITE.writeKey}`, days = 30, headers = {} } = {}) {
   const started = Date.now();
-  const iterator = batches(target, now);
+  const iterator = batches(target, now, 100, days);
   let sent = 0;
   const worker = async () => {
     for (;;) {
       const next = iterator.next();
       if (next.done) return;
       const body = JSON.stringify({ v: 1, sent_at: Date.now(), events: next.value.events });
-      const answer = await request(`${url}/v1/batch?key=${SITE.writeKey}`, {
+      const answer = await request(`${url}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'text/plain', 'user-agent': next.value.userAgent, 'content-length': Buffer.byteLength(body) },
+        headers: {
+          'content-type': 'text/plain',
+          'user-agent': next.value.userAgent,
+          'content-length': Buffer.byteLength(body),
+          ...headers,
+        },
         body,
       });
       if (answer.status !== 200) throw new Error(`batch refused: ${answer.status} ${answer.body.slice(0, 300)}`);
@@ -173,35 +178,12 @@ process.on('SIGTERM', async () => { await server.close(); process.exit(0); });`,
   });
 }
 
-/** Times every request of a 30-day view, and the first screen loaded at once, against a running backend. */
+/** Times the dashboard's requests against a running backend (and the RSS of process `pid` when given). */
 export async function timePanels(url, readKey, now, pid) {
-  const get = (panel, record) => request(`${url}/v1/stats/${panel}?${params(record)}`, { headers: { authorization: `Bearer ${readKey}` } });
-  const panels = [];
-  for (const [name, record] of requests(now)) {
-    const panel = name.split(' ')[0];
-    const times = [];
-    let status = 0;
-    for (let run = 0; run < RUNS; run++) {
-      const started = performance.now();
-      status = (await get(panel, record)).status;
-      times.push(performance.now() - started);
-    }
-    const sorted = [...times].sort((a, b) => a - b);
-    panels.push({
-      panel: name,
-      status,
-      first_ms: Math.round(times[0]),
-      median_ms: Math.round(sorted[Math.floor(RUNS / 2)]),
-      max_ms: Math.round(sorted[RUNS - 1]),
-    });
-  }
-  const screens = [];
-  for (let run = 0; run < 3; run++) {
-    const started = performance.now();
-    await Promise.all(firstScreen(now).map(([panel, record]) => get(panel, record)));
-    screens.push(Math.round(performance.now() - started));
-  }
-  return { panels, first_screen_ms: screens, rss: pid ? rssOf(pid) : undefined };
+  const get = async (panel, record) =>
+    (await request(`${url}/v1/stats/${panel}?${params(record)}`, { headers: { authorization: `Bearer ${readKey}` } })).status;
+  const timed = await timeDashboard(get, now, RUNS);
+  return { ...timed, rss: pid ? rssOf(pid) : undefined };
 }
 
 /** Seeds a receiver with `target` events through its ingest and times the dashboard over them. */
@@ -240,8 +222,39 @@ export async function benchReceiverDashboard({ target = Number(process.env.BENCH
   }
 }
 
+/**
+ * The same on the D1 Worker under Miniflare (workerd, in-memory D1): the data set through POST /track/batch, the
+ * generator's sessions spread over 6 days (the Worker refuses events older than the protocol's 7 days), then the
+ * same requests of a 30-day view (which holds them all).
+ */
+export async function benchD1Dashboard({ target = Number(process.env.BENCH_DASHBOARD_EVENTS ?? 100_000) } = {}) {
+  const { ensureBundle, seedSite, startWorker } = await import('../packages/d1-worker/scripts/local.mjs');
+  await ensureBundle();
+  const { mf, db, url } = await startWorker();
+  try {
+    await seedSite(db, { site: SITE.id, writeKey: SITE.writeKey, secretKey: SITE.readKey, website: '*' });
+    const base = url.origin;
+    const now = Date.now();
+    const seeded = await seed(base, target, now, { path: '/track/batch', days: 6, headers: { 'x-trailmark-key': SITE.writeKey } });
+    const loadBefore = loadavg()[0];
+    const timed = await timePanels(base, SITE.readKey, now);
+    return {
+      engine: 'D1 Worker (Miniflare, in-memory D1)',
+      ...seeded,
+      runs: RUNS,
+      load_average: [loadBefore, loadavg()[0]].map((n) => Math.round(n * 100) / 100),
+      first_screen_ms: timed.first_screen_ms,
+      panels: timed.panels,
+      slowest_median_ms: Math.max(...timed.panels.map((p) => p.median_ms)),
+    };
+  } finally {
+    await mf.dispose();
+    agent.destroy();
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const figures = await benchReceiverDashboard();
+  const figures = await (process.env.BENCH_DASHBOARD_BACKEND === 'd1' ? benchD1Dashboard() : benchReceiverDashboard());
   console.table(figures.panels);
   const { panels, ...rest } = figures;
   console.log(JSON.stringify(rest));

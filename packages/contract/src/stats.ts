@@ -1,6 +1,7 @@
 import {
   liveCountOf,
   parseStatsQuery,
+  RANGE_PANELS,
   STATS_DIMENSIONS,
   type StatsData,
   type StatsEvent,
@@ -55,18 +56,7 @@ export function statsRequests(now: number): Array<{ panel: Exclude<StatsPanel, '
   for (const range of ranges) {
     for (const filter of filters) {
       const base = { from: String(range.from), to: String(range.to), ...(range.interval ? { interval: range.interval } : {}), ...filter };
-      for (const panel of [
-        'summary',
-        'timeseries',
-        'goals',
-        'vitals',
-        'outbound',
-        'downloads',
-        'scroll',
-        'engagement',
-        'revenue',
-        'completeness',
-      ] as const) {
+      for (const panel of RANGE_PANELS) {
         out.push({ panel, params: new URLSearchParams(base) });
       }
       out.push({ panel: 'goal_props', params: new URLSearchParams({ ...base, goal: 'signup', prop: 'plan' }) });

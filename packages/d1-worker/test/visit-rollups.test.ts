@@ -1,3 +1,4 @@
+import { ROLLUP_TABLES } from '@trailmark/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchInit, event, secret, startTestWorker, type TestWorker } from './helpers.js';
 
@@ -66,7 +67,7 @@ describe('d1 visit rollups', () => {
     const before: unknown[] = [];
     for (const panel of PANELS) before.push(await read(panel));
     // As a database migrated from 0006 holds it: events, no rollups, the backfill to do.
-    for (const table of TABLES) await worker.db.prepare(`DELETE FROM ${table}`).run();
+    for (const table of ROLLUP_TABLES) await worker.db.prepare(`DELETE FROM ${table}`).run();
     await worker.db.prepare('UPDATE visit_backfill SET next_rowid = 0, end_rowid = (SELECT max(rowid) FROM events) WHERE id = 1').run();
     const after: unknown[] = [];
     for (const panel of PANELS) after.push(await read(panel));

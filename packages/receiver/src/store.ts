@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type SqlStatement, type TrailmarkEvent, VISIT_CHILD_TABLES } from '@trailmark/protocol';
+import { ROLLUP_TABLES, type SqlStatement, type TrailmarkEvent, VISIT_CHILD_TABLES } from '@trailmark/protocol';
 import Database from 'better-sqlite3';
 import { guardStorage } from './errors.js';
 import { migrate } from './migrate.js';
@@ -105,7 +105,6 @@ export interface EventStore {
 }
 
 const VISIT_TABLES = ['visits', ...VISIT_CHILD_TABLES];
-const ALL_VISIT_TABLES = [...VISIT_TABLES, 'visit_seq', 'drop_reports'];
 
 type Counts = Map<string, [site: string, hour: number, dimension: string, key: string, count: number]>;
 type Fresh = Array<ReturnType<typeof storedStatsEvent>>;
@@ -377,7 +376,7 @@ export function openStore(options: StoreOptions = {}): EventStore {
     reset() {
       guardStorage('reset', () =>
         db.exec(
-          `DELETE FROM events; DELETE FROM rollups; DELETE FROM rollup_sessions; ${ALL_VISIT_TABLES.map((table) => `DELETE FROM ${table};`).join(' ')}`,
+          `DELETE FROM events; DELETE FROM rollups; DELETE FROM rollup_sessions; ${ROLLUP_TABLES.map((table) => `DELETE FROM ${table};`).join(' ')}`,
         ),
       );
     },

@@ -3,6 +3,8 @@ import {
   panelAnswer,
   panelSql,
   parseStatsQuery,
+  RANGE_PANELS,
+  ROLLUP_TABLES,
   STATS_DIMENSIONS,
   type StatsEvent,
   type StatsPanel,
@@ -123,18 +125,7 @@ function queries(): Array<[Panel, StatsQuery]> {
       { 'filter.browser': '' },
       { 'filter.source': 'search' },
     ]) {
-      for (const panel of [
-        'summary',
-        'timeseries',
-        'goals',
-        'vitals',
-        'outbound',
-        'downloads',
-        'scroll',
-        'engagement',
-        'revenue',
-        'completeness',
-      ] as const) {
+      for (const panel of RANGE_PANELS) {
         out.push([panel, { ...base, bots, ...filter }]);
       }
       out.push(['goal_props', { ...base, bots, ...filter, goal: 'purchase', prop: 'plan' }]);
@@ -221,17 +212,7 @@ describe('per-visit rollups of the receiver store', () => {
     store.close();
     // Back to the schema before migration 005, with the events kept.
     const db = new Database(join(dir, 'receiver.db'));
-    for (const table of [
-      'visits',
-      'visit_pages',
-      'visit_types',
-      'visit_vitals',
-      'visit_goal_props',
-      'visit_links',
-      'visit_revenue',
-      'visit_seq',
-      'drop_reports',
-    ]) {
+    for (const table of ROLLUP_TABLES) {
       db.exec(`DROP TABLE ${table}`);
     }
     db.exec(`DELETE FROM schema_migrations WHERE name = '005_visit_rollups.sql'`);

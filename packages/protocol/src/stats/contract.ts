@@ -22,6 +22,19 @@ export const STATS_PANELS = [
   'revenue',
   'completeness',
 ] as const;
+/** The panels a range and filters alone ask (no `by`, `step`, `goal`: those take their own parameters). */
+export const RANGE_PANELS = [
+  'summary',
+  'timeseries',
+  'goals',
+  'vitals',
+  'outbound',
+  'downloads',
+  'scroll',
+  'engagement',
+  'revenue',
+  'completeness',
+] as const satisfies readonly StatsPanel[];
 /** A panel name. */
 export type StatsPanel = (typeof STATS_PANELS)[number];
 

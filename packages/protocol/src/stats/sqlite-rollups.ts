@@ -103,6 +103,9 @@ export const VISIT_CHILD_TABLES = [
   'visit_revenue',
 ] as const;
 
+/** Every table of the rollups: visits, their children, sequence numbers and drop reports. */
+export const ROLLUP_TABLES = ['visits', ...VISIT_CHILD_TABLES, 'visit_seq', 'drop_reports'] as const;
+
 /** Event types kept in `visit_types`: every one a funnel step or a goal can name. */
 const keepsType = (type: string) => type !== 'pageview' && type !== 'page_leave' && type !== 'heartbeat';
 
@@ -255,7 +258,7 @@ export function eventRollupStatements(events: ReadonlyArray<StatsEvent & { site_
 
 /** The statements emptying one visit's rollup rows (D1 rebuilds a visit from all its events). */
 export function clearVisitStatements(site: string, session: string): SqlStatement[] {
-  return ['visits', ...VISIT_CHILD_TABLES, 'visit_seq'].map((table) => ({
+  return ROLLUP_TABLES.filter((table) => table !== 'drop_reports').map((table) => ({
     sql: `DELETE FROM ${table} WHERE site_id = ? AND session_id = ?`,
     params: [site, session],
   }));
