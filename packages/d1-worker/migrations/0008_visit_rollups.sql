@@ -4,7 +4,7 @@
 -- requests of one visit never leave a stale rebuild; events stored before this migration are rebuilt a chunk at
 -- a time by `visit_backfill` (the cron trigger, and a step before each stats read).
 -- Why: the panels were computed from every raw event of the range at request time.
--- Rollback: DROP TABLE visits, visit_pages, visit_types, visit_vitals, visit_goal_props, visit_links, visit_revenue,
+-- Rollback: DROP TABLE visits, visit_states, visit_pages, visit_types, visit_vitals, visit_goal_props, visit_links, visit_revenue,
 -- visit_seq, drop_reports, visit_guard, visit_backfill; DROP INDEX idx_events_site_session (one statement each).
 CREATE TABLE visits (
   site_id TEXT NOT NULL,
@@ -28,12 +28,19 @@ CREATE TABLE visits (
   os TEXT,
   -- Why the visit is a bot's (user_agent, automation, behaviour), NULL for a person's.
   bot TEXT,
-  state TEXT NOT NULL,
   -- Bumped by every rebuild: a rebuild writes only over the version it read.
   version INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (site_id, start_ts, session_id)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX visits_session ON visits (site_id, session_id);
+
+-- Each visit's fold state (JSON), apart from its figures so a panel's scan of `visits` reads short rows.
+CREATE TABLE visit_states (
+  site_id TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  PRIMARY KEY (site_id, session_id)
+) WITHOUT ROWID;
 
 -- One row per visit and page path: its pageviews and their times (comma-separated ms, for funnels), the deepest
 -- scroll (%) and the engaged ms its page_leave reports give. A path with a scroll or leave but no pageview in the

@@ -3,10 +3,10 @@
 -- Why: the panels were computed over every raw event of the range at request time (51 s and 2.5 GiB for the
 -- first screen at a million events); with these a panel is one range scan of one table.
 -- A visit's row holds its figures and dimension values (parsed browser and OS only: never a user agent) and its
--- fold state as JSON; child rows carry the visit's visitor, start and bot verdict, rewritten when they change.
+-- fold state as JSON (in visit_states); child rows carry the visit's visitor, start and bot verdict, rewritten when they change.
 -- Each table is clustered by (site_id, start_ts, …), so a panel's range is one sequential read of whole rows;
 -- a unique index by visit is what the store's upserts find their row by.
--- Rollback: DROP TABLE visits, visit_pages, visit_types, visit_vitals, visit_goal_props, visit_links, visit_revenue,
+-- Rollback: DROP TABLE visits, visit_states, visit_pages, visit_types, visit_vitals, visit_goal_props, visit_links, visit_revenue,
 -- visit_seq, drop_reports (one statement each).
 CREATE TABLE visits (
   site_id TEXT NOT NULL,
@@ -30,10 +30,17 @@ CREATE TABLE visits (
   os TEXT,
   -- Why the visit is a bot's (user_agent, automation, behaviour), NULL for a person's.
   bot TEXT,
-  state TEXT NOT NULL,
   PRIMARY KEY (site_id, start_ts, session_id)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX visits_session ON visits (site_id, session_id);
+
+-- Each visit's fold state (JSON), apart from its figures so a panel's scan of `visits` reads short rows.
+CREATE TABLE visit_states (
+  site_id TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  PRIMARY KEY (site_id, session_id)
+) WITHOUT ROWID;
 
 -- One row per visit and page path: its pageviews and their times (comma-separated ms, for funnels), the deepest
 -- scroll (%) and the engaged ms its page_leave reports give. A path with a scroll or leave but no pageview in the

@@ -54,17 +54,19 @@ export function groupByVisit(events: Iterable<StatsEvent & { site_id: string }>)
 }
 
 /** Reads a visit's stored row: `SELECT … WHERE site_id = ? AND session_id = ?`. */
-export const READ_VISIT_SQL = 'SELECT state, start_ts, visitor_id, bot FROM visits WHERE site_id = ? AND session_id = ?';
+export const READ_VISIT_SQL = `SELECT s.state, v.start_ts, v.visitor_id, v.bot FROM visit_states s
+  JOIN visits v ON v.site_id = s.site_id AND v.session_id = s.session_id WHERE s.site_id = ? AND s.session_id = ?`;
 
 const VISIT_UPSERT = `INSERT INTO visits (site_id, session_id, visitor_id, start_ts, end_ts, pageviews, bounce, duration_s,
-  entry_page, exit_page, source, referrer, utm_source, utm_medium, utm_campaign, country, device, browser, os, bot, state)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  entry_page, exit_page, source, referrer, utm_source, utm_medium, utm_campaign, country, device, browser, os, bot)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (site_id, session_id) DO UPDATE SET visitor_id = excluded.visitor_id, start_ts = excluded.start_ts,
   end_ts = excluded.end_ts, pageviews = excluded.pageviews, bounce = excluded.bounce, duration_s = excluded.duration_s,
   entry_page = excluded.entry_page, exit_page = excluded.exit_page, source = excluded.source, referrer = excluded.referrer,
   utm_source = excluded.utm_source, utm_medium = excluded.utm_medium, utm_campaign = excluded.utm_campaign,
-  country = excluded.country, device = excluded.device, browser = excluded.browser, os = excluded.os, bot = excluded.bot,
-  state = excluded.state`;
+  country = excluded.country, device = excluded.device, browser = excluded.browser, os = excluded.os, bot = excluded.bot`;
+const STATE_UPSERT = `INSERT INTO visit_states (site_id, session_id, state) VALUES (?, ?, ?)
+  ON CONFLICT (site_id, session_id) DO UPDATE SET state = excluded.state`;
 const PAGE_UPSERT = `INSERT INTO visit_pages (site_id, session_id, path, views, times, scroll, engaged_ms, start_ts, visitor_id, bot)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (site_id, session_id, path) DO UPDATE SET views = views + excluded.views,
@@ -104,7 +106,7 @@ export const VISIT_CHILD_TABLES = [
 ] as const;
 
 /** Every table of the rollups: visits, their children, sequence numbers and drop reports. */
-export const ROLLUP_TABLES = ['visits', ...VISIT_CHILD_TABLES, 'visit_seq', 'drop_reports'] as const;
+export const ROLLUP_TABLES = ['visits', 'visit_states', ...VISIT_CHILD_TABLES, 'visit_seq', 'drop_reports'] as const;
 
 /** Event types kept in `visit_types`: every one a funnel step or a goal can name. */
 const keepsType = (type: string) => type !== 'pageview' && type !== 'page_leave' && type !== 'heartbeat';
@@ -144,9 +146,9 @@ export function visitRollupStatements(group: VisitGroup, stored: StoredVisit | u
         d.browser,
         d.os,
         row.bot,
-        JSON.stringify(state),
       ],
     },
+    { sql: STATE_UPSERT, params: [site, session, JSON.stringify(state)] },
   ];
   if (stored && (stored.start_ts !== row.start_ts || stored.visitor_id !== row.visitor_id || stored.bot !== row.bot)) {
     for (const table of VISIT_CHILD_TABLES) {
