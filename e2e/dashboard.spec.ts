@@ -3,7 +3,7 @@
 // panel, and the key never appears in a URL. Screenshots go to test-results/dashboard/ (and to docs/screenshots/
 // with DASHBOARD_SCREENSHOTS=1).
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { expect, type Page, test } from '@playwright/test';
+import { chromium, expect, type Page, test } from '@playwright/test';
 import { parseStatsQuery, type StatsEvent, type StatsQuery, statsCsv, statsPanel } from '@trailmark/protocol';
 import { SITE } from '../packages/contract/src/backends.js';
 import { botDataSet, statsDataSet, storedStatsEvents } from '../packages/contract/src/stats-data.js';
@@ -11,6 +11,7 @@ import { formatCount, formatDuration, formatPercent, formatValue } from '../pack
 import { SUMMARY_METRICS } from '../packages/dashboard/src/panels.js';
 import { presetRange, type Range, statsParams } from '../packages/dashboard/src/range.js';
 import { dashboardFiles, startStaticServer } from '../scripts/serve-static.mjs';
+import { CHROMIUM_ARGS, chromiumPath } from './support/chromium.mjs';
 import { type DashboardBackend, startDashboardBackend } from './support/dashboard-backends.js';
 import { RECEIVER_URL, SITE_URL } from './support/ports.js';
 import { receiver } from './support/receiver-client.js';
@@ -336,19 +337,28 @@ for (const [index, name] of BACKENDS.entries()) {
 }
 
 test.describe('the demo (npm start)', () => {
-  test("shows the example site's own traffic: a visit made in the browser appears in the dashboard beside it", async ({
-    page,
-    context,
-  }) => {
+  test("shows the example site's own traffic: a visit made in the browser appears in the dashboard beside it", async ({ page }) => {
     await receiver.reset();
-    // A visit to the example site, through the built script tag, to the demo's receiver.
-    const visit = await context.newPage();
+    // A visit to the example site, through the built script tag, to the demo's receiver, from a person's browser:
+    // the test's Chromium says it is automated (navigator.webdriver, HeadlessChrome in its user agent) and the
+    // dashboard leaves bots out (the bots view is tested above with the data set's bot visits). The user agent is
+    // the browser's own, a launch flag: the requests sent as a page unloads do not carry a context's override.
+    const executablePath = chromiumPath();
+    const browser = await chromium.launch({
+      ...(executablePath ? { executablePath } : {}),
+      args: [
+        ...CHROMIUM_ARGS,
+        '--user-agent=Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+      ],
+    });
+    const person = await browser.newContext();
+    await person.addInitScript(() => Object.defineProperty(Navigator.prototype, 'webdriver', { get: () => false }));
+    const visit = await person.newPage();
     await visit.goto(`${SITE_URL}/`);
     await visit.getByRole('link', { name: 'Pricing' }).first().click();
     await visit.waitForURL(/pricing/);
     await expect.poll(async () => (await receiver.events({ type: 'pageview' })).length, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
     await visit.close();
-
     await page.goto(`${SITE_URL}/dashboard/`);
     await expect(page.locator('#endpoint')).toHaveValue(RECEIVER_URL);
     await page.locator('#key').fill('sk_demo');
