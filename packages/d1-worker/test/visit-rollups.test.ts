@@ -3,17 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchInit, event, secret, startTestWorker, type TestWorker } from './helpers.js';
 
 const HOUR = 3_600_000;
-const TABLES = [
-  'visits',
-  'visit_pages',
-  'visit_types',
-  'visit_vitals',
-  'visit_goal_props',
-  'visit_links',
-  'visit_revenue',
-  'visit_seq',
-  'drop_reports',
-];
 const PANELS = [
   'summary',
   'timeseries',
