@@ -94,6 +94,24 @@ if (existsSync(resolve(root, 'bench/clickhouse.mjs'))) {
   }
 }
 
+// The same on the SQLite backends: the receiver at 100k and 1M events, the D1 Worker at 100k (all through ingest).
+if (existsSync(resolve(root, 'bench/dashboard-sqlite.mjs'))) {
+  const { benchD1Dashboard, benchReceiverDashboard } = await import(resolve(root, 'bench/dashboard-sqlite.mjs'));
+  report.dashboard_sqlite = [];
+  for (const [label, run] of [
+    ['receiver 100k', () => benchReceiverDashboard({ target: 100_000 })],
+    ['receiver 1M', () => benchReceiverDashboard({ target: 1_000_000 })],
+    ['d1 100k', () => benchD1Dashboard({ target: 100_000 })],
+  ]) {
+    process.stderr.write(`bench: dashboard (${label})…\n`);
+    try {
+      report.dashboard_sqlite.push({ label, ...(await run()) });
+    } catch (error) {
+      report.dashboard_sqlite.push({ label, error: String(error?.message ?? error) });
+    }
+  }
+}
+
 printReport(report);
 console.log(JSON.stringify(report));
 
@@ -339,6 +357,46 @@ function printReport(r) {
     }
     const verdict = b.ratio < 8 ? 'linear' : 'SUPER-LINEAR';
     row('stats cost', `${name}: 40k / 10k visits`, b.ratio, '×', `${verdict} (linear ×4, the old copies ×16 and more); target < 8`);
+  }
+  if (d?.first_screen_ms)
+    row(
+      'dashboard',
+      'first screen, all at once',
+      Math.min(...d.first_screen_ms),
+      'ms',
+      `runs ${d.first_screen_ms.join(', ')}; target < 2000`,
+    );
+  for (const b of r.dashboard_sqlite ?? []) {
+    if (b.error) {
+      row(`dashboard ${b.label}`, 'panels', 'n/a', '', `failed: ${b.error}`);
+      continue;
+    }
+    row(
+      `dashboard ${b.label}`,
+      `data set (${b.engine})`,
+      b.events,
+      'events',
+      `seeded in ${b.seed_s} s; load average ${b.load_average?.join(' → ')}`,
+    );
+    for (const p of b.panels) {
+      row(
+        `dashboard ${b.label}`,
+        p.panel,
+        p.median_ms,
+        'ms',
+        `30-day view, median of ${b.runs} (first ${p.first_ms}, max ${p.max_ms}); target < 1000`,
+      );
+    }
+    row(
+      `dashboard ${b.label}`,
+      'first screen, all at once',
+      Math.min(...b.first_screen_ms),
+      'ms',
+      `runs ${b.first_screen_ms.join(', ')}; target < 2000`,
+    );
+    if (b.rss_peak_answering_mib !== undefined) {
+      row(`dashboard ${b.label}`, 'receiver RSS while answering', b.rss_peak_answering_mib, 'MiB', 'peak (VmHWM); target < 512');
+    }
   }
   const m = r.machine;
   console.log(`\nTrailmark benchmark — ${r.date}; Node ${m.node}, ${m.cpus} × ${m.cpu}, ${m.memory_gib} GiB; ${m.chromium}`);

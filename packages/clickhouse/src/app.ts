@@ -1,5 +1,5 @@
 import { createKeyring, createRateLimiter, refuseUnread, type SiteConfig, siteCors, validateSites } from '@trailmark/node-http';
-import { MAX_EVENT_AGE_MS, routeIndexResponse, STATS_PANELS } from '@trailmark/protocol';
+import { MAX_EVENT_AGE_MS, routeIndexResponse, STATS_PANELS, type StatsPanel, statsResponse } from '@trailmark/protocol';
 import { Hono } from 'hono';
 import { handleBatch } from './batch-route.js';
 import type { NodeContext } from './context.js';
@@ -59,7 +59,9 @@ export function createNode(options: NodeOptions): ClickhouseNode {
     const result = statsPanelSql(ctx.store, auth.grant.site.id, new URL(c.req.url), ctx.clock());
     if (typeof result === 'string') return fail('invalid_request', result);
     try {
-      return json({ ok: true, site_id: auth.grant.site.id, data: await result });
+      const data = await result;
+      // Any panel answers CSV too (`format=csv`); the route's pattern admits only the stats panels.
+      return statsResponse(c.req.param('panel') as StatsPanel, auth.grant.site.id, data, new URL(c.req.url).searchParams);
     } catch (error) {
       ctx.counters.storeErrors++;
       ctx.say(`read failed: ${(error as Error).message}`);

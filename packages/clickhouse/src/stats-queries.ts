@@ -6,7 +6,11 @@ import {
   parseStatsQuery,
   type StatsData,
   type StatsDimension,
+  type StatsEvent,
   type StatsQuery,
+  statsEventOf,
+  statsFromEvents,
+  type TrailmarkEvent,
 } from '@trailmark/protocol';
 import type { ChStore } from './store.js';
 
@@ -170,5 +174,26 @@ export function statsPanelSql(store: ChStore, siteId: string, url: URL, now: num
   const query = parseStatsQuery(url.searchParams, now);
   if (typeof query === 'string') return query;
   if (panel === 'live') return live(store, siteId, now);
-  return PANELS[panel](store, siteId, query);
+  // The reports without SQL of their own here yet, and the bot views, are computed by the reference code over the
+  // raw events of the range (as on Postgres: exact, but their cost grows with the events read).
+  if (!(panel in PANELS) || query.bots !== 'exclude') {
+    return statsFromEvents(panel, query, now, (fromTs, toTs) => rawEvents(store, siteId, fromTs, toTs));
+  }
+  return PANELS[panel as keyof typeof PANELS](store, siteId, query);
+}
+
+/**
+ * The site's stored events with server time in [fromTs, toTs], as the stats code reads them. ClickHouse keeps the
+ * request's browser and OS classes, not its device class: they are handed on as a stored class (`Chrome; Windows;
+ * desktop`), so the user-agent bot rule does not apply here yet (the automation and behaviour rules do).
+ */
+async function rawEvents(store: ChStore, siteId: string, fromTs: number, toTs: number): Promise<StatsEvent[]> {
+  const rows = await store.query<{ raw: string; ts: string | number; browser: string | null; os: string | null }>(
+    `SELECT raw, ts, browser, os FROM events FINAL
+     WHERE site_id = {site:String} AND ts >= {from:Int64} AND ts <= {to:Int64}`,
+    { site: siteId, from: fromTs, to: toTs },
+  );
+  return rows.map((row) =>
+    statsEventOf(JSON.parse(row.raw) as TrailmarkEvent, Number(row.ts), `${row.browser ?? ''}; ${row.os ?? ''}; desktop`),
+  );
 }

@@ -16,6 +16,7 @@ export const USER_AGENTS = {
   edgeMac:
     'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0',
   chromeAndroid: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
+  googlebot: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
 } as const;
 
 interface Step {
@@ -35,6 +36,10 @@ interface Plan {
   screen?: number;
   referrer?: string;
   utm?: { utm_source: string; utm_medium: string; utm_campaign: string };
+  /** Sequence numbers skip two after the first event (events lost in transit). */
+  gap?: boolean;
+  /** The SDK reports automation (`navigator.webdriver`). */
+  automation?: boolean;
   steps: Step[];
 }
 
@@ -61,9 +66,11 @@ const PLANS: Plan[] = [
     steps: [
       pv('/', 0),
       ev('scroll_depth', { milestone: 50 }),
+      ev('scroll_depth', { milestone: 75 }, 0),
       pv('/pricing.html', 40),
-      ev('click', { tag: 'a' }),
-      ev('signup', { plan: 'pro' }, 20),
+      ev('click', { tag: 'a', href: 'https://docs.other.example/guide', outbound: true }),
+      ev('click', { tag: 'a', href: 'https://app.example/files/price-list.pdf', download: true }, 0),
+      ev('signup', { plan: 'pro', revenue: { amount: 49, currency: 'EUR' } }, 20),
     ],
   },
   {
@@ -85,7 +92,10 @@ const PLANS: Plan[] = [
       pv('/', 0),
       vital('LCP', 2100, 'v5-a'),
       vital('CLS', 0.05, 'v5-b'),
+      ev('scroll_depth', { max_depth: 100 }, 0),
       pv('/pricing.html', 65),
+      ev('scroll_depth', { milestone: 25 }, 0),
+      ev('page_leave', { duration_ms: 50000, engaged_ms: 42000 }, 0),
       pv('/contact.html', 50),
       ev('form_submit', { id: 'contact' }, 30),
     ],
@@ -97,7 +107,14 @@ const PLANS: Plan[] = [
     timezone: 'Europe/Berlin',
     screen: 1920,
     utm: spring,
-    steps: [pv('/pricing.html', 0), vital('LCP', 3100, 'v5-c'), vital('INP', 180, 'v5-d'), vital('INP', 240, 'v5-d'), ev('signup', {}, 90)],
+    steps: [
+      pv('/pricing.html', 0),
+      ev('page_leave', { duration_ms: 2000, engaged_ms: 1500 }, 0),
+      vital('LCP', 3100, 'v5-c'),
+      vital('INP', 180, 'v5-d'),
+      vital('INP', 240, 'v5-d'),
+      ev('signup', { plan: 'team', revenue: { amount: 19.5, currency: 'USD' } }, 90),
+    ],
   },
   {
     visitor: 'v4',
@@ -114,8 +131,11 @@ const PLANS: Plan[] = [
     ua: 'chromeAndroid',
     screen: 412,
     utm: spring,
+    // Two events of this visit never arrived (its sequence numbers jump), and the SDK reported dropping three.
+    gap: true,
     steps: [
       pv('/', 0),
+      ev('sdk_dropped', { queue_full: 3 }, 0),
       pv('/docs.html', 25),
       ev('text_copy', { length: 12 }),
       ev('download', { file: 'guide.pdf' }, 5),
@@ -146,7 +166,12 @@ const PLANS: Plan[] = [
     timezone: 'Asia/Kolkata',
     screen: 2560,
     referrer: 'https://www.google.co.in/',
-    steps: [pv('/', 0), pv('/pricing.html', 12), ev('signup', {}, 44), ev('signup', {}, 300)],
+    steps: [
+      pv('/', 0),
+      pv('/pricing.html', 12),
+      ev('signup', { plan: 'pro', revenue: { amount: 49, currency: 'EUR' } }, 44),
+      ev('signup', { plan: 7 }, 300),
+    ],
   },
   {
     visitor: 'v8',
@@ -168,13 +193,45 @@ const PLANS: Plan[] = [
   },
 ];
 
+// Bot traffic: a crawler that says so, a browser driven by automation (the SDK's flag), and one that reads twelve
+// pages in six seconds. None of them counts by default.
+const BOT_PLANS: Plan[] = [
+  { visitor: 'b1', hoursAgo: 50, ua: 'googlebot', steps: [pv('/', 0), pv('/pricing.html', 1), pv('/docs.html', 1)] },
+  {
+    visitor: 'b2',
+    hoursAgo: 26,
+    ua: 'chromeWindows',
+    timezone: 'Europe/Berlin',
+    screen: 1920,
+    automation: true,
+    steps: [pv('/', 0), ev('signup', {}, 5)],
+  },
+  {
+    visitor: 'b3',
+    hoursAgo: 12,
+    ua: 'firefoxLinux',
+    timezone: 'UTC',
+    screen: 1366,
+    steps: Array.from({ length: 12 }, (_, i) => pv(['/', '/pricing.html', '/docs.html', '/contact.html'][i % 4] as string, i ? 0.5 : 0)),
+  },
+];
+
 /** The stats data set, relative to `now` (every event within the protocol's seven days, none in the future). */
 export function statsDataSet(now = Date.now()): DataVisit[] {
-  return PLANS.map((plan, index) => {
-    const session = `stats-s${index + 1}-${randomUUID().slice(0, 8)}`;
+  return visitsOf(PLANS, now);
+}
+
+/** The bot visits beside the data set (bots view), relative to `now`. */
+export function botDataSet(now = Date.now()): DataVisit[] {
+  return visitsOf(BOT_PLANS, now, 'bot');
+}
+
+function visitsOf(plans: readonly Plan[], now: number, prefix = 'stats'): DataVisit[] {
+  return plans.map((plan, index) => {
+    const session = `${prefix}-s${index + 1}-${randomUUID().slice(0, 8)}`;
     let ts = Math.round(now - plan.hoursAgo * 3_600_000);
     const events = plan.steps.map((step, i): TrailmarkEvent => {
-      ts += step.after * 1000;
+      ts += Math.round(step.after * 1000);
       const path = step.path ?? [...plan.steps.slice(0, i + 1)].reverse().find((s) => s.path)?.path ?? '/';
       const landing = i === 0;
       const query = landing && plan.utm ? `?${new URLSearchParams(plan.utm)}` : '';
@@ -185,7 +242,7 @@ export function statsDataSet(now = Date.now()): DataVisit[] {
         site_id: SITE.id,
         visitor_id: plan.visitor,
         session_id: session,
-        seq: i + 1,
+        seq: i + 1 + (plan.gap && i > 0 ? 2 : 0),
         ...(landing ? { split_reason: 'new' as const } : {}),
         url: `${SITE.origin}${path}${query}`,
         path,
@@ -194,6 +251,7 @@ export function statsDataSet(now = Date.now()): DataVisit[] {
         ...(plan.timezone ? { timezone: plan.timezone } : {}),
         ...(plan.screen ? { screen_w: plan.screen, screen_h: Math.round(plan.screen * 0.6) } : {}),
         language: 'en-GB',
+        ...(plan.automation ? { bot: 'webdriver' as const } : {}),
         ...(step.props ? { props: step.props } : {}),
       };
     });

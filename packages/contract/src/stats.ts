@@ -1,16 +1,18 @@
 import {
   liveCountOf,
   parseStatsQuery,
+  RANGE_PANELS,
   STATS_DIMENSIONS,
   type StatsData,
   type StatsEvent,
   type StatsPanel,
   type StatsQuery,
+  statsCsv,
   statsPanel,
 } from '@trailmark/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, SITE } from './backends.js';
-import { sendDataSet, statsDataSet, storedStatsEvents } from './stats-data.js';
+import { botDataSet, sendDataSet, statsDataSet, storedStatsEvents } from './stats-data.js';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -55,7 +57,10 @@ export function statsRequests(now: number): Array<{ panel: Exclude<StatsPanel, '
   for (const range of ranges) {
     for (const filter of filters) {
       const base = { from: String(range.from), to: String(range.to), ...(range.interval ? { interval: range.interval } : {}), ...filter };
-      for (const panel of ['summary', 'timeseries', 'goals', 'vitals'] as const) out.push({ panel, params: new URLSearchParams(base) });
+      for (const panel of RANGE_PANELS) {
+        out.push({ panel, params: new URLSearchParams(base) });
+      }
+      out.push({ panel: 'goal_props', params: new URLSearchParams({ ...base, goal: 'signup', prop: 'plan' }) });
       for (const by of STATS_DIMENSIONS) out.push({ panel: 'breakdown', params: new URLSearchParams({ ...base, by, limit: '100' }) });
       const funnel = new URLSearchParams(base);
       for (const step of ['page:/', 'page:/pricing.html', 'event:signup']) funnel.append('step', step);
@@ -113,6 +118,69 @@ export function defineStatsContract(name: string, start: () => Promise<Backend>)
       expect(body.data).toEqual({ visitors: 9, visits: 11, pageviews: 18, bounces: 4, duration_s: 967 });
     });
 
+    it('answers the new reports of the whole data set with the figures counted by hand', async () => {
+      const to = String(Math.ceil(now / HOUR) * HOUR);
+      const from = String(Number(to) - 7 * DAY);
+      const data = async (panel: StatsPanel, extra: Record<string, string> = {}) =>
+        (await readStats(backend, panel, new URLSearchParams({ from, to, ...extra }))).body.data;
+      // signup: v1 twice (pro with 49 EUR, team with 19.5 USD), v7 twice (pro with 49 EUR, and 7).
+      expect(await data('goal_props', { goal: 'signup', prop: 'plan' })).toEqual({
+        goal: 'signup',
+        prop: 'plan',
+        rows: [
+          { value: 'pro', visitors: 2, events: 2 },
+          { value: '7', visitors: 1, events: 1 },
+          { value: 'team', visitors: 1, events: 1 },
+        ],
+      });
+      expect(await data('revenue')).toEqual({
+        rows: [
+          { name: 'signup', currency: 'EUR', visitors: 2, events: 2, amount: 98 },
+          { name: 'signup', currency: 'USD', visitors: 1, events: 1, amount: 19.5 },
+        ],
+      });
+      expect(await data('outbound')).toEqual({ rows: [{ url: 'https://docs.other.example/guide', visitors: 1, events: 1 }] });
+      expect(await data('downloads')).toEqual({ rows: [{ url: 'https://app.example/files/price-list.pdf', visitors: 1, events: 1 }] });
+      const scroll = (await data('scroll')) as StatsData['scroll'];
+      // `/`: 8 visits viewed it; v1 reached 75 %, v3 100 %. `/pricing.html`: v3 reached 25 %.
+      expect(scroll.rows.find((row) => row.path === '/')).toEqual({
+        path: '/',
+        visits: 8,
+        reached_25: 2,
+        reached_50: 2,
+        reached_75: 2,
+        reached_100: 1,
+      });
+      expect(scroll.rows.find((row) => row.path === '/pricing.html')).toMatchObject({ reached_25: 1, reached_50: 0 });
+      const engagement = (await data('engagement')) as StatsData['engagement'];
+      expect(engagement.rows.find((row) => row.path === '/pricing.html')).toEqual({ path: '/pricing.html', visits: 6, engaged_ms: 43500 });
+      const completeness = (await data('completeness')) as StatsData['completeness'];
+      expect(completeness.days.reduce((sum, day) => sum + day.lost, 0)).toBe(2);
+      expect(completeness.days.flatMap((day) => Object.entries(day.dropped))).toEqual([['queue_full', 3]]);
+    });
+
+    it('answers any panel as CSV with format=csv, the same rows as its JSON', async () => {
+      const to = String(Math.ceil(now / HOUR) * HOUR);
+      for (const [panel, extra] of [
+        ['breakdown', { by: 'page' }],
+        ['summary', {}],
+        ['timeseries', {}],
+        ['completeness', {}],
+        ['revenue', {}],
+      ] as const) {
+        const params = new URLSearchParams({ from: String(Number(to) - 7 * DAY), to, ...extra, format: 'csv' });
+        const response = await fetch(`${backend.endpoint}/v1/stats/${panel}?${params}`, {
+          headers: { authorization: `Bearer ${SITE.readKey}` },
+        });
+        expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+        expect(response.headers.get('content-disposition')).toBe(`attachment; filename="trailmark-${panel}.csv"`);
+        expect({ panel, csv: await response.text() }).toEqual({
+          panel,
+          csv: statsCsv(statsPanel(panel, events, parseStatsQuery(params, now) as StatsQuery)),
+        });
+      }
+    });
+
     it('refuses bad requests with a 400 or 404 and a reason, and the write key with a 403', async () => {
       for (const [panel, query, status] of [
         ['summary', 'from=yesterday', 400],
@@ -121,6 +189,9 @@ export function defineStatsContract(name: string, start: () => Promise<Backend>)
         ['breakdown', 'filter.secret=1', 400],
         ['funnel', 'step=page', 400],
         ['funnel', 'step=event:pageview', 400],
+        ['summary', 'bots=maybe', 400],
+        ['summary', 'format=xml', 400],
+        ['goal_props', `goal=${'g'.repeat(3000)}&prop=plan`, 400],
         ['summary', `filter.page=${'x'.repeat(3000)}`, 400],
         ['nothing', '', 404],
       ] as const) {
@@ -139,6 +210,40 @@ export function defineStatsContract(name: string, start: () => Promise<Backend>)
       expect(write.status).toBe(403);
       const none = await fetch(`${backend.endpoint}/v1/stats/summary`);
       expect(none.status).toBe(401);
+    });
+
+    // Postgres and ClickHouse answer the bots views from raw events, but their default views (their own visit SQL)
+    // do not yet leave bots out, and ClickHouse keeps no device class to judge a user agent by (docs/dashboard.md
+    // § Bots): the bot visits are sent last and checked only where the default excludes them.
+    const keepsBots = name.startsWith('postgres') || name.startsWith('clickhouse');
+    it.skipIf(keepsBots)('leaves bots out of every figure by default and shows them on request', async () => {
+      const bots = botDataSet(now);
+      await sendDataSet(backend.endpoint, backend.batchPath, bots);
+      await backend.settle?.();
+      const all = [...events, ...storedStatsEvents(bots)];
+      const to = String(Math.ceil(now / HOUR) * HOUR);
+      const base = { from: String(Number(to) - 7 * DAY), to };
+      const { body } = await readStats(backend, 'summary', new URLSearchParams(base));
+      expect(body.data).toEqual({ visitors: 9, visits: 11, pageviews: 18, bounces: 4, duration_s: 967 });
+      for (const bots of ['only', 'include']) {
+        for (const [panel, extra] of [
+          ['summary', {}],
+          ['timeseries', {}],
+          ['goals', {}],
+          ['breakdown', { by: 'page' }],
+          ['breakdown', { by: 'browser' }],
+          ['breakdown', { by: 'country' }],
+        ] as const) {
+          const params = new URLSearchParams({ ...base, bots, ...extra });
+          const answer = await readStats(backend, panel, params);
+          expect({ request: `${panel}?${params}`, data: answer.body.data }).toEqual({
+            request: `${panel}?${params}`,
+            data: statsPanel(panel, all, parseStatsQuery(params, now) as StatsQuery),
+          });
+        }
+      }
+      const only = await readStats(backend, 'summary', new URLSearchParams({ ...base, bots: 'only' }));
+      expect((only.body.data as StatsData['summary']).visits).toBe(3);
     });
   });
 }

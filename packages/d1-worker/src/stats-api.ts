@@ -1,22 +1,27 @@
 import {
   errorResponse,
   isStatsPanel,
+  panelAnswer,
+  panelSql,
   parseStatsQuery,
+  rangeTooLarge,
+  rangeVisitsSql,
   readWithinBudget,
   STATS_BUDGET,
+  STATS_RETRY_AFTER_S,
   type StatsBudget,
   type StatsRead,
   statsEventOf,
   statsFromEvents,
+  statsResponse,
   type TrailmarkEvent,
 } from '@trailmark/protocol';
-import { json } from './http.js';
+import { backfillStep } from './visit-rollups.js';
 
 /**
- * `GET /v1/stats/:panel`, the dashboard's read contract (see `parseStatsQuery` in @trailmark/protocol): the
- * site's events around the range are read from `events` and the panel is computed by the protocol's reference
- * code, so the Worker's figures are the reference receiver's. Live visitors are counted from the same table
- * (events in the last five minutes), the definition every backend shares.
+ * `GET /v1/stats/:panel`, the dashboard's read contract (see `parseStatsQuery` in @trailmark/protocol): each panel
+ * is one query over the per-visit rollups (migration 0008, the SQL the reference receiver runs too). Live visitors
+ * are counted from the events of the last five minutes, the definition every backend shares.
  */
 export async function statsApi(
   db: D1Database,
@@ -29,15 +34,34 @@ export async function statsApi(
   if (!isStatsPanel(panel)) return errorResponse('not_found', `no stats panel ${panel.slice(0, 64)}`);
   const query = parseStatsQuery(params, now);
   if (typeof query === 'string') return errorResponse('invalid_request', query);
-  let refused: Extract<StatsRead, { ok: false }> | undefined;
-  const data = await statsFromEvents(panel, query, now, async (fromTs, toTs) => {
-    const read = await readEvents(db, siteId, fromTs, toTs, budget);
-    if (read.ok) return read.events;
-    refused = read;
-    return [];
-  });
-  if (refused) return errorResponse('unavailable', refused.error, { 'retry-after': String(refused.retryAfterSeconds) });
-  return json({ ok: true, site_id: siteId, data });
+  if (panel === 'live') {
+    let refused: Extract<StatsRead, { ok: false }> | undefined;
+    const data = await statsFromEvents(panel, query, now, async (fromTs, toTs) => {
+      const read = await readEvents(db, siteId, fromTs, toTs, budget);
+      if (read.ok) return read.events;
+      refused = read;
+      return [];
+    });
+    if (refused) return errorResponse('unavailable', refused.error, { 'retry-after': String(refused.retryAfterSeconds) });
+    return statsResponse(panel, siteId, data, params);
+  }
+  // Events stored before migration 0008 are rolled up a step at a time; each read moves it on.
+  await backfillStep(db);
+  // A rollup panel reads the range's visit rows: bounded like a raw read (issue 27) by counting them first.
+  const count = rangeVisitsSql(siteId, query, budget.maxEvents + 1);
+  const visits = await db
+    .prepare(count.sql)
+    .bind(...count.params)
+    .first<number>('n');
+  if ((visits ?? 0) > budget.maxEvents) {
+    return errorResponse('unavailable', rangeTooLarge(budget.maxEvents, 'visits'), { 'retry-after': String(STATS_RETRY_AFTER_S) });
+  }
+  const { sql, params: binds } = panelSql(panel, siteId, query);
+  const { results } = await db
+    .prepare(sql)
+    .bind(...binds)
+    .all<Record<string, unknown>>();
+  return statsResponse(panel, siteId, panelAnswer(panel, query, results), params);
 }
 
 const PAGE = 5000;

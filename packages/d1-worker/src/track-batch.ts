@@ -1,4 +1,4 @@
-import { admitBatch, errorResponse, readJsonBody } from '@trailmark/protocol';
+import { admitBatch, errorResponse, readJsonBody, statsEventOf } from '@trailmark/protocol';
 import { enrich, hostOf } from './enrich.js';
 import { json } from './http.js';
 import type { SiteKey } from './keys.js';
@@ -12,6 +12,7 @@ import {
   upsertVisitorDaysStatement,
   upsertVisitorsStatement,
 } from './store-events.js';
+import { rollUpStored } from './visit-rollups.js';
 
 /** What a stored batch hands on to the live-visitor objects, per site. */
 export interface StoredBatch {
@@ -69,10 +70,18 @@ export async function trackBatch(
     return insertedIds(results.slice(0, inserts.length));
   });
   if (!admission.ok) return errorResponse(admission.code, admission.error);
+  const tsOf = new Map(rows.map((row) => [row.event_id, row.ts]));
+  if (admission.stored.length > 0) {
+    // The events are stored; a rollup that fails now is rebuilt with the visit's next event.
+    const stored = admission.stored.map((event) => ({
+      ...statsEventOf(event, tsOf.get(event.event_id) ?? now, context.userAgent?.slice(0, 512) ?? null),
+      site_id: event.site_id,
+    }));
+    await rollUpStored(db, stored).catch((error: unknown) => console.error('trailmark d1-worker: visit rollups failed', error));
+  }
   // Nothing new to store (repeats, refusals): the extra statements still run, on their own.
   if (!wrote && extra.length > 0) await db.batch([...extra]);
   const live = new Map<string, LiveEvent[]>();
-  const tsOf = new Map(rows.map((row) => [row.event_id, row.ts]));
   for (const event of admission.stored) {
     const list = live.get(event.site_id) ?? [];
     list.push({

@@ -14,6 +14,7 @@ import { statsApi } from './stats-api.js';
 import { trackBatch } from './track-batch.js';
 import { trackVisitor } from './track-visitor.js';
 import { updateVideoStatus } from './video.js';
+import { backfillStep } from './visit-rollups.js';
 
 export { LiveVisitors } from './live-visitors.js';
 
@@ -155,6 +156,12 @@ export default {
         ({ days, deleted }) => console.log(`trailmark d1-worker: retention (${days} days) deleted ${deleted} events`),
         (error: unknown) => console.error('trailmark d1-worker: retention failed', error),
       ),
+    );
+    // The visit rollups of events stored before migration 0008, a bounded number of steps per run.
+    ctx.waitUntil(
+      (async () => {
+        for (let step = 0; step < 50 && (await backfillStep(env.DB)); step++);
+      })().catch((error: unknown) => console.error('trailmark d1-worker: visit rollup backfill failed', error)),
     );
   },
 } satisfies ExportedHandler<Env>;

@@ -86,6 +86,7 @@ describe('migrations', () => {
       '0004_video_sessions.sql',
       '0005_visitor_days.sql',
       '0006_event_user_agent.sql',
+      '0008_visit_rollups.sql',
     ]);
     expect(splitStatements('-- note\nCREATE TABLE a (x);\nINSERT INTO a VALUES (1);')).toEqual([
       'CREATE TABLE a (x)',
@@ -120,7 +121,12 @@ describe('migrations', () => {
         "UPDATE visitors SET video_status = 'accepted', video_session_id = 'vs_old', video_invited_at = '2026-01-01 10:00:00', video_accepted_at = '2026-01-01 10:01:00' WHERE visitor_id = 'visitor_raced'",
       )
       .run();
-    expect(await applyMigrations(db)).toEqual(['0004_video_sessions.sql', '0005_visitor_days.sql', '0006_event_user_agent.sql']);
+    expect(await applyMigrations(db)).toEqual([
+      '0004_video_sessions.sql',
+      '0005_visitor_days.sql',
+      '0006_event_user_agent.sql',
+      '0008_visit_rollups.sql',
+    ]);
     // Visitors known only from pings keep their page views, on the day of their last visit.
     const days = await db.prepare("SELECT day, page_views FROM visitor_days WHERE visitor_id = 'visitor_raced'").all();
     expect(days.results).toHaveLength(1);

@@ -16,6 +16,27 @@ export class StatsError extends Error {
   }
 }
 
+/** Fetches a panel as CSV (`format=csv`, the key in the header as for every read) and saves it as a file. */
+export async function downloadCsv(
+  connection: Connection,
+  panel: StatsPanel,
+  params: URLSearchParams,
+  doc: Document = document,
+): Promise<void> {
+  const query = new URLSearchParams(params);
+  query.set('format', 'csv');
+  const url = `${connection.endpoint.replace(/\/+$/, '')}/v1/stats/${panel}?${query}`;
+  const response = await fetch(url, { headers: { authorization: `Bearer ${connection.key}` }, credentials: 'omit', cache: 'no-store' });
+  if (!response.ok) throw new StatsError(`the backend answered ${response.status}`, response.status);
+  const link = doc.createElement('a');
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = `trailmark-${panel}.csv`;
+  doc.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
 /**
  * Reads one panel. The key travels as `Authorization: Bearer` only, never in the URL (it would land in logs and
  * history). Resolves to the panel's data; rejects with a `StatsError` naming the backend's reason.

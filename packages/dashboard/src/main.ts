@@ -1,10 +1,11 @@
 import type { FunnelStep, StatsData, StatsDimension, StatsPanel } from '@trailmark/protocol';
-import { type Connection, readPanel, StatsError } from './api.js';
+import { type Connection, downloadCsv, readPanel, StatsError } from './api.js';
 import { lineChart } from './chart.js';
 import { fill, h } from './dom.js';
 import { formatCount, formatValue } from './format.js';
 import { breakdownTable, empty, funnelList, goalsTable, summaryCards, vitalsTable } from './panels.js';
 import { bucketStarts, dayRange, PRESETS, presetRange, previousRange, type Range, statsParams } from './range.js';
+import { REPORT_CARDS, REPORTS, type ReportPanel } from './reports.js';
 
 // The dashboard: one page, no framework. The read key lives in this browser only (sessionStorage, or
 // localStorage when the user asks to be remembered) and leaves it only as an Authorization header.
@@ -72,6 +73,10 @@ interface State {
   chartMetric: (typeof CHART_METRICS)[number][0];
   tabs: Record<string, StatsDimension>;
   steps: FunnelStep[];
+  /** Whose visits the figures count: people (`exclude` bots, the default) or bots only. */
+  bots: 'exclude' | 'only';
+  /** The goal and property the goal breakdown shows. */
+  goal: { goal: string; prop: string };
 }
 
 function savedConnection(): Connection | null {
@@ -112,9 +117,36 @@ export function startDashboard(doc: Document = document): void {
     chartMetric: 'visitors',
     tabs: Object.fromEntries(BREAKDOWNS.map((card) => [card.id, card.tabs[0]?.[0] as StatsDimension])),
     steps: [],
+    bots: 'exclude',
+    goal: { goal: '', prop: '' },
   };
   let generation = 0;
   let liveTimer: ReturnType<typeof setInterval> | undefined;
+
+  /** The traffic parameter of every request: bots only on request, else the backend leaves them out. */
+  function botsParam(): Record<string, string> {
+    return state.bots === 'only' ? { bots: 'only' } : {};
+  }
+  /** A card's CSV button: what the card shows (up to 100 rows), as a file. */
+  function csvButton(title: string, what: () => [StatsPanel, Record<string, string>]): Element {
+    return h(
+      'button',
+      {
+        type: 'button',
+        class: 'quiet csv',
+        'aria-label': `Download ${title} as CSV`,
+        onclick: () => {
+          const connection = state.connection;
+          if (!connection) return;
+          const [panel, extra] = what();
+          downloadCsv(connection, panel, statsParams(state.range, state.filters, { ...extra, ...botsParam() }), doc).catch(
+            (error: unknown) => fill($('#connect-error'), `Could not download: ${error instanceof Error ? error.message : String(error)}`),
+          );
+        },
+      },
+      ['CSV'],
+    );
+  }
 
   // Connection form.
   $<HTMLInputElement>('#endpoint').value = state.connection?.endpoint ?? defaultEndpoint();
@@ -237,11 +269,49 @@ export function startDashboard(doc: Document = document): void {
         : null;
     grid.append(
       h('section', { class: 'card', id: `panel-${card.id}`, 'aria-labelledby': `title-${card.id}` }, [
-        h('div', { class: 'card-head' }, [h('h2', { id: `title-${card.id}` }, [card.title]), tabs]),
+        h('div', { class: 'card-head' }, [
+          h('h2', { id: `title-${card.id}` }, [card.title]),
+          tabs,
+          csvButton(card.title, () => ['breakdown', { by: state.tabs[card.id] as StatsDimension, limit: '100' }]),
+        ]),
         h('div', { class: 'body', 'aria-live': 'polite' }),
       ]),
     );
   }
+  const reports = $('#reports');
+  for (const [panel, title] of REPORT_CARDS) {
+    const goalForm =
+      panel === 'goal_props'
+        ? h('form', { class: 'funnel-form', id: 'goal-form' }, [
+            h('label', { for: 'goal-name' }, ['Goal']),
+            h('input', { id: 'goal-name', type: 'text', placeholder: 'signup', spellcheck: 'false' }),
+            h('label', { for: 'goal-prop' }, ['Property']),
+            h('input', { id: 'goal-prop', type: 'text', placeholder: 'plan', spellcheck: 'false' }),
+            h('button', { type: 'submit' }, ['Break down']),
+          ])
+        : null;
+    reports.append(
+      h('section', { class: 'card', id: `panel-${panel}`, 'aria-labelledby': `title-${panel}` }, [
+        h('div', { class: 'card-head' }, [
+          h('h2', { id: `title-${panel}` }, [title]),
+          csvButton(title, () => [panel, reportParams(panel)]),
+        ]),
+        goalForm,
+        h('div', { class: 'body', 'aria-live': 'polite' }),
+      ]),
+    );
+  }
+  $('#goal-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    state.goal = { goal: $<HTMLInputElement>('#goal-name').value.trim(), prop: $<HTMLInputElement>('#goal-prop').value.trim() };
+    loadReport('goal_props', generation);
+  });
+  $('#panel-goals .card-head').append(csvButton('Goals', () => ['goals', { limit: '100' }]));
+  const traffic = $<HTMLSelectElement>('#traffic');
+  traffic.addEventListener('change', () => {
+    state.bots = traffic.value === 'only' ? 'only' : 'exclude';
+    refresh();
+  });
   $('#funnel-form').addEventListener('submit', (event) => {
     event.preventDefault();
     state.steps = $<HTMLInputElement>('#funnel-steps')
@@ -324,7 +394,7 @@ export function startDashboard(doc: Document = document): void {
   const read =
     <P extends StatsPanel>(panel: P, extra: Record<string, string | string[]> = {}, range = state.range) =>
     (connection: Connection) =>
-      readPanel(connection, panel, statsParams(range, state.filters, extra));
+      readPanel(connection, panel, statsParams(range, state.filters, { ...extra, ...botsParam() }));
   /** A panel of the current range and, when comparing, of the period before. */
   const withPrevious =
     <P extends StatsPanel>(panel: P, extra: Record<string, string | string[]> = {}) =>
@@ -365,6 +435,12 @@ export function startDashboard(doc: Document = document): void {
       funnelList(data.steps),
     );
   };
+  const reportParams = (panel: ReportPanel): Record<string, string> =>
+    panel === 'goal_props' ? { ...(state.goal.goal && state.goal.prop ? state.goal : {}), limit: '20' } : { limit: '20' };
+  const loadReport = (panel: ReportPanel, gen: number) =>
+    load($(`#panel-${panel} .body`), gen, read(panel, reportParams(panel)), (data) =>
+      (REPORTS[panel] as (d: typeof data) => Element)(data),
+    );
   const loadLive = (gen: number) =>
     load($('#live'), gen, read('live'), (data) =>
       h('span', {}, [
@@ -395,6 +471,7 @@ export function startDashboard(doc: Document = document): void {
     void loadFunnel(gen);
     void load($('#vitals'), gen, read('vitals'), (data) => vitalsTable(data.rows));
     void loadLive(gen);
+    for (const [panel] of REPORT_CARDS) void loadReport(panel, gen);
   }
 
   show();

@@ -1,4 +1,5 @@
 import type { SiteConfig } from '@trailmark/node-http';
+import { isStatsPanel, statsResponse } from '@trailmark/protocol';
 import type { Hono } from 'hono';
 import type { IngestContext, RequestEnv } from './context.js';
 import { utcDay } from './etl.js';
@@ -21,7 +22,11 @@ export function mountReadRoutes(app: Hono<{ Bindings: RequestEnv }>, ctx: Ingest
       const result = handler(auth.grant.site, url);
       if (typeof result === 'string') return fail('invalid_request', result);
       try {
-        return json({ ok: true, site_id: auth.grant.site.id, data: await result });
+        const data = await result;
+        // The stats panels answer CSV too (`format=csv`); the other read endpoints JSON only.
+        const panel = url.pathname.startsWith('/v1/stats/') ? url.pathname.slice(10) : undefined;
+        if (panel !== undefined && isStatsPanel(panel)) return statsResponse(panel, auth.grant.site.id, data, url.searchParams);
+        return json({ ok: true, site_id: auth.grant.site.id, data });
       } catch (error) {
         ctx.counters.storageErrors++;
         ctx.log(`read failed: ${(error as Error).message}`);

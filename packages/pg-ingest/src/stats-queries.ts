@@ -10,8 +10,12 @@ import {
   parseStatsQuery,
   STATS_PANELS,
   type StatsDimension,
+  type StatsEvent,
   type StatsQuery,
   socialPlatforms,
+  statsEventOf,
+  statsFromEvents,
+  type TrailmarkEvent,
   timezoneCountries,
   VISIT_MARGIN_MS,
 } from '@trailmark/protocol';
@@ -292,10 +296,25 @@ export function statsPanelSql(db: Db, siteId: string, url: URL, now: number): Pr
   const query = parseStatsQuery(url.searchParams, now);
   if (typeof query === 'string') return query;
   if (panel === 'live') return live(db, siteId, now);
+  // The reports without SQL of their own yet, and the bot views, are computed by the reference code over the raw
+  // events of the range (exact, but their cost grows with the events read: see docs/dashboard.md § Speed).
+  if (!(panel in PANELS) || query.bots !== 'exclude') {
+    return statsFromEvents(panel, query, now, (fromTs, toTs) => rawEvents(db, siteId, fromTs, toTs));
+  }
   return db.transaction(async (tx) => {
     await tx.query('SET TRANSACTION READ ONLY');
     await tx.query("SET LOCAL work_mem = '64MB'");
     await tx.query('SET LOCAL jit = off');
-    return PANELS[panel](tx, siteId, query);
+    return PANELS[panel as keyof typeof PANELS](tx, siteId, query);
   });
+}
+
+/** The site's raw events with server time in [fromTs, toTs], as the stats code reads them. */
+async function rawEvents(db: Queryable, siteId: string, fromTs: number, toTs: number): Promise<StatsEvent[]> {
+  const rows = await db.query<{ data: TrailmarkEvent; ts: string; user_agent: string | null }>(
+    `SELECT raw_event_data AS data, (extract(epoch FROM "timestamp") * 1000)::float8 AS ts, user_agent FROM events_log
+     WHERE site_id = $1 AND "timestamp" >= $2::timestamptz AND "timestamp" <= $3::timestamptz`,
+    [siteId, iso(fromTs), iso(toTs)],
+  );
+  return rows.map((row) => statsEventOf(row.data, Math.round(Number(row.ts)), row.user_agent));
 }

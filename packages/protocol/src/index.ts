@@ -27,6 +27,7 @@ export type { Redactor } from './redact.js';
 export { createRedactor, redactEvent } from './redact.js';
 export type { SourceType, TrafficSource } from './referrer.js';
 export { classifySource, parseUtm, socialPlatforms } from './referrer.js';
+export * from './revenue.js';
 export { COMMON_ROUTES, HEALTH_PATHS, type RouteIndex, routeIndexResponse } from './route-index.js';
 export { luhnValid } from './rules/cards.js';
 export { ibanValid } from './rules/ibans.js';

@@ -3,6 +3,7 @@ import type { TrailmarkEvent } from './event.js';
 import type { ErrorCode } from './http.js';
 import { MAX_BATCH_EVENTS, MAX_EVENT_AGE_MS, MAX_EVENT_BYTES, MAX_FUTURE_SKEW_MS } from './limits.js';
 import { utf8Length } from './props.js';
+import { revenueProblem } from './revenue.js';
 import { describeIssues, envelopeSchema, eventSchema } from './schema.js';
 
 /** One event a server refused, with why. */
@@ -91,6 +92,10 @@ function eventProblem(raw: unknown, now: number, skewMs: number, maxAgeMs: numbe
   if (!parsed.success) return describeIssues(parsed.issues);
   const event = parsed.output as TrailmarkEvent;
   if (utf8Length(JSON.stringify(event)) > MAX_EVENT_BYTES) return `an event must be at most ${MAX_EVENT_BYTES} bytes`;
+  if (event.props?.revenue !== undefined) {
+    const problem = revenueProblem(event.props.revenue);
+    if (problem) return problem;
+  }
   const serverTime = event.ts + skewMs;
   if (serverTime > now + MAX_FUTURE_SKEW_MS) return 'ts: lies in the future';
   if (serverTime < now - maxAgeMs) return 'ts: the event is older than the server accepts';

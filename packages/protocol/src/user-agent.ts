@@ -33,9 +33,12 @@ export const OS_RULES: ReadonlyArray<readonly [needle: string, os: string]> = [
   ['Linux', 'Linux'],
 ];
 
-/** Crawlers, monitors, command-line clients and automated browsers. */
-const BOT =
-  /bot\b|bot\/|crawl|spider|slurp|headless|lighthouse|phantomjs|curl\/|wget\/|python|java\/|go-http|node-fetch|axios|okhttp|httpclient|scrapy|preview|monitor/i;
+/**
+ * User agents that say they are a crawler, a preview fetcher, a monitor, a command-line client or an automated
+ * (headless) browser: device `bot` in a stored class.
+ */
+export const BOT_USER_AGENT =
+  /bot\b|bot\/|crawl|spider|slurp|headless|lighthouse|pagespeed|pingdom|uptime|phantomjs|curl\/|wget\/|python|java\/|go-http|node-fetch|axios|okhttp|httpclient|scrapy|preview|monitor|playwright|puppeteer|selenium/i;
 const TABLET = /iPad|Tablet|PlayBook|Silk|Android(?!.*Mobile)/;
 const MOBILE = /Mobi|iPhone|iPod|Android|Windows Phone/;
 
@@ -50,7 +53,7 @@ export function parseAgentClass(userAgent: string | null | undefined): AgentClas
   if (!userAgent) return null;
   const stored = STORED.exec(userAgent);
   if (stored) return { browser: stored[1] || null, os: stored[2] || null, device: stored[3] as AgentClass['device'] };
-  const device = BOT.test(userAgent) ? 'bot' : TABLET.test(userAgent) ? 'tablet' : MOBILE.test(userAgent) ? 'mobile' : 'desktop';
+  const device = BOT_USER_AGENT.test(userAgent) ? 'bot' : TABLET.test(userAgent) ? 'tablet' : MOBILE.test(userAgent) ? 'mobile' : 'desktop';
   return { browser: firstOf(BROWSER_RULES, userAgent), os: firstOf(OS_RULES, userAgent), device };
 }
 

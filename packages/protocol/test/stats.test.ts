@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
+  botReason,
   browserOf,
   countryLookup,
   deviceOf,
   osOf,
+  parseBatch,
   parseStatsQuery,
+  revenueProblem,
   type StatsEvent,
   type StatsQuery,
+  statsCsv,
   statsPanel,
   summaryRates,
 } from '../src/index.js';
@@ -20,7 +24,16 @@ const query = (params: Record<string, string | string[]> = {}) => {
 
 describe('parseStatsQuery', () => {
   it('defaults to the 30 days before now, daily, the page breakdown, 10 rows', () => {
-    expect(query()).toEqual({ from: NOW - 30 * 86_400_000, to: NOW, interval: 'day', filters: {}, by: 'page', limit: 10, steps: [] });
+    expect(query()).toEqual({
+      from: NOW - 30 * 86_400_000,
+      to: NOW,
+      interval: 'day',
+      filters: {},
+      by: 'page',
+      limit: 10,
+      steps: [],
+      bots: 'exclude',
+    });
     expect((query({ from: String(NOW - 86_400_000) }) as StatsQuery).interval).toBe('hour');
   });
 
@@ -196,5 +209,88 @@ describe('statsPanel: the definitions, counted by hand', () => {
     }));
     // m0 is reported twice (100, then 500): four samples 200, 300, 400, 500; rank ceil(0.75 × 4) = 3.
     expect(statsPanel('vitals', [...events, ...vitals], range()).rows).toEqual([{ name: 'LCP', p75: 400, samples: 4 }]);
+  });
+});
+
+describe('stats as CSV', () => {
+  it('writes a header and one line per row, quoting what needs it and defusing spreadsheet formulas', () => {
+    const csv = statsCsv({
+      by: 'page',
+      rows: [
+        { value: '/a,b', visitors: 2, visits: 3, pageviews: 4 },
+        { value: '=HYPERLINK("x")', visitors: 1, visits: 1, pageviews: 1 },
+        { value: null, visitors: 1, visits: 1, pageviews: 0 },
+      ],
+    });
+    expect(csv).toBe('value,visitors,visits,pageviews\r\n"/a,b",2,3,4\r\n"\'=HYPERLINK(""x"")",1,1,1\r\n,1,1,0\r\n');
+  });
+
+  it('spreads drop reasons into columns and gives each day its date', () => {
+    const csv = statsCsv({
+      days: [
+        { t: 0, lost: 2, dropped: { queue_full: 3 } },
+        { t: 86_400_000, lost: 0, dropped: { consent_denied: 1 } },
+      ],
+    });
+    expect(csv.split('\r\n')).toEqual([
+      'date,t,lost,dropped.queue_full,dropped.consent_denied',
+      '1970-01-01T00:00:00.000Z,0,2,3,0',
+      '1970-01-02T00:00:00.000Z,86400000,0,0,1',
+      '',
+    ]);
+  });
+});
+
+describe('revenue', () => {
+  it('accepts an amount and an ISO 4217 code, and names what is wrong with anything else', () => {
+    expect(revenueProblem({ amount: 19.99, currency: 'EUR' })).toBeUndefined();
+    expect(revenueProblem({ amount: -5, currency: 'JPY' })).toBeUndefined();
+    expect(revenueProblem(12)).toMatch(/object/);
+    expect(revenueProblem({ amount: '12', currency: 'EUR' })).toMatch(/amount/);
+    expect(revenueProblem({ amount: 1e13, currency: 'EUR' })).toMatch(/amount/);
+    expect(revenueProblem({ amount: 1, currency: 'eur' })).toMatch(/currency/);
+    expect(revenueProblem({ amount: 1, currency: 'EURO' })).toMatch(/currency/);
+    expect(revenueProblem({ amount: 1, currency: 'EUR', tax: 2 })).toMatch(/only/);
+  });
+
+  it('refuses an event with a bad revenue by itself and admits the rest of its batch', () => {
+    const base = {
+      site_id: 's',
+      visitor_id: 'v',
+      session_id: 'x',
+      seq: 1,
+      url: 'https://a.example/',
+      path: '/',
+      ts: NOW,
+      type: 'purchase',
+    };
+    const parsed = parseBatch(
+      {
+        v: 1,
+        events: [
+          { ...base, event_id: '0190a5f0-0000-7000-8000-000000000001', props: { revenue: { amount: 10, currency: 'usd' } } },
+          { ...base, event_id: '0190a5f0-0000-7000-8000-000000000002', props: { revenue: { amount: 10, currency: 'USD' } } },
+        ],
+      },
+      { now: NOW },
+    );
+    expect(parsed.ok && parsed.events.map((event) => event.event_id)).toEqual(['0190a5f0-0000-7000-8000-000000000002']);
+    expect(parsed.ok && parsed.rejected).toEqual([
+      { index: 0, event_id: '0190a5f0-0000-7000-8000-000000000001', reason: expect.stringMatching(/currency/) },
+    ]);
+  });
+});
+
+describe('bot rules', () => {
+  const person = { userAgent: false, automation: false, pageviews: 3, firstView: 0, lastView: 60_000, leaves: 3, engaged: true };
+  it('counts a visit as a bot by its user agent, the SDK flag, or its behaviour, and a person otherwise', () => {
+    expect(botReason(person)).toBeNull();
+    expect(botReason({ ...person, userAgent: true })).toBe('user_agent');
+    expect(botReason({ ...person, automation: true })).toBe('automation');
+    expect(botReason({ ...person, pageviews: 5, engaged: false })).toBe('behaviour');
+    // Without page_leave reports nothing says whether anyone was there: not a bot.
+    expect(botReason({ ...person, pageviews: 5, engaged: false, leaves: 0 })).toBeNull();
+    expect(botReason({ ...person, pageviews: 10, lastView: 8_000 })).toBe('behaviour');
+    expect(botReason({ ...person, pageviews: 10, lastView: 9_000 })).toBeNull();
   });
 });

@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TrailmarkEvent } from '@trailmark/protocol';
+import { ROLLUP_TABLES, type SqlStatement, type TrailmarkEvent, VISIT_CHILD_TABLES } from '@trailmark/protocol';
 import Database from 'better-sqlite3';
 import { guardStorage } from './errors.js';
 import { migrate } from './migrate.js';
 import { type RedactStoredResult, redactStored } from './redact-stored.js';
 import { DEFAULT_ROLLUP_DIMENSIONS, dimensionValue, hourOf, type RollupDimensions } from './rollup-keys.js';
+import { backfillVisitRollups, createVisitRollups, storedStatsEvent } from './visit-rollups.js';
 
 /** How an event reached the store. */
 export type EventSource = 'batch' | 'track' | 'import';
@@ -87,6 +88,8 @@ export interface EventStore {
   /** Events of a site in a time range (of one type, when given). */
   countEvents(siteId: string, fromTs: number, toTs: number, type?: string): number;
   rollups(siteId: string, fromHour: number, toHour: number): RollupRow[];
+  /** Rows of a query over the per-visit rollups (a stats panel's `panelSql()`). */
+  visitRows(statement: SqlStatement): Array<Record<string, unknown>>;
   /** Distinct sessions across the hours (a session spanning hours counts once). */
   totalSessions(siteId: string, fromHour: number, toHour: number): number;
   /** Rows older than the cutoffs go, a chunk at a time (so one call never blocks for long). */
@@ -104,7 +107,10 @@ export interface EventStore {
   close(): void;
 }
 
+const VISIT_TABLES = ['visits', ...VISIT_CHILD_TABLES];
+
 type Counts = Map<string, [site: string, hour: number, dimension: string, key: string, count: number]>;
+type Fresh = Array<ReturnType<typeof storedStatsEvent>>;
 type Sessions = Map<string, [site: string, hour: number, session: string]>;
 
 interface Row {
@@ -130,7 +136,12 @@ export function openStore(options: StoreOptions = {}): EventStore {
   }
   const db = new Database(location);
   applyPragmas(db);
-  migrate(db);
+  // The stats panels scan and sort a range's visits (255,000 at a million events): 64 MiB of page cache and
+  // in-memory sorts keep that off the disk (at the 2 MiB default a 30-day view re-read its pages per panel).
+  db.pragma('cache_size = -65536');
+  db.pragma('temp_store = MEMORY');
+  migrate(db, undefined, { '005_visit_rollups.sql': (migrating) => backfillVisitRollups(migrating) });
+  const visitRollups = createVisitRollups(db);
 
   const insertEvent = db.prepare(
     `INSERT INTO events (event_id, site_id, type, session_id, ts, received_at, source, data, user_agent)
@@ -144,7 +155,7 @@ export function openStore(options: StoreOptions = {}): EventStore {
 
   const dimensionList = Object.entries(dimensions);
   // Rollup counts of one transaction, gathered in memory and written once per (site, hour, dimension, key).
-  const insertOne = (events: readonly TrailmarkEvent[], opts: InsertOptions, counts: Counts, sessions: Sessions) => {
+  const insertOne = (events: readonly TrailmarkEvent[], opts: InsertOptions, counts: Counts, sessions: Sessions, fresh: Fresh) => {
     const inserted = new Set<string>();
     const bump = (site: string, hour: number, dimension: string, key: string) => {
       const id = `${site}\u0000${hour}\u0000${dimension}\u0000${key}`;
@@ -167,6 +178,7 @@ export function openStore(options: StoreOptions = {}): EventStore {
       );
       if (info.changes === 0) continue;
       inserted.add(event.event_id);
+      fresh.push(storedStatsEvent(event, ts, opts.userAgent?.slice(0, 512) ?? null));
       const hour = hourOf(ts);
       bump(event.site_id, hour, 'total', '');
       bump(event.site_id, hour, 'type', event.type);
@@ -193,8 +205,10 @@ export function openStore(options: StoreOptions = {}): EventStore {
   const insertTx = db.transaction((batches: ReadonlyArray<{ events: readonly TrailmarkEvent[]; options: InsertOptions }>) => {
     const counts: Counts = new Map();
     const sessions: Sessions = new Map();
-    const results = batches.map((batch) => insertOne(batch.events, batch.options, counts, sessions));
+    const fresh: Fresh = [];
+    const results = batches.map((batch) => insertOne(batch.events, batch.options, counts, sessions, fresh));
     writeRollups(counts, sessions);
+    visitRollups.add(fresh);
     return results;
   });
 
@@ -293,6 +307,9 @@ export function openStore(options: StoreOptions = {}): EventStore {
       }
       return [...byHour.values()];
     },
+    visitRows({ sql, params }) {
+      return guardStorage('reading visit rollups', () => db.prepare(sql).all(...params) as Array<Record<string, unknown>>);
+    },
     totalSessions(siteId, fromHour, toHour) {
       return guardStorage('counting sessions', () => {
         const row = db
@@ -319,7 +336,27 @@ export function openStore(options: StoreOptions = {}): EventStore {
                (SELECT site_id, hour, session_id FROM rollup_sessions WHERE hour < ? LIMIT ?)`,
             )
             .run(rollupBefore, chunk).changes;
-          return { events, rollups: rollups + sessions };
+          // Visits go with the hourly rollups: the dashboard keeps showing what raw retention took.
+          let visits = 0;
+          for (const table of VISIT_TABLES) {
+            visits += db
+              .prepare(`DELETE FROM ${table} WHERE (site_id, session_id) IN
+                  (SELECT site_id, session_id FROM ${table} WHERE start_ts < ? LIMIT ?)`)
+              .run(rollupBefore, chunk).changes;
+          }
+          for (const table of ['visit_seq', 'drop_reports']) {
+            visits += db
+              .prepare(`DELETE FROM ${table} WHERE (site_id, ts) IN (SELECT site_id, ts FROM ${table} WHERE ts < ? LIMIT ?)`)
+              .run(rollupBefore, chunk).changes;
+          }
+          // A visit's fold state goes with its row.
+          visits += db
+            .prepare(
+              `DELETE FROM visit_states WHERE (site_id, session_id) IN (SELECT s.site_id, s.session_id FROM visit_states s
+               WHERE NOT EXISTS (SELECT 1 FROM visits v WHERE v.site_id = s.site_id AND v.session_id = s.session_id) LIMIT ?)`,
+            )
+            .run(chunk).changes;
+          return { events, rollups: rollups + sessions + visits };
         })(),
       );
     },
@@ -352,7 +389,11 @@ export function openStore(options: StoreOptions = {}): EventStore {
       guardStorage('health check', () => db.prepare('SELECT 1').get());
     },
     reset() {
-      guardStorage('reset', () => db.exec('DELETE FROM events; DELETE FROM rollups; DELETE FROM rollup_sessions;'));
+      guardStorage('reset', () =>
+        db.exec(
+          `DELETE FROM events; DELETE FROM rollups; DELETE FROM rollup_sessions; ${ROLLUP_TABLES.map((table) => `DELETE FROM ${table};`).join(' ')}`,
+        ),
+      );
     },
     close() {
       if (db.open) db.close();

@@ -22,6 +22,10 @@ export const STATS_BUDGET: StatsBudget = { maxEvents: 100_000, timeMs: 10_000 };
 /** How long a refused stats request should wait before it asks again. */
 export const STATS_RETRY_AFTER_S = 30;
 
+/** Why a request whose range holds more than `max` events (or visits, for a rollup panel) is refused. */
+export const rangeTooLarge = (max: number, what: 'events' | 'visits'): string =>
+  `the range holds more than ${max} ${what}, more than one stats request reads; ask for a shorter range`;
+
 /** One page of a paged read: its events, and where the next page starts (undefined after the last). */
 export interface StatsPage<C> {
   events: StatsEvent[];
@@ -48,7 +52,7 @@ export async function readWithinBudget<C>(
     const page = await readPage(after);
     for (const event of page.events) events.push(event);
     if (events.length > budget.maxEvents) {
-      return refuse(`the range holds more than ${budget.maxEvents} events, more than one stats request reads; ask for a shorter range`);
+      return refuse(rangeTooLarge(budget.maxEvents, 'events'));
     }
     after = page.next;
     if (after !== undefined) {

@@ -13,6 +13,7 @@ import type {
   VitalRow,
 } from './contract.js';
 import { LIVE_WINDOW_MS, OPTIONAL_DIMENSIONS } from './contract.js';
+import { completenessOf, engagementOf, goalPropsOf, linksOf, revenueReport, scrollOf } from './reports.js';
 import { BUILTIN_TYPES, type StatsEvent, selectVisits, VISIT_MARGIN_MS, type Visit, visitsOf } from './visits.js';
 
 /**
@@ -179,6 +180,13 @@ export function statsPanel<P extends Exclude<StatsPanel, 'live'>>(
     goals: () => goalsOf(visits, query),
     funnel: () => funnelOf(visits, query),
     vitals: () => vitalsOf(visits),
+    goal_props: () => goalPropsOf(visits, query),
+    outbound: () => linksOf(visits, query, 'outbound'),
+    downloads: () => linksOf(visits, query, 'download'),
+    scroll: () => scrollOf(visits, query),
+    engagement: () => engagementOf(visits, query),
+    revenue: () => revenueReport(visits, query),
+    completeness: () => completenessOf(visits, events, query),
   };
   return answers[panel]() as StatsData[P];
 }

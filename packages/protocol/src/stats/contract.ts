@@ -6,7 +6,35 @@
  */
 
 /** The panels, one path each: `/v1/stats/summary`, `/v1/stats/timeseries`, … */
-export const STATS_PANELS = ['summary', 'timeseries', 'breakdown', 'goals', 'funnel', 'vitals', 'live'] as const;
+export const STATS_PANELS = [
+  'summary',
+  'timeseries',
+  'breakdown',
+  'goals',
+  'funnel',
+  'vitals',
+  'live',
+  'goal_props',
+  'outbound',
+  'downloads',
+  'scroll',
+  'engagement',
+  'revenue',
+  'completeness',
+] as const;
+/** The panels a range and filters alone ask (no `by`, `step`, `goal`: those take their own parameters). */
+export const RANGE_PANELS = [
+  'summary',
+  'timeseries',
+  'goals',
+  'vitals',
+  'outbound',
+  'downloads',
+  'scroll',
+  'engagement',
+  'revenue',
+  'completeness',
+] as const satisfies readonly StatsPanel[];
 /** A panel name. */
 export type StatsPanel = (typeof STATS_PANELS)[number];
 
@@ -60,6 +88,11 @@ export interface StatsQuery {
   limit: number;
   /** Funnel steps, in order. */
   steps: FunnelStep[];
+  /** Whose visits count: humans only (the default), bots only, or both (`botReason()` decides). */
+  bots: 'exclude' | 'only' | 'include';
+  /** The goal (custom event type) and the property of it that `goal_props` breaks down. */
+  goal?: string;
+  prop?: string;
 }
 
 /** Totals of the visits in range (the `summary` panel). */
@@ -116,6 +149,57 @@ export interface LiveCount {
   window_s: number;
 }
 
+/** One value of a goal's property: the visitors and events of the goal with it. */
+export interface GoalPropRow {
+  value: string;
+  visitors: number;
+  events: number;
+}
+
+/** One link (`outbound`, `downloads`): clicks on it and their visitors. */
+export interface LinkRow {
+  url: string;
+  visitors: number;
+  events: number;
+}
+
+/** How far the visits that viewed a page scrolled it: visits reaching each quarter of it. */
+export interface ScrollRow {
+  path: string;
+  visits: number;
+  reached_25: number;
+  reached_50: number;
+  reached_75: number;
+  reached_100: number;
+}
+
+/** The engaged time on a page (visible and focused, from its `page_leave` reports) of the visits that viewed it. */
+export interface EngagementRow {
+  path: string;
+  visits: number;
+  /** Sum over those visits; the average per visit is divided out by the reader. */
+  engaged_ms: number;
+}
+
+/** Revenue of one goal in one currency (`props.revenue`). */
+export interface RevenueRow {
+  name: string;
+  currency: string;
+  visitors: number;
+  events: number;
+  /** Sum of the amounts, each counted in millionths (`revenueMicros`); the average is amount ÷ events. */
+  amount: number;
+}
+
+/** One UTC day of data completeness. */
+export interface CompletenessDay {
+  t: number;
+  /** Events never received: gaps in the sequence numbers of the visits that started that day. */
+  lost: number;
+  /** Events the SDK reported dropping that day (`sdk_dropped`), by reason. */
+  dropped: Record<string, number>;
+}
+
 /** What each panel answers in `data`. */
 export interface StatsData {
   summary: StatsTotals;
@@ -125,6 +209,13 @@ export interface StatsData {
   funnel: { steps: FunnelRow[] };
   vitals: { rows: VitalRow[] };
   live: LiveCount;
+  goal_props: { goal: string | null; prop: string | null; rows: GoalPropRow[] };
+  outbound: { rows: LinkRow[] };
+  downloads: { rows: LinkRow[] };
+  scroll: { rows: ScrollRow[] };
+  engagement: { rows: EngagementRow[] };
+  revenue: { rows: RevenueRow[] };
+  completeness: { days: CompletenessDay[] };
 }
 
 /** How far back live visitors are counted. */
@@ -175,7 +266,19 @@ export function parseStatsQuery(params: URLSearchParams, now: number): StatsQuer
     steps.push({ kind: match[1] as FunnelStep['kind'], value: match[2] as string });
   }
   if (steps.length > MAX_STEPS) return `a funnel has at most ${MAX_STEPS} steps`;
-  return { from, to, interval, filters, by, limit: Number(rawLimit), steps };
+  const bots = params.get('bots') ?? 'exclude';
+  if (bots !== 'exclude' && bots !== 'only' && bots !== 'include') return 'bots must be exclude, only or include';
+  const format = params.get('format') ?? 'json';
+  if (format !== 'json' && format !== 'csv') return 'format must be json or csv';
+  const query: StatsQuery = { from, to, interval, filters, by, limit: Number(rawLimit), steps, bots };
+  for (const name of ['goal', 'prop'] as const) {
+    const value = params.get(name);
+    if (value === null || value === '') continue;
+    const problem = textProblem(name, value);
+    if (problem) return problem;
+    query[name] = value;
+  }
+  return query;
 }
 
 function timeParam(params: URLSearchParams, name: string, fallback: number): number | string {

@@ -1,5 +1,8 @@
+import { channelOf } from '../channels.js';
+import { classifySource } from '../referrer.js';
 import { TIMEZONE_COUNTRIES } from '../timezone-countries.js';
 import { parseAgentClass } from '../user-agent.js';
+import type { StatsDimension } from './contract.js';
 
 /**
  * How a visit's device, browser, OS and country are derived, as data every backend applies the same way (the
@@ -42,4 +45,44 @@ export function timezoneCountries(): Array<[zone: string, country: string]> {
 export function countryLookup(): (timezone: unknown) => string | null {
   const table = new Map(timezoneCountries());
   return (timezone) => (typeof timezone === 'string' ? (table.get(timezone) ?? null) : null);
+}
+
+/** What a visit's dimensions read of its first event (browser and OS already parsed from its user agent). */
+export interface FirstEventFields {
+  referrer?: string | undefined;
+  url?: string | undefined;
+  utm_source?: string | undefined;
+  utm_medium?: string | undefined;
+  utm_campaign?: string | undefined;
+  timezone?: string | undefined;
+  screen_w?: number | undefined;
+  browser: string | null;
+  os: string | null;
+}
+
+/** A visit's dimension values from its first event and its first and last pageviews. */
+export function visitDims(
+  first: FirstEventFields,
+  entry: { path?: string | null | undefined; url?: string | undefined } | undefined | null,
+  exit: { path?: string | null | undefined } | undefined | null,
+  country: (timezone: unknown) => string | null,
+): Record<Exclude<StatsDimension, 'page'>, string | null> {
+  const source = classifySource(first.referrer, entry?.url ?? first.url, {
+    ...(first.utm_source ? { utm_source: first.utm_source } : {}),
+    ...(first.utm_medium ? { utm_medium: first.utm_medium } : {}),
+  });
+  return {
+    entry_page: entry?.path ?? null,
+    exit_page: exit?.path ?? null,
+    // The channel (organic or paid search, e-mail, social…), from the source and the UTM medium: docs/dashboard.md.
+    source: channelOf({ ...source, utm_source: first.utm_source, utm_medium: first.utm_medium }),
+    referrer: source.platform,
+    utm_source: first.utm_source ?? null,
+    utm_medium: first.utm_medium ?? null,
+    utm_campaign: first.utm_campaign ?? null,
+    country: country(first.timezone),
+    device: deviceOf(first.screen_w),
+    browser: first.browser,
+    os: first.os,
+  };
 }

@@ -1,8 +1,7 @@
-import { channelOf } from '../channels.js';
 import { BUILTIN_EVENT_TYPES } from '../event.js';
-import { classifySource } from '../referrer.js';
+import { type BotReason, botAgent, botReason, engagementSignal } from './bots.js';
 import type { StatsDimension, StatsQuery } from './contract.js';
-import { browserOf, countryLookup, deviceOf, osOf } from './dimensions.js';
+import { browserOf, countryLookup, osOf, visitDims } from './dimensions.js';
 
 /** What the stats need of one stored event (server-time `ts`; `user_agent` where the backend records it). */
 export interface StatsEvent {
@@ -21,6 +20,8 @@ export interface StatsEvent {
   timezone?: string | undefined;
   screen_w?: number | undefined;
   user_agent?: string | null | undefined;
+  /** The SDK's automation flag. */
+  bot?: string | undefined;
   props?: Record<string, unknown> | undefined;
 }
 
@@ -33,6 +34,8 @@ export interface Visit {
   pageviews: number;
   bounce: boolean;
   dims: Record<Exclude<StatsDimension, 'page'>, string | null>;
+  /** Why the visit is a bot's (`botReason()`), or null. */
+  bot: BotReason | null;
   /** The visit's events in order. */
   events: StatsEvent[];
 }
@@ -79,10 +82,6 @@ export function visitsOf(events: readonly StatsEvent[]): Visit[] {
     const entry = views[0];
     const exit = views[views.length - 1];
     const engaged = list.some((event) => !NON_ENGAGEMENT_TYPES.includes(event.type));
-    const source = classifySource(first.referrer, entry?.url ?? first.url, {
-      ...(first.utm_source ? { utm_source: first.utm_source } : {}),
-      ...(first.utm_medium ? { utm_medium: first.utm_medium } : {}),
-    });
     visits.push({
       id,
       visitor: first.visitor_id,
@@ -90,31 +89,28 @@ export function visitsOf(events: readonly StatsEvent[]): Visit[] {
       end: last.ts,
       pageviews: views.length,
       bounce: views.length <= 1 && !engaged,
-      dims: {
-        entry_page: entry?.path ?? null,
-        exit_page: exit?.path ?? null,
-        // The channel (organic or paid search, e-mail, social…), from the source and the UTM medium: docs/dashboard.md.
-        source: channelOf({ ...source, utm_source: first.utm_source, utm_medium: first.utm_medium }),
-        referrer: source.platform,
-        utm_source: first.utm_source ?? null,
-        utm_medium: first.utm_medium ?? null,
-        utm_campaign: first.utm_campaign ?? null,
-        country: country(first.timezone),
-        device: deviceOf(first.screen_w),
-        browser: browserOf(first.user_agent),
-        os: osOf(first.user_agent),
-      },
+      dims: visitDims({ ...first, browser: browserOf(first.user_agent), os: osOf(first.user_agent) }, entry, exit, country),
+      bot: botReason({
+        userAgent: botAgent(first.user_agent),
+        automation: list.some((event) => event.bot !== undefined),
+        pageviews: views.length,
+        firstView: entry?.ts ?? first.ts,
+        lastView: exit?.ts ?? first.ts,
+        leaves: list.filter((event) => event.type === 'page_leave').length,
+        engaged: list.some((event) => engagementSignal(event.type, event.props, !NON_ENGAGEMENT_TYPES.includes(event.type))),
+      }),
       events: list,
     });
   }
   return visits;
 }
 
-/** The visits that start in the query's range and pass every filter. */
+/** The visits that start in the query's range, are of the traffic asked for (humans by default) and pass every filter. */
 export function selectVisits(visits: readonly Visit[], query: StatsQuery): Visit[] {
   const filters = Object.entries(query.filters) as Array<[StatsDimension, string | null]>;
   return visits.filter((visit) => {
     if (visit.start < query.from || visit.start >= query.to) return false;
+    if (query.bots !== 'include' && (visit.bot !== null) !== (query.bots === 'only')) return false;
     return filters.every(([dimension, value]) => {
       if (dimension !== 'page') return visit.dims[dimension] === value;
       const views = visit.events.filter((event) => event.type === 'pageview');

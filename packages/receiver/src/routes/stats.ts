@@ -1,13 +1,29 @@
-import { isStatsPanel, parseStatsQuery, readWithinBudget, type StatsRead, statsEventOf, statsFromEvents } from '@trailmark/protocol';
+import {
+  isStatsPanel,
+  LIVE_WINDOW_MS,
+  liveCountOf,
+  MAX_FUTURE_SKEW_MS,
+  panelAnswer,
+  panelSql,
+  parseStatsQuery,
+  rangeTooLarge,
+  rangeVisitsSql,
+  readWithinBudget,
+  STATS_RETRY_AFTER_S,
+  type StatsRead,
+  statsEventOf,
+  statsResponse,
+} from '@trailmark/protocol';
 import type { Hono } from 'hono';
 import type { ReceiverContext } from '../context.js';
-import { authorize, fail, json } from '../http.js';
+import { authorize, fail } from '../http.js';
 
 const PAGE = 5000;
 
 /**
- * The dashboard's read contract, `GET /v1/stats/:panel` (see `parseStatsQuery` in @trailmark/protocol): the
- * events around the range are read from the store and the panel is computed by the protocol's reference code.
+ * The dashboard's read contract, `GET /v1/stats/:panel` (see `parseStatsQuery` in @trailmark/protocol): each panel
+ * is one query over the per-visit rollups the store keeps as events arrive (migration 005); live visitors are
+ * counted from the last five minutes of raw events.
  */
 export function statsRoutes(app: Hono, ctx: ReceiverContext): void {
   app.get('/v1/stats/:panel', async (c) => {
@@ -18,20 +34,22 @@ export function statsRoutes(app: Hono, ctx: ReceiverContext): void {
     const panel = c.req.param('panel');
     if (!isStatsPanel(panel)) return fail(ctx, request, 'not_found', `no stats panel ${panel.slice(0, 64)}`, { siteId });
     const now = ctx.clock();
-    const query = parseStatsQuery(new URL(request.url).searchParams, now);
+    const params = new URL(request.url).searchParams;
+    const query = parseStatsQuery(params, now);
     if (typeof query === 'string') return fail(ctx, request, 'invalid_request', query, { siteId });
-    let refused: Extract<StatsRead, { ok: false }> | undefined;
-    const data = await statsFromEvents(panel, query, now, async (fromTs, toTs) => {
-      const read = await readEvents(ctx, siteId, fromTs, toTs);
-      if (read.ok) return read.events;
-      refused = read;
-      return [];
-    });
-    if (refused) {
-      const headers = { 'retry-after': String(refused.retryAfterSeconds) };
-      return fail(ctx, request, 'unavailable', refused.error, { siteId, headers });
+    const retryAfter = (seconds: number) => ({ 'retry-after': String(seconds) });
+    if (panel === 'live') {
+      const read = await readEvents(ctx, siteId, now - LIVE_WINDOW_MS, now + MAX_FUTURE_SKEW_MS);
+      if (!read.ok) return fail(ctx, request, 'unavailable', read.error, { siteId, headers: retryAfter(read.retryAfterSeconds) });
+      return statsResponse(panel, siteId, liveCountOf(read.events, now), params);
     }
-    return json({ ok: true, site_id: siteId, data });
+    // A rollup panel reads the range's visit rows: bounded like a raw read (issue 27) by counting them first.
+    const { maxEvents } = ctx.statsBudget;
+    const visits = Number(ctx.store.visitRows(rangeVisitsSql(siteId, query, maxEvents + 1))[0]?.n ?? 0);
+    if (visits > maxEvents)
+      return fail(ctx, request, 'unavailable', rangeTooLarge(maxEvents, 'visits'), { siteId, headers: retryAfter(STATS_RETRY_AFTER_S) });
+    const data = panelAnswer(panel, query, ctx.store.visitRows(panelSql(panel, siteId, query)));
+    return statsResponse(panel, siteId, data, params);
   });
 }
 
