@@ -115,6 +115,20 @@ if (options.reset && kept) {
 
 const running = [];
 let stopping = false;
+/** Ctrl+C (or SIGTERM), from the first server started on: everything started so far stops, in reverse order. */
+const onSignal = (signal) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping`);
+  stopAll().then(() => {
+    console.log('stopped');
+    process.exit(0);
+  });
+};
+const handleSignals = () => {
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, onSignal);
+};
+handleSignals();
 try {
   if (withReceiver) {
     const entry = `${repo}packages/receiver/dist/index.js`;
@@ -164,6 +178,7 @@ try {
     // Miniflare exits the process on SIGINT at once (workerd then complains of a broken pipe): the demo's own
     // handler below stops everything in order instead.
     for (const signal of ['SIGINT', 'SIGTERM']) process.removeAllListeners(signal);
+    handleSignals();
     await seedSite(db, { site: DEMO_SITE.id, writeKey: DEMO_SITE.writeKey, secretKey: DEMO_SITE.readKey, website: siteUrl });
     running.push({ close: () => mf.dispose() });
     endpoint = url.origin;
@@ -219,18 +234,6 @@ try {
   console.error(`demo: ${error.message}`);
   await stopAll();
   process.exit(1);
-}
-
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping`);
-    stopAll().then(() => {
-      console.log('stopped');
-      process.exit(0);
-    });
-  });
 }
 
 async function stopAll() {

@@ -36,6 +36,7 @@ export { isSensitiveField, isSensitiveFieldServer, isSensitiveKey } from './rule
 export type { RedactionRule } from './rules/text.js';
 export { DEFAULT_REDACTION_RULES, redactText } from './rules/text.js';
 export { redactUrl, SENSITIVE_VALUE } from './rules/urls.js';
+export { withoutUserinfo } from './rules/userinfo.js';
 export { envelopeSchema, eventSchema } from './schema.js';
 export * from './stats/index.js';
 export type { AgentClass } from './user-agent.js';

@@ -8,13 +8,13 @@ import {
   parseUtm,
   propsProblem,
   type TrailmarkEvent,
+  withoutUserinfo,
 } from '@trailmark/protocol';
 import { readDevice, timeZone } from './context.js';
 import type { Identity } from './identity.js';
 import type { DropReason } from './queue/queue.js';
 import type { QueueEntry } from './queue/store.js';
 import type { UrlRule } from './url-rules.js';
-import { withoutUserinfo } from './userinfo.js';
 import { utf8Bytes as utf8 } from './utf8.js';
 
 /** Options of `createSerialiser()`. */

@@ -1,7 +1,7 @@
+import { withoutUserinfo } from '@trailmark/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CLICK_IDS, createTracker, type TrailmarkEvent, urlRules } from '../src/index.js';
 import { inSample } from '../src/sampling.js';
-import { withoutUserinfo } from '../src/userinfo.js';
 import { recordingTransport } from './helpers.js';
 
 const page = 'https://shop.test';

@@ -1,6 +1,5 @@
-import { type Props, redactText } from '@trailmark/protocol';
+import { type Props, redactText, withoutUserinfo } from '@trailmark/protocol';
 import type { Plugin } from '../plugin.js';
-import { withoutUserinfo } from '../userinfo.js';
 import { scope } from './scope.js';
 
 /** Options of `clicks()`. */
