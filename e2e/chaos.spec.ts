@@ -309,7 +309,7 @@ async function originStorage(page: Page) {
   }, CREATED_KEY_PREFIX);
 }
 
-test('consent pending then denied: nothing ever leaves the page or touches storage', async ({ page, created }) => {
+test('consent pending then denied: nothing ever leaves the page, and storage holds the denial alone', async ({ page, created }) => {
   const requests = collectorRequests(page.context());
   await open(page, '/consent.html');
   await trackTicks(page, 0, 3);
@@ -321,7 +321,10 @@ test('consent pending then denied: nothing ever leaves the page or touches stora
   await trailmark(page, 'flush');
   // Leave the page (pagehide: the unload path), for a document of the origin without the SDK, and look.
   await page.goto(`${CHAOS_SITE_URL}/site.css`);
-  expect(await originStorage(page)).toEqual({ localStorage: [], sessionStorage: 0, indexedDB: [], cookies: '' });
+  // The one thing kept is the decision itself, so the next page load honours it (issue 24: a denial is remembered
+  // across loads and tabs until changed): no id, no event, no queue, no cookie.
+  expect(await originStorage(page)).toEqual({ localStorage: ['tm_consent'], sessionStorage: 0, indexedDB: [], cookies: '' });
+  expect(await page.evaluate(() => localStorage.getItem('tm_consent'))).toBe('denied');
   expect(requests).toEqual([]);
   expect(proxy.batches).toEqual([]);
   expect(created.created.size).toBe(0);
