@@ -4,6 +4,9 @@
  * malformed, with its own reason, and keep the rest of its batch; the dashboard sums it per goal and currency.
  */
 
+/** Amounts at or past this size are refused (the backends sum them as integer millionths). */
+export const MAX_REVENUE_AMOUNT = 1e12;
+
 /** A valid revenue value. */
 export interface Revenue {
   amount: number;
@@ -17,7 +20,7 @@ export function revenueProblem(value: unknown): string | undefined {
   }
   const { amount, currency, ...rest } = value as Record<string, unknown>;
   if (typeof amount !== 'number' || !Number.isFinite(amount)) return 'props.revenue.amount must be a finite number';
-  if (Math.abs(amount) >= 1e12) return 'props.revenue.amount must be below 10^12 in size';
+  if (Math.abs(amount) >= MAX_REVENUE_AMOUNT) return 'props.revenue.amount must be below 10^12 in size';
   if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) {
     return 'props.revenue.currency must be an ISO 4217 code of three uppercase letters (EUR, USD, JPY …)';
   }

@@ -1,4 +1,4 @@
-import type { Props } from '@trailmark/protocol';
+import { MAX_REVENUE_AMOUNT, type Props } from '@trailmark/protocol';
 
 /**
  * Why `props.revenue` is not the shape the revenue reports read, `{ amount: <finite number>, currency: <ISO 4217 code,
@@ -12,6 +12,8 @@ export function revenueProblem(props: Props | undefined): string | undefined {
   return revenue === null ||
     typeof revenue !== 'object' ||
     !Number.isFinite(revenue.amount) ||
+    // The servers refuse the whole event past this bound: the SDK drops the revenue alone, as for any bad revenue.
+    Math.abs(revenue.amount as number) >= MAX_REVENUE_AMOUNT ||
     !/^[A-Z]{3}$/.test(revenue.currency as string) ||
     Object.keys(revenue).length !== 2
     ? __DEBUG_BUILD__

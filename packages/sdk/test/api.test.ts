@@ -192,6 +192,7 @@ describe('revenue', () => {
   it.each([
     ['an amount that is a string', { amount: '49.90', currency: 'EUR' }],
     ['an amount that is not finite', { amount: Number.POSITIVE_INFINITY, currency: 'EUR' }],
+    ['an amount the servers refuse (10^12 or more)', { amount: -1e12, currency: 'EUR' }],
     ['a lower-case currency', { amount: 1, currency: 'eur' }],
     ['a currency of four letters', { amount: 1, currency: 'EURO' }],
     ['no currency', { amount: 1 }],
