@@ -86,9 +86,11 @@ const CEILINGS = {
   // events carry, and from click hrefs, before anything leaves the page.
   // Then +9 / +11 / +15 B: the SDK's revenue check refuses an amount of 10^12 or more, as the servers do (it let one
   // through, and the server then refused the whole event instead of the SDK dropping the revenue alone).
-  'createTracker + fetchTransport + memoryQueue': 8249,
-  'createTracker + fetchTransport + indexedDbQueue': 9916,
-  'script tag (trailmark.min.js)': 18443,
+  // Then +36 / +38 / +43 B (issue 23): while denied, track() reads the stored consent word again and follows a grant
+  // another tab gave a moment ago, whose `storage` event has not arrived yet (the event was dropped; a flaky e2e).
+  'createTracker + fetchTransport + memoryQueue': 8285,
+  'createTracker + fetchTransport + indexedDbQueue': 9954,
+  'script tag (trailmark.min.js)': 18486,
 };
 
 /**
@@ -103,8 +105,9 @@ const CEILINGS = {
 const PACKED_CEILINGS = {
   // Then +47 / +44 B (issue 26): the URL userinfo removed in the page, as on the source build's ceilings above.
   // Then +12 / +9 B: the revenue amount bound, as on the source build's ceilings above.
-  'createTracker + fetchTransport + memoryQueue': 8631,
-  'createTracker + fetchTransport + indexedDbQueue': 10296,
+  // Then +33 / +13 B (issue 23): a grant given in another tab followed by track() while denied, as above.
+  'createTracker + fetchTransport + memoryQueue': 8664,
+  'createTracker + fetchTransport + indexedDbQueue': 10309,
 };
 
 const root = resolve(import.meta.dirname, '..');

@@ -187,9 +187,13 @@ function trackerApi(parts: Parts, win: Window, release: () => void): Tracker {
   const listeners = new Set<(event: TrailmarkEvent) => void>();
   const teardowns: Array<() => void> = [];
   const writable = () => consent._asked && consent._state === 'granted';
+  /** Another tab's consent decision (the stored word): this tab follows it (a browser signal still wins). */
+  const follow = (stored: string | null | undefined) => {
+    if (stored && stored !== consent._state && !consent._locked) api.consent(stored as ConsentState);
+  };
   const listen = watchPage(win, scheduler, guard, ({ key, newValue }) => {
     // Another tab of the site decided consent, or reset (logout) or forgot the visitor: this tab follows.
-    if (key === CONSENT_KEY && newValue && newValue !== consent._state) api.consent(newValue as ConsentState);
+    if (key === CONSENT_KEY) follow(newValue);
     else if (key === VISITOR_KEY && !newValue) api.reset();
   });
   /** Consent denied: drops what waits, forgets the ids and clears the queue, stored or not. */
@@ -203,7 +207,7 @@ function trackerApi(parts: Parts, win: Window, release: () => void): Tracker {
   };
   const api: Tracker = {
     siteId: options.siteId,
-    track: createTrack(parts, listeners),
+    track: createTrack(parts, listeners, follow),
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -286,8 +290,13 @@ function trackerApi(parts: Parts, win: Window, release: () => void): Tracker {
  * `track()`: checks the type, samples by visitor, merges super properties, prepares the event (serialise.ts), runs
  * `beforeSend` and the listeners, and buffers it (buffer.ts); serialising and sending come later.
  */
-function createTrack(parts: Parts, listeners: ReadonlySet<(event: TrailmarkEvent) => void>): Tracker['track'] {
+function createTrack(
+  parts: Parts,
+  listeners: ReadonlySet<(event: TrailmarkEvent) => void>,
+  follow: (state: string | null | undefined) => void,
+): Tracker['track'] {
   const { _options: options, _reporter: reporter, _identity: identity, _buffer: buffer, _scheduler: scheduler } = parts;
+  const consent = parts._consent;
   const rate = options.sampleRate ?? 1;
   /** The visitor the sample was last decided for, and whether it is in: decided again after `reset()`. */
   let sampled = ['', true] as [string, boolean];
@@ -295,7 +304,12 @@ function createTrack(parts: Parts, listeners: ReadonlySet<(event: TrailmarkEvent
   const priorities = new Map<string, number>();
   return (type, props, override) => {
     try {
-      if (parts._consent._state === 'denied') return reporter._drop('consent_denied', 1);
+      if (consent._state === 'denied') {
+        // Consent given in another tab a moment ago: its `storage` event may not have reached this tab yet, so the
+        // stored word is read again before the event is dropped (a read only while denied).
+        reporter._guard(() => follow(parts._kv?.get(CONSENT_KEY)), 'storage');
+        if (consent._state === 'denied') return reporter._drop('consent_denied', 1);
+      }
       let priority = priorities.get(type);
       if (priority === undefined) {
         if (!EVENT_TYPE_PATTERN.test(type)) throw Error(__DEBUG_BUILD__ ? `invalid event type "${String(type).slice(0, 80)}"` : 'type');

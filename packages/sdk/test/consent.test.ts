@@ -187,6 +187,27 @@ describe('a remembered opt-out, and other tabs', () => {
     await tracker.shutdown();
   });
 
+  it('a grant in another tab whose storage event has not arrived yet: the next event is sent, not dropped', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({ siteId: 's', transport });
+    tracker.consent('denied');
+    tracker.track('while_denied');
+    // The other tab's write, without the `storage` event (the browser delivers it a task or more later).
+    localStorage.setItem('tm_consent', 'granted');
+    tracker.track('granted_again');
+    await tracker.flush();
+    expect(types(sent)).toEqual(['granted_again']);
+    expect(tracker.dropped()).toEqual({ consent_denied: 1 });
+    // A denial stored again in the meantime is followed too: the next event is dropped.
+    tracker.consent('denied');
+    tracker.track('denied_again');
+    await tracker.flush();
+    expect(types(sent)).toEqual(['granted_again']);
+    expect(tracker.dropped()).toEqual({ consent_denied: 2 });
+    await tracker.shutdown();
+  });
+
   it('a browser signal (GPC) still wins over a grant from another tab', async () => {
     vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const gpc = Object.getOwnPropertyDescriptor(navigator, 'globalPrivacyControl');
@@ -196,6 +217,9 @@ describe('a remembered opt-out, and other tabs', () => {
       const tracker = createTracker({ siteId: 's', transport });
       fromOtherTab('tm_consent', 'granted');
       tracker.track('a');
+      // The stored grant is read again while denied, and still does not override the signal.
+      localStorage.setItem('tm_consent', 'granted');
+      tracker.track('b');
       await tracker.flush();
       expect(sent).toEqual([]);
       await tracker.shutdown();
