@@ -1,11 +1,13 @@
 // `npm run bench`: one report. Bundle sizes (min+gzip) per import combination, the start-up cost on a fresh page, the main-thread cost of
-// 1000 track() calls in Chromium, delivery (a reload loop's copies on the wire, bursts of 10k and 100k calls), and
+// 1000 track() calls in Chromium, delivery (a reload loop's copies on the wire, bursts of 10k and 100k calls, both
+// reload loops of issue 23 in every installed engine), and
 // each backend's ingest rate against its ceiling, where present.
 // Prints one table of every figure (sizes, track(), backends) and a final JSON line with all of them.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BUDGETS, checkSizes } from '../scripts/size.mjs';
 import { benchDelivery } from './delivery.mjs';
+import { benchReloadEngines } from './reload-engines.mjs';
 import { benchStartup } from './startup.mjs';
 import { benchTrack } from './track.mjs';
 
@@ -25,6 +27,12 @@ report.startup = await benchStartup();
 report.track = await benchTrack();
 process.stderr.write('bench: delivery (reload loop, bursts)…\n');
 report.delivery = await benchDelivery();
+process.stderr.write('bench: the two reload loops in every installed engine (e2e/engines)…\n');
+try {
+  report.reload_engines = await benchReloadEngines();
+} catch (error) {
+  report.reload_engines = { error: String(error?.message ?? error) };
+}
 
 // Backends: each bench module returns its own detailed figures (kept in the JSON under `details`); the
 // report takes from each the durable ingest rate, the ceiling it is measured against in the same run, and
@@ -207,10 +215,10 @@ function printReport(r) {
   row('track()', `${t.events} calls: time in the calls`, round(t.calls_ms), 'ms', runs);
   row(
     'track()',
-    'main-thread time incl. deferred work (no DevTools attached; target ≤ 10)',
+    'main-thread busy until sent, incl. deferred work (no DevTools attached; target ≤ 10)',
     round(t.main_thread_ms),
     'ms',
-    `idle baseline ${round(t.idle_baseline_ms)} ms subtracted; runs ${(t.main_thread_runs_ms ?? []).join(', ')}`,
+    `idle baseline ${round(t.idle_baseline_ms)} ms subtracted; runs ${(t.main_thread_runs_ms ?? []).join(', ')}; issue 23's anchors: Trailmark then 85, PostHog 2,227, Snowplow 9,286, no SDK 5`,
   );
   row(
     'track()',
@@ -281,6 +289,17 @@ function printReport(r) {
       );
     }
   }
+  const engines = r.reload_engines;
+  if (engines?.error) row('delivery', 'reload loops in every engine', 'n/a', '', `failed: ${engines.error}`);
+  for (const e of engines?.rows ?? [])
+    row(
+      'delivery',
+      `${e.loop}, ${e.engine}: extra copies on the wire / lost`,
+      `${e.extra_copies} / ${e.lost}`,
+      'events',
+      `${e.events} events, ${e.on_wire} ids on the wire, ${e.stored_twice} stored twice; copies ${e.share_more_than_once} of the events, target ≤ ${e.target_share} and 0 lost: ${e.passed ? 'met' : 'NOT met'}`,
+    );
+  for (const e of engines?.skipped ?? []) row('delivery', `reload loops, ${e.engine}`, 'n/a', '', `not run: ${e.skipped}`);
   if (r.clickhouse?.error) row('clickhouse', 'all', 'n/a', '', `failed: ${r.clickhouse.error}`);
   else if (r.clickhouse) {
     const c = r.clickhouse;

@@ -9,8 +9,11 @@ import { webkit } from './webkit.js';
 
 export const ENGINES: Engine[] = [chromium, firefox, webkit];
 
-/** Where each scenario × engine writes its outcome: Playwright empties test-results/ at the start of a run. */
-export const OUTCOMES_DIR = join(process.cwd(), 'test-results', 'engine-outcomes');
+/**
+ * Where each scenario × engine writes its outcome: Playwright empties test-results/ at the start of a run.
+ * `npm run bench` runs the reload loops with a directory of its own (TM_ENGINE_OUTCOMES), so it reads its own run.
+ */
+export const OUTCOMES_DIR = process.env.TM_ENGINE_OUTCOMES ?? join(process.cwd(), 'test-results', 'engine-outcomes');
 
 export interface StoredOutcome extends Outcome {
   engine: Engine['name'];

@@ -136,6 +136,8 @@ export interface Outcome {
   /** Events sent again after the receiver had them (it answered them as duplicates and stored them once). */
   resent: number;
   created: number;
+  /** The reload loops: event ids on the wire, and how many of them were extra copies (`npm run bench` prints them). */
+  wire?: { sent: number; copies: number };
   /** What the scenario had to do differently in this engine, if anything. */
   notes: string[];
 }

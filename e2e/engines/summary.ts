@@ -1,9 +1,9 @@
 // What the cross-engine suite says about a run: at the start, which engines run and which are skipped (not
 // installed); at the end, the scenario × engine table of lost / duplicated events, printed and kept as
-// test-results/engines.md (the table in docs/engines.md is one of these).
+// test-results/engines.md, beside the outcomes (the table in docs/engines.md is one of these).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { availability, ENGINES, loadOutcomes, type StoredOutcome } from './engines.js';
+import { availability, ENGINES, loadOutcomes, OUTCOMES_DIR, type StoredOutcome } from './engines.js';
 import { SCENARIOS } from './scenarios.js';
 
 export function engineBanner(): string {
@@ -54,6 +54,6 @@ export function outcomeTable(): string | undefined {
 export default function printSummary() {
   const table = outcomeTable();
   if (!table) return;
-  writeFileSync(join(process.cwd(), 'test-results', 'engines.md'), `${table}\n`);
+  writeFileSync(join(OUTCOMES_DIR, '..', 'engines.md'), `${table}\n`);
   console.log(`\n${engineBanner()}\n\n${table}\n`);
 }
