@@ -59,8 +59,10 @@ const table = (map) =>
     .sort((a, b) => b[1] - a[1])
     .slice(0, 25)
     .map(([key, ms]) => ({ function: key, ms_per_run: Number((ms / RUNS).toFixed(1)), share: `${Math.round((100 * ms) / total)}%` }));
-console.log(`start-up samples: ${(total / RUNS).toFixed(1)} ms per run (${RUNS} runs, DevTools attached); line numbers of dist/trailmark.js`);
+console.log(
+  `start-up samples: ${(total / RUNS).toFixed(1)} ms per run (${RUNS} runs, DevTools attached); line numbers of dist/trailmark.js`,
+);
 console.log('inclusive');
 console.table(table(inclusive));
-console.log('self (a function\'s first call includes its compilation)');
+console.log("self (a function's first call includes its compilation)");
 console.table(table(own));
