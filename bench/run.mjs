@@ -263,10 +263,10 @@ function printReport(r) {
     if (lost)
       row(
         'delivery',
-        'lost answers: bytes a resend would have sent / bytes of the checks',
+        'lost answers: bytes the checks saved / bytes of the checks',
         `${lost.resend_bytes_saved} / ${lost.check_bytes}`,
         'B',
-        `${lost.batches_answer_lost} batches (${lost.events_in_them} events) stored, answers lost; ${lost.events_sent_again} events sent again, ${lost.lost} lost`,
+        `${lost.batches_answer_lost} batches (${lost.events_in_them} events, ${lost.resend_bytes} B) stored, answers lost; ${lost.events_sent_again} events sent again anyway (${lost.resent_bytes} B), ${lost.lost} lost`,
       );
     for (const key of ['burst_10k', 'burst_100k']) {
       const b = delivery[key];
