@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import {
   panelAnswer,
+  panelPlan,
   panelSql,
   parseStatsQuery,
   RANGE_PANELS,
@@ -225,6 +226,34 @@ describe('per-visit rollups of the receiver store', () => {
     const reopened = openStore({ dataDir: dir });
     cleanups.push(() => reopened.close());
     expectReference(reopened, statsEvents(set));
+  });
+
+  it('read a filtered panel by the range of each table key, never a grouped index whole', () => {
+    const store = openStore({ memory: true });
+    cleanups.push(() => store.close());
+    const read = (panel: Panel, record: Record<string, string>) => {
+      const query = parseStatsQuery(new URLSearchParams({ from: String(NOW - HOUR), to: String(NOW), ...record }), NOW) as StatsQuery;
+      const { sql, params } = panelSql(panel, 'demo', query, panelPlan(query, { lo: NOW - 240 * HOUR, hi: NOW }));
+      return (store.visitRows({ sql: `EXPLAIN QUERY PLAN ${sql}`, params }) as Array<{ detail: string }>)
+        .map((row) => row.detail)
+        .join(' | ');
+    };
+    for (const [panel, record] of [
+      ['breakdown', { by: 'page', 'filter.browser': 'Firefox' }],
+      ['breakdown', { by: 'country', 'filter.page': '/docs' }],
+      ['goals', { 'filter.country': 'DE' }],
+      ['breakdown', { by: 'source' }],
+      ['breakdown', { by: 'page' }],
+    ] as Array<[Panel, Record<string, string>]>) {
+      const plan = read(panel, record);
+      expect(plan, `${panel} ${JSON.stringify(record)}`).not.toMatch(/_by_/);
+      expect(plan).toMatch(/USING PRIMARY KEY \(site_id=\? AND start_ts>\? AND start_ts<\?\)/);
+    }
+    // A range spanning most of the site's visits reads the grouped index, unfiltered only.
+    const whole = parseStatsQuery(new URLSearchParams({ from: String(NOW - 200 * HOUR), to: String(NOW), by: 'page' }), NOW) as StatsQuery;
+    expect(panelPlan(whole, { lo: NOW - 240 * HOUR, hi: NOW })).toEqual({ grouped: true });
+    expect(panelPlan({ ...whole, filters: { country: 'DE' } }, { lo: NOW - 240 * HOUR, hi: NOW })).toEqual({ grouped: false });
+    expect(panelPlan(whole, { lo: null, hi: null })).toEqual({ grouped: false });
   });
 
   it('go with the hourly rollups at retention and with everything at reset', () => {

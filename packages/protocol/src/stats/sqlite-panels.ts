@@ -54,7 +54,11 @@ function visitWhere(siteId: string, query: StatsQuery, params: SqlStatement['par
  */
 function childFrom(table: string, siteId: string, query: StatsQuery, params: SqlStatement['params'], index?: string): string {
   if (Object.keys(query.filters).length > 0) {
-    return `FROM ${table} r JOIN visits v ON v.site_id = r.site_id AND v.start_ts = r.start_ts AND v.session_id = r.session_id WHERE ${visitWhere(siteId, query, params)}`;
+    const where = visitWhere(siteId, query, params);
+    // The range stated on the child's key too: without it the planner read a grouped index whole and looked each
+    // entry's visit up (the page breakdown filtered by browser: 2.6 s → 31 s at a million events).
+    params.push(siteId, query.from, query.to);
+    return `FROM ${table} r JOIN visits v ON v.site_id = r.site_id AND v.start_ts = r.start_ts AND v.session_id = r.session_id WHERE ${where} AND r.site_id = ? AND r.start_ts >= ? AND r.start_ts < ?`;
   }
   params.push(siteId, query.from, query.to);
   return `FROM ${table} r${index ? ` INDEXED BY ${index}` : ''} WHERE r.site_id = ? AND r.start_ts >= ? AND r.start_ts < ?${botsSql('r', query)}`;
