@@ -17,7 +17,7 @@ import { params, timeDashboard } from './dashboard-requests.mjs';
 
 const DAY = 86_400_000;
 const SITE = { id: 'bench', writeKey: 'pk_bench_dash', readKey: 'sk_bench_dash', origins: [] };
-const RUNS = 5;
+const RUNS = Number(process.env.BENCH_DASHBOARD_RUNS ?? 5);
 // The stats budget the bench runs with (issue 27's default of 100,000 visits refuses a 30-day view at 1M events,
 // whose range holds 255,000 visits: 503 with Retry-After): BENCH_DASHBOARD_BUDGET, printed with the figures.
 const BUDGET = Number(process.env.BENCH_DASHBOARD_BUDGET ?? 1_000_000);
