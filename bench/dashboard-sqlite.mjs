@@ -7,6 +7,7 @@
 //   BENCH_DASHBOARD_BACKEND=d1 [BENCH_DASHBOARD_D1_SEED=backfill]   (the D1 Worker; its data set through the Worker's
 //                                                                  backfill instead of its HTTP ingest)
 //   BENCH_DASHBOARD_BUDGET=<visits>          (the stats budget the backend runs with; default 1,000,000)
+//   BENCH_DASHBOARD_RUNS=<n>                 (runs per request, default 5)
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
