@@ -2,6 +2,7 @@ import {
   errorResponse,
   isStatsPanel,
   panelAnswer,
+  panelPlan,
   panelSql,
   parseStatsQuery,
   rangeTooLarge,
@@ -49,14 +50,14 @@ export async function statsApi(
   await backfillStep(db);
   // A rollup panel reads the range's visit rows: bounded like a raw read (issue 27) by counting them first.
   const count = rangeVisitsSql(siteId, query, budget.maxEvents + 1);
-  const visits = await db
+  const range = await db
     .prepare(count.sql)
     .bind(...count.params)
-    .first<number>('n');
-  if ((visits ?? 0) > budget.maxEvents) {
+    .first<{ n: number; lo: number | null; hi: number | null }>();
+  if ((range?.n ?? 0) > budget.maxEvents) {
     return errorResponse('unavailable', rangeTooLarge(budget.maxEvents, 'visits'), { 'retry-after': String(STATS_RETRY_AFTER_S) });
   }
-  const { sql, params: binds } = panelSql(panel, siteId, query);
+  const { sql, params: binds } = panelSql(panel, siteId, query, panelPlan(query, range ?? undefined));
   const { results } = await db
     .prepare(sql)
     .bind(...binds)

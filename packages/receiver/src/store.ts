@@ -140,7 +140,17 @@ export function openStore(options: StoreOptions = {}): EventStore {
   // in-memory sorts keep that off the disk (at the 2 MiB default a 30-day view re-read its pages per panel).
   db.pragma('cache_size = -65536');
   db.pragma('temp_store = MEMORY');
-  migrate(db, undefined, { '005_visit_rollups.sql': (migrating) => backfillVisitRollups(migrating) });
+  // The rollups are filled from the stored events once their schema is whole (migration 006 adds the visitor keys
+  // the rollup statements write): after 006, when 005 ran in this same call.
+  let rollupsCreated = false;
+  migrate(db, undefined, {
+    '005_visit_rollups.sql': () => {
+      rollupsCreated = true;
+    },
+    '006_visitor_keys.sql': (migrating) => {
+      if (rollupsCreated) backfillVisitRollups(migrating);
+    },
+  });
   const visitRollups = createVisitRollups(db);
 
   const insertEvent = db.prepare(
@@ -349,11 +359,17 @@ export function openStore(options: StoreOptions = {}): EventStore {
               .prepare(`DELETE FROM ${table} WHERE (site_id, ts) IN (SELECT site_id, ts FROM ${table} WHERE ts < ? LIMIT ?)`)
               .run(rollupBefore, chunk).changes;
           }
-          // A visit's fold state goes with its row.
+          // A visit's fold state goes with its row, and a visitor's key with its last visit.
           visits += db
             .prepare(
               `DELETE FROM visit_states WHERE (site_id, session_id) IN (SELECT s.site_id, s.session_id FROM visit_states s
                WHERE NOT EXISTS (SELECT 1 FROM visits v WHERE v.site_id = s.site_id AND v.session_id = s.session_id) LIMIT ?)`,
+            )
+            .run(chunk).changes;
+          visits += db
+            .prepare(
+              `DELETE FROM visitor_keys WHERE key IN (SELECT k.key FROM visitor_keys k
+               WHERE NOT EXISTS (SELECT 1 FROM visits v WHERE v.visitor_key = k.key) LIMIT ?)`,
             )
             .run(chunk).changes;
           return { events, rollups: rollups + sessions + visits };

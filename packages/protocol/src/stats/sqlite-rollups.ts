@@ -15,8 +15,10 @@ import type { StatsEvent } from './visits.js';
  * - `visit_goal_props`, `visit_links`, `visit_revenue`: a goal's property values, clicked outbound links and
  *   downloads, revenue per goal and currency, per visit;
  * - `visit_seq`, `drop_reports`: sequence numbers received per session and tab block, the SDK's drop reports.
- * Every child row carries its visit's visitor, start and bot verdict, so a panel without filters is one range
- * scan of one table; they are rewritten when a later event changes them.
+ * - `visitor_keys` (receiver migration 006, D1 migration 0009): each site's visitor ids numbered, so the panels
+ *   count distinct integers (`visitor_key`) rather than distinct strings: the one place a visitor is identified.
+ * Every child row carries its visit's visitor (id and key), start and bot verdict, so a panel without filters is
+ * one range scan of one table; they are rewritten when a later event changes them.
  */
 
 /** A statement and its bind values. */
@@ -57,40 +59,48 @@ export function groupByVisit(events: Iterable<StatsEvent & { site_id: string }>)
 export const READ_VISIT_SQL = `SELECT s.state, v.start_ts, v.visitor_id, v.bot FROM visit_states s
   JOIN visits v ON v.site_id = s.site_id AND v.session_id = s.session_id WHERE s.site_id = ? AND s.session_id = ?`;
 
+/**
+ * The key a visitor is counted by: its number in `visitor_keys` (bind values: site, visitor id). Counting integers
+ * is what makes a range's distinct visitors cheap; mapping several visitor ids of one person to one key here is
+ * all that identity stitching would change.
+ */
+const VISITOR_KEY_OF = '(SELECT key FROM visitor_keys WHERE site_id = ? AND visitor_id = ?)';
+const VISITOR_KEY_INSERT = 'INSERT OR IGNORE INTO visitor_keys (site_id, visitor_id) VALUES (?, ?)';
+
 const VISIT_UPSERT = `INSERT INTO visits (site_id, session_id, visitor_id, start_ts, end_ts, pageviews, bounce, duration_s,
-  entry_page, exit_page, source, referrer, utm_source, utm_medium, utm_campaign, country, device, browser, os, bot)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (site_id, session_id) DO UPDATE SET visitor_id = excluded.visitor_id, start_ts = excluded.start_ts,
+  entry_page, exit_page, source, referrer, utm_source, utm_medium, utm_campaign, country, device, browser, os, bot, visitor_key)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${VISITOR_KEY_OF})
+  ON CONFLICT (site_id, session_id) DO UPDATE SET visitor_id = excluded.visitor_id, visitor_key = excluded.visitor_key, start_ts = excluded.start_ts,
   end_ts = excluded.end_ts, pageviews = excluded.pageviews, bounce = excluded.bounce, duration_s = excluded.duration_s,
   entry_page = excluded.entry_page, exit_page = excluded.exit_page, source = excluded.source, referrer = excluded.referrer,
   utm_source = excluded.utm_source, utm_medium = excluded.utm_medium, utm_campaign = excluded.utm_campaign,
   country = excluded.country, device = excluded.device, browser = excluded.browser, os = excluded.os, bot = excluded.bot`;
 const STATE_UPSERT = `INSERT INTO visit_states (site_id, session_id, state) VALUES (?, ?, ?)
   ON CONFLICT (site_id, session_id) DO UPDATE SET state = excluded.state`;
-const PAGE_UPSERT = `INSERT INTO visit_pages (site_id, session_id, path, views, times, scroll, engaged_ms, start_ts, visitor_id, bot)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+const PAGE_UPSERT = `INSERT INTO visit_pages (site_id, session_id, path, views, times, scroll, engaged_ms, start_ts, visitor_id, bot, visitor_key)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${VISITOR_KEY_OF})
   ON CONFLICT (site_id, session_id, path) DO UPDATE SET views = views + excluded.views,
   times = CASE WHEN excluded.times = '' THEN times WHEN times = '' THEN excluded.times ELSE times || ',' || excluded.times END,
   scroll = max(scroll, excluded.scroll), engaged_ms = engaged_ms + excluded.engaged_ms`;
-const GOAL_PROP_UPSERT = `INSERT INTO visit_goal_props (site_id, session_id, name, prop, value, events, start_ts, visitor_id, bot)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+const GOAL_PROP_UPSERT = `INSERT INTO visit_goal_props (site_id, session_id, name, prop, value, events, start_ts, visitor_id, bot, visitor_key)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ${VISITOR_KEY_OF})
   ON CONFLICT (site_id, session_id, name, prop, value) DO UPDATE SET events = events + excluded.events`;
-const LINK_UPSERT = `INSERT INTO visit_links (site_id, session_id, kind, url, events, start_ts, visitor_id, bot)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+const LINK_UPSERT = `INSERT INTO visit_links (site_id, session_id, kind, url, events, start_ts, visitor_id, bot, visitor_key)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ${VISITOR_KEY_OF})
   ON CONFLICT (site_id, session_id, kind, url) DO UPDATE SET events = events + excluded.events`;
-const REVENUE_UPSERT = `INSERT INTO visit_revenue (site_id, session_id, name, currency, events, micros, start_ts, visitor_id, bot)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+const REVENUE_UPSERT = `INSERT INTO visit_revenue (site_id, session_id, name, currency, events, micros, start_ts, visitor_id, bot, visitor_key)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ${VISITOR_KEY_OF})
   ON CONFLICT (site_id, session_id, name, currency) DO UPDATE SET events = events + excluded.events, micros = micros + excluded.micros`;
 const SEQ_UPSERT = `INSERT INTO visit_seq (site_id, session_id, block, max_seq, events, ts) VALUES (?, ?, ?, ?, ?, ?)
   ON CONFLICT (site_id, session_id, block) DO UPDATE SET max_seq = max(max_seq, excluded.max_seq),
   events = events + excluded.events, ts = max(ts, excluded.ts)`;
 const DROP_UPSERT = `INSERT INTO drop_reports (site_id, ts, reason, dropped) VALUES (?, ?, ?, ?)
   ON CONFLICT (site_id, ts, reason) DO UPDATE SET dropped = dropped + excluded.dropped`;
-const TYPE_UPSERT = `INSERT INTO visit_types (site_id, session_id, type, events, times, start_ts, visitor_id, bot)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+const TYPE_UPSERT = `INSERT INTO visit_types (site_id, session_id, type, events, times, start_ts, visitor_id, bot, visitor_key)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ${VISITOR_KEY_OF})
   ON CONFLICT (site_id, session_id, type) DO UPDATE SET events = events + excluded.events, times = times || ',' || excluded.times`;
-const VITAL_UPSERT = `INSERT INTO visit_vitals (site_id, session_id, name, metric_id, value, r_ts, r_seq, r_id, start_ts, visitor_id, bot)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+const VITAL_UPSERT = `INSERT INTO visit_vitals (site_id, session_id, name, metric_id, value, r_ts, r_seq, r_id, start_ts, visitor_id, bot, visitor_key)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${VISITOR_KEY_OF})
   ON CONFLICT (site_id, session_id, name, metric_id) DO UPDATE SET value = excluded.value, r_ts = excluded.r_ts,
   r_seq = excluded.r_seq, r_id = excluded.r_id
   WHERE (excluded.r_ts, excluded.r_seq, excluded.r_id) > (visit_vitals.r_ts, visit_vitals.r_seq, visit_vitals.r_id)`;
@@ -105,8 +115,11 @@ export const VISIT_CHILD_TABLES = [
   'visit_revenue',
 ] as const;
 
-/** Every table of the rollups: visits, their children, sequence numbers and drop reports. */
-export const ROLLUP_TABLES = ['visits', 'visit_states', ...VISIT_CHILD_TABLES, 'visit_seq', 'drop_reports'] as const;
+/** Every table of the rollups kept per visit: visits, their children, sequence numbers. */
+const VISIT_TABLES = ['visits', 'visit_states', ...VISIT_CHILD_TABLES, 'visit_seq'] as const;
+
+/** Every table of the rollups: the per-visit ones, drop reports and the visitors' keys. */
+export const ROLLUP_TABLES = [...VISIT_TABLES, 'drop_reports', 'visitor_keys'] as const;
 
 /** Event types kept in `visit_types`: every one a funnel step or a goal can name. */
 const keepsType = (type: string) => type !== 'pageview' && type !== 'page_leave' && type !== 'heartbeat';
@@ -122,7 +135,10 @@ export function visitRollupStatements(group: VisitGroup, stored: StoredVisit | u
   const row = visitColumns(state, country);
   const { site, session } = group;
   const d = row.dims;
-  const out: SqlStatement[] = [
+  const visitorKey = [site, row.visitor_id];
+  const out: SqlStatement[] = [];
+  if (stored?.visitor_id !== row.visitor_id) out.push({ sql: VISITOR_KEY_INSERT, params: visitorKey });
+  out.push(
     {
       sql: VISIT_UPSERT,
       params: [
@@ -146,19 +162,20 @@ export function visitRollupStatements(group: VisitGroup, stored: StoredVisit | u
         d.browser,
         d.os,
         row.bot,
+        ...visitorKey,
       ],
     },
     { sql: STATE_UPSERT, params: [site, session, JSON.stringify(state)] },
-  ];
+  );
   if (stored && (stored.start_ts !== row.start_ts || stored.visitor_id !== row.visitor_id || stored.bot !== row.bot)) {
     for (const table of VISIT_CHILD_TABLES) {
       out.push({
-        sql: `UPDATE ${table} SET start_ts = ?, visitor_id = ?, bot = ? WHERE site_id = ? AND session_id = ?`,
-        params: [row.start_ts, row.visitor_id, row.bot, site, session],
+        sql: `UPDATE ${table} SET start_ts = ?, visitor_id = ?, bot = ?, visitor_key = ${VISITOR_KEY_OF} WHERE site_id = ? AND session_id = ?`,
+        params: [row.start_ts, row.visitor_id, row.bot, ...visitorKey, site, session],
       });
     }
   }
-  const copied = [row.start_ts, row.visitor_id, row.bot];
+  const copied = [row.start_ts, row.visitor_id, row.bot, ...visitorKey];
   const pages = new Map<string, { times: number[]; scroll: number; engaged: number }>();
   const types = new Map<string, number[]>();
   const counts = new Map<string, { params: Array<string | number>; sql: string; events: number; micros: number }>();
@@ -260,7 +277,7 @@ export function eventRollupStatements(events: ReadonlyArray<StatsEvent & { site_
 
 /** The statements emptying one visit's rollup rows (D1 rebuilds a visit from all its events). */
 export function clearVisitStatements(site: string, session: string): SqlStatement[] {
-  return ROLLUP_TABLES.filter((table) => table !== 'drop_reports').map((table) => ({
+  return VISIT_TABLES.map((table) => ({
     sql: `DELETE FROM ${table} WHERE site_id = ? AND session_id = ?`,
     params: [site, session],
   }));
