@@ -64,6 +64,21 @@ export function identityDataSet(now = Date.now()): DataVisit[] {
     ]),
     visit(now, 'c1', 30, 'firefoxLinux', [{ type: 'pageview', path: '/', after: 0, user: 'carol@example.com' }]),
     visit(now, 'd1', 29, 'edgeMac', [{ type: 'pageview', path: '/', after: 0, user: 'dave@example.com' }]),
+    // The SDK's new event types on one page each: an error and an identification are the page's and the site's
+    // doing, so those visits bounce; a form started and left is the visitor's, so that one does not.
+    visit(now, 'e1', 20, 'chromeAndroid', [
+      { type: 'pageview', path: '/', after: 0 },
+      { type: 'js_error', path: '/', after: 1, props: { message: 'boom', source: '/app.js', line: 1, column: 9 } },
+    ]),
+    visit(now, 'f1', 19, 'chromeWindows', [
+      { type: 'pageview', path: '/account', after: 0, user: 'u-3003' },
+      { type: 'identify', path: '/account', after: 0, user: 'u-3003', props: { plan: 'free' } },
+    ]),
+    visit(now, 'g1', 18, 'firefoxLinux', [
+      { type: 'pageview', path: '/contact.html', after: 0 },
+      { type: 'form_start', path: '/contact.html', after: 8, props: { form: 'contact', field: 'name' } },
+      { type: 'form_abandon', path: '/contact.html', after: 30, props: { form: 'contact', last_field: 'email', fields: 2 } },
+    ]),
   ];
 }
 

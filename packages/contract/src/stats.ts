@@ -176,9 +176,10 @@ export function defineStatsContract(name: string, start: () => Promise<Backend>)
           (await readStats(backend, panel, new URLSearchParams(extra), OTHER.readKey)).body.data;
         // The laptop's login visit and the phone: one person (u-1001), two visits.
         expect(await read('summary', { from: String(to - 12 * HOUR), to: String(to) })).toMatchObject({ visitors: 1, visits: 2 });
-        // Two days: that person (the laptop's anonymous visit, its login, the phone) and the two whose e-mail user
-        // ids were redacted, who stay two people.
-        expect(await read('summary', { from: String(to - 3 * DAY), to: String(to) })).toMatchObject({ visitors: 3, visits: 5 });
+        // Three days: that person (the laptop's anonymous visit, its login, the phone), the two whose e-mail user ids
+        // were redacted (two people still), and e1, u-3003 and g1. Bounces: the two e-mail visits, e1's error and
+        // u-3003's identification; g1 started a form, which is engagement.
+        expect(await read('summary', { from: String(to - 3 * DAY), to: String(to) })).toMatchObject({ visitors: 6, visits: 8, bounces: 4 });
         // The signup counts its person once; `identify` and `js_error` are built in, never goals.
         expect(await read('goals', { from: String(to - 3 * DAY), to: String(to) })).toEqual({
           rows: [{ name: 'signup', visitors: 1, events: 1 }],
