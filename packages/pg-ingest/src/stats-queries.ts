@@ -134,7 +134,7 @@ function visitsCte(siteId: string, query: StatsQuery, b: Binds, by?: Exclude<Sta
     : '';
   const value = by ? `, ${dimensionSql(by, b)} AS value` : '';
   return `WITH v AS (
-    SELECT s.site_id, s.session_id, ${personSql('s')} AS person, s.session_start, s.pageview_count, s.bounce, s.duration_seconds${value}
+    SELECT s.site_id, s.session_id, ${personSql('s', siteId)} AS person, s.session_start, s.pageview_count, s.bounce, s.duration_seconds${value}
     FROM user_sessions s ${join}
     WHERE ${where.join(' AND ')}
   )`;
@@ -196,7 +196,7 @@ async function breakdown(db: Queryable, siteId: string, query: StatsQuery) {
     const pages = rollupRows('visit_pages', siteId, query, b);
     const rows = await db.query(
       `${pages.with ? `${pages.with}, ` : 'WITH '}per AS (
-         SELECT r.path, ${personSql('r')} AS person, count(*) AS visits, sum(r.views) AS pageviews
+         SELECT r.path, ${personSql('r', siteId)} AS person, count(*) AS visits, sum(r.views) AS pageviews
          FROM ${pages.from}
          GROUP BY 1, 2
        )

@@ -115,7 +115,7 @@ describe('identity stitching', () => {
     ]);
     const insert = db.prepare('INSERT INTO visits VALUES (?, ?)');
     for (const visitor of ['laptop', 'phone', 'stranger']) insert.run('site', visitor);
-    const people = db.prepare(`SELECT ${personSql('v')} AS person FROM visits v ORDER BY v.visitor_id`).all();
+    const people = db.prepare(`SELECT ${personSql('v', 'site')} AS person FROM visits v ORDER BY v.visitor_id`).all();
     const identities = identitiesOf(events);
     expect(people).toEqual(['laptop', 'phone', 'stranger'].map((visitor) => ({ person: personOf(identities, visitor) })));
     db.close();

@@ -71,7 +71,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery):
   switch (panel) {
     case 'summary':
       return {
-        sql: `SELECT count(DISTINCT ${personSql('v')}) AS visitors, count(*) AS visits, coalesce(sum(v.pageviews), 0) AS pageviews,
+        sql: `SELECT count(DISTINCT ${personSql('v', siteId)}) AS visitors, count(*) AS visits, coalesce(sum(v.pageviews), 0) AS pageviews,
           coalesce(sum(v.bounce), 0) AS bounces, coalesce(sum(v.duration_s), 0) AS duration_s
           FROM visits v WHERE ${visitWhere(siteId, query, params)}`,
         params,
@@ -79,7 +79,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery):
     case 'timeseries': {
       const size = query.interval === 'hour' ? 3_600_000 : 86_400_000;
       return {
-        sql: `SELECT (v.start_ts / ${size}) * ${size} AS t, count(DISTINCT ${personSql('v')}) AS visitors, count(*) AS visits,
+        sql: `SELECT (v.start_ts / ${size}) * ${size} AS t, count(DISTINCT ${personSql('v', siteId)}) AS visitors, count(*) AS visits,
           sum(v.pageviews) AS pageviews FROM visits v WHERE ${visitWhere(siteId, query, params)} GROUP BY 1 ORDER BY 1`,
         params,
       };
@@ -89,7 +89,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery):
         const from = childFrom('visit_pages', siteId, query, params);
         params.push(query.limit);
         return {
-          sql: `SELECT r.path AS value, count(DISTINCT ${personSql('r')}) AS visitors, count(*) AS visits, sum(r.views) AS pageviews
+          sql: `SELECT r.path AS value, count(DISTINCT ${personSql('r', siteId)}) AS visitors, count(*) AS visits, sum(r.views) AS pageviews
             ${from} AND r.views > 0 GROUP BY r.path ${ORDER('pageviews', 'value')} LIMIT ?`,
           params,
         };
@@ -98,7 +98,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery):
       const skipNull = OPTIONAL_DIMENSIONS.includes(query.by) ? ` AND v.${query.by} IS NOT NULL` : '';
       params.push(query.limit);
       return {
-        sql: `SELECT v.${query.by} AS value, count(DISTINCT ${personSql('v')}) AS visitors, count(*) AS visits, sum(v.pageviews) AS pageviews
+        sql: `SELECT v.${query.by} AS value, count(DISTINCT ${personSql('v', siteId)}) AS visitors, count(*) AS visits, sum(v.pageviews) AS pageviews
           FROM visits v WHERE ${where}${skipNull} GROUP BY v.${query.by} ${ORDER('pageviews', 'value')} LIMIT ?`,
         params,
       };
@@ -107,7 +107,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery):
       const from = childFrom('visit_types', siteId, query, params);
       params.push(...BUILTIN_TYPES, query.limit);
       return {
-        sql: `SELECT r.type AS name, count(DISTINCT ${personSql('r')}) AS visitors, sum(r.events) AS events
+        sql: `SELECT r.type AS name, count(DISTINCT ${personSql('r', siteId)}) AS visitors, sum(r.events) AS events
           ${from} AND r.type NOT IN (${BUILTIN_TYPES.map(() => '?').join(', ')}) GROUP BY r.type ${ORDER('events', 'name')} LIMIT ?`,
         params,
       };
@@ -139,7 +139,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery):
       const from = childFrom('visit_goal_props', siteId, query, params);
       params.push(query.goal, query.prop, query.limit);
       return {
-        sql: `SELECT r.value AS value, count(DISTINCT ${personSql('r')}) AS visitors, sum(r.events) AS events
+        sql: `SELECT r.value AS value, count(DISTINCT ${personSql('r', siteId)}) AS visitors, sum(r.events) AS events
           ${from} AND r.name = ? AND r.prop = ? GROUP BY r.value ${ORDER('events', 'value')} LIMIT ?`,
         params,
       };
@@ -149,7 +149,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery):
       const from = childFrom('visit_links', siteId, query, params);
       params.push(panel === 'outbound' ? 'outbound' : 'download', query.limit);
       return {
-        sql: `SELECT r.url AS url, count(DISTINCT ${personSql('r')}) AS visitors, sum(r.events) AS events
+        sql: `SELECT r.url AS url, count(DISTINCT ${personSql('r', siteId)}) AS visitors, sum(r.events) AS events
           ${from} AND r.kind = ? GROUP BY r.url ${ORDER('events', 'url')} LIMIT ?`,
         params,
       };
@@ -169,7 +169,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery):
       const from = childFrom('visit_revenue', siteId, query, params);
       params.push(query.limit);
       return {
-        sql: `SELECT r.name AS name, r.currency AS currency, count(DISTINCT ${personSql('r')}) AS visitors, sum(r.events) AS events,
+        sql: `SELECT r.name AS name, r.currency AS currency, count(DISTINCT ${personSql('r', siteId)}) AS visitors, sum(r.events) AS events,
           sum(r.micros) AS micros ${from} GROUP BY r.name, r.currency ORDER BY name, currency LIMIT ?`,
         params,
       };
