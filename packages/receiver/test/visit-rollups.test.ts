@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
   panelAnswer,
@@ -238,5 +239,40 @@ describe('per-visit rollups of the receiver store', () => {
     expect(left).toBeLessThan(60);
     store.reset();
     expect(visits()).toBe(0);
+  });
+
+  it('drops an identity at retention once its identification is as old as the visits kept, and all of them at reset', () => {
+    const store = openStore({ memory: true });
+    cleanups.push(() => store.close());
+    const options = { skewMs: 0, receivedAt: NOW, source: 'batch' as const, userAgent: null };
+    const login = (visitor: string, user: string, ts: number) =>
+      store.insert(
+        [
+          {
+            event_id: randomUUID(),
+            type: 'pageview',
+            ts,
+            site_id: 'demo',
+            visitor_id: visitor,
+            session_id: `s-${visitor}`,
+            seq: 1,
+            url: 'https://shop.example/',
+            path: '/',
+            user_id: user,
+          },
+        ],
+        options,
+      );
+    login('old', 'u-1', NOW - 48 * HOUR);
+    login('new', 'u-2', NOW - HOUR);
+    const users = () => store.visitRows({ sql: 'SELECT visitor_id, user_id FROM visitor_users ORDER BY visitor_id', params: [] });
+    expect(users()).toEqual([
+      { visitor_id: 'new', user_id: 'u-2' },
+      { visitor_id: 'old', user_id: 'u-1' },
+    ]);
+    store.deleteChunk(0, NOW - 36 * HOUR, 100_000);
+    expect(users()).toEqual([{ visitor_id: 'new', user_id: 'u-2' }]);
+    store.reset();
+    expect(users()).toEqual([]);
   });
 });
