@@ -4,7 +4,7 @@
 -- Why: the visitor figures count people. A person is the user a visitor was identified as, else the visitor, so a
 -- visitor who logs in midway (its earlier anonymous visits included) and the same user's other devices are one.
 -- The earliest identification (server time, sequence number, event id) wins, so the row is the same whatever the
--- order or number of deliveries; a user id the redaction changed (an e-mail address) identifies no one.
+-- order or number of deliveries, and a user id the redaction changed (an e-mail address) identifies no one.
 -- The panels resolve a rollup row's visitor here by primary key (personSql()).
 -- Rollback: DROP TABLE visitor_users.
 CREATE TABLE visitor_users (
