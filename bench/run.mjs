@@ -67,6 +67,17 @@ if (existsSync(resolve(root, 'bench/privacy.mjs'))) {
   }
 }
 
+// Identity stitching's read cost: the distinct person count against the bare visitor count (issue 24).
+if (existsSync(resolve(root, 'bench/persons.mjs'))) {
+  process.stderr.write('bench: person count (identity stitching)…\n');
+  try {
+    const { benchPersons } = await import(resolve(root, 'bench/persons.mjs'));
+    report.persons = await benchPersons();
+  } catch (error) {
+    report.persons = { error: String(error?.message ?? error) };
+  }
+}
+
 // The dashboard's read side: every panel of a 30-day view over 1,000,000 events on the Postgres backend.
 if (existsSync(resolve(root, 'bench/dashboard.mjs'))) {
   process.stderr.write('bench: dashboard (1M events on Postgres)…\n');

@@ -177,7 +177,14 @@ export function statsPanelSql(store: ChStore, siteId: string, url: URL, now: num
   // The reports without SQL of their own here yet, and the bot views, are computed by the reference code over the
   // raw events of the range (as on Postgres: exact, but their cost grows with the events read).
   if (!(panel in PANELS) || query.bots !== 'exclude') {
-    return statsFromEvents(panel, query, now, (fromTs, toTs) => rawEvents(store, siteId, fromTs, toTs));
+    // No stitched identities here yet (docs/identity.md): these panels count browsers, as this backend's SQL does.
+    return statsFromEvents(
+      panel,
+      query,
+      now,
+      (fromTs, toTs) => rawEvents(store, siteId, fromTs, toTs),
+      () => new Map(),
+    );
   }
   return PANELS[panel as keyof typeof PANELS](store, siteId, query);
 }

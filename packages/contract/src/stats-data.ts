@@ -265,9 +265,15 @@ export function storedStatsEvents(visits: readonly DataVisit[]): StatsEvent[] {
 }
 
 /** Sends each visit as one batch to a backend's batch endpoint, with its User-Agent; throws unless all are stored. */
-export async function sendDataSet(endpoint: string, batchPath: string, visits: readonly DataVisit[], origin = SITE.origin): Promise<void> {
+export async function sendDataSet(
+  endpoint: string,
+  batchPath: string,
+  visits: readonly DataVisit[],
+  origin = SITE.origin,
+  writeKey = SITE.writeKey,
+): Promise<void> {
   for (const visit of visits) {
-    const response = await fetch(`${endpoint}${batchPath}?key=${SITE.writeKey}`, {
+    const response = await fetch(`${endpoint}${batchPath}?key=${writeKey}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': visit.userAgent, origin },
       body: JSON.stringify({ v: 1, events: visit.events }),

@@ -2,6 +2,7 @@ import {
   clearVisitStatements,
   countryLookup,
   dropStatements,
+  identityStatements,
   type SqlStatement,
   type StatsEvent,
   seqStatements,
@@ -74,7 +75,8 @@ export async function rebuildVisits(
       statements.push(
         ...visitRollupStatements({ site, session, events: events.filter((e) => e.type !== 'sdk_dropped') }, undefined, country),
       );
-      statements.push(...seqStatements(events));
+      // The visitor's identity (migration 0010): an upsert that keeps the earliest, so a rebuild repeats it harmlessly.
+      statements.push(...seqStatements(events), ...identityStatements(events));
       statements.push({ sql: 'UPDATE visits SET version = ? WHERE site_id = ? AND session_id = ?', params: [read + 1, site, session] });
     }
     statements.push(...extra);

@@ -8,6 +8,7 @@ import {
   OPTIONAL_DIMENSIONS,
   OS_RULES,
   parseStatsQuery,
+  personSql,
   STATS_PANELS,
   type StatsDimension,
   type StatsEvent,
@@ -133,22 +134,22 @@ function visitsCte(siteId: string, query: StatsQuery, b: Binds, by?: Exclude<Sta
     : '';
   const value = by ? `, ${dimensionSql(by, b)} AS value` : '';
   return `WITH v AS (
-    SELECT s.site_id, s.session_id, s.visitor_id, s.session_start, s.pageview_count, s.bounce, s.duration_seconds${value}
+    SELECT s.site_id, s.session_id, ${personSql('s', siteId)} AS person, s.session_start, s.pageview_count, s.bounce, s.duration_seconds${value}
     FROM user_sessions s ${join}
     WHERE ${where.join(' AND ')}
   )`;
 }
 
 /**
- * `, per AS (…)`: one row per (value, visitor) of the visits in `v`, with their visits, pageviews, bounces and
- * durations; the panel then counts rows for visitors. Two hash aggregates instead of `count(DISTINCT …)`, which
+ * `, per AS (…)`: one row per (value, person: `personSql()`, stitched identities) of the visits in `v`, with their
+ * visits, pageviews, bounces and durations; the panel then counts rows for visitors. Two hash aggregates instead of `count(DISTINCT …)`, which
  * sorts every value's visitors (measured about as fast at 1M events, and it never spills with `work_mem` raised).
  */
 function perVisitor(by = 'NULL::text'): string {
   return `, per AS (
-    SELECT ${by} AS value, visitor_id, count(*) AS visits, sum(pageview_count) AS pageviews,
+    SELECT ${by} AS value, person, count(*) AS visits, sum(pageview_count) AS pageviews,
            count(*) FILTER (WHERE bounce) AS bounces, sum(duration_seconds) AS duration_s
-    FROM v GROUP BY 1, visitor_id
+    FROM v GROUP BY 1, person
   )`;
 }
 
@@ -195,9 +196,9 @@ async function breakdown(db: Queryable, siteId: string, query: StatsQuery) {
     const pages = rollupRows('visit_pages', siteId, query, b);
     const rows = await db.query(
       `${pages.with ? `${pages.with}, ` : 'WITH '}per AS (
-         SELECT r.path, r.visitor_id, count(*) AS visits, sum(r.views) AS pageviews
+         SELECT r.path, ${personSql('r', siteId)} AS person, count(*) AS visits, sum(r.views) AS pageviews
          FROM ${pages.from}
-         GROUP BY r.path, r.visitor_id
+         GROUP BY 1, 2
        )
        SELECT path AS value, count(*)::int AS visitors, sum(visits)::int AS visits, sum(pageviews)::int AS pageviews
        FROM per GROUP BY path ${ORDER('pageviews', 'path')} LIMIT ${b.add(query.limit)}`,
@@ -220,11 +221,11 @@ async function goals(db: Queryable, siteId: string, query: StatsQuery) {
   const rows = await db.query(
     `${visitsCte(siteId, query, b)},
      per AS (
-       SELECT e.event_type AS name, v.visitor_id, count(*) AS events
+       SELECT e.event_type AS name, v.person, count(*) AS events
        FROM user_events e JOIN v ON v.session_id = e.session_id
        WHERE e.site_id = ${b.add(siteId)} AND e.event_type <> ALL (${b.add(BUILTIN_TYPES)}::text[])
          AND ${eventWindow('e.event_timestamp', query, b)}
-       GROUP BY e.event_type, v.visitor_id
+       GROUP BY e.event_type, v.person
      )
      SELECT name, count(*)::int AS visitors, sum(events)::int AS events
      FROM per GROUP BY name ${ORDER('events', 'name')} LIMIT ${b.add(query.limit)}`,
@@ -299,7 +300,13 @@ export function statsPanelSql(db: Db, siteId: string, url: URL, now: number): Pr
   // The reports without SQL of their own yet, and the bot views, are computed by the reference code over the raw
   // events of the range (exact, but their cost grows with the events read: see docs/dashboard.md § Speed).
   if (!(panel in PANELS) || query.bots !== 'exclude') {
-    return statsFromEvents(panel, query, now, (fromTs, toTs) => rawEvents(db, siteId, fromTs, toTs));
+    return statsFromEvents(
+      panel,
+      query,
+      now,
+      (fromTs, toTs) => rawEvents(db, siteId, fromTs, toTs),
+      (visitors) => storedIdentities(db, siteId, visitors),
+    );
   }
   return db.transaction(async (tx) => {
     await tx.query('SET TRANSACTION READ ONLY');
@@ -307,6 +314,15 @@ export function statsPanelSql(db: Db, siteId: string, url: URL, now: number): Pr
     await tx.query('SET LOCAL jit = off');
     return PANELS[panel as keyof typeof PANELS](tx, siteId, query);
   });
+}
+
+/** The stored identities (migration 06) of some of the site's visitors. */
+async function storedIdentities(db: Queryable, siteId: string, visitors: readonly string[]): Promise<Map<string, string>> {
+  const rows = await db.query<{ visitor_id: string; user_id: string }>(
+    'SELECT visitor_id, user_id FROM visitor_users WHERE site_id = $1 AND visitor_id = ANY ($2::text[])',
+    [siteId, visitors],
+  );
+  return new Map(rows.map((row) => [row.visitor_id, row.user_id]));
 }
 
 /** The site's raw events with server time in [fromTs, toTs], as the stats code reads them. */

@@ -7,7 +7,7 @@ import { processEventsBatch } from '../src/etl.js';
 import { appliedMigrations, MIGRATIONS_DIR, migrate } from '../src/migrate.js';
 import { BACKENDS, createTestDb, event, MINUTE, store, type TestDb } from './helpers.js';
 
-const ALL = ['01_init.sql', '02_analytics.sql', '03_procedures.sql', '04_visit_rollups.sql'];
+const ALL = ['01_init.sql', '02_analytics.sql', '03_procedures.sql', '04_visit_rollups.sql', '06_visitor_users.sql'];
 
 describe.each(BACKENDS)('migrations on %s', (kind) => {
   let t: TestDb | undefined;
@@ -46,6 +46,7 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
       'user_sessions',
       'visit_pages',
       'visit_vitals',
+      'visitor_users',
     ]);
     const procedures = await t.db.query<{ name: string }>(
       `SELECT proname AS name FROM pg_proc WHERE prokind = 'p'
@@ -77,13 +78,62 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
       event({ session_id: 'old', type: 'web_vital', props: { name: 'LCP', value: 1700, id: 'v5-1' } }, at + 4 * MINUTE),
     ]);
     expect(await processEventsBatch(t.db, 100)).toBe(5);
-    expect(await migrate(t.db)).toEqual(['04_visit_rollups.sql']);
+    expect(await migrate(t.db)).toEqual(['04_visit_rollups.sql', '06_visitor_users.sql']);
     expect(await t.db.query('SELECT path, visitor_id, session_start, views FROM visit_pages ORDER BY path')).toEqual([
       { path: '/a', visitor_id: 'v1', session_start: new Date(at), views: 2 },
       { path: '/b', visitor_id: 'v1', session_start: new Date(at), views: 1 },
     ]);
     expect(await t.db.query('SELECT name, metric_id, value, session_start FROM visit_vitals')).toEqual([
       { name: 'LCP', metric_id: 'v5-1', value: 1700, session_start: new Date(at) },
+    ]);
+  });
+
+  it('fills visitor_users from the events of a database migrated before it, and then keeps it from new events', async () => {
+    t = await createTestDb(kind, { migrated: false });
+    const before = mkdtempSync(join(tmpdir(), 'tm-migrations-'));
+    try {
+      for (const name of ALL.slice(0, 4)) cpSync(join(MIGRATIONS_DIR, name), join(before, name));
+      expect(await migrate(t.db, before)).toEqual(ALL.slice(0, 4));
+    } finally {
+      rmSync(before, { recursive: true, force: true });
+    }
+    const at = Date.now() - 60 * MINUTE;
+    // v1 logs in as u-1 midway (then, on a shared computer, as u-2: the first stands); v2's e-mail id was redacted.
+    await store(t.db, [
+      event({ session_id: 'a', visitor_id: 'v1' }, at),
+      event({ session_id: 'a', visitor_id: 'v1', user_id: 'u-2' }, at + 2 * MINUTE),
+      event({ session_id: 'a', visitor_id: 'v1', user_id: 'u-1' }, at + MINUTE),
+      event({ session_id: 'b', visitor_id: 'v2', user_id: '[redacted:email]' }, at),
+    ]);
+    expect(await migrate(t.db)).toEqual(['06_visitor_users.sql']);
+    const users = () => t?.db.query('SELECT site_id, visitor_id, user_id FROM visitor_users ORDER BY visitor_id');
+    expect(await users()).toEqual([{ site_id: 'demo', visitor_id: 'v1', user_id: 'u-1' }]);
+    // Later batches: an earlier identification replaces the row, a later one and a repeat leave it.
+    await store(t.db, [event({ session_id: 'c', visitor_id: 'v3', user_id: 'u-3' }, at + 5 * MINUTE)]);
+    await store(t.db, [event({ session_id: 'c', visitor_id: 'v3', user_id: 'u-4' }, at + 4 * MINUTE)]);
+    await store(t.db, [event({ session_id: 'c', visitor_id: 'v3', user_id: 'u-5' }, at + 6 * MINUTE)]);
+    expect(await users()).toEqual([
+      { site_id: 'demo', visitor_id: 'v1', user_id: 'u-1' },
+      { site_id: 'demo', visitor_id: 'v3', user_id: 'u-4' },
+    ]);
+  });
+
+  it('counts a js_error or an identify as no interaction: a one-page visit with either bounces', async () => {
+    t = await createTestDb(kind);
+    const at = Date.now() - 60 * MINUTE;
+    await store(t.db, [
+      event({ session_id: 'error' }, at),
+      event({ session_id: 'error', type: 'js_error', props: { message: 'boom' } }, at + 1000),
+      event({ session_id: 'login', user_id: 'u-1' }, at),
+      event({ session_id: 'login', type: 'identify', user_id: 'u-1', props: { plan: 'pro' } }, at + 1000),
+      event({ session_id: 'form' }, at),
+      event({ session_id: 'form', type: 'form_start', props: { field: 'name' } }, at + 1000),
+    ]);
+    expect(await processEventsBatch(t.db, 100)).toBe(6);
+    expect(await t.db.query('SELECT session_id, bounce FROM user_sessions ORDER BY session_id')).toEqual([
+      { session_id: 'error', bounce: true },
+      { session_id: 'form', bounce: false },
+      { session_id: 'login', bounce: true },
     ]);
   });
 

@@ -15,6 +15,11 @@ export const BUILTIN_EVENT_TYPES = [
   'text_copy',
   'web_vital',
   'sdk_dropped',
+  // Issue 24's captures: `errors()`, `formAbandonment()` and `identify(userId, traits)`. Built in, so no goal.
+  'js_error',
+  'form_start',
+  'form_abandon',
+  'identify',
 ] as const;
 
 /** A built-in event type. */

@@ -359,6 +359,12 @@ export function openStore(options: StoreOptions = {}): EventStore {
               .prepare(`DELETE FROM ${table} WHERE (site_id, ts) IN (SELECT site_id, ts FROM ${table} WHERE ts < ? LIMIT ?)`)
               .run(rollupBefore, chunk).changes;
           }
+          // An identity (migration 007) goes once its identification is as old as the visits kept: a user id is
+          // kept no longer than the visits it joins (a visitor identified earlier counts by its visitor id after).
+          visits += db
+            .prepare(`DELETE FROM visitor_users WHERE (site_id, visitor_id) IN
+                (SELECT site_id, visitor_id FROM visitor_users WHERE ts < ? LIMIT ?)`)
+            .run(rollupBefore, chunk).changes;
           // A visit's fold state goes with its row, and a visitor's key with its last visit.
           visits += db
             .prepare(
@@ -407,7 +413,7 @@ export function openStore(options: StoreOptions = {}): EventStore {
     reset() {
       guardStorage('reset', () =>
         db.exec(
-          `DELETE FROM events; DELETE FROM rollups; DELETE FROM rollup_sessions; ${ROLLUP_TABLES.map((table) => `DELETE FROM ${table};`).join(' ')}`,
+          `DELETE FROM events; DELETE FROM rollups; DELETE FROM rollup_sessions; DELETE FROM visitor_users; ${ROLLUP_TABLES.map((table) => `DELETE FROM ${table};`).join(' ')}`,
         ),
       );
     },

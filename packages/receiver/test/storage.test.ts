@@ -50,7 +50,14 @@ describe('storage', () => {
     });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const names = (db.prepare('SELECT name FROM schema_migrations ORDER BY name').all() as Array<{ name: string }>).map((r) => r.name);
-    expect(names).toEqual(['001_events.sql', '002_rollups.sql', '003_user_agent.sql', '005_visit_rollups.sql', '006_visitor_keys.sql']);
+    expect(names).toEqual([
+      '001_events.sql',
+      '002_rollups.sql',
+      '003_user_agent.sql',
+      '005_visit_rollups.sql',
+      '006_visitor_keys.sql',
+      '007_visitor_users.sql',
+    ]);
     expect(migrate(db)).toEqual([]);
     applyPragmas(db);
     expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL

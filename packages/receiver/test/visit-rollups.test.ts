@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
+  identitiesOf,
   panelAnswer,
   panelPlan,
   panelSql,
@@ -256,6 +258,46 @@ describe('per-visit rollups of the receiver store', () => {
     expect(panelPlan(whole, { lo: null, hi: null })).toEqual({ grouped: false });
   });
 
+  it('fills visitor_users from the stored events when migration 007 runs on an existing database', () => {
+    const { dir, remove } = tempDir();
+    cleanups.push(remove);
+    const store = openStore({ dataDir: dir });
+    const events = [
+      { visitor: 'laptop', user: undefined, ts: NOW - 3 * HOUR },
+      { visitor: 'laptop', user: 'u-2', ts: NOW - HOUR },
+      { visitor: 'laptop', user: 'u-1', ts: NOW - 2 * HOUR },
+      { visitor: 'phone', user: 'u-1', ts: NOW - HOUR },
+      { visitor: 'shared', user: '[redacted:email]', ts: NOW - HOUR },
+    ].map(({ visitor, user, ts }, i) => ({
+      event_id: randomUUID(),
+      type: 'pageview',
+      ts,
+      site_id: 'demo',
+      visitor_id: visitor,
+      session_id: `s-${visitor}`,
+      seq: i + 1,
+      url: 'https://shop.example/',
+      path: '/',
+      ...(user ? { user_id: user } : {}),
+    }));
+    store.insert(events, { skewMs: 0, receivedAt: NOW, source: 'batch', userAgent: null });
+    store.close();
+    // Back to the schema before migration 007, with the events kept.
+    const db = new Database(join(dir, 'receiver.db'));
+    db.exec(`DROP TABLE visitor_users; DELETE FROM schema_migrations WHERE name = '007_visitor_users.sql'`);
+    db.close();
+    const reopened = openStore({ dataDir: dir });
+    cleanups.push(() => reopened.close());
+    const rows = reopened.visitRows({ sql: 'SELECT visitor_id, user_id FROM visitor_users ORDER BY visitor_id', params: [] });
+    expect(rows).toEqual(
+      [...identitiesOf(events)].sort(([a], [b]) => (a < b ? -1 : 1)).map(([visitor_id, user_id]) => ({ visitor_id, user_id })),
+    );
+    expect(rows).toEqual([
+      { visitor_id: 'laptop', user_id: 'u-1' },
+      { visitor_id: 'phone', user_id: 'u-1' },
+    ]);
+  });
+
   it('go with the hourly rollups at retention and with everything at reset', () => {
     const store = openStore({ memory: true });
     cleanups.push(() => store.close());
@@ -272,5 +314,40 @@ describe('per-visit rollups of the receiver store', () => {
     expect(left).toBeLessThan(60);
     store.reset();
     expect(visits()).toBe(0);
+  });
+
+  it('drops an identity at retention once its identification is as old as the visits kept, and all of them at reset', () => {
+    const store = openStore({ memory: true });
+    cleanups.push(() => store.close());
+    const options = { skewMs: 0, receivedAt: NOW, source: 'batch' as const, userAgent: null };
+    const login = (visitor: string, user: string, ts: number) =>
+      store.insert(
+        [
+          {
+            event_id: randomUUID(),
+            type: 'pageview',
+            ts,
+            site_id: 'demo',
+            visitor_id: visitor,
+            session_id: `s-${visitor}`,
+            seq: 1,
+            url: 'https://shop.example/',
+            path: '/',
+            user_id: user,
+          },
+        ],
+        options,
+      );
+    login('old', 'u-1', NOW - 48 * HOUR);
+    login('new', 'u-2', NOW - HOUR);
+    const users = () => store.visitRows({ sql: 'SELECT visitor_id, user_id FROM visitor_users ORDER BY visitor_id', params: [] });
+    expect(users()).toEqual([
+      { visitor_id: 'new', user_id: 'u-2' },
+      { visitor_id: 'old', user_id: 'u-1' },
+    ]);
+    store.deleteChunk(0, NOW - 36 * HOUR, 100_000);
+    expect(users()).toEqual([{ visitor_id: 'new', user_id: 'u-2' }]);
+    store.reset();
+    expect(users()).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@ import type {
   VitalRow,
 } from './contract.js';
 import { LIVE_WINDOW_MS, OPTIONAL_DIMENSIONS } from './contract.js';
+import type { Identities } from './persons.js';
 import { completenessOf, engagementOf, goalPropsOf, linksOf, revenueReport, scrollOf } from './reports.js';
 import { BUILTIN_TYPES, type StatsEvent, selectVisits, VISIT_MARGIN_MS, type Visit, visitsOf } from './visits.js';
 
@@ -24,7 +25,7 @@ import { BUILTIN_TYPES, type StatsEvent, selectVisits, VISIT_MARGIN_MS, type Vis
 /** Totals of a set of visits. */
 export function totalsOf(visits: readonly Visit[]): StatsTotals {
   return {
-    visitors: new Set(visits.map((visit) => visit.visitor)).size,
+    visitors: new Set(visits.map((visit) => visit.person)).size,
     visits: visits.length,
     pageviews: visits.reduce((sum, visit) => sum + visit.pageviews, 0),
     bounces: visits.filter((visit) => visit.bounce).length,
@@ -70,7 +71,7 @@ export function breakdownOf(visits: readonly Visit[], query: StatsQuery): StatsD
       group = { visitors: new Set(), visits: new Set(), pageviews: 0 };
       groups.set(value, group);
     }
-    group.visitors.add(visit.visitor);
+    group.visitors.add(visit.person);
     group.visits.add(visit.id);
     group.pageviews += pageviews;
   };
@@ -102,7 +103,7 @@ export function goalsOf(visits: readonly Visit[], query: StatsQuery): StatsData[
     for (const event of visit.events) {
       if (BUILTIN_TYPES.includes(event.type)) continue;
       const group = groups.get(event.type) ?? { visitors: new Set<string>(), events: 0 };
-      group.visitors.add(visit.visitor);
+      group.visitors.add(visit.person);
       group.events++;
       groups.set(event.type, group);
     }
@@ -166,13 +167,17 @@ export function vitalsOf(visits: readonly Visit[]): StatsData['vitals'] {
   return { rows };
 }
 
-/** The answer of one panel (all but `live`) from the events a backend read for the query's range. */
+/**
+ * The answer of one panel (all but `live`) from the events a backend read for the query's range, counting visitors
+ * as the people `identities` make them (a backend's stored identities; by default those the events establish).
+ */
 export function statsPanel<P extends Exclude<StatsPanel, 'live'>>(
   panel: P,
   events: readonly StatsEvent[],
   query: StatsQuery,
+  identities?: Identities,
 ): StatsData[P] {
-  const visits = selectVisits(visitsOf(events), query);
+  const visits = selectVisits(visitsOf(events, identities), query);
   const answers: { [K in Exclude<StatsPanel, 'live'>]: () => StatsData[K] } = {
     summary: () => totalsOf(visits),
     timeseries: () => timeseriesOf(visits, query),
@@ -206,14 +211,19 @@ export function statsEventOf(event: TrailmarkEvent, ts: number, userAgent?: stri
 /**
  * A panel's answer for a backend that keeps raw events: `read(fromTs, toTs)` returns the site's events in that
  * span of server time (both ends included), and the panel is computed from them. Reads a visit's margin around the
- * range so every visit starting in it is whole; for `live`, the last five minutes.
+ * range so every visit starting in it is whole; for `live`, the last five minutes. `identities(visitors)` returns
+ * the stored identities of those visitors (stitching: an identification outside the range still counts); without
+ * it, the identities the events read establish.
  */
 export async function statsFromEvents(
   panel: StatsPanel,
   query: StatsQuery,
   now: number,
   read: (fromTs: number, toTs: number) => Promise<readonly StatsEvent[]> | readonly StatsEvent[],
+  identities?: (visitors: readonly string[]) => Promise<Identities> | Identities,
 ): Promise<StatsData[StatsPanel]> {
   if (panel === 'live') return liveCountOf(await read(now - LIVE_WINDOW_MS, now + MAX_FUTURE_SKEW_MS), now);
-  return statsPanel(panel, await read(query.from - VISIT_MARGIN_MS, query.to + VISIT_MARGIN_MS), query);
+  const events = await read(query.from - VISIT_MARGIN_MS, query.to + VISIT_MARGIN_MS);
+  const stored = identities ? await identities([...new Set(events.map((event) => event.visitor_id))]) : undefined;
+  return statsPanel(panel, events, query, stored);
 }

@@ -74,7 +74,7 @@ export function goalPropsOf(visits: readonly Visit[], query: StatsQuery): StatsD
       for (const event of visit.events) {
         if (event.type !== goal || !isGoal(event.type)) continue;
         const value = propText(event.props?.[prop as string]);
-        if (value !== undefined) yield [value, visit.visitor];
+        if (value !== undefined) yield [value, visit.person];
       }
     }
   }
@@ -86,7 +86,7 @@ export function goalPropsOf(visits: readonly Visit[], query: StatsQuery): StatsD
 export function linksOf(visits: readonly Visit[], query: StatsQuery, kind: 'outbound' | 'download'): { rows: LinkRow[] } {
   function* entries(): Generator<[string, string]> {
     for (const visit of visits) {
-      for (const event of visit.events) for (const link of linkOf(event)) if (link.kind === kind) yield [link.url, visit.visitor];
+      for (const event of visit.events) for (const link of linkOf(event)) if (link.kind === kind) yield [link.url, visit.person];
     }
   }
   return { rows: countRows(entries(), query.limit).map(({ key, visitors, events }) => ({ url: key, visitors, events })) };
@@ -159,7 +159,7 @@ export function revenueReport(visits: readonly Visit[], query: StatsQuery): { ro
         group = { name: event.type, currency: revenue.currency, visitors: new Set(), events: 0, micros: 0 };
         groups.set(key, group);
       }
-      group.visitors.add(visit.visitor);
+      group.visitors.add(visit.person);
       group.events++;
       group.micros += revenueMicros(revenue.amount);
     }

@@ -1,5 +1,6 @@
 import type { CompletenessDay, FunnelRow, LinkRow, StatsData, StatsDimension, StatsPanel, StatsQuery, VitalRow } from './contract.js';
 import { OPTIONAL_DIMENSIONS } from './contract.js';
+import { personSql } from './persons.js';
 import type { SqlStatement } from './sqlite-rollups.js';
 import { BUILTIN_TYPES } from './visits.js';
 
@@ -16,10 +17,11 @@ const DAY_MS = 86_400_000;
 const NOTHING = 'SELECT NULL WHERE 0';
 
 /**
- * Distinct visitors among a rollup's rows: the one expression every panel counts them by, over the integer
- * `visitor_key` (sqlite-rollups.ts), which identity stitching would map to a person.
+ * Distinct visitors among a rollup's rows, counted as people (persons.ts): the one expression every panel counts
+ * them by. A site that never identified anyone counts the integer `visitor_key` (sqlite-rollups.ts), which is
+ * cheaper than distinct strings; once it has, each row's person is looked up in `visitor_users`.
  */
-const visitors = (alias: string) => `count(DISTINCT ${alias}.visitor_key)`;
+const visitors = (alias: string, siteId: string) => `count(DISTINCT ${personSql(alias, siteId, `${alias}.visitor_key`)})`;
 
 /** The traffic condition on a rollup's `bot` column. */
 function botsSql(alias: string, query: StatsQuery): string {
@@ -121,7 +123,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery, 
   switch (panel) {
     case 'summary':
       return {
-        sql: `SELECT ${visitors('v')} AS visitors, count(*) AS visits, coalesce(sum(v.pageviews), 0) AS pageviews,
+        sql: `SELECT ${visitors('v', siteId)} AS visitors, count(*) AS visits, coalesce(sum(v.pageviews), 0) AS pageviews,
           coalesce(sum(v.bounce), 0) AS bounces, coalesce(sum(v.duration_s), 0) AS duration_s
           FROM visits v WHERE ${visitWhere(siteId, query, params)}`,
         params,
@@ -129,7 +131,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery, 
     case 'timeseries': {
       const size = query.interval === 'hour' ? 3_600_000 : 86_400_000;
       return {
-        sql: `SELECT (v.start_ts / ${size}) * ${size} AS t, ${visitors('v')} AS visitors, count(*) AS visits,
+        sql: `SELECT (v.start_ts / ${size}) * ${size} AS t, ${visitors('v', siteId)} AS visitors, count(*) AS visits,
           sum(v.pageviews) AS pageviews FROM visits v WHERE ${visitWhere(siteId, query, params)} GROUP BY 1 ORDER BY 1`,
         params,
       };
@@ -139,7 +141,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery, 
         const from = childFrom('visit_pages', siteId, query, params, indexed('page'));
         params.push(query.limit);
         return {
-          sql: `SELECT r.path AS value, ${visitors('r')} AS visitors, count(*) AS visits, sum(r.views) AS pageviews
+          sql: `SELECT r.path AS value, ${visitors('r', siteId)} AS visitors, count(*) AS visits, sum(r.views) AS pageviews
             ${from} AND r.views > 0 GROUP BY r.path ${ORDER('pageviews', 'value')} LIMIT ?`,
           params,
         };
@@ -149,7 +151,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery, 
       const index = query.by in GROUPED_INDEX ? indexed(query.by as keyof typeof GROUPED_INDEX) : undefined;
       params.push(query.limit);
       return {
-        sql: `SELECT v.${query.by} AS value, ${visitors('v')} AS visitors, count(*) AS visits, sum(v.pageviews) AS pageviews
+        sql: `SELECT v.${query.by} AS value, ${visitors('v', siteId)} AS visitors, count(*) AS visits, sum(v.pageviews) AS pageviews
           FROM visits v${index ? ` INDEXED BY ${index}` : ''} WHERE ${where}${skipNull} GROUP BY v.${query.by} ${ORDER('pageviews', 'value')} LIMIT ?`,
         params,
       };
@@ -158,7 +160,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery, 
       const from = childFrom('visit_types', siteId, query, params, indexed('goals'));
       params.push(...BUILTIN_TYPES, query.limit);
       return {
-        sql: `SELECT r.type AS name, ${visitors('r')} AS visitors, sum(r.events) AS events
+        sql: `SELECT r.type AS name, ${visitors('r', siteId)} AS visitors, sum(r.events) AS events
           ${from} AND r.type NOT IN (${BUILTIN_TYPES.map(() => '?').join(', ')}) GROUP BY r.type ${ORDER('events', 'name')} LIMIT ?`,
         params,
       };
@@ -190,7 +192,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery, 
       const from = childFrom('visit_goal_props', siteId, query, params);
       params.push(query.goal, query.prop, query.limit);
       return {
-        sql: `SELECT r.value AS value, ${visitors('r')} AS visitors, sum(r.events) AS events
+        sql: `SELECT r.value AS value, ${visitors('r', siteId)} AS visitors, sum(r.events) AS events
           ${from} AND r.name = ? AND r.prop = ? GROUP BY r.value ${ORDER('events', 'value')} LIMIT ?`,
         params,
       };
@@ -200,7 +202,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery, 
       const from = childFrom('visit_links', siteId, query, params);
       params.push(panel === 'outbound' ? 'outbound' : 'download', query.limit);
       return {
-        sql: `SELECT r.url AS url, ${visitors('r')} AS visitors, sum(r.events) AS events
+        sql: `SELECT r.url AS url, ${visitors('r', siteId)} AS visitors, sum(r.events) AS events
           ${from} AND r.kind = ? GROUP BY r.url ${ORDER('events', 'url')} LIMIT ?`,
         params,
       };
@@ -220,7 +222,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery, 
       const from = childFrom('visit_revenue', siteId, query, params);
       params.push(query.limit);
       return {
-        sql: `SELECT r.name AS name, r.currency AS currency, ${visitors('r')} AS visitors, sum(r.events) AS events,
+        sql: `SELECT r.name AS name, r.currency AS currency, ${visitors('r', siteId)} AS visitors, sum(r.events) AS events,
           sum(r.micros) AS micros ${from} GROUP BY r.name, r.currency ORDER BY name, currency LIMIT ?`,
         params,
       };

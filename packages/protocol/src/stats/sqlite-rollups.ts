@@ -1,5 +1,6 @@
 import { revenueMicros, revenueOf } from '../revenue.js';
 import { countryLookup } from './dimensions.js';
+import { identityStatements } from './persons.js';
 import { dropCounts, engagedMsOf, isGoal, linkOf, propText, scrollDepthOf } from './reports.js';
 import { before, foldVisit, type VisitState, visitColumns } from './visit-rollup.js';
 import type { StatsEvent } from './visits.js';
@@ -270,9 +271,9 @@ export function dropStatements(events: Iterable<StatsEvent & { site_id: string }
   return out;
 }
 
-/** Both of the above, for newly stored events (the receiver, in its insert transaction). */
+/** The above and the visitors' identities (`persons.ts`), for newly stored events (in the insert transaction). */
 export function eventRollupStatements(events: ReadonlyArray<StatsEvent & { site_id: string }>): SqlStatement[] {
-  return [...seqStatements(events), ...dropStatements(events)];
+  return [...seqStatements(events), ...dropStatements(events), ...identityStatements(events)];
 }
 
 /** The statements emptying one visit's rollup rows (D1 rebuilds a visit from all its events). */

@@ -2,6 +2,7 @@ import { BUILTIN_EVENT_TYPES } from '../event.js';
 import { type BotReason, botAgent, botReason, engagementSignal } from './bots.js';
 import type { StatsDimension, StatsQuery } from './contract.js';
 import { browserOf, countryLookup, osOf, visitDims } from './dimensions.js';
+import { type Identities, identitiesOf, personOf } from './persons.js';
 
 /** What the stats need of one stored event (server-time `ts`; `user_agent` where the backend records it). */
 export interface StatsEvent {
@@ -20,6 +21,8 @@ export interface StatsEvent {
   timezone?: string | undefined;
   screen_w?: number | undefined;
   user_agent?: string | null | undefined;
+  /** Set after `identify()`: the user the visitor is (`persons.ts`). */
+  user_id?: string | undefined;
   /** The SDK's automation flag. */
   bot?: string | undefined;
   props?: Record<string, unknown> | undefined;
@@ -29,6 +32,8 @@ export interface StatsEvent {
 export interface Visit {
   id: string;
   visitor: string;
+  /** Who the visitor is (`personOf()`): what the visitor figures count. */
+  person: string;
   start: number;
   end: number;
   pageviews: number;
@@ -41,8 +46,10 @@ export interface Visit {
 }
 
 /**
- * Event types that do not count against a bounce: page mechanics and measurements. Any other event (a click, a
- * form, a copy, a custom event) is engagement. The Postgres ETL uses the same list (`interaction_count`).
+ * Event types that do not count against a bounce: page mechanics and measurements, and what the page or the site's
+ * code does rather than the visitor: a `js_error` (most fire while the page loads, before anyone touched it) and an
+ * `identify` (a site calls it on every page a logged-in user opens). Any other event (a click, a form started or
+ * abandoned, a copy, a custom event) is engagement. The Postgres ETL uses the same list (`interaction_count`).
  */
 export const NON_ENGAGEMENT_TYPES: readonly string[] = [
   'pageview',
@@ -52,6 +59,8 @@ export const NON_ENGAGEMENT_TYPES: readonly string[] = [
   'scroll_depth',
   'page_visibility',
   'web_vital',
+  'js_error',
+  'identify',
 ];
 
 /** Event types that are not custom events (goals are the rest). */
@@ -63,8 +72,11 @@ export const VISIT_MARGIN_MS = 86_400_000;
 const order = (a: StatsEvent, b: StatsEvent) =>
   a.ts - b.ts || (a.seq ?? 0) - (b.seq ?? 0) || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0);
 
-/** Groups events into visits (`sdk_dropped` reports are not part of a visit). */
-export function visitsOf(events: readonly StatsEvent[]): Visit[] {
+/**
+ * Groups events into visits (`sdk_dropped` reports are not part of a visit), each with the person its visitor is
+ * by `identities` (a backend's stored identities; by default those the events themselves establish).
+ */
+export function visitsOf(events: readonly StatsEvent[], identities: Identities = identitiesOf(events)): Visit[] {
   const bySession = new Map<string, StatsEvent[]>();
   for (const event of events) {
     if (event.type === 'sdk_dropped') continue;
@@ -85,6 +97,7 @@ export function visitsOf(events: readonly StatsEvent[]): Visit[] {
     visits.push({
       id,
       visitor: first.visitor_id,
+      person: personOf(identities, first.visitor_id),
       start: first.ts,
       end: last.ts,
       pageviews: views.length,
