@@ -24,7 +24,10 @@ test.beforeAll(async () => {
   site = await startStaticServer({
     root: resolve(root, 'e2e/pages/own-origin'),
     port: 0,
-    files: { '/js/site-7f3a.js': resolve(root, 'packages/sdk/dist/trailmark.min.js') },
+    files: {
+      '/js/site-7f3a.js': resolve(root, 'packages/sdk/dist/trailmark.min.js'),
+      '/js/site-7f3a-2.js': resolve(root, 'packages/sdk/dist/trailmark-later.min.js'),
+    },
     proxy: { '/s/e': `${receiver.url}/v1/batch` },
   });
 });
@@ -44,13 +47,17 @@ test('the renamed script and the own-origin collect path get past a filter list 
   const seen: string[] = [];
   page.on('request', (request) => seen.push(new URL(request.url()).pathname));
   await page.goto(`${site.url}/`);
-  await expect
-    .poll(async () => {
-      const answer = await fetch(`${receiver.url}/_trailmark/events?site_id=demo&type=pageview`);
-      return ((await answer.json()) as { events: unknown[] }).events.length;
-    })
-    .toBe(1);
+  // Clicked before or after the second file (clicks) arrives: either way the click is sent.
+  await page.click('button');
+  for (const type of ['pageview', 'click'])
+    await expect
+      .poll(async () => {
+        const answer = await fetch(`${receiver.url}/_trailmark/events?site_id=demo&type=${type}`);
+        return ((await answer.json()) as { events: unknown[] }).events.length;
+      })
+      .toBe(1);
   expect(blocked).toEqual([]);
   expect(seen).toContain('/js/site-7f3a.js');
+  expect(seen).toContain('/js/site-7f3a-2.js');
   expect(seen).toContain('/s/e');
 });

@@ -139,6 +139,43 @@ test('leaving the page sends time on page, visibility and web vitals', async ({ 
   expect(vitals).toEqual(expect.arrayContaining(['TTFB', 'FCP']));
 });
 
+test('what the page does before its load event reaches the second file: early clicks, errors and form input', async ({ page }) => {
+  // An image held back keeps the page from its `load` event, so the second file waits while the visitor acts.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route('**/pages/capture.html', async (route) => {
+    const html = await (await route.fetch()).text();
+    await route.fulfill({ body: html.replace('</body>', '<img src="/pages/held.png" alt=""></body>'), contentType: 'text/html' });
+  });
+  await page.route('**/pages/held.png', async (route) => {
+    await held;
+    await route.fulfill({ status: 404, body: '' });
+  });
+  const later: string[] = [];
+  page.on('request', (request) => request.url().includes('trailmark-later') && later.push(request.url()));
+  await page.goto('/pages/capture.html', { waitUntil: 'domcontentloaded' });
+  await expect.poll(types).toContain('pageview');
+  await page.click('#broken');
+  await page.click('#rejects');
+  await page.fill('[name=company]', 'Acme');
+  await page.click('[type=submit]');
+  await page.waitForTimeout(300);
+  // Nothing of the second file's yet: the page has not loaded, and it has not been asked for.
+  expect(await page.evaluate(() => document.readyState)).not.toBe('complete');
+  expect(later).toEqual([]);
+  expect(await types()).toEqual(['pageview']);
+  release();
+  const early = ['click', 'js_error', 'form_start', 'form_submit'];
+  await expect.poll(types, { timeout: 10_000 }).toEqual(expect.arrayContaining(early));
+  const all = await events();
+  expect(all.filter((e) => e.type === 'js_error').map((e) => e.props?.kind)).toEqual(['error', 'rejection']);
+  expect(all.filter((e) => e.type === 'click').map((e) => e.props?.tag)).toEqual(['button', 'button', 'button']);
+  expect(all.find((e) => e.type === 'form_start')?.props).toMatchObject({ name: 'signup', field: 'company' });
+  expect(later).toHaveLength(1);
+});
+
 test('SPA navigation through history.pushState counts a pageview with the previous URL as referrer', async ({ page }) => {
   await page.goto('/pages/site.html');
   await expect.poll(types).toContain('pageview');
