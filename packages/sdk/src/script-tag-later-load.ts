@@ -15,19 +15,26 @@ const EARLY = ['click', 'auxclick', 'error', 'unhandledrejection', 'submit', 'fo
 
 /**
  * Fetches the script tag's second file (the capture features a page does not need before `load`: see
- * script-tag-later.ts) once the page has loaded, from beside the first (`script`'s URL) or from `data-later`, with its
+ * script-tag-later.ts) once the page has loaded, or at the visitor's first click or input if that comes first, from
+ * beside the first (`script`'s URL) or from `data-later`, with its
  * integrity checked
  * and the first's `crossorigin` and `nonce`; until it runs, records the page's early events for it (at most 200).
  */
 export function loadLater(tracker: Tracker, data: DOMStringMap, script: HTMLScriptElement | null): void {
   const early: Event[] = [];
+  let requested = false;
   const record = (event: Event) => {
     if (early.length < 200) early.push(event);
+    // A visitor acting before `load` (or in the moment after it) may be about to leave by a link or a form: the
+    // second file is fetched at once, so that it arrives, and sends what was recorded, before the page is gone.
+    if (!/error|rejection/.test(event.type)) fetchLater();
   };
   const recording = (on: boolean) => {
     for (const type of EARLY) (on ? addEventListener : removeEventListener)(type, record, true);
   };
-  const fetchLater = () => {
+  function fetchLater() {
+    if (requested) return;
+    requested = true;
     const element = document.createElement('script') as LaterScript;
     // `data-later` names it when the site serves the files under names of its own (the ad-blocker recipe).
     element.src = data.later || new URL(__LATER_FILE__, script?.src || location.href).href;
@@ -45,8 +52,8 @@ export function loadLater(tracker: Tracker, data: DOMStringMap, script: HTMLScri
       recording(false);
       tracker.reportError(Error(`${__LATER_FILE__} did not load`), 'script');
     };
-    document.head.append(element);
-  };
+    (document.head ?? document.documentElement).append(element);
+  }
   recording(true);
   // After `load`, and after the page's own `load` handlers: the page's start-up never waits for it.
   if (document.readyState === 'complete') setTimeout(fetchLater);
