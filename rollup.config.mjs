@@ -93,11 +93,41 @@ function sri() {
  */
 const sdkTranspiler = transpileTs(resolve('packages/sdk/tsconfig.json'));
 
+/** The script tag's two files: `trailmark(.min).js`, then what it fetches after the page's `load`, `trailmark-later(.min).js`. */
+const scriptTagFile = (minified, later) => `packages/sdk/dist/trailmark${later ? '-later' : ''}${minified ? '.min' : ''}.js`;
+
+/**
+ * The script tag's second file (packages/sdk/src/script-tag-later.ts), built before the first: the first carries its
+ * name and its Subresource Integrity hash, read from the `.sri` file written beside it.
+ */
+function scriptTagLater(minified) {
+  return {
+    input: 'packages/sdk/src/script-tag-later.ts',
+    plugins: [defines(!minified), nodeResolve({ browser: true }), sdkTranspiler, ...(minified ? [terser(terserOptions)] : []), sri()],
+    output: { file: scriptTagFile(minified, true), format: 'iife' },
+  };
+}
+
 function scriptTag(minified) {
+  const later = scriptTagFile(minified, true);
   return {
     input: 'packages/sdk/src/script-tag.ts',
-    plugins: [defines(!minified), nodeResolve({ browser: true }), sdkTranspiler, ...(minified ? [terser(terserOptions)] : []), sri()],
-    output: { file: `packages/sdk/dist/trailmark${minified ? '.min' : ''}.js`, format: 'iife' },
+    plugins: [
+      defines(!minified),
+      replace({
+        preventAssignment: true,
+        values: {
+          __LATER_FILE__: JSON.stringify(later.split('/').pop()),
+          // Read when the first file is built, after the second (a function: the config is made before either).
+          __LATER_INTEGRITY__: () => JSON.stringify(readFileSync(`${later}.sri`, 'utf8').trim()),
+        },
+      }),
+      nodeResolve({ browser: true }),
+      sdkTranspiler,
+      ...(minified ? [terser(terserOptions)] : []),
+      sri(),
+    ],
+    output: { file: scriptTagFile(minified, false), format: 'iife' },
   };
 }
 
@@ -181,7 +211,14 @@ function sdkPackage() {
   ];
 }
 
-const configs = [library('protocol', ['index']), ...sdkPackage(), scriptTag(false), scriptTag(true)];
+const configs = [
+  library('protocol', ['index']),
+  ...sdkPackage(),
+  scriptTagLater(false),
+  scriptTag(false),
+  scriptTagLater(true),
+  scriptTag(true),
+];
 // The Node servers' shared HTTP plumbing, built before the two servers that import it.
 if (existsSync('packages/node-http/src/index.ts')) configs.push(library('node-http', ['index']));
 // @trailmark/react, then the example app that imports it (after the SDK, which both import built).

@@ -5,7 +5,7 @@
 // Prints one table of every figure (sizes, track(), backends) and a final JSON line with all of them.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BUDGETS, checkSizes } from '../scripts/size.mjs';
+import { BUDGETS, checkSizes, LEAN_TARGETS } from '../scripts/size.mjs';
 import { benchDelivery } from './delivery.mjs';
 import { benchReloadEngines } from './reload-engines.mjs';
 import { benchStartup } from './startup.mjs';
@@ -18,7 +18,8 @@ const report = { machine: await machine(), date: new Date().toISOString() };
 // adds to the base (scripts/size.mjs, the same measurement as the size test).
 const measured = await checkSizes({ enforce: [] });
 const sizes = {};
-for (const [name, { min, gzip }] of Object.entries(measured.sizes)) sizes[name] = { min, gzip, budget: BUDGETS[name] ?? null };
+for (const [name, { min, gzip }] of Object.entries(measured.sizes))
+  sizes[name] = { min, gzip, budget: BUDGETS[name] ?? null, target: LEAN_TARGETS[name] ?? null };
 report.sizes = sizes;
 report.plugins = measured.plugins;
 
@@ -202,7 +203,8 @@ function printReport(r) {
   const row = (part, figure, value, unit, note = '') => rows.push({ part, figure, value, unit, note });
   for (const [name, size] of Object.entries(r.sizes ?? {})) {
     const budget = size.budget ? `budget ${size.budget} B gzip: ${size.gzip <= size.budget ? 'within' : 'OVER'}` : '';
-    row('size', name, `${size.min} / ${size.gzip}`, 'B min / gzip', budget);
+    const target = size.target ? `issue 23 target ${size.target} B gzip: ${size.gzip <= size.target ? 'met' : 'not met'}` : '';
+    row('size', name, `${size.min} / ${size.gzip}`, 'B min / gzip', [budget, target].filter(Boolean).join('; '));
   }
   for (const [name, plugin] of Object.entries(r.plugins ?? {}))
     row('size', `+ ${name} (over the memoryQueue base)`, `${plugin.min} / ${plugin.gzip}`, 'B min / gzip', `cap ${plugin.cap} B gzip`);

@@ -139,6 +139,61 @@ test('leaving the page sends time on page, visibility and web vitals', async ({ 
   expect(vitals).toEqual(expect.arrayContaining(['TTFB', 'FCP']));
 });
 
+/** Serves capture.html with an image held back until `release()`: the page stays before its `load` event till then. */
+async function holdLoad(page: import('@playwright/test').Page) {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route('**/pages/capture.html', async (route) => {
+    const html = await (await route.fetch()).text();
+    await route.fulfill({ body: html.replace('</body>', '<img src="/pages/held.png" alt=""></body>'), contentType: 'text/html' });
+  });
+  await page.route('**/pages/held.png', async (route) => {
+    await held;
+    await route.fulfill({ status: 404, body: '' });
+  });
+  const later: string[] = [];
+  page.on('request', (request) => request.url().includes('trailmark-later') && later.push(request.url()));
+  await page.goto('/pages/capture.html', { waitUntil: 'domcontentloaded' });
+  await expect.poll(types).toContain('pageview');
+  return { later, release, loaded: () => page.evaluate(() => document.readyState === 'complete') };
+}
+
+test('errors thrown before the load event are sent by the second file, fetched after load', async ({ page }) => {
+  const { later, release, loaded } = await holdLoad(page);
+  await page.evaluate(() => {
+    setTimeout(() => {
+      throw new TypeError('failed while starting');
+    });
+    void Promise.reject(new Error('start-up rejection'));
+  });
+  await page.waitForTimeout(300);
+  // Nothing of the second file's yet: the page has not loaded, and it has not been asked for.
+  expect(await loaded()).toBe(false);
+  expect(later).toEqual([]);
+  expect(await types()).toEqual(['pageview']);
+  release();
+  const kinds = async () => (await events()).filter((e) => e.type === 'js_error').map((e) => String(e.props?.kind));
+  await expect.poll(async () => (await kinds()).sort()).toEqual(['error', 'rejection']);
+  expect(later).toHaveLength(1);
+});
+
+test('a visitor acting before the load event brings the second file at once: early clicks and form input arrive', async ({ page }) => {
+  const { later, release, loaded } = await holdLoad(page);
+  await page.click('#rejects');
+  await page.fill('[name=company]', 'Acme');
+  await page.click('[type=submit]');
+  await expect.poll(types, { timeout: 10_000 }).toEqual(expect.arrayContaining(['click', 'js_error', 'form_start', 'form_submit']));
+  // All of it before the page's load event, which the held image still keeps back.
+  expect(await loaded()).toBe(false);
+  const all = await events();
+  expect(all.filter((e) => e.type === 'click').map((e) => e.props?.tag)).toEqual(['button', 'button']);
+  expect(all.find((e) => e.type === 'form_start')?.props).toMatchObject({ name: 'signup', field: 'company' });
+  expect(later).toHaveLength(1);
+  release();
+});
+
 test('SPA navigation through history.pushState counts a pageview with the previous URL as referrer', async ({ page }) => {
   await page.goto('/pages/site.html');
   await expect.poll(types).toContain('pageview');

@@ -19,6 +19,8 @@ const EXPECTED_FILES = [
   'dist/script-tag.d.ts',
   'dist/trailmark.min.js',
   'dist/trailmark.js',
+  'dist/trailmark-later.min.js',
+  'dist/trailmark-later.js',
 ];
 
 /** The first ```ts block of the package's README: the snippet a new user copies. */

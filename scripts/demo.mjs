@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { busyPort, describeDatabase } from './demo-checks.mjs';
 import { BACKENDS, parseArgs, portOf, usage } from './demo-options.mjs';
-import { dashboardFiles, startStaticServer } from './serve-static.mjs';
+import { dashboardFiles, scriptTagFiles, startStaticServer } from './serve-static.mjs';
 import { buildStale } from './stale-build.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -222,7 +222,7 @@ try {
       endpoint,
       // The ClickHouse backend speaks the same /v1/batch as the Postgres one: the SDK needs no adapter of its own.
       transport: backend === 'clickhouse' ? 'postgres' : backend,
-      files: { '/trailmark.min.js': `${dist}trailmark.min.js`, '/trailmark.js': `${dist}trailmark.js`, ...dashboardFiles(repo) },
+      files: { ...scriptTagFiles(dist), ...dashboardFiles(repo) },
     });
     running.push(site);
     if (!existsSync(`${dist}trailmark.min.js`)) console.warn('warning: packages/sdk/dist/trailmark.min.js is missing: run `npm run build`');

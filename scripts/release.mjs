@@ -18,7 +18,10 @@ const root = resolve(import.meta.dirname, '..');
 const CHECKS = {
   '@trailmark/protocol': { imports: ['parseBatch', 'admitBatch', 'classifySource'] },
   '@trailmark/node-http': { imports: ['startHttpServer', 'createKeyring'] },
-  trailmark: { imports: ['createTracker', 'fetchTransport', 'indexedDbQueue'], files: ['dist/trailmark.min.js'] },
+  trailmark: {
+    imports: ['createTracker', 'fetchTransport', 'indexedDbQueue'],
+    files: ['dist/trailmark.min.js', 'dist/trailmark-later.min.js'],
+  },
   '@trailmark/react': { imports: ['TrailmarkProvider', 'useTracker'] },
   '@trailmark/receiver': { imports: ['startReceiver'], bin: ['trailmark-receiver', 'Usage'], files: ['migrations', 'public/live.html'] },
   '@trailmark/pg-ingest': { imports: ['startIngest'], bin: ['trailmark-pg', 'trailmark-pg serve'], files: ['migrations'] },

@@ -29,3 +29,5 @@ export const DEFAULT_ENDPOINT: string;
 export function startStaticServer(options: StaticServerOptions): Promise<StaticServer>;
 /** The dashboard's files under `/dashboard/`, for `files` (`repo` is the repository's path, ending in `/`). */
 export function dashboardFiles(repo: string): Record<string, string>;
+/** The script tag's files (each first file and the second it fetches after `load`), for `files` (`dist` ends in `/`). */
+export function scriptTagFiles(dist: string): Record<string, string>;

@@ -36,6 +36,16 @@ export function dashboardFiles(repo) {
   };
 }
 
+/**
+ * The script tag's files from the SDK's build under `/` (`dist`: its dist folder, ending in `/`), for the `files`
+ * option: each first file with the second it fetches after the page's `load`, from beside it.
+ */
+export function scriptTagFiles(dist) {
+  const files = {};
+  for (const name of ['trailmark', 'trailmark.min', 'trailmark-later', 'trailmark-later.min']) files[`/${name}.js`] = `${dist}${name}.js`;
+  return files;
+}
+
 /** The endpoint written into the example pages' script tags. */
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8787';
 

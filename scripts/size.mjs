@@ -26,6 +26,21 @@ ${TRACKER}.track('x');`,
 createTracker({ siteId: 's', transport: fetchTransport({ url: '/e' }), queue: indexedDbQueue() }).track('x');`,
 };
 
+/**
+ * Issue 23's byte targets (min+gzip), printed by `npm run bench` beside the figures: the script tag's part a page
+ * downloads before its `load` event at 0.7× Snowplow's UMD, and the npm core with the IndexedDB queue.
+ */
+export const LEAN_TARGETS = {
+  'script tag (trailmark.min.js)': 12288,
+  'createTracker + fetchTransport + indexedDbQueue': 8192,
+};
+
+/** The script tag's files by the name their size goes by: the first one is all a page downloads before `load`. */
+export const SCRIPT_TAG_FILES = {
+  'script tag (trailmark.min.js)': 'trailmark.min.js',
+  'script tag, after load (trailmark-later.min.js)': 'trailmark-later.min.js',
+};
+
 /** The issue's budgets (min+gzip bytes). Never raise them; a budget not met yet is reported, not enforced. */
 export const BUDGETS = {
   'createTracker + fetchTransport + memoryQueue': 3584,
@@ -48,12 +63,19 @@ export const BUDGETS = {
  * and 493 B measured (1,097 and 495 B beside issue 23's base).
  * Merged (2026-12-07): clicks capped at the merged build's measurement, 1,786 B (1,553 B + issue 26's +33 B + issue
  * 24's +195 B, +5 B from gzip's packing); then +6 B for the userinfo of a link's href removed in the page (issue 26).
+ * Then (issue 23, the script tag's second file) +10 B for every plugin's scope handing a new listener the events the
+ * page fired before the plugin started (clicks 1,792 → 1,829 B with +27 B for a replayed click counted at its own
+ * time and never watched for a dead click; form abandonment 499 → 514 B with +5 B for a replayed input's target).
+ * Then clicks +9 B (1,829 → 1,838 B) and errors +15 B (1,142 → 1,157 B) with no change to either plugin, from how gzip
+ * packs them beside a base 78 B smaller (the one UTF-8 byte counter): base and plugin together are 69 and 63 B smaller.
+ * Merged with the consent word read again while denied (issue 23, +36 B on the base): clicks +2, errors +2 and
+ * formAbandonment +1 B with no change to them, gzip packing them beside that base (1,840 / 1,159 / 515 B measured).
  */
 export const PLUGINS = {
-  clicks: { marker: 'auxclick', most: 1792 },
+  clicks: { marker: 'auxclick', most: 1840 },
   forms: { marker: 'form_submit', most: 1591 },
-  errors: { marker: 'unhandledrejection', most: 1152 },
-  formAbandonment: { marker: 'form_abandon', most: 512 },
+  errors: { marker: 'unhandledrejection', most: 1159 },
+  formAbandonment: { marker: 'form_abandon', most: 515 },
   pageviews: { marker: 'currententrychange', most: 1024 },
   scrollDepth: { marker: 'max_depth', most: 768 },
   textCopy: { marker: 'selectionEnd', most: 512 },
@@ -132,11 +154,14 @@ export async function checkSizes({ enforce = Object.keys(BUDGETS), ceilings = {}
   const failures = [];
   const sizes = {};
   for (const [name, code] of Object.entries(combinations)) sizes[name] = await measure(code);
-  const file = resolve(root, 'packages/sdk/dist/trailmark.min.js');
-  if (existsSync(file)) {
-    const code = readFileSync(file, 'utf8');
-    sizes['script tag (trailmark.min.js)'] = { min: Buffer.byteLength(code), gzip: gzipSync(code, { level: 9 }).length, code };
-  } else failures.push('packages/sdk/dist/trailmark.min.js is missing: run `npm run build` first');
+  // The script tag's two files: what a page downloads before its `load` event, and what it fetches after.
+  for (const [name, file] of Object.entries(SCRIPT_TAG_FILES)) {
+    const path = resolve(root, 'packages/sdk/dist', file);
+    if (existsSync(path)) {
+      const code = readFileSync(path, 'utf8');
+      sizes[name] = { min: Buffer.byteLength(code), gzip: gzipSync(code, { level: 9 }).length, code };
+    } else failures.push(`packages/sdk/dist/${file} is missing: run \`npm run build\` first`);
+  }
   for (const [name, { min, gzip }] of Object.entries(sizes)) {
     const budget = BUDGETS[name];
     const ceiling = ceilings[name];

@@ -30,6 +30,7 @@ export const PACKAGES = {
       'packages/sdk/dist/index.d.ts',
       'packages/sdk/dist/trailmark.js',
       'packages/sdk/dist/trailmark.min.js',
+      'packages/sdk/dist/trailmark-later.min.js',
     ],
   },
   'node-http': { inputs: ['packages/node-http/src', 'packages/node-http/tsconfig.json'], outputs: ['packages/node-http/dist/index.js'] },

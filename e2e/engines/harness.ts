@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from '@playwright/test';
 import type { TrailmarkEvent } from '@trailmark/protocol';
-import { type StaticServer, startStaticServer } from '../../scripts/serve-static.mjs';
+import { type StaticServer, scriptTagFiles, startStaticServer } from '../../scripts/serve-static.mjs';
 import {
   CREATED_KEY_PREFIX,
   type CreatedEvent,
@@ -77,7 +77,7 @@ export function startSite(endpoint: string, scripts: readonly PageScript[] = [])
     root: `${repo}examples/static-site`,
     port: 0,
     endpoint,
-    files: { ...scriptFiles(), '/trailmark.min.js': `${dist}trailmark.min.js` },
+    files: { ...scriptFiles(), ...scriptTagFiles(dist) },
     headScripts: ['oracle', ...scripts].map((name) => `/__e2e/${name}.js`),
   });
 }

@@ -10,6 +10,8 @@ import { Miniflare } from 'miniflare';
 const root = resolve(import.meta.dirname, '../..');
 /** The built script the recipes serve under another name. */
 export const SCRIPT = resolve(root, 'packages/sdk/dist/trailmark.min.js');
+/** The script tag's second file, fetched by the first after `load` (docs/script-tag.md, "Two files"). */
+export const LATER = resolve(root, 'packages/sdk/dist/trailmark-later.min.js');
 /** The page of the recipes' site: the script under its new name, the collect path on the site's origin. */
 export const PAGE_DIR = resolve(root, 'e2e/pages/own-origin');
 
@@ -54,6 +56,7 @@ export async function startNginxRecipe(nginx: string, collect: string): Promise<
   const port = await freePort();
   const locations = docRecipe('**nginx**', 'nginx')
     .replace('/srv/trailmark/trailmark.min.js', SCRIPT)
+    .replace('/srv/trailmark/trailmark-later.min.js', LATER)
     .replace('http://127.0.0.1:8787', collect.replace(/\/$/, ''));
   writeFileSync(
     join(dir, 'nginx.conf'),
@@ -101,7 +104,7 @@ ${locations}
  * one; anything else is the site's origin, served from the page's folder.
  */
 export async function startWorkerRecipe(collect: () => string): Promise<Recipe> {
-  const script = readFileSync(SCRIPT);
+  const files: Record<string, Buffer> = { '/trailmark.min.js': readFileSync(SCRIPT), '/trailmark-later.min.js': readFileSync(LATER) };
   const mf = new Miniflare({
     modules: true,
     script: docRecipe('**A Cloudflare Worker route**', 'js'),
@@ -111,7 +114,8 @@ export async function startWorkerRecipe(collect: () => string): Promise<Recipe> 
     async outboundService(request) {
       const url = new URL(request.url);
       if (url.hostname === 'collect.example.com') {
-        if (url.pathname === '/trailmark.min.js') return new Response(script, { headers: { 'content-type': 'text/javascript' } });
+        const file = files[url.pathname];
+        if (file) return new Response(file, { headers: { 'content-type': 'text/javascript' } });
         const headers = new Headers(request.headers);
         headers.delete('host');
         const body = request.method === 'GET' || request.method === 'HEAD' ? null : await request.arrayBuffer();

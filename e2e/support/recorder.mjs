@@ -10,6 +10,9 @@ const files = {
   '/vitals-attribution.js': join(root, 'e2e/.build/vitals-attribution.js'),
   '/trailmark.min.js': join(root, 'packages/sdk/dist/trailmark.min.js'),
   '/trailmark.js': join(root, 'packages/sdk/dist/trailmark.js'),
+  // What the script tag fetches after the page's `load`, from beside itself.
+  '/trailmark-later.min.js': join(root, 'packages/sdk/dist/trailmark-later.min.js'),
+  '/trailmark-later.js': join(root, 'packages/sdk/dist/trailmark-later.js'),
   '/react/app.js': join(root, 'examples/react-router/dist/app.js'),
 };
 const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css' };

@@ -2,13 +2,16 @@
  * The script-tag entry (built as `trailmark.js` / `trailmark.min.js`, an IIFE). Configured from the
  * `data-*` attributes of its own `<script>` tag; defines one global, `window.trailmark` (or `data-global`),
  * and replays the calls the pre-load stub queued, in order. Nothing here may throw into the page.
+ * It starts the tracker with what a page needs before its `load` event (page views); the other capture
+ * features come in a second file fetched after `load` (script-tag-later.ts, script-tag-later-load.ts).
  */
-import { clicks, errors, formAbandonment, forms, pageviews, scrollDepth, textCopy, visibility, webVitals } from './capture/index.js';
+import { pageviews } from './capture/pageviews.js';
 import type { ConsentState } from './consent.js';
 import type { Persistence } from './kv.js';
-import type { Plugin } from './plugin.js';
 import { indexedDbQueue } from './queue/indexeddb-queue.js';
 import { memoryQueue } from './queue/memory-queue.js';
+import { loadLater } from './script-tag-later-load.js';
+import { captureWords, list } from './script-tag-words.js';
 import { createTracker, type Tracker } from './tracker.js';
 import type { Transport } from './transport.js';
 import { type BackendOptions, d1Worker, postgresIngest, referenceReceiver } from './transports/backends.js';
@@ -19,8 +22,6 @@ import { urlRules } from './url-rules.js';
 type Call = [method: string, ...args: unknown[]];
 type Global = ((...args: Call) => unknown) & { q?: IArguments[] | Call[] };
 
-const list = (value: string | undefined) => (value ?? '').split(/[\s,]+/).filter(Boolean);
-
 const BACKENDS: Record<string, (options: BackendOptions) => Transport> = {
   reference: referenceReceiver,
   postgres: postgresIngest,
@@ -29,20 +30,8 @@ const BACKENDS: Record<string, (options: BackendOptions) => Transport> = {
   beacon: ({ endpoint }) => beaconTransport({ url: endpoint }),
 };
 
-function capture(data: DOMStringMap): Plugin[] {
-  const on = new Set(list(data.capture ?? 'pageviews clicks scroll forms visibility vitals errors'));
-  const plugins: Plugin[] = [];
-  if (on.has('pageviews')) plugins.push(pageviews({ hash: data.hash === 'true' }));
-  if (on.has('clicks')) plugins.push(clicks());
-  if (on.has('scroll')) plugins.push(scrollDepth());
-  if (on.has('forms')) plugins.push(forms({ allow: list(data.formsAllow) }));
-  if (on.has('visibility')) plugins.push(visibility(data.heartbeat ? { heartbeat: Number(data.heartbeat) } : {}));
-  if (on.has('vitals')) plugins.push(webVitals());
-  if (on.has('copy')) plugins.push(textCopy());
-  if (on.has('errors')) plugins.push(errors());
-  if (on.has('form-abandonment')) plugins.push(formAbandonment());
-  return plugins;
-}
+/** The words of `data-capture` script-tag-later.ts serves: the chunk is fetched when one of them is on. */
+const LATER = /^(clicks|scroll|forms|visibility|vitals|copy|errors|form-abandonment)$/;
 
 function start(): void {
   const script = (document.currentScript ?? document.querySelector('script[data-site]')) as HTMLScriptElement | null;
@@ -89,7 +78,9 @@ function start(): void {
   win[name] = api;
   // Queued calls first (consent, identify), so the first pageview already carries them.
   for (const call of queued) api(...(Array.from(call) as Call));
-  for (const plugin of capture(data)) tracker.use(plugin);
+  const on = captureWords(data);
+  if (on.has('pageviews')) tracker.use(pageviews({ hash: data.hash === 'true' }));
+  if ([...on].some((word) => LATER.test(word))) loadLater(tracker, data, script);
 }
 
 try {

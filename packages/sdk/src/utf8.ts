@@ -1,5 +1,2 @@
-/**
- * UTF-8 byte length of a string. Almost every event is ASCII, whose length is its size; the rest is counted by the
- * browser's own encoder. Not a Blob: each Blob is registered with the browser process, ~100× the cost.
- */
-export const utf8Bytes = (text: string): number => (/[^ -~]/.test(text) ? new TextEncoder().encode(text).length : text.length);
+// The SDK's byte counts are the protocol's: one function in the bundle for the props limit and the queue's sizes.
+export { utf8Length as utf8Bytes } from '@trailmark/protocol';

@@ -54,7 +54,10 @@ export function clicks(options: ClicksOptions = {}): Plugin {
         const hit = (raw as Element).closest(selector);
         const el = hit ?? (raw as Element);
 
-        const t = now();
+        // A click the script tag's later chunk replays (fired before it arrived: its dispatch is over, `eventPhase` 0)
+        // counts at the time it happened, and is not watched for a dead click: the page's answer to it is past.
+        const replayed = !event.eventPhase;
+        const t = replayed ? event.timeStamp : now();
         times = el === last ? times.filter((time) => t - time < 1000) : [];
         last = el;
         times.push(t);
@@ -70,7 +73,7 @@ export function clicks(options: ClicksOptions = {}): Plugin {
           return tracker.track(named.getAttribute('data-tm-event')!, props);
         }
         if (!hit && !rage) {
-          if (event.type === 'click') watch(el);
+          if (event.type === 'click' && !replayed) watch(el);
           return;
         }
         tracker.track('click', describe(el, rage ? 'rage' : ''));

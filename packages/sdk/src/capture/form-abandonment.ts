@@ -34,7 +34,9 @@ export function formAbandonment(options: FormAbandonmentOptions = {}): Plugin {
 
       /** The field and its form, or undefined for anything else (a field outside a form, a button, an ignored form). */
       const fieldOf = (event: Event): [HTMLFormElement, string] | undefined => {
-        const field = event.composedPath()[0] as HTMLInputElement | null;
+        // The composed path's first node is the field inside an open shadow root; an event replayed after its dispatch
+        // (the script tag's later chunk) has no path left, only its target.
+        const field = (event.composedPath()[0] ?? event.target) as HTMLInputElement | null;
         const form = field?.form;
         if (!form || !/^(INPUT|SELECT|TEXTAREA)$/.test(field.tagName) || /^(submit|button|reset|image|hidden)$/.test(field.type)) return;
         if (form.closest('[data-tm-ignore]')) return;

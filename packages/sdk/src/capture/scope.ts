@@ -12,8 +12,14 @@ export interface Scope {
   _stop(): void;
 }
 
+/**
+ * The tracker as the script tag's second file gives it to a plugin (script-tag-later.ts): `_early` hands a listener
+ * just added at `target` the events of its `type` the page fired there before the plugin started.
+ */
+export type Replaying = TrackerApi & { _early?: (target: EventTarget, type: string, listener: EventListener) => void };
+
 /** Creates the scope of one plugin setup; errors are reported under `where`. */
-export function scope(tracker: TrackerApi, where: string): Scope {
+export function scope(tracker: Replaying, where: string): Scope {
   const teardowns: Array<() => void> = [];
   const wrap =
     <A extends unknown[]>(fn: (...args: A) => void) =>
@@ -30,6 +36,7 @@ export function scope(tracker: TrackerApi, where: string): Scope {
       const handler = wrap(fn) as EventListener;
       target.addEventListener(type, handler, options);
       teardowns.push(() => target.removeEventListener(type, handler, options));
+      tracker._early?.(target, type, handler);
     },
     _add: (teardown) => {
       teardowns.push(teardown);
