@@ -213,11 +213,13 @@ $$;
 -- 4217 code), else NULL (revenueOf()).
 CREATE OR REPLACE FUNCTION revenue_micros(props JSONB) RETURNS BIGINT
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT js_round((r ->> 'amount')::DOUBLE PRECISION * 1000000)
+    -- Nested CASEs: each test runs only once the one before it holds (a cast of a string, or the keys of an
+    -- array, would fail and stop the ETL).
+    SELECT CASE WHEN jsonb_typeof(r) = 'object' AND jsonb_typeof(r -> 'amount') = 'number' AND jsonb_typeof(r -> 'currency') = 'string'
+        THEN CASE WHEN abs((r ->> 'amount')::NUMERIC) < 1e12 AND (r ->> 'currency') ~ '^[A-Z]{3}$'
+                       AND NOT EXISTS (SELECT 1 FROM jsonb_object_keys(r) k WHERE k NOT IN ('amount', 'currency'))
+                  THEN js_round((r ->> 'amount')::DOUBLE PRECISION * 1000000) END END
     FROM (SELECT props -> 'revenue' AS r) x
-    WHERE jsonb_typeof(r) = 'object' AND jsonb_typeof(r -> 'amount') = 'number' AND abs((r ->> 'amount')::NUMERIC) < 1e12
-      AND jsonb_typeof(r -> 'currency') = 'string' AND (r ->> 'currency') ~ '^[A-Z]{3}$'
-      AND NOT EXISTS (SELECT 1 FROM jsonb_object_keys(r) k WHERE k NOT IN ('amount', 'currency'))
 $$;
 
 -- scrollDepthOf() of a scroll_depth event's props: its milestone, else its max depth, when a number.
@@ -230,17 +232,19 @@ $$;
 -- engagedMsOf() of a page_leave event's props: whole milliseconds, when a number not below zero.
 CREATE OR REPLACE FUNCTION engaged_ms_of(props JSONB) RETURNS BIGINT
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN jsonb_typeof(props -> 'engaged_ms') = 'number' AND (props ->> 'engaged_ms')::NUMERIC >= 0
-                THEN js_round((props ->> 'engaged_ms')::DOUBLE PRECISION) END
+    SELECT CASE WHEN jsonb_typeof(props -> 'engaged_ms') = 'number'
+                THEN CASE WHEN (props ->> 'engaged_ms')::NUMERIC >= 0 THEN js_round((props ->> 'engaged_ms')::DOUBLE PRECISION) END END
 $$;
 
 -- engagementSignal(): an interaction (not a page mechanic or measurement: NON_ENGAGEMENT_TYPES), a heartbeat, a
 -- scroll milestone, or a page_leave / page_visibility report with engaged milliseconds.
 CREATE OR REPLACE FUNCTION engagement_signal(event_type TEXT, props JSONB) RETURNS BOOLEAN
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT event_type NOT IN ('pageview', 'page_leave', 'scroll', 'page_visibility', 'web_vital')
-        OR (event_type IN ('page_leave', 'page_visibility') AND jsonb_typeof(props -> 'engaged_ms') = 'number'
-            AND (props ->> 'engaged_ms')::NUMERIC > 0)
+    SELECT CASE
+        WHEN event_type NOT IN ('pageview', 'page_leave', 'scroll', 'page_visibility', 'web_vital') THEN TRUE
+        WHEN event_type IN ('page_leave', 'page_visibility') AND jsonb_typeof(props -> 'engaged_ms') = 'number'
+            THEN (props ->> 'engaged_ms')::NUMERIC > 0
+        ELSE FALSE END
 $$;
 
 -- The statements adding the raw events of `source` (a relation with events_log's columns) to the rollups. A
@@ -298,19 +302,19 @@ LANGUAGE sql IMMUTABLE AS $$
                micros = vr.micros + EXCLUDED.micros$q$,
         $q$INSERT INTO visit_seq AS q (site_id, session_id, block, max_seq, events)
            SELECT n.site_id, n.session_id, (x.seq - 1) / 1000, max(x.seq), count(*)
-           FROM %s n CROSS JOIN LATERAL (SELECT (n.raw_event_data ->> 'seq')::BIGINT AS seq
-                                         WHERE jsonb_typeof(n.raw_event_data -> 'seq') = 'number'
-                                           AND (n.raw_event_data ->> 'seq') ~ '^[0-9]{1,16}$') x
+           FROM %s n CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(n.raw_event_data -> 'seq') = 'number'
+                                                          AND (n.raw_event_data ->> 'seq') ~ '^[0-9]{1,16}$'
+                                                     THEN (n.raw_event_data ->> 'seq')::BIGINT END AS seq) x
            WHERE x.seq >= 1
            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
            ON CONFLICT (site_id, session_id, block) DO UPDATE SET max_seq = GREATEST(q.max_seq, EXCLUDED.max_seq),
                events = q.events + EXCLUDED.events$q$,
         $q$INSERT INTO drop_reports AS d (site_id, reported_at, reason, dropped)
-           SELECT n.site_id, n."timestamp", p.key, sum((p.value #>> '{}')::NUMERIC)
+           SELECT n.site_id, n."timestamp", p.key, sum(c.dropped)
            FROM %s n
            CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(n.raw_event_data -> 'props') = 'object' THEN n.raw_event_data -> 'props' END) p
-           WHERE n.event_type = 'sdk_dropped' AND jsonb_typeof(p.value) = 'number'
-             AND (p.value #>> '{}')::NUMERIC > 0 AND (p.value #>> '{}')::NUMERIC = trunc((p.value #>> '{}')::NUMERIC)
+           CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(p.value) = 'number' THEN (p.value #>> '{}')::NUMERIC END AS dropped) c
+           WHERE n.event_type = 'sdk_dropped' AND c.dropped > 0 AND c.dropped = trunc(c.dropped)
            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
            ON CONFLICT (site_id, reported_at, reason) DO UPDATE SET dropped = d.dropped + EXCLUDED.dropped$q$
     ]) AS statement
@@ -365,17 +369,12 @@ $$;
 CREATE OR REPLACE FUNCTION visit_pages_remove() RETURNS TRIGGER
 LANGUAGE plpgsql AS $$
 BEGIN
-    EXECUTE 'WITH gone AS (
-            SELECT site_id, session_id, path, count(*) AS n FROM removed GROUP BY site_id, session_id, path
-        ), lowered AS (
-            UPDATE visit_pages vp SET views = GREATEST(vp.views - gone.n, 0)
-            FROM gone
-            WHERE vp.site_id = gone.site_id AND vp.session_id = gone.session_id AND vp.path = gone.path
-            RETURNING vp.site_id, vp.session_id, vp.path, vp.views, vp.scroll, vp.engaged_ms
-        )
-        DELETE FROM visit_pages vp USING lowered l
-        WHERE vp.site_id = l.site_id AND vp.session_id = l.session_id AND vp.path = l.path
-          AND l.views = 0 AND l.scroll = 0 AND l.engaged_ms = 0';
+    EXECUTE 'UPDATE visit_pages vp SET views = GREATEST(vp.views - gone.n, 0)
+        FROM (SELECT site_id, session_id, path, count(*) AS n FROM removed GROUP BY site_id, session_id, path) gone
+        WHERE vp.site_id = gone.site_id AND vp.session_id = gone.session_id AND vp.path = gone.path';
+    EXECUTE 'DELETE FROM visit_pages vp USING (SELECT DISTINCT site_id, session_id, path FROM removed) gone
+        WHERE vp.site_id = gone.site_id AND vp.session_id = gone.session_id AND vp.path = gone.path
+          AND vp.views = 0 AND vp.scroll = 0 AND vp.engaged_ms = 0';
     RETURN NULL;
 END
 $$;

@@ -1,4 +1,4 @@
-import type { CompletenessDay, StatsData, StatsQuery } from '@trailmark/protocol';
+import { panelAnswer, type StatsData, type StatsQuery } from '@trailmark/protocol';
 import type { Queryable } from './db.js';
 import { type Binds, binds, iso, ORDER, person, rollupRows, visitsCte } from './stats-sql.js';
 
@@ -7,21 +7,13 @@ import { type Binds, binds, iso, ORDER, person, rollupRows, visitsCte } from './
 // aggregate, with the figures and order `statsPanel()` of @trailmark/protocol computes from the events.
 
 type Row = Record<string, unknown>;
-const DAY_MS = 86_400_000;
 
 /**
- * Visitors and events per key of a rollup's rows (`where` narrows them: a goal and property, a link kind), ordered
- * by visitors, events, then the key by code point, cut to the request's limit: one (key, person) hash aggregate,
- * then one per key.
+ * Visitors and events per `key` column of a rollup's rows (`where` narrows them: a goal and property, a link kind),
+ * ordered by visitors, events, then the key by code point, cut to the request's limit: one (key, person) hash
+ * aggregate, then one per key. The key comes back under its own name.
  */
-async function countedBy(
-  db: Queryable,
-  siteId: string,
-  query: StatsQuery,
-  table: string,
-  key: string,
-  where: (b: Binds) => string,
-): Promise<Array<{ key: string; visitors: number; events: number }>> {
+async function countedBy(db: Queryable, siteId: string, query: StatsQuery, table: string, key: string, where: (b: Binds) => string) {
   const b = binds();
   const rows = rollupRows(table, siteId, query, b);
   return db.query(
@@ -30,7 +22,7 @@ async function countedBy(
        FROM ${rows.from} AND ${where(b)}
        GROUP BY 1, 2
      )
-     SELECT key, count(*)::int AS visitors, sum(events)::int AS events
+     SELECT key AS ${key}, count(*)::int AS visitors, sum(events)::int AS events
      FROM per GROUP BY key ${ORDER('events', 'key')} LIMIT ${b.add(query.limit)}`,
     b.values,
   );
@@ -38,16 +30,17 @@ async function countedBy(
 
 async function goal_props(db: Queryable, siteId: string, query: StatsQuery): Promise<StatsData['goal_props']> {
   const { goal, prop } = query;
-  const head = { goal: goal ?? null, prop: prop ?? null };
-  if (goal === undefined || prop === undefined) return { ...head, rows: [] };
-  const rows = await countedBy(db, siteId, query, 'visit_goal_props', 'value', (b) => `r.name = ${b.add(goal)} AND r.prop = ${b.add(prop)}`);
-  return { ...head, rows: rows.map(({ key, visitors, events }) => ({ value: key, visitors, events })) };
+  const rows =
+    goal === undefined || prop === undefined
+      ? []
+      : await countedBy(db, siteId, query, 'visit_goal_props', 'value', (b) => `r.name = ${b.add(goal)} AND r.prop = ${b.add(prop)}`);
+  return panelAnswer('goal_props', query, rows);
 }
 
-const links = (kind: 'outbound' | 'download') =>
+const links = (panel: 'outbound' | 'downloads') =>
   async function linksOf(db: Queryable, siteId: string, query: StatsQuery): Promise<StatsData['outbound']> {
-    const rows = await countedBy(db, siteId, query, 'visit_links', 'url', (b) => `r.kind = ${b.add(kind)}`);
-    return { rows: rows.map(({ key, visitors, events }) => ({ url: key, visitors, events })) };
+    const kind = panel === 'outbound' ? 'outbound' : 'download';
+    return panelAnswer(panel, query, await countedBy(db, siteId, query, 'visit_links', 'url', (b) => `r.kind = ${b.add(kind)}`));
   };
 
 /** Per page viewed: the visits that viewed it, how many of them scrolled to each mark, and their engaged time. */
@@ -66,28 +59,17 @@ async function pageReads(db: Queryable, siteId: string, query: StatsQuery): Prom
 }
 
 async function scroll(db: Queryable, siteId: string, query: StatsQuery): Promise<StatsData['scroll']> {
-  const rows = await pageReads(db, siteId, query);
-  return {
-    rows: rows.map((row) => ({
-      path: String(row.path),
-      visits: Number(row.visits),
-      reached_25: Number(row.reached_25),
-      reached_50: Number(row.reached_50),
-      reached_75: Number(row.reached_75),
-      reached_100: Number(row.reached_100),
-    })),
-  };
+  return panelAnswer('scroll', query, await pageReads(db, siteId, query));
 }
 
 async function engagement(db: Queryable, siteId: string, query: StatsQuery): Promise<StatsData['engagement']> {
-  const rows = await pageReads(db, siteId, query);
-  return { rows: rows.map((row) => ({ path: String(row.path), visits: Number(row.visits), engaged_ms: Number(row.engaged_ms) })) };
+  return panelAnswer('engagement', query, await pageReads(db, siteId, query));
 }
 
 async function revenue(db: Queryable, siteId: string, query: StatsQuery): Promise<StatsData['revenue']> {
   const b = binds();
   const rows = rollupRows('visit_revenue', siteId, query, b);
-  const found = await db.query<{ name: string; currency: string; visitors: number; events: number; micros: string }>(
+  const found = await db.query(
     `${rows.with ? `${rows.with}, ` : 'WITH '}per AS (
        SELECT r.name, r.currency, ${person('r')} AS visitor_id, sum(r.events) AS events, sum(r.micros) AS micros
        FROM ${rows.from}
@@ -97,16 +79,8 @@ async function revenue(db: Queryable, siteId: string, query: StatsQuery): Promis
      FROM per GROUP BY name, currency ORDER BY name COLLATE "C", currency COLLATE "C" LIMIT ${b.add(query.limit)}`,
     b.values,
   );
-  // The sum of integer millionths, divided once: the reference's own arithmetic, whatever order rows came in.
-  return {
-    rows: found.map((row) => ({
-      name: row.name,
-      currency: row.currency,
-      visitors: row.visitors,
-      events: row.events,
-      amount: Number(row.micros) / 1_000_000,
-    })),
-  };
+  // The sum of integer millionths, divided once (panelAnswer): the reference's own arithmetic, in any row order.
+  return panelAnswer('revenue', query, found);
 }
 
 async function completeness(db: Queryable, siteId: string, query: StatsQuery): Promise<StatsData['completeness']> {
@@ -123,31 +97,17 @@ async function completeness(db: Queryable, siteId: string, query: StatsQuery): P
      WHERE d.site_id = ${b.add(siteId)} AND d.reported_at >= ${b.add(iso(query.from))}::timestamptz
        AND d.reported_at < ${b.add(iso(query.to))}::timestamptz
      GROUP BY 2, 3`;
-  const rows = await db.query<{ kind: string; t: number; reason: string | null; n: number }>(
-    `${lost} UNION ALL ${dropped}`,
-    b.values,
-  );
-  // Days in time order, each day's reasons by code point.
+  const rows = await db.query<{ kind: string; t: number; reason: string | null; n: number }>(`${lost} UNION ALL ${dropped}`, b.values);
+  // Each day's reasons by code point (panelAnswer keeps the rows' order within a day).
   rows.sort((x, y) => x.t - y.t || ((x.reason ?? '') < (y.reason ?? '') ? -1 : (x.reason ?? '') > (y.reason ?? '') ? 1 : 0));
-  const days = new Map<number, CompletenessDay>();
-  for (const row of rows) {
-    const t = Number(row.t);
-    let entry = days.get(t);
-    if (!entry) {
-      entry = { t, lost: 0, dropped: {} };
-      days.set(t, entry);
-    }
-    if (row.kind === 'lost') entry.lost += Number(row.n);
-    else entry.dropped[String(row.reason)] = Number(row.n);
-  }
-  return { days: [...days.values()] };
+  return panelAnswer('completeness', query, rows);
 }
 
 /** The report panels, by name. */
 export const REPORT_PANELS = {
   goal_props,
   outbound: links('outbound'),
-  downloads: links('download'),
+  downloads: links('downloads'),
   scroll,
   engagement,
   revenue,

@@ -1,4 +1,12 @@
-import { BUILTIN_TYPES, isStatsPanel, LIVE_WINDOW_MS, OPTIONAL_DIMENSIONS, parseStatsQuery, STATS_PANELS, type StatsQuery } from '@trailmark/protocol';
+import {
+  BUILTIN_TYPES,
+  isStatsPanel,
+  LIVE_WINDOW_MS,
+  OPTIONAL_DIMENSIONS,
+  parseStatsQuery,
+  STATS_PANELS,
+  type StatsQuery,
+} from '@trailmark/protocol';
 import type { Db, Queryable } from './db.js';
 import { REPORT_PANELS } from './report-queries.js';
 import { binds, eventWindow, iso, ORDER, person, perVisitor, rollupRows, visitsCte } from './stats-sql.js';
@@ -7,7 +15,6 @@ import { binds, eventWindow, iso, ORDER, person, perVisitor, rollupRows, visitsC
 // `user_sessions` row, its pages are `pageviews` rows, its other events `user_events` rows. The figures and their
 // order are the ones `statsPanel()` in @trailmark/protocol computes from raw events (the tests hold them equal):
 // counts only (cast to int), strings ordered by code point (COLLATE "C"), unknown values last.
-
 
 async function summary(db: Queryable, siteId: string, query: StatsQuery) {
   const b = binds();
