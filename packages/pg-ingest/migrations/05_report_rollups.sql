@@ -320,17 +320,24 @@ LANGUAGE sql IMMUTABLE AS $$
     ]) AS statement
 $$;
 
--- The ETL's claim: the rows an update stamped processed (a redaction rewriting stored rows is no claim).
+-- The ETL's claim: the rows an update stamped processed (a redaction rewriting stored rows is no claim). The claim
+-- stamps only unprocessed rows, so its new rows are read as they are; an update over processed and unprocessed rows
+-- alike names its once-unprocessed ids (a join of the two transition tables, which have no statistics, was planned
+-- as a nested loop: 110 s for 20,000 rows).
 CREATE OR REPLACE FUNCTION visit_reports_claimed() RETURNS TRIGGER
 LANGUAGE plpgsql AS $$
 DECLARE
     statement TEXT;
+    source TEXT := '(SELECT * FROM stamped WHERE processed_at IS NOT NULL)';
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM unstamped WHERE processed_at IS NULL) THEN
         RETURN NULL;
     END IF;
-    FOR statement IN SELECT visit_reports_statements('(SELECT n.* FROM stamped n JOIN unstamped o ON o.id = n.id
-                                                        WHERE o.processed_at IS NULL AND n.processed_at IS NOT NULL)') LOOP
+    IF EXISTS (SELECT 1 FROM unstamped WHERE processed_at IS NOT NULL) THEN
+        source := format('(SELECT * FROM stamped WHERE processed_at IS NOT NULL AND id = ANY (%L::BIGINT[]))',
+                         ARRAY(SELECT id FROM unstamped WHERE processed_at IS NULL));
+    END IF;
+    FOR statement IN SELECT visit_reports_statements(source) LOOP
         EXECUTE statement;
     END LOOP;
     RETURN NULL;
