@@ -9,6 +9,17 @@ import { BACKENDS, createTestDb, event, MINUTE, store, type TestDb } from './hel
 
 const ALL = ['01_init.sql', '02_analytics.sql', '03_procedures.sql', '04_visit_rollups.sql', '05_report_rollups.sql'];
 
+/** Applies the first `count` migrations only, as a database made before the later ones. */
+async function migrateFirst(t: TestDb, count: number): Promise<void> {
+  const before = mkdtempSync(join(tmpdir(), 'tm-migrations-'));
+  try {
+    for (const name of ALL.slice(0, count)) cpSync(join(MIGRATIONS_DIR, name), join(before, name));
+    expect(await migrate(t.db, before)).toEqual(ALL.slice(0, count));
+  } finally {
+    rmSync(before, { recursive: true, force: true });
+  }
+}
+
 describe.each(BACKENDS)('migrations on %s', (kind) => {
   let t: TestDb | undefined;
   afterEach(async () => {
@@ -67,13 +78,7 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
 
   it('fills visit_pages and visit_vitals from the events of a database migrated before they existed', async () => {
     t = await createTestDb(kind, { migrated: false });
-    const before = mkdtempSync(join(tmpdir(), 'tm-migrations-'));
-    try {
-      for (const name of ALL.slice(0, 3)) cpSync(join(MIGRATIONS_DIR, name), join(before, name));
-      expect(await migrate(t.db, before)).toEqual(ALL.slice(0, 3));
-    } finally {
-      rmSync(before, { recursive: true, force: true });
-    }
+    await migrateFirst(t, 3);
     const at = Date.now() - 60 * MINUTE;
     await store(t.db, [
       event({ session_id: 'old', path: '/a' }, at),
@@ -95,13 +100,7 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
 
   it('fills the report rollups and judges bots from the events of a database migrated before 05', async () => {
     t = await createTestDb(kind, { migrated: false });
-    const before = mkdtempSync(join(tmpdir(), 'tm-migrations-'));
-    try {
-      for (const name of ALL.slice(0, 4)) cpSync(join(MIGRATIONS_DIR, name), join(before, name));
-      expect(await migrate(t.db, before)).toEqual(ALL.slice(0, 4));
-    } finally {
-      rmSync(before, { recursive: true, force: true });
-    }
+    await migrateFirst(t, 4);
     const at = Date.now() - 60 * MINUTE;
     const revenue = { amount: 19.5, currency: 'EUR' };
     await store(t.db, [
