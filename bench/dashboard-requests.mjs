@@ -22,6 +22,10 @@ export function requests(now) {
   }
   out.push(['goals', { ...base, limit: '20' }], ['vitals', base], ['live', {}]);
   out.push(['funnel', { ...base, step: ['page:/p/0', 'page:/p/3', 'event:signup'] }]);
+  // The reports beside the traffic figures (issue 22).
+  out.push(['goal_props goal=signup prop=plan', { ...base, goal: 'signup', prop: 'plan' }]);
+  for (const panel of ['outbound', 'downloads', 'scroll', 'engagement', 'revenue', 'completeness']) out.push([panel, base]);
+  out.push(['summary bots=only', { ...base, bots: 'only' }]);
   out.push(['summary filter.country=DE', { ...base, 'filter.country': 'DE' }]);
   out.push(['breakdown by=page filter.browser=Firefox', { ...base, by: 'page', 'filter.browser': 'Firefox' }]);
   out.push(['timeseries filter.page=/p/7', { ...base, 'filter.page': '/p/7' }]);
@@ -35,7 +39,7 @@ export function params(record) {
   return out;
 }
 
-/** What the dashboard's first screen asks at once on opening (30-day view, compared with the period before). */
+/** What the dashboard asks at once on opening (30-day view, compared with the period before), its report cards included. */
 export function firstScreen(now) {
   const base = range30(now);
   const before = { ...base, from: String(Number(base.from) - 30 * DAY), to: base.from };
@@ -48,6 +52,11 @@ export function firstScreen(now) {
     ...['page', 'source', 'country', 'device'].map((by) => ['breakdown', { ...base, by, limit: '10' }]),
     ['vitals', base],
     ['live', {}],
+    // The report cards below the traffic figures, loaded with them (packages/dashboard/src/main.ts, REPORT_CARDS).
+    ...['goal_props', 'revenue', 'outbound', 'downloads', 'scroll', 'engagement', 'completeness'].map((panel) => [
+      panel,
+      { ...base, limit: '20' },
+    ]),
   ];
 }
 

@@ -62,10 +62,12 @@ export function* sessions(target, now, days = 30) {
         type === 'web_vital'
           ? { name: ['LCP', 'CLS', 'INP'][s % 3], value: s % 3 === 1 ? Math.round(s % 40) / 100 : 100 + ((s * 37) % 4000), id: `v5-${s}` }
           : type === 'click'
-            ? { tag: 'a' }
+            ? clickProps(s)
             : type === 'scroll_depth'
               ? { milestone: 50 }
-              : undefined;
+              : type === 'signup'
+                ? { plan: ['free', 'pro', 'team'][s % 3], revenue: { amount: 9 + (s % 40), currency: ['EUR', 'USD'][s % 2] } }
+                : undefined;
       const referrer = i === 0 ? REFERRERS[s % 5] : undefined;
       const zone = ZONES[s % 8];
       events.push({
@@ -89,6 +91,13 @@ export function* sessions(target, now, days = 30) {
     }
     yield { userAgent: AGENTS[s % 4], events };
   }
+}
+
+/** A click's props: an outbound link for a third of the sessions, a download for another third (as in the SQL seed). */
+function clickProps(s) {
+  if (s % 3 === 0) return { tag: 'a', href: `https://out${s % 20}.example/`, outbound: true };
+  if (s % 3 === 1) return { tag: 'a', href: `https://shop.example/files/f${s % 10}.pdf`, download: true };
+  return { tag: 'a' };
 }
 
 /** Batches of up to `perBatch` events, each of sessions with one user agent (a request has one). */

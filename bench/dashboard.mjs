@@ -39,7 +39,12 @@ SELECT md5('e' || s || '.' || i)::uuid, t.type, 's' || s, 'v' || (s * 7 % $3::in
          'props', CASE t.type
            WHEN 'web_vital' THEN jsonb_build_object('name', (ARRAY['LCP', 'CLS', 'INP'])[1 + s % 3], 'value',
              CASE s % 3 WHEN 1 THEN round(((s % 40) / 100.0)::numeric, 2) ELSE 100 + (s * 37 % 4000) END, 'id', 'v5-' || s)
-           WHEN 'click' THEN jsonb_build_object('tag', 'a')
+           WHEN 'click' THEN CASE s % 3
+             WHEN 0 THEN jsonb_build_object('tag', 'a', 'href', 'https://out' || (s % 20) || '.example/', 'outbound', true)
+             WHEN 1 THEN jsonb_build_object('tag', 'a', 'href', 'https://shop.example/files/f' || (s % 10) || '.pdf', 'download', true)
+             ELSE jsonb_build_object('tag', 'a') END
+           WHEN 'signup' THEN jsonb_build_object('plan', (ARRAY['free', 'pro', 'team'])[1 + s % 3],
+             'revenue', jsonb_build_object('amount', 9 + s % 40, 'currency', (ARRAY['EUR', 'USD'])[1 + s % 2]))
            WHEN 'scroll_depth' THEN jsonb_build_object('milestone', 50)
            ELSE NULL END
        ))

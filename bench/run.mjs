@@ -396,7 +396,7 @@ function printReport(r) {
   if (d?.first_screen_ms)
     row(
       'dashboard',
-      'first screen, all at once',
+      'whole dashboard (first screen and report cards), all at once',
       Math.min(...d.first_screen_ms),
       'ms',
       `runs ${d.first_screen_ms.join(', ')}; target < 2000`,
@@ -424,7 +424,7 @@ function printReport(r) {
     }
     row(
       `dashboard ${b.label}`,
-      'first screen, all at once',
+      'whole dashboard (first screen and report cards), all at once',
       Math.min(...b.first_screen_ms),
       'ms',
       `runs ${b.first_screen_ms.join(', ')}; target < 2000`,

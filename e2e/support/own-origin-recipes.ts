@@ -104,7 +104,10 @@ ${locations}
  * one; anything else is the site's origin, served from the page's folder.
  */
 export async function startWorkerRecipe(collect: () => string): Promise<Recipe> {
-  const files: Record<string, Buffer> = { '/trailmark.min.js': readFileSync(SCRIPT), '/trailmark-later.min.js': readFileSync(LATER) };
+  const files = new Map([
+    ['/trailmark.min.js', readFileSync(SCRIPT)],
+    ['/trailmark-later.min.js', readFileSync(LATER)],
+  ]);
   const mf = new Miniflare({
     modules: true,
     script: docRecipe('**A Cloudflare Worker route**', 'js'),
@@ -114,7 +117,7 @@ export async function startWorkerRecipe(collect: () => string): Promise<Recipe> 
     async outboundService(request) {
       const url = new URL(request.url);
       if (url.hostname === 'collect.example.com') {
-        const file = files[url.pathname];
+        const file = files.get(url.pathname);
         if (file) return new Response(file, { headers: { 'content-type': 'text/javascript' } });
         const headers = new Headers(request.headers);
         headers.delete('host');

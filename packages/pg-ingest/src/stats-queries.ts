@@ -1,164 +1,20 @@
 import {
-  BROWSER_RULES,
   BUILTIN_TYPES,
-  CHANNEL_PATTERNS,
-  DEVICE_WIDTHS,
   isStatsPanel,
   LIVE_WINDOW_MS,
   OPTIONAL_DIMENSIONS,
-  OS_RULES,
   parseStatsQuery,
-  personSql,
   STATS_PANELS,
-  type StatsDimension,
-  type StatsEvent,
   type StatsQuery,
-  socialPlatforms,
-  statsEventOf,
-  statsFromEvents,
-  type TrailmarkEvent,
-  timezoneCountries,
-  VISIT_MARGIN_MS,
 } from '@trailmark/protocol';
 import type { Db, Queryable } from './db.js';
+import { REPORT_PANELS } from './report-queries.js';
+import { binds, eventWindow, iso, ORDER, person, perVisitor, rollupRows, visitsCte } from './stats-sql.js';
 
 // The dashboard's read contract (`GET /v1/stats/:panel`) in SQL over the ETL's tables: a visit is a
 // `user_sessions` row, its pages are `pageviews` rows, its other events `user_events` rows. The figures and their
 // order are the ones `statsPanel()` in @trailmark/protocol computes from raw events (the tests hold them equal):
 // counts only (cast to int), strings ordered by code point (COLLATE "C"), unknown values last.
-
-/** A growing list of bind parameters; `add()` answers the placeholder. */
-function binds() {
-  const values: unknown[] = [];
-  return { values, add: (value: unknown) => `$${values.push(value)}` };
-}
-type Binds = ReturnType<typeof binds>;
-
-const iso = (ms: number) => new Date(ms).toISOString();
-/**
- * The browser (`part` 1) or OS (2) of a stored user-agent class (`Chrome; Windows; desktop`, `agentClass`), or, in a
- * raw user agent stored before classes, by the protocol's rules.
- */
-const caseOf = (rules: ReadonlyArray<readonly [string, string]>, column: string, part: 1 | 2, b: Binds) =>
-  `CASE WHEN ${column} ~ '^[^;()/]*; [^;()/]*; (desktop|mobile|tablet|bot)$' THEN NULLIF(split_part(${column}, '; ', ${part}), '')
-    ${rules.map(([needle, label]) => `WHEN strpos(${column}, ${b.add(needle)}) > 0 THEN ${b.add(label)}`).join(' ')} END`;
-
-/**
- * A visit's channel in SQL: `channelOf()` of @trailmark/protocol over the stored source, platform and UTM tags, the
- * same rules in the same order with the protocol's own patterns (JavaScript and PostgreSQL read them alike).
- */
-function channelSql(b: Binds): string {
-  const medium = (pattern: string) => `lower(s.utm_medium) ~ ${b.add(pattern)}`;
-  const paid = medium(CHANNEL_PATTERNS.paid);
-  return `CASE
-    WHEN ${medium(CHANNEL_PATTERNS.email)} OR lower(s.utm_source) ~ ${b.add(CHANNEL_PATTERNS.email)} THEN 'email'
-    WHEN ${medium(CHANNEL_PATTERNS.display)} THEN 'display'
-    WHEN ${medium(CHANNEL_PATTERNS.affiliates)} THEN 'affiliates'
-    WHEN s.referrer_type = 'social' OR (s.referrer_type = 'search' AND s.referrer_platform = ANY(${b.add(socialPlatforms())}::text[]))
-      THEN CASE WHEN ${paid} THEN 'paid_social' ELSE 'social' END
-    WHEN s.referrer_type = 'search' THEN CASE WHEN ${paid} THEN 'paid_search' ELSE 'search' END
-    WHEN ${paid} THEN 'paid_other'
-    WHEN s.referrer_type = 'direct' THEN 'direct'
-    ELSE 'referral' END`;
-}
-
-/** The SQL value of a visit's dimension (`s` is the user_sessions row, `tz` the time-zone table). */
-function dimensionSql(dimension: Exclude<StatsDimension, 'page'>, b: Binds): string {
-  switch (dimension) {
-    case 'entry_page':
-      return 's.entry_path';
-    case 'exit_page':
-      return 's.exit_path';
-    case 'source':
-      return channelSql(b);
-    case 'referrer':
-      return 's.referrer_platform';
-    case 'utm_source':
-    case 'utm_medium':
-    case 'utm_campaign':
-      return `s.${dimension}`;
-    case 'country':
-      return 'tz.country';
-    case 'device': {
-      const widths = DEVICE_WIDTHS.map(([max, label]) =>
-        Number.isFinite(max) ? `WHEN s.screen_width < ${b.add(max)} THEN ${b.add(label)}` : `ELSE ${b.add(label)}`,
-      );
-      return `CASE WHEN s.screen_width IS NULL OR s.screen_width <= 0 THEN NULL ${widths.join(' ')} END`;
-    }
-    case 'browser':
-      return caseOf(BROWSER_RULES, 's.user_agent', 1, b);
-    case 'os':
-      return caseOf(OS_RULES, 's.user_agent', 2, b);
-  }
-}
-
-/** The rows (of `alias`: a session or a per-visit rollup) of the site's visits that started in the range. */
-function startedIn(alias: string, siteId: string, query: StatsQuery, b: Binds): string {
-  return `${alias}.site_id = ${b.add(siteId)} AND ${alias}.session_start >= ${b.add(iso(query.from))}::timestamptz
-    AND ${alias}.session_start < ${b.add(iso(query.to))}::timestamptz`;
-}
-
-/**
- * The rows of a per-visit rollup (migration 04) for the site's visits that started in the range: `with` is the
- * filtered visits' CTE when there are filters (and `from` joins them), else empty.
- */
-function rollupRows(table: string, siteId: string, query: StatsQuery, b: Binds): { with: string; from: string } {
-  const filtered = Object.keys(query.filters).length > 0;
-  const cte = filtered ? visitsCte(siteId, query, b) : '';
-  return {
-    with: cte,
-    from: `${table} r ${filtered ? 'JOIN v ON v.session_id = r.session_id' : ''} WHERE ${startedIn('r', siteId, query, b)}`,
-  };
-}
-
-/** `WITH v AS (…)`: the site's visits starting in range that pass every filter, with `value` when grouping. */
-function visitsCte(siteId: string, query: StatsQuery, b: Binds, by?: Exclude<StatsDimension, 'page'>): string {
-  const where = [startedIn('s', siteId, query, b)];
-  let needsZones = by === 'country';
-  for (const [dimension, value] of Object.entries(query.filters) as Array<[StatsDimension, string | null]>) {
-    if (dimension === 'page') {
-      where.push(
-        value === null
-          ? 's.pageview_count = 0'
-          : `EXISTS (SELECT 1 FROM visit_pages p WHERE p.site_id = s.site_id AND p.session_id = s.session_id AND p.path = ${b.add(value)})`,
-      );
-      continue;
-    }
-    if (dimension === 'country') needsZones = true;
-    const sql = dimensionSql(dimension, b);
-    where.push(value === null ? `(${sql}) IS NULL` : `(${sql}) = ${b.add(value)}`);
-  }
-  const zones = needsZones ? timezoneCountries() : [];
-  const join = needsZones
-    ? `LEFT JOIN unnest(${b.add(zones.map(([zone]) => zone))}::text[], ${b.add(zones.map(([, c]) => c))}::text[]) AS tz(zone, country) ON tz.zone = s.timezone`
-    : '';
-  const value = by ? `, ${dimensionSql(by, b)} AS value` : '';
-  return `WITH v AS (
-    SELECT s.site_id, s.session_id, ${personSql('s', siteId)} AS person, s.session_start, s.pageview_count, s.bounce, s.duration_seconds${value}
-    FROM user_sessions s ${join}
-    WHERE ${where.join(' AND ')}
-  )`;
-}
-
-/**
- * `, per AS (…)`: one row per (value, person: `personSql()`, stitched identities) of the visits in `v`, with their
- * visits, pageviews, bounces and durations; the panel then counts rows for visitors. Two hash aggregates instead of `count(DISTINCT …)`, which
- * sorts every value's visitors (measured about as fast at 1M events, and it never spills with `work_mem` raised).
- */
-function perVisitor(by = 'NULL::text'): string {
-  return `, per AS (
-    SELECT ${by} AS value, person, count(*) AS visits, sum(pageview_count) AS pageviews,
-           count(*) FILTER (WHERE bounce) AS bounces, sum(duration_seconds) AS duration_s
-    FROM v GROUP BY 1, person
-  )`;
-}
-
-/** Time bounds on a visit's events (the margin a visit may last), for the indexes on event time. */
-function eventWindow(column: string, query: StatsQuery, b: Binds): string {
-  return `${column} >= ${b.add(iso(query.from - VISIT_MARGIN_MS))}::timestamptz AND ${column} < ${b.add(iso(query.to + VISIT_MARGIN_MS))}::timestamptz`;
-}
-
-const ORDER = (second: string, key: string) => `ORDER BY visitors DESC, ${second} DESC, ${key} COLLATE "C" ASC NULLS LAST`;
 
 async function summary(db: Queryable, siteId: string, query: StatsQuery) {
   const b = binds();
@@ -196,8 +52,8 @@ async function breakdown(db: Queryable, siteId: string, query: StatsQuery) {
     const pages = rollupRows('visit_pages', siteId, query, b);
     const rows = await db.query(
       `${pages.with ? `${pages.with}, ` : 'WITH '}per AS (
-         SELECT r.path, ${personSql('r', siteId)} AS person, count(*) AS visits, sum(r.views) AS pageviews
-         FROM ${pages.from}
+         SELECT r.path, ${person('r', siteId)} AS visitor_id, count(*) AS visits, sum(r.views) AS pageviews
+         FROM ${pages.from} AND r.views > 0
          GROUP BY 1, 2
        )
        SELECT path AS value, count(*)::int AS visitors, sum(visits)::int AS visits, sum(pageviews)::int AS pageviews
@@ -221,11 +77,11 @@ async function goals(db: Queryable, siteId: string, query: StatsQuery) {
   const rows = await db.query(
     `${visitsCte(siteId, query, b)},
      per AS (
-       SELECT e.event_type AS name, v.person, count(*) AS events
+       SELECT e.event_type AS name, v.visitor_id, count(*) AS events
        FROM user_events e JOIN v ON v.session_id = e.session_id
        WHERE e.site_id = ${b.add(siteId)} AND e.event_type <> ALL (${b.add(BUILTIN_TYPES)}::text[])
          AND ${eventWindow('e.event_timestamp', query, b)}
-       GROUP BY e.event_type, v.person
+       GROUP BY e.event_type, v.visitor_id
      )
      SELECT name, count(*)::int AS visitors, sum(events)::int AS events
      FROM per GROUP BY name ${ORDER('events', 'name')} LIMIT ${b.add(query.limit)}`,
@@ -272,14 +128,14 @@ async function vitals(db: Queryable, siteId: string, query: StatsQuery) {
 
 async function live(db: Queryable, siteId: string, now: number) {
   const [row] = await db.query<{ visitors: number }>(
-    `SELECT count(DISTINCT visitor_id)::int AS visitors FROM events_log
+    `SELECT count(DISTINCT e.visitor_id)::int AS visitors FROM events_log e
      WHERE site_id = $1 AND "timestamp" >= $2::timestamptz AND event_type <> 'sdk_dropped'`,
     [siteId, iso(now - LIVE_WINDOW_MS)],
   );
   return { visitors: row?.visitors ?? 0, window_s: LIVE_WINDOW_MS / 1000 };
 }
 
-const PANELS = { summary, timeseries, breakdown, goals, funnel, vitals };
+const PANELS = { summary, timeseries, breakdown, goals, funnel, vitals, ...REPORT_PANELS };
 
 /** The route's path: only the contract's panels match it, so any other answers the server's 404. */
 export const STATS_ROUTE = `/v1/stats/:panel{${STATS_PANELS.join('|')}}`;
@@ -297,40 +153,10 @@ export function statsPanelSql(db: Db, siteId: string, url: URL, now: number): Pr
   const query = parseStatsQuery(url.searchParams, now);
   if (typeof query === 'string') return query;
   if (panel === 'live') return live(db, siteId, now);
-  // The reports without SQL of their own yet, and the bot views, are computed by the reference code over the raw
-  // events of the range (exact, but their cost grows with the events read: see docs/dashboard.md § Speed).
-  if (!(panel in PANELS) || query.bots !== 'exclude') {
-    return statsFromEvents(
-      panel,
-      query,
-      now,
-      (fromTs, toTs) => rawEvents(db, siteId, fromTs, toTs),
-      (visitors) => storedIdentities(db, siteId, visitors),
-    );
-  }
   return db.transaction(async (tx) => {
     await tx.query('SET TRANSACTION READ ONLY');
     await tx.query("SET LOCAL work_mem = '64MB'");
     await tx.query('SET LOCAL jit = off');
     return PANELS[panel as keyof typeof PANELS](tx, siteId, query);
   });
-}
-
-/** The stored identities (migration 06) of some of the site's visitors. */
-async function storedIdentities(db: Queryable, siteId: string, visitors: readonly string[]): Promise<Map<string, string>> {
-  const rows = await db.query<{ visitor_id: string; user_id: string }>(
-    'SELECT visitor_id, user_id FROM visitor_users WHERE site_id = $1 AND visitor_id = ANY ($2::text[])',
-    [siteId, visitors],
-  );
-  return new Map(rows.map((row) => [row.visitor_id, row.user_id]));
-}
-
-/** The site's raw events with server time in [fromTs, toTs], as the stats code reads them. */
-async function rawEvents(db: Queryable, siteId: string, fromTs: number, toTs: number): Promise<StatsEvent[]> {
-  const rows = await db.query<{ data: TrailmarkEvent; ts: string; user_agent: string | null }>(
-    `SELECT raw_event_data AS data, (extract(epoch FROM "timestamp") * 1000)::float8 AS ts, user_agent FROM events_log
-     WHERE site_id = $1 AND "timestamp" >= $2::timestamptz AND "timestamp" <= $3::timestamptz`,
-    [siteId, iso(fromTs), iso(toTs)],
-  );
-  return rows.map((row) => statsEventOf(row.data, Math.round(Number(row.ts)), row.user_agent));
 }

@@ -7,7 +7,25 @@ import { processEventsBatch } from '../src/etl.js';
 import { appliedMigrations, MIGRATIONS_DIR, migrate } from '../src/migrate.js';
 import { BACKENDS, createTestDb, event, MINUTE, store, type TestDb } from './helpers.js';
 
-const ALL = ['01_init.sql', '02_analytics.sql', '03_procedures.sql', '04_visit_rollups.sql', '06_visitor_users.sql'];
+const ALL = [
+  '01_init.sql',
+  '02_analytics.sql',
+  '03_procedures.sql',
+  '04_visit_rollups.sql',
+  '05_report_rollups.sql',
+  '06_visitor_users.sql',
+];
+
+/** Applies the first `count` migrations only, as a database made before the later ones. */
+async function migrateFirst(t: TestDb, count: number): Promise<void> {
+  const before = mkdtempSync(join(tmpdir(), 'tm-migrations-'));
+  try {
+    for (const name of ALL.slice(0, count)) cpSync(join(MIGRATIONS_DIR, name), join(before, name));
+    expect(await migrate(t.db, before)).toEqual(ALL.slice(0, count));
+  } finally {
+    rmSync(before, { recursive: true, force: true });
+  }
+}
 
 describe.each(BACKENDS)('migrations on %s', (kind) => {
   let t: TestDb | undefined;
@@ -35,6 +53,7 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
     expect(relations.map((row) => row.name)).toEqual([
       'active_sessions',
       'daily_site_metrics',
+      'drop_reports',
       'events_log',
       'form_submissions',
       'page_performance',
@@ -44,7 +63,12 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
       'traffic_sources',
       'user_events',
       'user_sessions',
+      'visit_goal_props',
+      'visit_links',
       'visit_pages',
+      'visit_revenue',
+      'visit_seq',
+      'visit_signals',
       'visit_vitals',
       'visitor_users',
     ]);
@@ -62,13 +86,7 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
 
   it('fills visit_pages and visit_vitals from the events of a database migrated before they existed', async () => {
     t = await createTestDb(kind, { migrated: false });
-    const before = mkdtempSync(join(tmpdir(), 'tm-migrations-'));
-    try {
-      for (const name of ALL.slice(0, 3)) cpSync(join(MIGRATIONS_DIR, name), join(before, name));
-      expect(await migrate(t.db, before)).toEqual(ALL.slice(0, 3));
-    } finally {
-      rmSync(before, { recursive: true, force: true });
-    }
+    await migrateFirst(t, 3);
     const at = Date.now() - 60 * MINUTE;
     await store(t.db, [
       event({ session_id: 'old', path: '/a' }, at),
@@ -78,7 +96,7 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
       event({ session_id: 'old', type: 'web_vital', props: { name: 'LCP', value: 1700, id: 'v5-1' } }, at + 4 * MINUTE),
     ]);
     expect(await processEventsBatch(t.db, 100)).toBe(5);
-    expect(await migrate(t.db)).toEqual(['04_visit_rollups.sql', '06_visitor_users.sql']);
+    expect(await migrate(t.db)).toEqual(ALL.slice(3));
     expect(await t.db.query('SELECT path, visitor_id, session_start, views FROM visit_pages ORDER BY path')).toEqual([
       { path: '/a', visitor_id: 'v1', session_start: new Date(at), views: 2 },
       { path: '/b', visitor_id: 'v1', session_start: new Date(at), views: 1 },
@@ -90,13 +108,7 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
 
   it('fills visitor_users from the events of a database migrated before it, and then keeps it from new events', async () => {
     t = await createTestDb(kind, { migrated: false });
-    const before = mkdtempSync(join(tmpdir(), 'tm-migrations-'));
-    try {
-      for (const name of ALL.slice(0, 4)) cpSync(join(MIGRATIONS_DIR, name), join(before, name));
-      expect(await migrate(t.db, before)).toEqual(ALL.slice(0, 4));
-    } finally {
-      rmSync(before, { recursive: true, force: true });
-    }
+    await migrateFirst(t, 5);
     const at = Date.now() - 60 * MINUTE;
     // v1 logs in as u-1 midway (then, on a shared computer, as u-2: the first stands); v2's e-mail id was redacted.
     await store(t.db, [
@@ -135,6 +147,46 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
       { session_id: 'form', bounce: false },
       { session_id: 'login', bounce: true },
     ]);
+  });
+
+  it('fills the report rollups and judges bots from the events of a database migrated before 05', async () => {
+    t = await createTestDb(kind, { migrated: false });
+    await migrateFirst(t, 4);
+    const at = Date.now() - 60 * MINUTE;
+    const revenue = { amount: 19.5, currency: 'EUR' };
+    await store(t.db, [
+      event({ session_id: 'p', seq: 1, path: '/a' }, at),
+      event({ session_id: 'p', seq: 2, type: 'scroll_depth', path: '/a', props: { milestone: 75 } }, at + 1000),
+      event({ session_id: 'p', seq: 5, type: 'page_leave', path: '/a', props: { engaged_ms: 1200.5 } }, at + 2000),
+      event({ session_id: 'p', seq: 6, type: 'click', props: { href: 'https://other.example/x', outbound: true } }, at + 3000),
+      event({ session_id: 'p', seq: 7, type: 'signup', props: { plan: 'pro', seats: 3, revenue } }, at + 4000),
+      event({ session_id: 'p', seq: 8, type: 'sdk_dropped', props: { queue_full: 2 } }, at + 5000),
+      ...Array.from({ length: 10 }, (_, i) => event({ session_id: 'fast', visitor_id: 'v2', path: `/${i}` }, at + i * 100)),
+    ]);
+    await processEventsBatch(t.db, 100);
+    expect(await migrate(t.db)).toEqual(ALL.slice(4));
+    expect(await t.db.query('SELECT session_id, bot FROM user_sessions ORDER BY session_id')).toEqual([
+      { session_id: 'fast', bot: 'behaviour' },
+      { session_id: 'p', bot: null },
+    ]);
+    expect(await t.db.query("SELECT path, views, scroll, engaged_ms::int AS engaged_ms FROM visit_pages WHERE session_id = 'p'")).toEqual([
+      { path: '/a', views: 1, scroll: 75, engaged_ms: 1201 },
+    ]);
+    expect(await t.db.query("SELECT DISTINCT bot FROM visit_pages WHERE session_id = 'fast'")).toEqual([{ bot: 'behaviour' }]);
+    expect(await t.db.query('SELECT prop, value, events FROM visit_goal_props ORDER BY prop')).toEqual([
+      { prop: 'plan', value: 'pro', events: 1 },
+      { prop: 'seats', value: '3', events: 1 },
+    ]);
+    expect(await t.db.query('SELECT kind, url, events FROM visit_links')).toEqual([
+      { kind: 'outbound', url: 'https://other.example/x', events: 1 },
+    ]);
+    expect(await t.db.query('SELECT name, currency, micros::int AS micros FROM visit_revenue')).toEqual([
+      { name: 'signup', currency: 'EUR', micros: 19_500_000 },
+    ]);
+    expect(await t.db.query("SELECT block::int AS block, max_seq::int AS max_seq, events FROM visit_seq WHERE session_id = 'p'")).toEqual([
+      { block: 0, max_seq: 8, events: 6 },
+    ]);
+    expect(await t.db.query('SELECT reason, dropped::int AS dropped FROM drop_reports')).toEqual([{ reason: 'queue_full', dropped: 2 }]);
   });
 
   it('applies each file once when two processes migrate at the same time (advisory lock)', async () => {
