@@ -8,7 +8,10 @@ import {
   OPTIONAL_DIMENSIONS,
   OS_RULES,
   parseStatsQuery,
+  readWithinBudget,
+  STATS_BUDGET,
   STATS_PANELS,
+  type StatsBudget,
   type StatsDimension,
   type StatsEvent,
   type StatsQuery,
@@ -20,6 +23,7 @@ import {
   VISIT_MARGIN_MS,
 } from '@trailmark/protocol';
 import type { Db, Queryable } from './db.js';
+import { StatsRefusal } from './stats-budget.js';
 
 // The dashboard's read contract (`GET /v1/stats/:panel`) in SQL over the ETL's tables: a visit is a
 // `user_sessions` row, its pages are `pageviews` rows, its other events `user_events` rows. The figures and their
@@ -290,7 +294,13 @@ export const STATS_ROUTE = `/v1/stats/:panel{${STATS_PANELS.join('|')}}`;
  * without JIT (compiling costs more than these queries save). Live visitors come from the raw events (the ETL
  * runs every few seconds behind them).
  */
-export function statsPanelSql(db: Db, siteId: string, url: URL, now: number): Promise<unknown> | string {
+export function statsPanelSql(
+  db: Db,
+  siteId: string,
+  url: URL,
+  now: number,
+  budget: StatsBudget = STATS_BUDGET,
+): Promise<unknown> | string {
   const panel = decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf('/') + 1));
   if (!isStatsPanel(panel)) return `no stats panel ${panel.slice(0, 64)}`;
   const query = parseStatsQuery(url.searchParams, now);
@@ -299,7 +309,7 @@ export function statsPanelSql(db: Db, siteId: string, url: URL, now: number): Pr
   // The reports without SQL of their own yet, and the bot views, are computed by the reference code over the raw
   // events of the range (exact, but their cost grows with the events read: see docs/dashboard.md § Speed).
   if (!(panel in PANELS) || query.bots !== 'exclude') {
-    return statsFromEvents(panel, query, now, (fromTs, toTs) => rawEvents(db, siteId, fromTs, toTs));
+    return statsFromEvents(panel, query, now, (fromTs, toTs) => rawEvents(db, siteId, fromTs, toTs, budget));
   }
   return db.transaction(async (tx) => {
     await tx.query('SET TRANSACTION READ ONLY');
@@ -309,12 +319,30 @@ export function statsPanelSql(db: Db, siteId: string, url: URL, now: number): Pr
   });
 }
 
-/** The site's raw events with server time in [fromTs, toTs], as the stats code reads them. */
-async function rawEvents(db: Queryable, siteId: string, fromTs: number, toTs: number): Promise<StatsEvent[]> {
-  const rows = await db.query<{ data: TrailmarkEvent; ts: string; user_agent: string | null }>(
-    `SELECT raw_event_data AS data, (extract(epoch FROM "timestamp") * 1000)::float8 AS ts, user_agent FROM events_log
-     WHERE site_id = $1 AND "timestamp" >= $2::timestamptz AND "timestamp" <= $3::timestamptz`,
-    [siteId, iso(fromTs), iso(toTs)],
-  );
-  return rows.map((row) => statsEventOf(row.data, Math.round(Number(row.ts)), row.user_agent));
+/**
+ * The site's raw events with server time in [fromTs, toTs], as the stats code reads them: a page at a time in
+ * `("timestamp", id)` order, within the request's budget (issue 27: a public write key chooses how many there are;
+ * between pages ingest and health checks get their turn). PGlite reads a page on the server's own thread (5,000
+ * events held it for about 0.4 s on a loaded machine), so its pages are 1,000. Throws `StatsRefusal` past the budget.
+ */
+async function rawEvents(db: Db, siteId: string, fromTs: number, toTs: number, budget: StatsBudget): Promise<StatsEvent[]> {
+  const RAW_PAGE = db.kind === 'pglite' ? 1000 : 5000;
+  const read = await readWithinBudget<{ at: string; id: string }>(async (after) => {
+    const rows = await db.query<{ data: TrailmarkEvent; ts: string; user_agent: string | null; at: string; id: string }>(
+      `SELECT raw_event_data AS data, (extract(epoch FROM "timestamp") * 1000)::float8 AS ts, user_agent,
+              "timestamp"::text AS at, id::text AS id
+       FROM events_log
+       WHERE site_id = $1 AND "timestamp" >= $2::timestamptz AND "timestamp" <= $3::timestamptz
+         AND ("timestamp", id) > ($4::timestamptz, $5::bigint)
+       ORDER BY "timestamp", id LIMIT ${RAW_PAGE}`,
+      [siteId, iso(fromTs), iso(toTs), after?.at ?? '-infinity', after?.id ?? '0'],
+    );
+    const last = rows.at(-1);
+    return {
+      events: rows.map((row) => statsEventOf(row.data, Math.round(Number(row.ts)), row.user_agent)),
+      next: rows.length === RAW_PAGE && last ? { at: last.at, id: last.id } : undefined,
+    };
+  }, budget);
+  if (!read.ok) throw new StatsRefusal(read.error);
+  return read.events;
 }
