@@ -5,15 +5,16 @@ import type { Db, Queryable } from './db.js';
  * What one `GET /v1/stats/:panel` may cost pg-ingest (issue 27). A public write key chooses how many rows a range
  * holds, so a stats request is bounded whatever it sent, and never holds ingest or the health check:
  * - `timeMs`: PostgreSQL cancels each of its statements past this (`SET LOCAL statement_timeout`); also the
- *   longest a request waits for its turn and reads raw events.
+ *   longest a request reads raw events.
  * - `maxRows`: the rows of the range a request may have the database go through (`rangeRows`: its visits and
  *   their events, the events within a visit's margin of it), counted first on the indexes, stopping past. PGlite
  *   runs a query on the server's own thread and cannot cancel it (no `statement_timeout`: it never fires), so a
  *   query must be small enough before it starts; 0 turns the count off (PostgreSQL's default: it has the timeout).
  * - `maxEvents`: the raw events one request reads into the server for the panels computed by the reference code
  *   (the reports, the bot views), a page at a time, as the receiver and the Worker do.
- * - `concurrency`, `maxWaiting`: stats requests at the database at once, and waiting behind them. On PostgreSQL
- *   the others of the pool stay free for ingest; on PGlite an ingest statement waits behind one stats query at most.
+ * - `concurrency`, `maxWaiting`: stats requests at the database at once, and waiting behind them (a burst of 200
+ *   reads is queued, not refused: each waits up to `waitMs` for its turn). On PostgreSQL the others of the pool stay free for
+ *   ingest; on PGlite an ingest statement waits behind one stats query at most.
  * Past any of them the answer is 503 `unavailable` with `Retry-After`.
  */
 export interface PgStatsBudget {
@@ -22,6 +23,7 @@ export interface PgStatsBudget {
   maxEvents: number;
   concurrency: number;
   maxWaiting: number;
+  waitMs: number;
 }
 
 /**
@@ -33,7 +35,8 @@ export const PGLITE_STATS_BUDGET: PgStatsBudget = {
   maxRows: 60_000,
   maxEvents: STATS_BUDGET.maxEvents,
   concurrency: 1,
-  maxWaiting: 16,
+  maxWaiting: 1000,
+  waitMs: 30_000,
 };
 
 /** PostgreSQL's default: a 10 s statement timeout, two of the pool's ten connections for stats. */
@@ -42,7 +45,8 @@ export const POSTGRES_STATS_BUDGET: PgStatsBudget = {
   maxRows: 0,
   maxEvents: STATS_BUDGET.maxEvents,
   concurrency: 2,
-  maxWaiting: 16,
+  maxWaiting: 1000,
+  waitMs: 30_000,
 };
 
 /** The budget of a database kind, with the options given over its defaults. */

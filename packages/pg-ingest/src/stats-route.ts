@@ -20,7 +20,7 @@ export function budgetedStats(ctx: IngestContext, siteId: string, url: URL): Pro
 
 async function run(ctx: IngestContext, siteId: string, panel: StatsPanel, query: StatsQuery, url: URL, now: number) {
   const { budget, slots } = ctx.stats;
-  const release = await slots.take(budget.timeMs);
+  const release = await slots.take(budget.waitMs);
   if (!release) throw new StatsRefusal(`${slots.busy} stats requests are running and ${slots.waiting} waiting; retry later`);
   try {
     const db = forStats(ctx.db, budget.timeMs);
