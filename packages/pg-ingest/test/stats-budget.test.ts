@@ -11,7 +11,7 @@ import { BACKENDS, createTestDb, DATABASE_URL, SITE, type TestDb } from './helpe
 // liked. Each stats request now waits its turn among a few, is counted against a row budget before PGlite runs it,
 // and runs under `statement_timeout` on PostgreSQL: health and ingest keep answering while a burst of them runs.
 
-const VISITS = 800;
+const VISITS = 600;
 const PANELS = [
   'summary?bots=include',
   'breakdown?by=source',
