@@ -20,10 +20,12 @@ import { backfillStep } from './visit-rollups.js';
 
 /**
  * The Worker's stats budget: the protocol's time, and at most 50,000 events read by one request. Measured by
- * `npm run bench` ("d1 stats memory", bench/d1-stats-memory.mjs: one live read refused at its budget, 105,000 events
- * in range, local workerd at 58 MiB before): 25,000 events +107 MiB, 50,000 +185 MiB (243 MiB in all), 75,000
- * +207 MiB, 100,000 (the protocol's default, and this one's before) +221 MiB (280 MiB in all). 50,000 is the largest
- * measured that keeps workerd within 256 MiB while a request reads; a deployed Worker's 128 MB may want lower.
+ * `npm run bench` ("d1 stats memory", bench/d1-stats-memory.mjs: one live read refused at its budget, 105,000
+ * events in range, local workerd at 58 MiB before). With pageviews carrying a title, referrer and language as the
+ * SDK sends them: 25,000 events +107 MiB, 50,000 +185 MiB (243 MiB in all), 75,000 +207 MiB, 100,000 (the
+ * protocol's default, this one's before) +221 MiB (280 MiB in all). With the bench's smaller rows (url and path):
+ * +93, +112, +152 and +178 MiB (236 MiB in all at 100,000). 50,000 is the largest measured that keeps workerd
+ * within 256 MiB with the fuller rows; a deployed Worker's 128 MB may want lower.
  */
 export const D1_STATS_BUDGET: StatsBudget = { maxEvents: 50_000, timeMs: STATS_BUDGET.timeMs };
 
