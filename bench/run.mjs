@@ -101,6 +101,17 @@ if (existsSync(resolve(root, 'bench/stats-cost.mjs'))) {
   }
 }
 
+// One D1 stats request's workerd memory at each STATS_MAX_EVENTS (issue 27: the default is chosen from it).
+if (existsSync(resolve(root, 'bench/d1-stats-memory.mjs'))) {
+  process.stderr.write('bench: D1 stats memory per budget…\n');
+  try {
+    const { benchD1StatsMemory } = await import(resolve(root, 'bench/d1-stats-memory.mjs'));
+    report.d1_stats_memory = await benchD1StatsMemory();
+  } catch (error) {
+    report.d1_stats_memory = { error: String(error?.message ?? error) };
+  }
+}
+
 // The ClickHouse backend: ingest against JetStream's publish ceiling and the Postgres rate of this run, loader,
 // freshness, and panels at 1M and 10M events; its rows go into docs/backends/clickhouse.md.
 if (existsSync(resolve(root, 'bench/clickhouse.mjs'))) {
@@ -393,6 +404,16 @@ function printReport(r) {
     const verdict = b.ratio < 8 ? 'linear' : 'SUPER-LINEAR';
     row('stats cost', `${name}: 40k / 10k visits`, b.ratio, '×', `${verdict} (linear ×4, the old copies ×16 and more); target < 8`);
   }
+  const mem = r.d1_stats_memory;
+  if (mem?.error) row('d1 stats memory', 'live read', 'n/a', '', `failed: ${mem.error}`);
+  for (const b of mem?.budgets ?? [])
+    row(
+      'd1 stats memory',
+      `STATS_MAX_EVENTS ${b.budget}${b.budget === mem.default_budget_events ? ' (default)' : ''}`,
+      b.request_mib,
+      'MiB',
+      `workerd's peak above its ${b.rss_before_mib} MiB before one live read of ${Math.min(b.budget + 1, mem.events)} of ${mem.events} events (answers ${b.statuses.join(', ')}; ${b.ms} ms); target ≤ 256 MiB a request`,
+    );
   if (d?.first_screen_ms)
     row(
       'dashboard',

@@ -12,7 +12,7 @@ export interface Env {
   KEY_CACHE_SECONDS?: string;
   /** Days raw events are kept, enforced by the cron trigger (default 30, at least 8; "0" keeps them forever). */
   EVENT_RETENTION_DAYS?: string;
-  /** Events one `/v1/stats` request may read (default: the protocol's `STATS_BUDGET`, 100,000); past it, a 503. */
+  /** Events one `/v1/stats` request may read (default 50,000: `D1_STATS_BUDGET`, measured); past it, a 503. */
   STATS_MAX_EVENTS?: string;
   /** Milliseconds one `/v1/stats` request may spend reading (default 10,000); past it, a 503. */
   STATS_TIME_MS?: string;

@@ -1,4 +1,4 @@
-import { errorResponse, routeIndexResponse, STATS_BUDGET } from '@trailmark/protocol';
+import { errorResponse, routeIndexResponse } from '@trailmark/protocol';
 import { type Context, Hono } from 'hono';
 import { type Authorization, authorizeRead, authorizeWrite } from './auth.js';
 import { type Env, numberVar } from './env.js';
@@ -10,7 +10,7 @@ import { findVisitor, listEvents, listVisitors, siteStats, videoAcceptance, vide
 import { redactStoredChunk } from './redact-stored.js';
 import { runRetention } from './retention.js';
 import { spareBody } from './spare-body.js';
-import { statsApi } from './stats-api.js';
+import { D1_STATS_BUDGET, statsApi } from './stats-api.js';
 import { trackBatch } from './track-batch.js';
 import { trackVisitor } from './track-visitor.js';
 import { updateVideoStatus } from './video.js';
@@ -114,8 +114,8 @@ app.post('/admin/redact', (c) => read(c, (site) => redactStoredChunk(c.env.DB, s
 app.get('/v1/stats/:panel', (c) =>
   read(c, (site) =>
     statsApi(c.env.DB, site, c.req.param('panel'), params(c), Date.now(), {
-      maxEvents: numberVar(c.env.STATS_MAX_EVENTS, STATS_BUDGET.maxEvents),
-      timeMs: numberVar(c.env.STATS_TIME_MS, STATS_BUDGET.timeMs),
+      maxEvents: numberVar(c.env.STATS_MAX_EVENTS, D1_STATS_BUDGET.maxEvents),
+      timeMs: numberVar(c.env.STATS_TIME_MS, D1_STATS_BUDGET.timeMs),
     }),
   ),
 );

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedPageviews } from '../scripts/seed-events.mjs';
 import { batchInit, event, SITE, secret, startTestWorker, type TestWorker } from './helpers.js';
 
 // Issue 27: with the public write key, 80,000 events made one stats request take 8-10 s on D1, three health checks
@@ -17,20 +18,14 @@ afterAll(async () => {
 
 /** `visits` one-pageview visits of the test site in the last four minutes (the live window), written in one statement. */
 async function seed(started: TestWorker, visits: number) {
-  const now = Date.now();
-  await started.db
-    .prepare(
-      `INSERT INTO events (event_id, ingest_id, api_key, site_id, visitor_id, session_id, type, ts, received_at, payload)
-       WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?3 - 1)
-       SELECT printf('00000000-0000-4000-8000-%012d', i), 'seed', ?1, ?2, 'v' || i, 's' || i, 'pageview', ?4 + i * 240000 / ?3, ?4,
-              json_object('event_id', printf('00000000-0000-4000-8000-%012d', i), 'type', 'pageview', 'ts', ?4 + i * 240000 / ?3,
-                          'site_id', ?2, 'visitor_id', 'v' || i, 'session_id', 's' || i, 'seq', 1,
-                          'url', 'https://acme.example/p' || (i % 100), 'path', '/p' || (i % 100),
-                          'props', json_object('padding', hex(zeroblob(200))))
-         FROM n`,
-    )
-    .bind(SITE.writeKey, SITE.site, visits, now - 240_000)
-    .run();
+  await seedPageviews(started.db, {
+    writeKey: SITE.writeKey,
+    site: SITE.site,
+    count: visits,
+    from: Date.now() - 240_000,
+    spanMs: 240_000,
+    padding: 400,
+  });
 }
 
 const stats = (path: string, on = worker) => on.call(path, { headers: secret() });

@@ -8,8 +8,11 @@ import { type Db, openDatabase } from './db.js';
 import { type EtlLoop, type EtlResult, startEtlLoop } from './etl.js';
 import { fail, json } from './http.js';
 import { migrate } from './migrate.js';
+import { createAnalyzer } from './pglite-analyze.js';
 import { createGate } from './rate-limit.js';
 import { mountReadRoutes } from './read-routes.js';
+import { createSlots } from './slots.js';
+import { type PgStatsBudget, statsBudgetFor } from './stats-budget.js';
 import type { InsertStrategy } from './store.js';
 
 /** Options of `createIngest()`. */
@@ -39,6 +42,11 @@ export interface IngestOptions {
   insertStrategy?: InsertStrategy;
   /** Oldest event accepted, ms (protocol default 7 days). */
   maxEventAgeMs?: number;
+  /**
+   * What one stats request may cost (issue 27), over the defaults of the database kind (`PGLITE_STATS_BUDGET`,
+   * `POSTGRES_STATS_BUDGET`): past it, 503 with `Retry-After`.
+   */
+  statsBudget?: Partial<PgStatsBudget>;
   /** `Retry-After` of a 503 (default 5 s). */
   retryAfterSeconds?: number;
   clock?: () => number;
@@ -62,6 +70,7 @@ export async function createIngest(options: IngestOptions): Promise<Ingest> {
   const sites = validateSites(options.sites);
   const log = options.log ?? ((line: string) => console.error(`[trailmark-pg] ${line}`));
   const ownDb = !options.db;
+  const statsBudget = statsBudgetFor(options.db?.kind ?? (options.databaseUrl ? 'postgres' : 'pglite'), options.statsBudget);
   const db =
     options.db ??
     (await openDatabase({
@@ -88,19 +97,26 @@ export async function createIngest(options: IngestOptions): Promise<Ingest> {
     retryAfterSeconds: options.retryAfterSeconds ?? 5,
     clock: options.clock ?? Date.now,
     counters: { accepted: 0, duplicates: 0, rejected: 0, storageErrors: 0, overloaded: 0 },
+    stats: { budget: statsBudget, slots: createSlots(statsBudget.concurrency, statsBudget.maxWaiting) },
     log,
   };
   const app = buildApp(ctx);
+  const analyzer = db.kind === 'pglite' ? createAnalyzer(db, { onError: (error) => log(`ANALYZE failed: ${error.message}`) }) : undefined;
   const etl: EtlLoop = startEtlLoop(db, {
     intervalMs: options.etlIntervalMs ?? 10_000,
     batchSize: options.etlBatchSize ?? 5000,
     clock: ctx.clock,
+    onRun: (result) => analyzer?.after(result.processed),
     onError: (error) => log(`ETL failed (retried at the next tick): ${error.message}`),
   });
   return {
     fetch: async (request, env) => app.fetch(request, env),
     db,
-    runEtl: () => etl.runNow(),
+    async runEtl() {
+      const result = await etl.runNow();
+      await analyzer?.after(result.processed);
+      return result;
+    },
     counters: ctx.counters,
     async close() {
       await etl.stop();

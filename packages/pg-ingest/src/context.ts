@@ -2,6 +2,8 @@ import type { Keyring, RateLimiter } from '@trailmark/node-http';
 import type { IpMode } from './client-ip.js';
 import type { Db } from './db.js';
 import type { Gate } from './rate-limit.js';
+import type { Slots } from './slots.js';
+import type { PgStatsBudget } from './stats-budget.js';
 import type { InsertStrategy } from './store.js';
 
 /** What every route needs: built once by `createIngest()`, plain data and a few services. */
@@ -20,6 +22,8 @@ export interface IngestContext {
   retryAfterSeconds: number;
   clock: () => number;
   counters: { accepted: number; duplicates: number; rejected: number; storageErrors: number; overloaded: number };
+  /** What one stats request may cost, and the places stats requests take turns for (issue 27). */
+  stats: { budget: PgStatsBudget; slots: Slots };
   log: (line: string) => void;
 }
 

@@ -20,6 +20,8 @@ export type { FunnelOptions } from './queries.js';
 export { activeSessions, campaigns, dailyMetrics, formFunnel, pagePerformance, topPages, trafficSources } from './queries.js';
 export type { RunningIngest, StartOptions } from './server.js';
 export { startIngest } from './server.js';
+export type { PgStatsBudget } from './stats-budget.js';
+export { PGLITE_STATS_BUDGET, POSTGRES_STATS_BUDGET } from './stats-budget.js';
 export { STATS_ROUTE, statsPanelSql } from './stats-queries.js';
 export { storageProblem } from './storable.js';
 export type { InsertMeta, InsertStrategy } from './store.js';

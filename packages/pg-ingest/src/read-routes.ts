@@ -5,7 +5,9 @@ import type { IngestContext, RequestEnv } from './context.js';
 import { utcDay } from './etl.js';
 import { authorize, fail, json, queryDay, queryInt } from './http.js';
 import { activeSessions, campaigns, dailyMetrics, formFunnel, pagePerformance, topPages, trafficSources } from './queries.js';
-import { STATS_ROUTE, statsPanelSql } from './stats-queries.js';
+import { StatsRefusal } from './stats-budget.js';
+import { STATS_ROUTE } from './stats-queries.js';
+import { budgetedStats } from './stats-route.js';
 
 type ReadHandler = (site: SiteConfig, url: URL) => Promise<unknown> | string;
 
@@ -28,6 +30,10 @@ export function mountReadRoutes(app: Hono<{ Bindings: RequestEnv }>, ctx: Ingest
         if (panel !== undefined && isStatsPanel(panel)) return statsResponse(panel, auth.grant.site.id, data, url.searchParams);
         return json({ ok: true, site_id: auth.grant.site.id, data });
       } catch (error) {
+        if (error instanceof StatsRefusal) {
+          ctx.log(`stats request refused: ${error.message}`);
+          return fail('unavailable', error.message, { 'retry-after': String(error.retryAfterSeconds) });
+        }
         ctx.counters.storageErrors++;
         ctx.log(`read failed: ${(error as Error).message}`);
         const seconds = String(ctx.retryAfterSeconds);
@@ -67,7 +73,7 @@ export function mountReadRoutes(app: Hono<{ Bindings: RequestEnv }>, ctx: Ingest
     const d = days(url, 30);
     return typeof d === 'string' ? d : campaigns(ctx.db, site.id, { days: d });
   });
-  route(STATS_ROUTE, (site, url) => statsPanelSql(ctx.db, site.id, url, ctx.clock()));
+  route(STATS_ROUTE, (site, url) => budgetedStats(ctx, site.id, url));
   route('/v1/funnel', (site, url) => {
     const interestPath = url.searchParams.get('interest');
     const formPath = url.searchParams.get('form');

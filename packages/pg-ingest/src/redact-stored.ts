@@ -81,6 +81,7 @@ async function redactTable(
     await db.transaction(async (tx) => {
       for (const row of rows) {
         const next = cols.map((c) => redactColumn(c.name, c.json, row[c.name] ?? null, value));
+        pairRedacted(cols, row, next, value);
         // JSON compared as JSON: PostgreSQL writes `{"a": 1}` where JSON.stringify writes `{"a":1}`.
         const same = cols.every((c, i) => {
           const was = row[c.name] ?? null;
@@ -94,6 +95,26 @@ async function redactTable(
     after = rows[rows.length - 1]?.ctid as string;
   }
   return changed;
+}
+
+/**
+ * A property kept as two columns, its name (`prop`) and its value (`value`: visit_goal_props, migration 05): the
+ * rules judge the value by its name (`kennwort: hunter2`), so the two go through them together, as the property.
+ */
+function pairRedacted(
+  cols: ReadonlyArray<{ name: string }>,
+  row: Record<string, string | null>,
+  next: Array<string | null>,
+  value: (input: PropValue) => PropValue,
+): void {
+  const prop = cols.findIndex((c) => c.name === 'prop');
+  const val = cols.findIndex((c) => c.name === 'value');
+  const name = row.prop;
+  if (prop < 0 || val < 0 || typeof name !== 'string' || row.value == null) return;
+  const [entry] = Object.entries(value({ [name]: row.value }) as Record<string, PropValue>);
+  if (!entry) return;
+  next[prop] = entry[0];
+  next[val] = typeof entry[1] === 'string' ? entry[1] : JSON.stringify(entry[1]);
 }
 
 function redactColumn(name: string, json: boolean, text: string | null, value: (input: PropValue) => PropValue): string | null {

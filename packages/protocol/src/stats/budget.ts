@@ -14,8 +14,9 @@ export interface StatsBudget {
 /**
  * The default budget. Grouping 160,000 events into visits took 0.45 s of CPU (test/stats-cost.test.ts), so 100,000
  * hold the event loop for a few tenths of a second once read (the reading itself yields between pages). On D1 the
- * local workerd peaked at 376 MiB reading 35,000 events and 904 MiB at 140,000 (`npm run bench`, "stats cost"):
- * a deployed Worker's 128 MB may want a lower `STATS_MAX_EVENTS`.
+ * local workerd peaked at 376 MiB reading 35,000 events and 904 MiB at 140,000 (`npm run bench`, "stats cost"), so
+ * the Worker's own default is 50,000 (`D1_STATS_BUDGET`, measured per budget by "d1 stats memory"); pg-ingest's is
+ * in its `PgStatsBudget`.
  */
 export const STATS_BUDGET: StatsBudget = { maxEvents: 100_000, timeMs: 10_000 };
 
