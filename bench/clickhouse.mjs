@@ -45,17 +45,13 @@ async function ingestAndCeiling(ch, seconds) {
   );
   try {
     // Ceiling: the same messages an ingest node would publish, published straight to the stream.
+    // Encoded before the clock starts: the ceiling is the stream's, not the encoder's.
     const log = await ch.openEventLog({ servers: [nats.url], stream: 'CEILING' });
+    const messages = requests.map((request) =>
+      ch.encodeMessage({ v: 1, site: SITE.id, skewMs: 0, browser: 'Chrome', os: 'Windows', device: 'desktop', events: request.events }),
+    );
     const ceilingRun = await loop(CONCURRENCY, seconds, async (i) => {
-      const request = requests[i % requests.length];
-      const message = ch.encodeMessage({ v: 1, site: SITE.id, skewMs: 0, browser: 'Chrome', os: 'Windows', events: request.events });
-      await log.publish(
-        message,
-        `${i}-${ch.messageId(
-          SITE.id,
-          request.events.map((e) => e.event_id),
-        )}`,
-      );
+      await log.publish(messages[i % messages.length], `ceiling-${i}`);
     });
     await log.close();
     const running = await ch.startClickhouse({ sites: [SITE], log: { servers: [nats.url] }, loaders: 0, say: () => undefined });
@@ -100,20 +96,34 @@ async function loaderRate(ch, count) {
       const request = requests[i++];
       if (!request) throw Object.assign(new Error('done'), { done: true });
       await log.publish(
-        ch.encodeMessage({ v: 1, site: SITE.id, skewMs: 0, browser: 'Chrome', os: 'Windows', events: request.events }),
+        ch.encodeMessage({ v: 1, site: SITE.id, skewMs: 0, browser: 'Chrome', os: 'Windows', device: 'desktop', events: request.events }),
         `m${i}`,
       );
     }).catch((error) => {
       if (!error.done) throw error;
     });
     const started = performance.now();
+    // The CPU time of this process while it loads (the loader's JavaScript and chDB's threads; nothing else runs
+    // here meanwhile): events per CPU-second is the rate per core, whatever else the machine was doing.
+    const cpu = process.cpuUsage();
     const loader = ch.startLoader({ log, store });
     while ((await log.backlog()) > 0) await new Promise((resolve) => setTimeout(resolve, 100));
     const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    const cpuSeconds = (used.user + used.system) / 1e6;
     await loader.stop();
+    const [stored] = await store.query('SELECT (SELECT count() FROM events FINAL) AS events, (SELECT count() FROM visits FINAL) AS visits');
     await log.close();
     await store.close();
-    return { events: count, seconds: Number(seconds.toFixed(1)), loader_events_per_s: Math.round(count / seconds) };
+    if (Number(stored?.events) !== count) throw new Error(`the loader stored ${stored?.events} events of ${count}`);
+    return {
+      events: count,
+      visits: Number(stored?.visits),
+      seconds: Number(seconds.toFixed(1)),
+      loader_events_per_s: Math.round(count / seconds),
+      cpu_seconds: Number(cpuSeconds.toFixed(1)),
+      loader_events_per_cpu_s: Math.round(count / cpuSeconds),
+    };
   } finally {
     await nats.close();
     rmSync(dir, { recursive: true, force: true });
@@ -203,45 +213,28 @@ async function freshness(ch, loaderEventsPerS, samples = 40) {
   };
 }
 
-/** Seeds `count` events over 30 days straight into chDB (events and their visit rows), in chunks. */
+/**
+ * Seeds `count` events over 30 days straight into chDB, in chunks through the loader's own path (`loadBatch` over
+ * the messages an ingest node would publish: events and their visits), without the log.
+ */
 async function seedStore(ch, store, count, capMs) {
   const started = Date.now();
   const chunk = 250_000;
   let written = 0;
+  let seq = 0;
   for (let seed = 1; written < count && Date.now() - started < capMs; seed++) {
     const visits = generateVisits({ count: Math.min(chunk, count - written), now: started, days: 30, site: SITE.id, seed: 100 + seed });
-    const rows = [];
-    for (const visit of visits) {
-      for (const event of visit.events) {
-        rows.push({
-          site_id: SITE.id,
-          session_id: event.session_id,
-          event_id: event.event_id,
-          visitor_id: event.visitor_id,
-          type: event.type,
-          ts: event.ts,
-          browser: browserOf(visit.userAgent),
-          os: osOf(visit.userAgent),
-          raw: JSON.stringify(event),
-        });
-      }
-    }
-    await store.insert('events', rows);
-    const stored = rows.map((row) => ({
-      session_id: row.session_id,
-      event_id: row.event_id,
-      ts: row.ts,
-      browser: row.browser,
-      os: row.os,
-      raw: row.raw,
-    }));
-    await store.insert('visits', ch.visitRows(SITE.id, stored));
-    written += rows.length;
+    const messages = requestsOf(visits, 100).map((request) => {
+      const agent = parseAgentClass(request.userAgent);
+      const message = { v: 1, site: SITE.id, skewMs: 0, browser: agent.browser, os: agent.os, device: agent.device, events: request.events };
+      written += request.events.length;
+      return { seq: ++seq, data: ch.encodeMessage(message) };
+    });
+    for (let i = 0; i < messages.length; i += 500) await ch.loadBatch(store, messages.slice(i, i + 500));
   }
   return { events: written, seconds: Math.round((Date.now() - started) / 1000), capped: written < count };
 }
-let browserOf;
-let osOf;
+let parseAgentClass;
 
 async function panels(ch, size, capMs) {
   const dir = mkdtempSync(join(tmpdir(), 'trailmark-bench-ch-panels-'));
@@ -299,7 +292,7 @@ async function panels(ch, size, capMs) {
 /** Every figure of the ClickHouse backend (see the head of this file). */
 export async function benchClickhouse() {
   const ch = await import(dist);
-  ({ browserOf, osOf } = await import('../packages/protocol/dist/index.js'));
+  ({ parseAgentClass } = await import('../packages/protocol/dist/index.js'));
   if (!ch.chdbAvailable()) throw new Error('chDB is not installed: node packages/clickhouse/scripts/install-chdb.mjs');
   if (!ch.natsServerBinary()) throw new Error('nats-server is not installed');
   const seconds = Number(process.env.BENCH_CH_SECONDS ?? 8);
