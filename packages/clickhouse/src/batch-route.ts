@@ -41,15 +41,18 @@ export async function handleBatch(ctx: NodeContext, request: Request): Promise<R
       const ids = fresh.map((event) => event.event_id);
       // The log carries the user agent's class only (admitBatch's `agent`): its browser, OS and device parts.
       const agentParts = parseAgentClass(agent);
-      const message = encodeMessage({
-        v: 1,
-        site,
-        skewMs,
-        browser: agentParts?.browser ?? null,
-        os: agentParts?.os ?? null,
-        device: agentParts?.device ?? null,
-        events: fresh,
-      });
+      const message = encodeMessage(
+        {
+          v: 1,
+          site,
+          skewMs,
+          browser: agentParts?.browser ?? null,
+          os: agentParts?.os ?? null,
+          device: agentParts?.device ?? null,
+          events: fresh,
+        },
+        ctx.country,
+      );
       const ack = await log.publish(message, messageId(site, ids));
       ctx.recent.add(site, ids);
       // The stream had this very request already (a retry within its duplicate window): the events were not new.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { TrailmarkEvent } from '@trailmark/protocol';
+import { countryLookup, type TrailmarkEvent } from '@trailmark/protocol';
 import { visitRows } from './visit-rows.js';
 
 /** One admitted request as an ingest node hands it to `encodeMessage`: the site, the request's facts, its new events. */
@@ -77,11 +77,11 @@ function sessionCounts(rows: readonly EventRow[]): Map<string, number> {
  * are and reads only the third line. A visit with events elsewhere (another request) is rebuilt by the loader from
  * all its stored events, and that row, of more events, outranks the partial ones (`ReplacingMergeTree(version)`).
  */
-export function encodeMessage(message: LogMessage): Uint8Array {
+export function encodeMessage(message: LogMessage, country = countryLookup()): Uint8Array {
   const rows = eventRows(message);
   const counts = sessionCounts(rows);
   const index: MessageIndex = { site: message.site, sessions: [...counts.keys()], counts: [...counts.values()] };
-  return Buffer.from(`${JSON.stringify(rows)}\n${JSON.stringify(visitRows(message.site, rows))}\n${JSON.stringify(index)}`);
+  return Buffer.from(`${JSON.stringify(rows)}\n${JSON.stringify(visitRows(message.site, rows, country))}\n${JSON.stringify(index)}`);
 }
 
 /** The third line of a message. */

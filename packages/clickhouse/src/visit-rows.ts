@@ -1,4 +1,4 @@
-import { type StatsEvent, type TrailmarkEvent, visitsOf } from '@trailmark/protocol';
+import { countryLookup, type StatsEvent, type TrailmarkEvent, visitsOf } from '@trailmark/protocol';
 
 /** An event with its request's facts, as a message carries it and as the loader reads it back from `events`. */
 export interface StoredEvent {
@@ -64,7 +64,7 @@ const UNMARKED = new Set(['page_leave', 'heartbeat', 'sdk_dropped']);
  * other backend. The browser and OS are the classes stored with the visit's first event; `device` is the screen
  * width's class (the dashboard's dimension, as everywhere), the user agent's device part feeding the bot verdict.
  */
-export function visitRows(site: string, stored: Iterable<StoredEvent>): VisitRow[] {
+export function visitRows(site: string, stored: Iterable<StoredEvent>, country = countryLookup()): VisitRow[] {
   const classes = new Map<string, { browser: string | null; os: string | null }>();
   const counts = new Map<string, number>();
   const events: StatsEvent[] = [];
@@ -73,7 +73,7 @@ export function visitRows(site: string, stored: Iterable<StoredEvent>): VisitRow
     classes.set(row.event_id, { browser: row.browser, os: row.os });
     counts.set(row.session_id, (counts.get(row.session_id) ?? 0) + 1);
   }
-  return visitsOf(events).map((visit) => {
+  return visitsOf(events, country).map((visit) => {
     const first = classes.get(visit.events[0]?.event_id ?? '');
     const pages = new Map<string, number>();
     const vitals = new Map<string, { name: string; value: number }>();

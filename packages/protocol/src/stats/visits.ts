@@ -63,8 +63,11 @@ export const VISIT_MARGIN_MS = 86_400_000;
 const order = (a: StatsEvent, b: StatsEvent) =>
   a.ts - b.ts || (a.seq ?? 0) - (b.seq ?? 0) || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0);
 
-/** Groups events into visits (`sdk_dropped` reports are not part of a visit). */
-export function visitsOf(events: readonly StatsEvent[]): Visit[] {
+/**
+ * Groups events into visits (`sdk_dropped` reports are not part of a visit). `country` is the time-zone lookup
+ * (`countryLookup()`, built on each call when not given: a caller grouping many small sets passes one in).
+ */
+export function visitsOf(events: readonly StatsEvent[], country = countryLookup()): Visit[] {
   const bySession = new Map<string, StatsEvent[]>();
   for (const event of events) {
     if (event.type === 'sdk_dropped') continue;
@@ -72,7 +75,6 @@ export function visitsOf(events: readonly StatsEvent[]): Visit[] {
     if (list) list.push(event);
     else bySession.set(event.session_id, [event]);
   }
-  const country = countryLookup();
   const visits: Visit[] = [];
   for (const [id, list] of bySession) {
     list.sort(order);
