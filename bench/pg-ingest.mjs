@@ -87,7 +87,8 @@ function send(body) {
 })();
 `;
 
-function loadgen(url, batchBodies, concurrency, deadline) {
+/** Posts `batchBodies` to `url` from a worker thread, `concurrency` at a time, until done or `deadline`. */
+export function loadgen(url, batchBodies, concurrency, deadline) {
   return new Promise((resolve, reject) => {
     const worker = new Worker(LOADGEN, { eval: true, workerData: { url, bodies: batchBodies, concurrency, deadline } });
     worker.once('message', resolve);

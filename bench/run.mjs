@@ -342,6 +342,13 @@ function printReport(r) {
     row('clickhouse', 'ratio to ceiling', c.ingest.ratio, '×', 'target ≥ 0.8');
     if (pg) row('clickhouse', 'ratio to the Postgres backend', round(c.ingest.ingest_events_per_s / pg), '×', 'target ≥ 2');
     row('clickhouse', 'loader into embedded chDB', c.loader.loader_events_per_s, 'events/s', 'target ≥ 100,000');
+    row(
+      'clickhouse',
+      'loader per CPU-second',
+      c.loader.loader_events_per_cpu_s,
+      'events/CPU-s',
+      'its JavaScript and chDB together: the rate of one idle core',
+    );
     row('clickhouse', 'freshness p95 (200 → panel)', c.freshness.p95_ms, 'ms', `p50 ${c.freshness.p50_ms} ms; target ≤ 5000`);
     for (const [size, p] of Object.entries(c.panels ?? {}))
       row('clickhouse', `slowest panel, 30 days, ${size} events`, p.error ? 'n/a' : p.slowest_ms, 'ms', p.error ?? 'target ≤ 1000 at 10M');

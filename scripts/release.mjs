@@ -26,6 +26,12 @@ const CHECKS = {
   '@trailmark/receiver': { imports: ['startReceiver'], bin: ['trailmark-receiver', 'Usage'], files: ['migrations', 'public/live.html'] },
   '@trailmark/pg-ingest': { imports: ['startIngest'], bin: ['trailmark-pg', 'trailmark-pg serve'], files: ['migrations'] },
   '@trailmark/dashboard': { files: ['dist/dashboard.js', 'public/index.html'] },
+  // Installs without chDB (an optional peer, ~570 MB): its module imports and its command runs without it.
+  '@trailmark/clickhouse': {
+    imports: ['startClickhouse', 'openEventLog', 'loadBatch', 'chdbAvailable'],
+    bin: ['trailmark-clickhouse', 'trailmark-clickhouse serve'],
+    files: ['migrations', 'scripts/install-chdb.mjs'],
+  },
 };
 
 /** The workspace packages that are published (not `private`), by name, with their folder and manifest. */

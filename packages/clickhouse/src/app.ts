@@ -1,5 +1,5 @@
 import { createKeyring, createRateLimiter, refuseUnread, type SiteConfig, siteCors, validateSites } from '@trailmark/node-http';
-import { MAX_EVENT_AGE_MS, routeIndexResponse, STATS_PANELS, type StatsPanel, statsResponse } from '@trailmark/protocol';
+import { countryLookup, MAX_EVENT_AGE_MS, routeIndexResponse, STATS_PANELS, type StatsPanel, statsResponse } from '@trailmark/protocol';
 import { Hono } from 'hono';
 import { handleBatch } from './batch-route.js';
 import type { NodeContext } from './context.js';
@@ -43,6 +43,7 @@ export function createNode(options: NodeOptions): ClickhouseNode {
     log: options.log,
     store: options.store,
     recent: recentIds(),
+    country: countryLookup(),
     maxEventAgeMs: options.maxEventAgeMs ?? MAX_EVENT_AGE_MS,
     retryAfterSeconds: options.retryAfterSeconds ?? 5,
     clock: options.clock ?? Date.now,

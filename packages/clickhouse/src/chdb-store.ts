@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { type ChStore, jsonEachRow, parseJsonEachRow, storeCall } from './store.js';
+import { type ChStore, joinJsonArrays, jsonEachRow, jsonInsertSettings, parseJsonEachRow, storeCall } from './store.js';
 
 /** The chDB release this backend is tested with (its library embeds ClickHouse 26.x, ~570 MB). */
 export const CHDB_VERSION = '3.4.0';
@@ -78,6 +78,11 @@ export function openChdbStore(dataDir?: string): ChStore {
           format: 'JSONEachRow',
           ...(dedupToken ? { settings: { insert_deduplication_token: dedupToken } } : {}),
         });
+      }),
+    insertJsonArrays: (table, arrays, dedupToken) =>
+      storeCall(`chdb insert into ${table}`, async () => {
+        if (!arrays.some((array) => array.byteLength > 2)) return;
+        await session.insert({ table, values: joinJsonArrays(arrays), format: 'JSONEachRow', settings: jsonInsertSettings(dedupToken) });
       }),
     async close() {
       if (closed) return;

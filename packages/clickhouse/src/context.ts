@@ -12,6 +12,8 @@ export interface NodeContext {
   store: ChStore;
   /** The ids this node published lately, by site: answered as stored before the loaders have loaded them. */
   recent: RecentIds;
+  /** The time-zone → country lookup the visits of each request are computed with (built once per node). */
+  country: (timezone: unknown) => string | null;
   maxEventAgeMs: number;
   retryAfterSeconds: number;
   clock: () => number;

@@ -1,5 +1,5 @@
 import { createClient } from '@clickhouse/client';
-import { type ChStore, storeCall } from './store.js';
+import { type ChStore, joinJsonArrays, jsonInsertSettings, storeCall } from './store.js';
 
 /** A ClickHouse server (or ClickHouse Cloud) over HTTP: `url` like `http://user:password@host:8123/database`. */
 export function openHttpStore(url: string): ChStore {
@@ -27,6 +27,15 @@ export function openHttpStore(url: string): ChStore {
           values: rows as object[],
           format: 'JSONEachRow',
           ...(dedupToken ? { clickhouse_settings: { insert_deduplication_token: dedupToken } } : {}),
+        });
+      }),
+    insertJsonArrays: (table, arrays, dedupToken) =>
+      storeCall(`clickhouse insert into ${table}`, async () => {
+        if (!arrays.some((array) => array.byteLength > 2)) return;
+        // The rows follow the statement in the request's body, as they are: the client never parses them.
+        await client.command({
+          query: `INSERT INTO ${table} FORMAT JSONEachRow ${joinJsonArrays(arrays).toString('utf8')}`,
+          clickhouse_settings: jsonInsertSettings(dedupToken),
         });
       }),
     close: () => client.close(),

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { EventLog } from './event-log.js';
-import { decodeMessage, type LogMessage } from './message.js';
+import { decodeMessage } from './message.js';
 import type { ChStore } from './store.js';
-import { type StoredEvent, visitRows } from './visit-rows.js';
+import { type StoredEvent, type VisitRow, visitRows } from './visit-rows.js';
 
 /** Options of `startLoader()`. */
 export interface LoaderOptions {
@@ -30,60 +30,73 @@ export interface Loader {
   stop(): Promise<void>;
 }
 
-/** The events table's row of an event. */
-function eventRow(message: LogMessage, event: LogMessage['events'][number]) {
-  return {
-    site_id: message.site,
-    session_id: event.session_id,
-    event_id: event.event_id,
-    visitor_id: event.visitor_id,
-    type: event.type,
-    ts: event.ts + message.skewMs,
-    browser: message.browser,
-    os: message.os,
-    raw: JSON.stringify(event),
-  };
-}
-
 /**
- * Loads one batch of log messages: inserts their events (one INSERT, deduplicated by a token derived from the
- * messages' stream sequences), then rebuilds the row of every visit the batch touched from all of that visit's stored
- * events, then — only then — the caller acks. Killed at any point before the ack, the messages are redelivered and
- * loading them again stores nothing twice.
+ * Loads one batch of log messages, then — only then — the caller acks:
+ * 1. inserts their events in ONE insert of the messages' own bytes (a message carries its `events` rows as a JSON
+ *    array: the loader never parses nor serialises an event), deduplicated by a token derived from those bytes;
+ * 2. inserts the partial `visits` rows the ingest nodes computed, again as they are, and rebuilds from all its
+ *    stored events each visit those rows may not tell whole: one whose stored events (counted by one `GROUP BY`
+ *    over the batch's visits, repeats included) are more than this message's, i.e. with events loaded by another
+ *    batch or message, or loaded twice after a redelivery. The rebuilt row, of more events, outranks the partial
+ *    ones (`ReplacingMergeTree(version)`); of several loaders loading parts of one visit at once, the one that
+ *    inserted last counts every part and writes the row of all of them.
+ * Killed at any point before the ack, the messages are redelivered and loading them again stores nothing twice.
  */
 export async function loadBatch(
   store: ChStore,
   messages: ReadonlyArray<{ seq: number; data: Uint8Array }>,
 ): Promise<{ events: number; skipped: number }> {
-  const rows: Array<ReturnType<typeof eventRow>> = [];
-  const touched = new Map<string, Set<string>>();
+  const events: Uint8Array[] = [];
+  const partial: Uint8Array[] = [];
+  // By site, each visit's events in the one message that has it, or -1 when two messages of the batch have it.
+  const touched = new Map<string, Map<string, number>>();
   let skipped = 0;
+  let count = 0;
   for (const { data } of messages) {
     const message = decodeMessage(data);
     if (!message) {
       skipped++;
       continue;
     }
-    const sessions = touched.get(message.site) ?? new Set<string>();
+    if (message.sessions.size === 0) continue;
+    events.push(message.events);
+    partial.push(message.visits);
+    const sessions = touched.get(message.site) ?? new Map<string, number>();
     touched.set(message.site, sessions);
-    for (const event of message.events) {
-      rows.push(eventRow(message, event));
-      sessions.add(event.session_id);
+    for (const [session, n] of message.sessions) {
+      sessions.set(session, sessions.has(session) ? -1 : n);
+      count += n;
     }
   }
-  const token = createHash('sha256')
-    .update(messages.map((m) => m.seq).join(','))
-    .digest('hex');
-  await store.insert('events', rows, `events:${token}`);
+  // The token is the rows' own digest: the very same rows again store nothing, while rows of another stream (or of
+  // a stream created again, its sequences restarting) can never be taken for them.
+  const digest = createHash('sha256');
+  for (const part of events) digest.update(part);
+  await store.insertJsonArrays('events', events, `events:${digest.digest('hex')}`);
+  const rebuilt: VisitRow[] = [];
   for (const [site, sessions] of touched) {
-    const stored = await store.query<StoredEvent>(
-      `SELECT session_id, toString(event_id) AS event_id, ts, browser, os, raw FROM events FINAL
-       WHERE site_id = {site:String} AND session_id IN {sessions:Array(String)}`,
-      { site, sessions: [...sessions] },
+    const counts = await store.query<{ s: string; n: number | string }>(
+      `SELECT session_id AS s, count() AS n FROM events
+       WHERE site_id = {site:String} AND session_id IN {sessions:Array(String)} GROUP BY session_id`,
+      { site, sessions: [...sessions.keys()] },
     );
-    await store.insert('visits', visitRows(site, stored));
+    const spread = counts.filter((row) => Number(row.n) !== sessions.get(row.s)).map((row) => row.s);
+    if (spread.length === 0) continue;
+    const stored = await store.query<Omit<StoredEvent, 'raw'> & { raw: string }>(
+      `SELECT session_id, toString(event_id) AS event_id, ts, browser, os, agent_device, raw FROM events FINAL
+       WHERE site_id = {site:String} AND session_id IN {sessions:Array(String)}`,
+      { site, sessions: spread },
+    );
+    for (const row of visitRows(site, storedEvents(stored))) rebuilt.push(row);
   }
-  return { events: rows.length, skipped };
+  if (rebuilt.length > 0) partial.push(Buffer.from(JSON.stringify(rebuilt)));
+  await store.insertJsonArrays('visits', partial);
+  return { events: count, skipped };
+}
+
+/** Events read back from `events`, their `raw` parsed. */
+function* storedEvents(rows: ReadonlyArray<Omit<StoredEvent, 'raw'> & { raw: string }>): Iterable<StoredEvent> {
+  for (const row of rows) yield { ...row, raw: JSON.parse(row.raw) as StoredEvent['raw'] };
 }
 
 /**

@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:http';
-import { type ChStore, StoreError, storeCall } from './store.js';
+import { type ChStore, joinJsonArrays, StoreError, storeCall } from './store.js';
 
 /** One call of the store protocol between processes. */
 type Call =
   | { op: 'query'; sql: string; params?: Record<string, unknown> }
   | { op: 'command'; sql: string; params?: Record<string, unknown> }
-  | { op: 'insert'; table: string; rows: object[]; token?: string };
+  | { op: 'insert'; table: string; rows: object[]; token?: string }
+  | { op: 'insertJson'; table: string; json: string; token?: string };
 
 /** A store served to other processes of this machine. */
 export interface ServedStore {
@@ -42,6 +43,9 @@ export async function serveStore(store: ChStore, port = 0): Promise<ServedStore>
           answer(200, { ok: true });
         } else if (call.op === 'insert') {
           await store.insert(call.table, call.rows, call.token);
+          answer(200, { ok: true });
+        } else if (call.op === 'insertJson') {
+          await store.insertJsonArrays(call.table, [Buffer.from(call.json)], call.token);
           answer(200, { ok: true });
         } else answer(400, { error: 'unknown op' });
       } catch (error) {
@@ -81,6 +85,11 @@ export function openRemoteStore(url: string): ChStore {
     insert: (table, rows, token) =>
       storeCall(`remote insert into ${table}`, async () => {
         if (rows.length > 0) await call({ op: 'insert', table, rows: rows as object[], ...(token ? { token } : {}) });
+      }),
+    insertJsonArrays: (table, arrays, token) =>
+      storeCall(`remote insert into ${table}`, async () => {
+        if (!arrays.some((array) => array.byteLength > 2)) return;
+        await call({ op: 'insertJson', table, json: joinJsonArrays(arrays).toString('utf8'), ...(token ? { token } : {}) });
       }),
     close: async () => undefined,
   };

@@ -13,6 +13,7 @@ import {
   type TrailmarkEvent,
 } from '@trailmark/protocol';
 import type { ChStore } from './store.js';
+import { agentOf } from './visit-rows.js';
 
 // The dashboard's read contract (`GET /v1/stats/:panel`) in ClickHouse SQL over the `visits` table (one row per visit,
 // its pages, vitals and funnel marks in Nested columns; FINAL reads each visit's newest row). The figures and their
@@ -53,6 +54,8 @@ const COLUMN: Record<Exclude<StatsDimension, 'page'>, string> = {
 function visitsWhere(siteId: string, query: StatsQuery, b: Binds, arrayJoin = ''): string {
   const where = [
     `site_id = ${b.add(siteId, 'String')}`,
+    // Humans only (the SQL panels answer `bots=exclude`; the reference code answers the bot views).
+    'bot IS NULL',
     `start_ms >= ${b.add(query.from, 'Int64')}`,
     `start_ms < ${b.add(query.to, 'Int64')}`,
   ];
@@ -190,17 +193,14 @@ export function statsPanelSql(store: ChStore, siteId: string, url: URL, now: num
 }
 
 /**
- * The site's stored events with server time in [fromTs, toTs], as the stats code reads them. ClickHouse keeps the
- * request's browser and OS classes, not its device class: they are handed on as a stored class (`Chrome; Windows;
- * desktop`), so the user-agent bot rule does not apply here yet (the automation and behaviour rules do).
+ * The site's stored events with server time in [fromTs, toTs], as the stats code reads them, each with its request's
+ * stored user-agent class (`Chrome; Windows; mobile`; `desktop` for rows loaded before the device part was kept).
  */
 async function rawEvents(store: ChStore, siteId: string, fromTs: number, toTs: number): Promise<StatsEvent[]> {
-  const rows = await store.query<{ raw: string; ts: string | number; browser: string | null; os: string | null }>(
-    `SELECT raw, ts, browser, os FROM events FINAL
+  const rows = await store.query<{ raw: string; ts: string | number; browser: string | null; os: string | null; d: string | null }>(
+    `SELECT raw, ts, browser, os, agent_device AS d FROM events FINAL
      WHERE site_id = {site:String} AND ts >= {from:Int64} AND ts <= {to:Int64}`,
     { site: siteId, from: fromTs, to: toTs },
   );
-  return rows.map((row) =>
-    statsEventOf(JSON.parse(row.raw) as TrailmarkEvent, Number(row.ts), `${row.browser ?? ''}; ${row.os ?? ''}; desktop`),
-  );
+  return rows.map((row) => statsEventOf(JSON.parse(row.raw) as TrailmarkEvent, Number(row.ts), agentOf(row.browser, row.os, row.d)));
 }

@@ -14,6 +14,11 @@ export interface ChStore {
    * token again within the table's deduplication window stores nothing.
    */
   insert(table: string, rows: readonly object[], dedupToken?: string): Promise<void>;
+  /**
+   * Inserts JSON arrays of rows (each the bytes of one `[{…},{…}]`, as a log message carries them) in one INSERT,
+   * without parsing them here; an object where the table has a String column is stored as its JSON text.
+   */
+  insertJsonArrays(table: string, arrays: readonly Uint8Array[], dedupToken?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,6 +39,27 @@ export async function storeCall<T>(what: string, work: () => Promise<T>): Promis
 
 /** JSONEachRow text of rows. */
 export const jsonEachRow = (rows: readonly object[]): string => rows.map((row) => JSON.stringify(row)).join('\n');
+
+/** One JSON array of the rows of several (`[a,b]` and `[c]` make `[a,b,c]`), as bytes, copying each once. */
+export function joinJsonArrays(arrays: readonly Uint8Array[]): Buffer {
+  const parts: Uint8Array[] = [];
+  for (const array of arrays) {
+    // `[]` adds nothing.
+    if (array.byteLength > 2) parts.push(parts.length === 0 ? OPEN : COMMA, array.subarray(1, array.byteLength - 1));
+  }
+  if (parts.length === 0) parts.push(OPEN);
+  parts.push(CLOSE);
+  return Buffer.concat(parts);
+}
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
+
+/** Settings of an insert of JSON rows: objects into String columns as their text, and the deduplication token. */
+export const jsonInsertSettings = (dedupToken?: string): Record<string, string | number> => ({
+  input_format_json_read_objects_as_strings: 1,
+  ...(dedupToken ? { insert_deduplication_token: dedupToken } : {}),
+});
 
 /** Parses JSONEachRow text. */
 export function parseJsonEachRow<T>(text: string): T[] {

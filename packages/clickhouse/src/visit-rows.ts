@@ -1,13 +1,27 @@
-import { type StatsEvent, visitsOf } from '@trailmark/protocol';
+import { countryLookup, type StatsEvent, type TrailmarkEvent, visitsOf } from '@trailmark/protocol';
 
-/** A visit's events as the loader reads them back from the `events` table. */
+/** An event with its request's facts, as a message carries it and as the loader reads it back from `events`. */
 export interface StoredEvent {
   session_id: string;
   event_id: string;
+  /** Server time, ms (64-bit integers read back from ClickHouse may be strings). */
   ts: number | string;
   browser: string | null;
   os: string | null;
-  raw: string;
+  /** The user agent's device part (`desktop`, `mobile`, `tablet`, `bot`); absent or null in rows before migration 03. */
+  agent_device?: string | null | undefined;
+  /** The admitted event (client time). */
+  raw: TrailmarkEvent;
+}
+
+/**
+ * The stored user-agent class (`Chrome; Windows; mobile`) of an event's request, as the other backends store it in
+ * `user_agent`; null for a request without a user agent. Rows loaded before the device part was kept read as
+ * `desktop`, as they were answered before.
+ */
+export function agentOf(browser: string | null, os: string | null, device: string | null | undefined): string | null {
+  if (!device && browser === null && os === null) return null;
+  return `${browser ?? ''}; ${os ?? ''}; ${device || 'desktop'}`;
 }
 
 /** One row of the `visits` table (migration 02). */
@@ -31,6 +45,8 @@ export interface VisitRow {
   device: string | null;
   browser: string | null;
   os: string | null;
+  /** Why the visit is a bot's (`botReason()`: user agent, automation, behaviour), or null (migration 03). */
+  bot: string | null;
   'pages.path': string[];
   'pages.views': number[];
   'vitals.name': string[];
@@ -43,21 +59,21 @@ export interface VisitRow {
 const UNMARKED = new Set(['page_leave', 'heartbeat', 'sdk_dropped']);
 
 /**
- * The rows of the visits these events make (all the stored events of each visit, one row each), by the protocol's
- * own `visitsOf`: the same visit boundaries, dimensions, bounces and durations as every other backend. The browser
- * and OS are the classes stored with the visit's first event.
+ * The rows of the visits these events make (all the events of each visit, each event once, one row each), by the
+ * protocol's own `visitsOf`: the same visit boundaries, dimensions, bounces, durations and bot verdicts as every
+ * other backend. The browser and OS are the classes stored with the visit's first event; `device` is the screen
+ * width's class (the dashboard's dimension, as everywhere), the user agent's device part feeding the bot verdict.
  */
-export function visitRows(site: string, stored: readonly StoredEvent[]): VisitRow[] {
+export function visitRows(site: string, stored: Iterable<StoredEvent>, country = countryLookup()): VisitRow[] {
   const classes = new Map<string, { browser: string | null; os: string | null }>();
   const counts = new Map<string, number>();
   const events: StatsEvent[] = [];
   for (const row of stored) {
-    const event = JSON.parse(row.raw) as StatsEvent;
-    events.push({ ...event, ts: Number(row.ts), user_agent: null });
+    events.push({ ...row.raw, ts: Number(row.ts), user_agent: agentOf(row.browser, row.os, row.agent_device) });
     classes.set(row.event_id, { browser: row.browser, os: row.os });
     counts.set(row.session_id, (counts.get(row.session_id) ?? 0) + 1);
   }
-  return visitsOf(events).map((visit) => {
+  return visitsOf(events, undefined, country).map((visit) => {
     const first = classes.get(visit.events[0]?.event_id ?? '');
     const pages = new Map<string, number>();
     const vitals = new Map<string, { name: string; value: number }>();
@@ -88,6 +104,7 @@ export function visitRows(site: string, stored: readonly StoredEvent[]): VisitRo
       ...visit.dims,
       browser: first?.browser ?? null,
       os: first?.os ?? null,
+      bot: visit.bot,
       'pages.path': [...pages.keys()],
       'pages.views': [...pages.values()],
       'vitals.name': [...vitals.values()].map((vital) => vital.name),

@@ -44,7 +44,7 @@ describe.skipIf(!chdbAvailable())('loader over embedded chDB', () => {
   });
 
   it('applies the migrations once, and again finds nothing to do', async () => {
-    expect(await appliedMigrations(store)).toEqual(['01_events.sql', '02_visits.sql']);
+    expect(await appliedMigrations(store)).toEqual(['01_events.sql', '02_visits.sql', '03_agent_device_and_bot.sql']);
     expect(await migrate(store)).toEqual([]);
   });
 
@@ -81,5 +81,61 @@ describe.skipIf(!chdbAvailable())('loader over embedded chDB', () => {
       const expected = statsPanel(panel, events, parseStatsQuery(url.searchParams, now) as StatsQuery);
       expect({ panel, data: await statsPanelSql(store, 'unit', url, now) }).toEqual({ panel, data: expected });
     }
+  });
+
+  it('builds a visit whose events arrive in several requests, loaded in one batch, in batches in any order, or at once', async () => {
+    const site = 'split';
+    const visit = generateVisits({ count: 200, now, days: 1, site, seed: 9 }).find((v) => v.events.length === 8);
+    const events = visit?.events ?? [];
+    expect(events.length).toBe(8);
+    const message = (part: typeof events, seq: number) => ({
+      seq,
+      data: encodeMessage({ v: 1, site, skewMs: 0, browser: 'Safari', os: 'iOS', device: 'mobile', events: part }),
+    });
+    const parts = [message(events.slice(0, 3), 1), message(events.slice(3, 5), 2), message(events.slice(5), 3)];
+    const row = async () =>
+      (
+        await store.query<{ version: number; pageviews: number; n: number }>(
+          `SELECT version, pageviews, length(marks.key) AS n FROM visits FINAL WHERE site_id = '${site}'`,
+        )
+      ).map((r) => ({ version: Number(r.version), pageviews: Number(r.pageviews), n: Number(r.n) }));
+    const whole = { version: 8, pageviews: 3, n: 7 };
+    // The last part first, then the others in one batch, then the first again (a redelivery).
+    await loadBatch(store, [parts[2]!]);
+    expect((await row())[0]?.version).toBe(3);
+    await loadBatch(store, [parts[0]!, parts[1]!]);
+    expect(await row()).toEqual([whole]);
+    await loadBatch(store, [parts[0]!]);
+    expect(await row()).toEqual([whole]);
+    // Two loaders loading parts of another visit at the same moment: the one that inserted last counts them all.
+    const again = events.map((event) => ({ ...event, session_id: `${event.session_id}-b`, event_id: crypto.randomUUID() }));
+    const other = [message(again.slice(0, 4), 4), message(again.slice(4), 5)];
+    await Promise.all([loadBatch(store, [other[0]!]), loadBatch(store, [other[1]!])]);
+    const rows = await store.query<{ version: number }>(
+      `SELECT version FROM visits FINAL WHERE site_id = '${site}' AND session_id = {s:String}`,
+      { s: again[0]?.session_id },
+    );
+    expect(rows.map((r) => Number(r.version))).toEqual([8]);
+  });
+
+  it("stores the user agent's device class with each event, and a bot's visit as a bot's, out of the figures", async () => {
+    const site = 'agents';
+    const [person, robot] = generateVisits({ count: 4, now, days: 1, site, seed: 21 }).map((visit) => visit.events);
+    await loadBatch(store, [
+      { seq: 1, data: encodeMessage({ v: 1, site, skewMs: 0, browser: 'Chrome', os: 'Android', device: 'tablet', events: person ?? [] }) },
+      { seq: 2, data: encodeMessage({ v: 1, site, skewMs: 0, browser: null, os: null, device: 'bot', events: robot ?? [] }) },
+    ]);
+    const devices = await store.query<{ d: string }>(`SELECT DISTINCT agent_device AS d FROM events WHERE site_id = '${site}' ORDER BY d`);
+    expect(devices.map((row) => row.d)).toEqual(['bot', 'tablet']);
+    const visits = await store.query<{ bot: string | null; device: string | null }>(
+      `SELECT bot, device FROM visits FINAL WHERE site_id = '${site}' ORDER BY bot NULLS FIRST`,
+    );
+    // `device` is the screen width's class, as on every backend; the user agent's says the second is a bot.
+    expect(visits).toEqual([
+      { bot: null, device: expect.any(String) },
+      { bot: 'user_agent', device: expect.any(String) },
+    ]);
+    const url = new URL(`http://x/v1/stats/summary?from=${now - 2 * 86_400_000}&to=${now + 3_600_000}`);
+    expect(await statsPanelSql(store, site, url, now)).toMatchObject({ visits: 1 });
   });
 });

@@ -74,9 +74,11 @@ const order = (a: StatsEvent, b: StatsEvent) =>
 
 /**
  * Groups events into visits (`sdk_dropped` reports are not part of a visit), each with the person its visitor is
- * by `identities` (a backend's stored identities; by default those the events themselves establish).
+ * by `identities` (a backend's stored identities; by default those the events themselves establish). `country` is
+ * the time-zone lookup (`countryLookup()`, built on each call when not given: a caller grouping many small sets
+ * passes one in).
  */
-export function visitsOf(events: readonly StatsEvent[], identities: Identities = identitiesOf(events)): Visit[] {
+export function visitsOf(events: readonly StatsEvent[], identities: Identities = identitiesOf(events), country = countryLookup()): Visit[] {
   const bySession = new Map<string, StatsEvent[]>();
   for (const event of events) {
     if (event.type === 'sdk_dropped') continue;
@@ -84,7 +86,6 @@ export function visitsOf(events: readonly StatsEvent[], identities: Identities =
     if (list) list.push(event);
     else bySession.set(event.session_id, [event]);
   }
-  const country = countryLookup();
   const visits: Visit[] = [];
   for (const [id, list] of bySession) {
     list.sort(order);

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { storageProblem } from '../src/batch-route.js';
+import { decodeMessage, encodeMessage } from '../src/index.js';
+
+const event = (n: number, session = 's1') => ({
+  event_id: `0a1b2c3d-0000-4000-8000-00000000000${n}`,
+  type: 'pageview',
+  ts: 1_700_000_000_000 + n,
+  site_id: 'site',
+  visitor_id: 'v1',
+  session_id: session,
+  seq: n,
+  url: 'https://shop.example/p',
+  path: '/p',
+});
+
+describe('log messages', () => {
+  it("carry the events' rows and their visits' rows as bytes a loader inserts unparsed, and each visit's event count", () => {
+    const encoded = encodeMessage({
+      v: 1,
+      site: 'site',
+      skewMs: 5,
+      browser: 'Chrome',
+      os: 'Android',
+      device: 'mobile',
+      events: [event(1), event(2), event(3, 's2')],
+    });
+    const decoded = decodeMessage(encoded);
+    expect(decoded?.site).toBe('site');
+    expect([...(decoded?.sessions ?? [])]).toEqual([
+      ['s1', 2],
+      ['s2', 1],
+    ]);
+    const rows = JSON.parse(Buffer.from(decoded?.events ?? []).toString('utf8'));
+    expect(rows[0]).toMatchObject({
+      session_id: 's1',
+      ts: event(1).ts + 5,
+      browser: 'Chrome',
+      os: 'Android',
+      agent_device: 'mobile',
+      raw: event(1),
+    });
+    const visits = JSON.parse(Buffer.from(decoded?.visits ?? []).toString('utf8'));
+    expect(
+      visits.map((visit: { session_id: string; version: number; pageviews: number }) => [visit.session_id, visit.version, visit.pageviews]),
+    ).toEqual([
+      ['s1', 2, 2],
+      ['s2', 1, 1],
+    ]);
+  });
+
+  it('reads a message of the first version (a stream written before) into the same parts, and refuses a foreign body', () => {
+    const v1 = Buffer.from(JSON.stringify({ v: 1, site: 'site', skewMs: 0, browser: 'Firefox', os: 'Linux', events: [event(1)] }));
+    const decoded = decodeMessage(v1);
+    expect([...(decoded?.sessions ?? [])]).toEqual([['s1', 1]]);
+    expect(JSON.parse(Buffer.from(decoded?.events ?? []).toString('utf8'))[0]).toMatchObject({ browser: 'Firefox', agent_device: null });
+    expect(decodeMessage(Buffer.from('{"hello":1}'))).toBeUndefined();
+    expect(decodeMessage(Buffer.from('[1]\n[2]\nnot json'))).toBeUndefined();
+  });
+});
+
+describe('storageProblem', () => {
+  it('refuses a lone surrogate anywhere in an event, and lets a pair or the typed text \\ud800 through', () => {
+    for (const [text, refused] of [
+      ['lone \ud800 surrogate', true],
+      ['y\ud83d', true],
+      ['\udc00x', true],
+      ['typed \\\\\ud800', true],
+      ['pair \ud83d\ude00', false],
+      ['typed \\ud800 text', false],
+      ['plain', false],
+    ] as const) {
+      expect({ text, refused: storageProblem({ ...event(1), title: text }) !== undefined }).toEqual({ text, refused });
+      expect({ text, refused: storageProblem({ ...event(1), props: { a: { [text]: [1] } } }) !== undefined }).toEqual({ text, refused });
+    }
+  });
+});
