@@ -41,6 +41,7 @@ function eventRow(message: LogMessage, event: LogMessage['events'][number]) {
     ts: event.ts + message.skewMs,
     browser: message.browser,
     os: message.os,
+    device: message.device ?? null,
     raw: JSON.stringify(event),
   };
 }

@@ -10,6 +10,8 @@ export interface LogMessage {
   /** The browser and OS parts of the request's user-agent class (admitBatch's `agent`; the raw string is never carried). */
   browser: string | null;
   os: string | null;
+  /** The device part of the class (`bot` for a crawler or headless browser); absent in messages of older nodes. */
+  device?: string | null;
   events: TrailmarkEvent[];
 }
 
