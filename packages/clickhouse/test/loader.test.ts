@@ -44,7 +44,7 @@ describe.skipIf(!chdbAvailable())('loader over embedded chDB', () => {
   });
 
   it('applies the migrations once, and again finds nothing to do', async () => {
-    expect(await appliedMigrations(store)).toEqual(['01_events.sql', '02_visits.sql']);
+    expect(await appliedMigrations(store)).toEqual(['01_events.sql', '02_visits.sql', '05_read_signals.sql']);
     expect(await migrate(store)).toEqual([]);
   });
 
