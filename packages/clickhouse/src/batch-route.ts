@@ -1,5 +1,6 @@
 import { closeIfUnread } from '@trailmark/node-http';
 import { admitBatch, MAX_DRAIN_BYTES, MAX_REQUEST_BYTES, parseAgentClass, readJsonBody, type TrailmarkEvent } from '@trailmark/protocol';
+import { checkedIdsOf } from './check-ids.js';
 import type { NodeContext } from './context.js';
 import { LogError } from './event-log.js';
 import { authorize, fail, json, unavailable } from './http.js';
@@ -26,7 +27,7 @@ export async function handleBatch(ctx: NodeContext, request: Request): Promise<R
     maxAgeMs: ctx.maxEventAgeMs,
     siteId: site,
     storable: storageProblem,
-    lookup: (ids: string[]) => storedIdsOf(ctx, site, ids),
+    lookup: (ids: string[]) => checkedIdsOf(ctx, site, ids),
     userAgent: request.headers.get('user-agent'),
   };
   let admission: Awaited<ReturnType<typeof admitBatch>>;
@@ -42,7 +43,7 @@ export async function handleBatch(ctx: NodeContext, request: Request): Promise<R
       const fresh = events.filter((event) => !known.has(event.event_id));
       if (fresh.length === 0) return new Set<string>();
       const ids = fresh.map((event) => event.event_id);
-      // The log carries the user agent's class only (admitBatch's `agent`), as its browser and OS parts.
+      // The log carries the user agent's class only (admitBatch's `agent`), as its browser, OS and device parts.
       const agentParts = parseAgentClass(agent);
       const message = encodeMessage({
         v: 1,
@@ -50,6 +51,7 @@ export async function handleBatch(ctx: NodeContext, request: Request): Promise<R
         skewMs,
         browser: agentParts?.browser ?? null,
         os: agentParts?.os ?? null,
+        device: agentParts?.device ?? null,
         events: fresh,
       });
       await log.publish(message, messageId(site, ids));
