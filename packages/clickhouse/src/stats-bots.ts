@@ -30,7 +30,7 @@ export const ONE_THREAD_VISITS = 200_000;
 /** How long the size of the visits table is taken as known, ms (it only picks the plan; every plan is exact). */
 const SIZE_TTL_MS = 10_000;
 
-const PARTS = `SELECT toString(sipHash64(arraySort(groupArrayIf(name, table = 'visit_signals')))) AS version,
+const PARTS = `SELECT toString(maxIf(max_block_number, table = 'visit_signals')) AS version,
     sumIf(rows, table = 'visits') AS visit_rows
   FROM system.parts WHERE database = currentDatabase() AND table IN ('visit_signals', 'visits') AND active`;
 
@@ -38,20 +38,28 @@ const PARTS = `SELECT toString(sipHash64(arraySort(groupArrayIf(name, table = 'v
  * Plans each request. Small tables: one thread, and the bot visits selected inside each panel's query (a few ms).
  * Large tables: every thread, and each site's bot visits (up to `maxIds`) kept while `visit_signals` is unchanged —
  * selecting them groups every visit of the site, which at millions of visits cost more than the panel itself. The
- * table's active parts are its version: every insert (a loader's batch reaches it through the materialized view)
- * adds a part, every merge or mutation renames one, so a change is seen on the next request and nothing stale is
- * answered.
+ * table's highest block number is its version: every insert (a loader's batch reaches it through the materialized
+ * view) takes a new one, and a merge keeps it (a merge changes no verdict), so an insert is seen on the next request
+ * and nothing stale is answered.
  */
-export function readPlanner(maxIds = 10_000, clock: () => number = Date.now): ReadPlanner {
+export function readPlanner({
+  maxIds = 10_000,
+  oneThreadVisits = ONE_THREAD_VISITS,
+  clock = Date.now,
+}: {
+  maxIds?: number;
+  oneThreadVisits?: number;
+  clock?: () => number;
+} = {}): ReadPlanner {
   const sites = new Map<string, { version: string; ids: readonly string[] | undefined }>();
   let size = { rows: 0, at: Number.NEGATIVE_INFINITY };
   return {
     async plan(store, siteId) {
-      const small = size.rows < ONE_THREAD_VISITS;
+      const small = size.rows < oneThreadVisits;
       if (small && clock() - size.at < SIZE_TTL_MS) return { oneThread: true, botIds: undefined };
       const [row] = await store.query<{ version: string; visit_rows: unknown }>(PARTS);
       size = { rows: Number(row?.visit_rows ?? 0), at: clock() };
-      if (size.rows < ONE_THREAD_VISITS) return { oneThread: true, botIds: undefined };
+      if (size.rows < oneThreadVisits) return { oneThread: true, botIds: undefined };
       const version = row?.version ?? '';
       const known = sites.get(siteId);
       if (known?.version === version) return { oneThread: false, botIds: known.ids };

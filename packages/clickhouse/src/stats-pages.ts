@@ -16,13 +16,12 @@ async function pageRows(store: ChStore, siteId: string, query: StatsQuery, figur
     query,
     b,
     ['scroll_depth', 'page_leave'],
-    `JSONExtractString(raw, 'path') AS path, JSONType(raw, 'path') = 'String' AS has_path,
+    `JSONExtractString(raw, 'path') AS path, JSONType(raw, 'path') = 'String' AS has_path, JSONExtractRaw(raw, 'props') AS props,
      multiIf(type != 'scroll_depth', NULL,
-       JSONType(raw, 'props', 'milestone') != 'Null',
-         if(JSONType(raw, 'props', 'milestone') IN ${NUMBER}, JSONExtractFloat(raw, 'props', 'milestone'), NULL),
-       JSONType(raw, 'props', 'max_depth') IN ${NUMBER}, JSONExtractFloat(raw, 'props', 'max_depth'), NULL) AS depth,
-     if(type = 'page_leave' AND JSONType(raw, 'props', 'engaged_ms') IN ${NUMBER} AND JSONExtractFloat(raw, 'props', 'engaged_ms') >= 0,
-       toInt64(floor(JSONExtractFloat(raw, 'props', 'engaged_ms') + 0.5)), 0) AS engaged`,
+       JSONType(props, 'milestone') != 'Null', if(JSONType(props, 'milestone') IN ${NUMBER}, JSONExtractFloat(props, 'milestone'), NULL),
+       JSONType(props, 'max_depth') IN ${NUMBER}, JSONExtractFloat(props, 'max_depth'), NULL) AS depth,
+     if(type = 'page_leave' AND JSONType(props, 'engaged_ms') IN ${NUMBER} AND JSONExtractFloat(props, 'engaged_ms') >= 0,
+       toInt64(floor(JSONExtractFloat(props, 'engaged_ms') + 0.5)), 0) AS engaged`,
   );
   const perPage = `SELECT session_id, path, greatest(0, max(ifNull(depth, 0))) AS depth, sum(engaged) AS engaged
     FROM (${events}) WHERE has_path GROUP BY session_id, path`;

@@ -21,8 +21,8 @@ export async function goalProps(store: ChStore, siteId: string, query: StatsQuer
     query,
     b,
     [goal],
-    `JSONType(raw, 'props', ${name}) AS kind,
-     multiIf(kind = 'String', JSONExtractString(raw, 'props', ${name}), kind IN ${NUMBER} OR kind = 'Bool', JSONExtractRaw(raw, 'props', ${name}), NULL) AS value`,
+    `JSONExtractRaw(raw, 'props') AS props, JSONType(props, ${name}) AS kind,
+     multiIf(kind = 'String', JSONExtractString(props, ${name}), kind IN ${NUMBER} OR kind = 'Bool', JSONExtractRaw(props, ${name}), NULL) AS value`,
   );
   const rows = await store.query<{ value: string; kind: string; nv: unknown; ne: unknown }>(
     `SELECT value, any(kind) AS kind, uniqExact(v.visitor_id) AS nv, count() AS ne
@@ -54,8 +54,8 @@ export async function links(
     query,
     b,
     ['click'],
-    `JSONExtractString(raw, 'props', 'href') AS url,
-     JSONType(raw, 'props', 'href') = 'String' AND JSONType(raw, 'props', ${flag}) = 'Bool' AND JSONExtractBool(raw, 'props', ${flag}) AS hit`,
+    `JSONExtractRaw(raw, 'props') AS props, JSONExtractString(props, 'href') AS url,
+     JSONType(props, 'href') = 'String' AND JSONType(props, ${flag}) = 'Bool' AND JSONExtractBool(props, ${flag}) AS hit`,
   );
   const rows = await store.query<{ url: string; nv: unknown; ne: unknown }>(
     `SELECT url, uniqExact(v.visitor_id) AS nv, count() AS ne
@@ -77,11 +77,11 @@ export async function revenue(store: ChStore, siteId: string, query: StatsQuery)
     query,
     b,
     'goals',
-    `type AS name, JSONExtractString(raw, 'props', 'revenue', 'currency') AS currency,
-     JSONExtractFloat(raw, 'props', 'revenue', 'amount') AS amount,
-     JSONType(raw, 'props', 'revenue') = 'Object' AND length(JSONExtractKeys(raw, 'props', 'revenue')) = 2
-       AND JSONType(raw, 'props', 'revenue', 'amount') IN ${NUMBER} AND abs(amount) < 1e12
-       AND JSONType(raw, 'props', 'revenue', 'currency') = 'String' AND match(currency, '^[A-Z]{3}$') AS valid`,
+    `type AS name, JSONExtractRaw(raw, 'props', 'revenue') AS revenue, JSONExtractString(revenue, 'currency') AS currency,
+     JSONExtractFloat(revenue, 'amount') AS amount,
+     JSONType(raw, 'props', 'revenue') = 'Object' AND length(JSONExtractKeys(revenue)) = 2
+       AND JSONType(revenue, 'amount') IN ${NUMBER} AND abs(amount) < 1e12
+       AND JSONType(revenue, 'currency') = 'String' AND match(currency, '^[A-Z]{3}$') AS valid`,
   );
   const rows = await store.query<{ name: string; currency: string; nv: unknown; ne: unknown; micros: unknown }>(
     `SELECT name, currency, uniqExact(v.visitor_id) AS nv, count() AS ne, sum(toInt64(floor(amount * 1000000 + 0.5))) AS micros
