@@ -219,21 +219,35 @@ async function seedStore(ch, store, count, capMs, previous) {
   seeded = previous ? { ...previous } : await generateInto(ch, store, Math.min(count, GENERATED), capMs);
   for (let copy = seeded.copies + 1; seeded.events + seeded.generated <= count && !seeded.capped; copy++) {
     const suffix = `'~${copy}'`;
-    await store.command(
-      `INSERT INTO events SELECT * REPLACE (concat(session_id, ${suffix}) AS session_id, generateUUIDv4() AS event_id, concat(visitor_id, ${suffix}) AS visitor_id)
-       FROM events WHERE site_id = {site:String} AND position(session_id, '~') = 0`,
-      { site: SITE.id },
-    );
-    await store.command(
-      `INSERT INTO visits SELECT * REPLACE (concat(session_id, ${suffix}) AS session_id, concat(visitor_id, ${suffix}) AS visitor_id)
-       FROM visits FINAL WHERE site_id = {site:String} AND position(session_id, '~') = 0`,
-      { site: SITE.id },
-    );
+    // Explicit column lists: `INSERT … SELECT * REPLACE (…)` inserted nothing in chDB 3.4, without an error.
+    await copyRows(store, 'events', {
+      session_id: `concat(session_id, ${suffix})`,
+      event_id: 'generateUUIDv4()',
+      visitor_id: `concat(visitor_id, ${suffix})`,
+    });
+    await copyRows(store, 'visits', { session_id: `concat(session_id, ${suffix})`, visitor_id: `concat(visitor_id, ${suffix})` });
     seeded.events += seeded.generated;
     seeded.copies = copy;
   }
   seeded.seconds = Math.round((Date.now() - started) / 1000) + (seeded.seconds ?? 0);
   return seeded;
+}
+
+/** Copies a table's generated rows (no `~` in their visit id) with some columns replaced by expressions. */
+async function copyRows(store, table, replace) {
+  const columns = (
+    await store.query(
+      "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = {table:String} AND default_kind NOT IN ('MATERIALIZED', 'ALIAS') ORDER BY position",
+      { table },
+    )
+  ).map((row) => row.name);
+  const list = columns.map((name) => `\`${name}\``).join(', ');
+  const values = columns.map((name) => replace[name] ?? `\`${name}\``).join(', ');
+  const from = table === 'visits' ? 'visits FINAL' : table;
+  await store.command(
+    `INSERT INTO ${table} (${list}) SELECT ${values} FROM ${from} WHERE site_id = {site:String} AND position(session_id, '~') = 0`,
+    { site: SITE.id },
+  );
 }
 
 async function generateInto(ch, store, count, capMs) {

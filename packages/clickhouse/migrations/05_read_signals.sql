@@ -9,6 +9,11 @@ ALTER TABLE events ADD COLUMN IF NOT EXISTS device LowCardinality(Nullable(Strin
 ALTER TABLE events ADD COLUMN IF NOT EXISTS seq UInt32 MATERIALIZED
   if(JSONType(raw, 'seq') IN ('Int64', 'UInt64') AND JSONExtractInt(raw, 'seq') BETWEEN 1 AND 4294967295, toUInt32(JSONExtractInt(raw, 'seq')), 0);
 
+-- The event's props and path, computed once at insert: the reports read these few bytes instead of the whole JSON.
+ALTER TABLE events ADD COLUMN IF NOT EXISTS props String MATERIALIZED JSONExtractRaw(raw, 'props');
+ALTER TABLE events ADD COLUMN IF NOT EXISTS path Nullable(String) MATERIALIZED
+  if(JSONType(raw, 'path') = 'String', JSONExtractString(raw, 'path'), NULL);
+
 -- Per visit, what the bot rules read beyond the visits table (`botReason()` in @trailmark/protocol): the first
 -- event's device class, the SDK's automation flag, page leaves, any sign of a person, the first and last pageview and
 -- the pageviews (distinct event ids). Each column is a min, a max, an argMin or a set, so a repeated event (a batch

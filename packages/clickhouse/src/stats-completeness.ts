@@ -31,9 +31,9 @@ export async function completeness(store: ChStore, siteId: string, query: StatsQ
     ),
     store.query<{ t: unknown; reason: string; count: unknown }>(
       `SELECT intDiv(ts, ${day}) * ${day} AS t, kv.1 AS reason, sum(toFloat64OrZero(kv.2)) AS count
-       FROM (SELECT ts, raw FROM events WHERE site_id = ${site} AND type = 'sdk_dropped' AND ts >= ${from} AND ts < ${to}
+       FROM (SELECT ts, props FROM events WHERE site_id = ${site} AND type = 'sdk_dropped' AND ts >= ${from} AND ts < ${to}
              LIMIT 1 BY session_id, event_id)
-       ARRAY JOIN JSONExtractKeysAndValuesRaw(raw, 'props') AS kv
+       ARRAY JOIN JSONExtractKeysAndValuesRaw(props) AS kv
        WHERE toFloat64OrZero(kv.2) > 0 AND toFloat64OrZero(kv.2) = floor(toFloat64OrZero(kv.2))
        GROUP BY t, reason`,
       b.values,

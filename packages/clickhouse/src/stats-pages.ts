@@ -16,15 +16,15 @@ async function pageRows(store: ChStore, siteId: string, query: StatsQuery, figur
     query,
     b,
     ['scroll_depth', 'page_leave'],
-    `JSONExtractString(raw, 'path') AS path, JSONType(raw, 'path') = 'String' AS has_path, JSONExtractRaw(raw, 'props') AS props,
+    `ifNull(path, '') AS page, path IS NOT NULL AS has_path,
      multiIf(type != 'scroll_depth', NULL,
        JSONType(props, 'milestone') != 'Null', if(JSONType(props, 'milestone') IN ${NUMBER}, JSONExtractFloat(props, 'milestone'), NULL),
        JSONType(props, 'max_depth') IN ${NUMBER}, JSONExtractFloat(props, 'max_depth'), NULL) AS depth,
      if(type = 'page_leave' AND JSONType(props, 'engaged_ms') IN ${NUMBER} AND JSONExtractFloat(props, 'engaged_ms') >= 0,
        toInt64(floor(JSONExtractFloat(props, 'engaged_ms') + 0.5)), 0) AS engaged`,
   );
-  const perPage = `SELECT session_id, path, greatest(0, max(ifNull(depth, 0))) AS depth, sum(engaged) AS engaged
-    FROM (${events}) WHERE has_path GROUP BY session_id, path`;
+  const perPage = `SELECT session_id, page AS path, greatest(0, max(ifNull(depth, 0))) AS depth, sum(engaged) AS engaged
+    FROM (${events}) WHERE has_path GROUP BY session_id, page`;
   return store.query<Record<string, unknown> & { path: string }>(
     `SELECT v.path AS path, ${figures}
      FROM (SELECT visits.session_id AS session_id, path ${visitsWhere(siteId, query, b, 'ARRAY JOIN pages.path AS path')}) AS v

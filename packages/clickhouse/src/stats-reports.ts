@@ -21,7 +21,7 @@ export async function goalProps(store: ChStore, siteId: string, query: StatsQuer
     query,
     b,
     [goal],
-    `JSONExtractRaw(raw, 'props') AS props, JSONType(props, ${name}) AS kind,
+    `JSONType(props, ${name}) AS kind,
      multiIf(kind = 'String', JSONExtractString(props, ${name}), kind IN ${NUMBER} OR kind = 'Bool', JSONExtractRaw(props, ${name}), NULL) AS value`,
   );
   const rows = await store.query<{ value: string; kind: string; nv: unknown; ne: unknown }>(
@@ -54,7 +54,7 @@ export async function links(
     query,
     b,
     ['click'],
-    `JSONExtractRaw(raw, 'props') AS props, JSONExtractString(props, 'href') AS url,
+    `JSONExtractString(props, 'href') AS url,
      JSONType(props, 'href') = 'String' AND JSONType(props, ${flag}) = 'Bool' AND JSONExtractBool(props, ${flag}) AS hit`,
   );
   const rows = await store.query<{ url: string; nv: unknown; ne: unknown }>(
@@ -77,9 +77,9 @@ export async function revenue(store: ChStore, siteId: string, query: StatsQuery)
     query,
     b,
     'goals',
-    `type AS name, JSONExtractRaw(raw, 'props', 'revenue') AS revenue, JSONExtractString(revenue, 'currency') AS currency,
+    `type AS name, JSONExtractRaw(props, 'revenue') AS revenue, JSONExtractString(revenue, 'currency') AS currency,
      JSONExtractFloat(revenue, 'amount') AS amount,
-     JSONType(raw, 'props', 'revenue') = 'Object' AND length(JSONExtractKeys(revenue)) = 2
+     JSONType(props, 'revenue') = 'Object' AND length(JSONExtractKeys(revenue)) = 2
        AND JSONType(revenue, 'amount') IN ${NUMBER} AND abs(amount) < 1e12
        AND JSONType(revenue, 'currency') = 'String' AND match(currency, '^[A-Z]{3}$') AS valid`,
   );
