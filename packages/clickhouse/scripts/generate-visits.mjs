@@ -1,6 +1,7 @@
 // Deterministic visits in the SDK's wire format, for the cluster test and the bench: `count` events spread over
-// `days` before `now`, in visits of 1 to 8 events (pageviews, scrolls, clicks, web vitals, heartbeats, a custom
-// `signup`), each visit with one of four user agents. Plain JavaScript, so the bench imports it without a build.
+// `days` before `now`, in visits of 1 to 8 events (pageviews, scrolls, clicks on links and downloads, web vitals,
+// heartbeats, a custom `signup` by plan, some with revenue), each visit with one of four user agents. Plain
+// JavaScript, so the bench imports it without a build.
 
 const TYPES = ['pageview', 'scroll_depth', 'click', 'pageview', 'web_vital', 'heartbeat', 'signup', 'pageview'];
 const ZONES = [
@@ -72,8 +73,21 @@ export function generateVisits({ count, now = Date.now(), days = 7, seed = 1, si
       if (zone) event.timezone = zone;
       if (type === 'web_vital')
         event.props = { name: ['LCP', 'CLS', 'INP'][s % 3], value: s % 3 === 1 ? (s % 40) / 100 : 100 + ((s * 37) % 4000), id: `v5-${s}` };
-      if (type === 'click') event.props = { tag: 'a' };
-      if (type === 'scroll_depth') event.props = { milestone: 50 };
+      // Clicks on outbound links, downloads and other links; signups by plan, half with revenue; scrolls to a quarter.
+      if (type === 'click') {
+        event.props = [
+          { tag: 'a', href: `https://other${s % 20}.example/guide`, outbound: true },
+          { tag: 'a', href: `https://shop.example/files/list-${s % 10}.pdf`, download: true },
+          { tag: 'a' },
+        ][s % 3];
+      }
+      if (type === 'signup') {
+        event.props = {
+          plan: ['pro', 'team', 'free'][s % 3],
+          ...(s % 2 ? { revenue: { amount: 19.5, currency: s % 4 === 1 ? 'EUR' : 'USD' } } : {}),
+        };
+      }
+      if (type === 'scroll_depth') event.props = { milestone: [25, 50, 75, 100][s % 4] };
       events.push(event);
     }
     total += events.length;

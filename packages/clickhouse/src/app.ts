@@ -5,7 +5,9 @@ import { handleBatch } from './batch-route.js';
 import type { NodeContext } from './context.js';
 import type { EventLog } from './event-log.js';
 import { authorize, fail, json, unavailable } from './http.js';
+import { activeSessions, exportEvents } from './read-routes.js';
 import { recentIds } from './recent-ids.js';
+import { readPlanner } from './stats-bots.js';
 import { statsPanelSql } from './stats-queries.js';
 import type { ChStore } from './store.js';
 
@@ -32,9 +34,20 @@ export interface ClickhouseNode {
   readonly counters: NodeContext['counters'];
 }
 
+const CH_ROUTES: Record<string, string> = {
+  'GET /v1/events': 'stored events, oldest first (?since=&until=&visitor_id=&session_id=&type=&limit=&after=), read key',
+  'GET /v1/sessions/active': 'the visits with an event in the last five minutes (?limit=), read key',
+};
+
+/** A read route's JSON answer. */
+const readAnswer = (siteId: string, data: unknown): Response => json({ ok: true, site_id: siteId, data });
+
 const CH_AUTH = 'write: the write key (?key=, X-Trailmark-Key or Authorization: Bearer); stats: only the read key, as Bearer';
 
-/** Builds a node's handler: ingest (`/v1/batch`, with a log), the stats read API, `/health` (and `/healthz`), `GET /`. */
+/**
+ * Builds a node's handler: ingest (`/v1/batch`, with a log), the read API (stats panels, events, active visits),
+ * `/health` (and `/healthz`), `GET /`.
+ */
 export function createNode(options: NodeOptions): ClickhouseNode {
   const sites = validateSites(options.sites);
   const ctx: NodeContext = {
@@ -50,27 +63,42 @@ export function createNode(options: NodeOptions): ClickhouseNode {
     counters: { accepted: 0, duplicates: 0, rejected: 0, logErrors: 0, storeErrors: 0 },
     say: options.say ?? ((line) => console.error(`[trailmark-clickhouse] ${line}`)),
   };
+  const planner = readPlanner();
   const app = new Hono();
   app.use('*', siteCors({ keys: ctx.keys, refuse: (_request, error) => fail('origin_not_allowed', error) }));
   app.post('/v1/batch', (c) => handleBatch(ctx, c.req.raw));
   app.all('/v1/batch', (c) => refuseUnread(c.req.raw, fail('method_not_allowed', 'use POST', { allow: 'POST, OPTIONS' })));
-  app.get(`/v1/stats/:panel{${STATS_PANELS.join('|')}}`, async (c) => {
-    const auth = await authorize(ctx, c.req.raw, 'read');
-    if (!auth.ok) return auth.response;
-    const result = statsPanelSql(ctx.store, auth.grant.site.id, new URL(c.req.url), ctx.clock());
-    if (typeof result === 'string') return fail('invalid_request', result);
-    try {
-      const data = await result;
-      // Any panel answers CSV too (`format=csv`); the route's pattern admits only the stats panels.
-      return statsResponse(c.req.param('panel') as StatsPanel, auth.grant.site.id, data, new URL(c.req.url).searchParams);
-    } catch (error) {
-      ctx.counters.storeErrors++;
-      ctx.say(`read failed: ${(error as Error).message}`);
-      return unavailable(ctx, 'ClickHouse is unavailable');
-    }
-  });
-  // The protocol's common routes (batch, stats, health) are all a node serves.
-  app.get('/', () => routeIndexResponse('trailmark clickhouse', CH_AUTH, {}));
+  /** A read route: the secret read key only, a string result is a 400, a failing ClickHouse a 503. */
+  const read = (
+    path: string,
+    handler: (siteId: string, url: URL) => Promise<unknown> | string,
+    answer: (siteId: string, data: unknown, url: URL) => Response = readAnswer,
+  ) => {
+    app.get(path, async (c) => {
+      const auth = await authorize(ctx, c.req.raw, 'read');
+      if (!auth.ok) return auth.response;
+      const url = new URL(c.req.url);
+      const result = handler(auth.grant.site.id, url);
+      if (typeof result === 'string') return fail('invalid_request', result);
+      try {
+        return answer(auth.grant.site.id, await result, url);
+      } catch (error) {
+        ctx.counters.storeErrors++;
+        ctx.say(`read failed: ${(error as Error).message}`);
+        return unavailable(ctx, 'ClickHouse is unavailable');
+      }
+    });
+  };
+  // Any panel answers CSV too (`format=csv`); the route's pattern admits only the stats panels.
+  read(
+    `/v1/stats/:panel{${STATS_PANELS.join('|')}}`,
+    (siteId, url) => statsPanelSql(ctx.store, siteId, url, ctx.clock(), planner),
+    (siteId, data, url) =>
+      statsResponse(url.pathname.slice(url.pathname.lastIndexOf('/') + 1) as StatsPanel, siteId, data, url.searchParams),
+  );
+  read('/v1/events', (siteId, url) => exportEvents(ctx.store, siteId, url.searchParams));
+  read('/v1/sessions/active', (siteId, url) => activeSessions(ctx.store, siteId, url.searchParams, ctx.clock()));
+  app.get('/', () => routeIndexResponse('trailmark clickhouse', CH_AUTH, CH_ROUTES));
   app.get('/:health{health|healthz}', async () => {
     // An ingest node is healthy when it can reach the log (what a 200 depends on); a read node when ClickHouse answers.
     try {

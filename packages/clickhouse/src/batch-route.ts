@@ -1,10 +1,10 @@
 import { closeIfUnread } from '@trailmark/node-http';
 import { admitBatch, MAX_DRAIN_BYTES, MAX_REQUEST_BYTES, parseAgentClass, readJsonBody, type TrailmarkEvent } from '@trailmark/protocol';
+import { checkedIdsOf } from './check-ids.js';
 import type { NodeContext } from './context.js';
 import { LogError } from './event-log.js';
 import { authorize, fail, json, unavailable } from './http.js';
 import { encodeMessage, messageId } from './message.js';
-import { storedIdsOf } from './stored-ids.js';
 
 /**
  * `POST /v1/batch` on an ingest node: the protocol's one ingest path (`admitBatch`: key, origin, rate, body,
@@ -26,7 +26,7 @@ export async function handleBatch(ctx: NodeContext, request: Request): Promise<R
     maxAgeMs: ctx.maxEventAgeMs,
     siteId: site,
     storable: storageProblem,
-    lookup: (ids: string[]) => storedIdsOf(ctx, site, ids),
+    lookup: (ids: string[]) => checkedIdsOf(ctx, site, ids),
     userAgent: request.headers.get('user-agent'),
   };
   let admission: Awaited<ReturnType<typeof admitBatch>>;

@@ -17,6 +17,8 @@ export type { ServedStore } from './remote-store.js';
 export { openRemoteStore, serveStore } from './remote-store.js';
 export type { RunningClickhouse, StartOptions } from './server.js';
 export { startClickhouse } from './server.js';
+export type { ReadPlan, ReadPlanner } from './stats-bots.js';
+export { readPlanner } from './stats-bots.js';
 export { statsPanelSql } from './stats-queries.js';
 export type { ChStore } from './store.js';
 export { StoreError } from './store.js';

@@ -10,6 +10,7 @@ import {
   messageId,
   migrate,
   openChdbStore,
+  readPlanner,
   statsPanelSql,
 } from '../src/index.js';
 
@@ -44,7 +45,12 @@ describe.skipIf(!chdbAvailable())('loader over embedded chDB', () => {
   });
 
   it('applies the migrations once, and again finds nothing to do', async () => {
-    expect(await appliedMigrations(store)).toEqual(['01_events.sql', '02_visits.sql', '03_agent_device_and_bot.sql']);
+    expect(await appliedMigrations(store)).toEqual([
+      '01_events.sql',
+      '02_visits.sql',
+      '03_agent_device_and_bot.sql',
+      '05_read_signals.sql',
+    ]);
     expect(await migrate(store)).toEqual([]);
   });
 
@@ -76,10 +82,20 @@ describe.skipIf(!chdbAvailable())('loader over embedded chDB', () => {
       ['goals', ''],
       ['vitals', ''],
       ['funnel', '&step=page:/p/0&step=event:signup'],
+      ['goal_props', '&goal=signup&prop=plan'],
+      ['outbound', ''],
+      ['downloads', ''],
+      ['scroll', ''],
+      ['revenue', ''],
+      ['completeness', ''],
+      ['summary', '&bots=only'],
     ] as const) {
       const url = new URL(`http://x/v1/stats/${panel}?from=${to - 6 * 86_400_000}&to=${to}${extra}`);
       const expected = statsPanel(panel, events, parseStatsQuery(url.searchParams, now) as StatsQuery);
       expect({ panel, data: await statsPanelSql(store, 'unit', url, now) }).toEqual({ panel, data: expected });
+      // The plan of a large table (bot visits read once and kept, every thread) answers the same.
+      const large = readPlanner({ oneThreadVisits: 0 });
+      expect({ panel, data: await statsPanelSql(store, 'unit', url, now, large) }).toEqual({ panel, data: expected });
     }
   });
 

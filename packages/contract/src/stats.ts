@@ -258,11 +258,7 @@ export function defineStatsContract(name: string, start: () => Promise<Backend>)
       expect(none.status).toBe(401);
     });
 
-    // ClickHouse answers the bots views from raw events, but its default views (its own visit SQL) do not yet leave
-    // bots out, and it keeps no device class to judge a user agent by (docs/dashboard.md § Bots): the bot visits are
-    // sent last and checked only where the default excludes them.
-    const keepsBots = name.startsWith('clickhouse');
-    it.skipIf(keepsBots)('leaves bots out of every figure by default and shows them on request', async () => {
+    it('leaves bots out of every figure by default and shows them on request', async () => {
       const bots = botDataSet(now);
       await sendDataSet(backend.endpoint, backend.batchPath, bots);
       await backend.settle?.();

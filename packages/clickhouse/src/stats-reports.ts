@@ -1,0 +1,101 @@
+import { BUILTIN_TYPES, type StatsData, type StatsQuery } from '@trailmark/protocol';
+import { binds, eventsOf, jsNumberText, n, selectedVisits } from './stats-sql.js';
+import type { ChStore } from './store.js';
+
+// The event reports (goal properties, outbound links, downloads, revenue) in ClickHouse SQL: the events of the
+// selected visits, parsed from their stored JSON, counted against the visit's visitor. The definitions are
+// `goalPropsOf`, `linksOf` and `revenueReport` in @trailmark/protocol.
+
+const NUMBER = `('Int64', 'UInt64', 'Double')`;
+
+/** A goal's events by the value of one of its properties (strings as they are; numbers and booleans as text). */
+export async function goalProps(store: ChStore, siteId: string, query: StatsQuery): Promise<StatsData['goal_props']> {
+  const { goal, prop } = query;
+  const head = { goal: goal ?? null, prop: prop ?? null };
+  if (goal === undefined || prop === undefined || BUILTIN_TYPES.includes(goal)) return { ...head, rows: [] };
+  const b = binds();
+  const name = b.add(prop, 'String');
+  // The value's kind rides along: a number's text is rewritten as JavaScript writes it.
+  const events = eventsOf(
+    siteId,
+    query,
+    b,
+    [goal],
+    `JSONType(props, ${name}) AS kind,
+     multiIf(kind = 'String', JSONExtractString(props, ${name}), kind IN ${NUMBER} OR kind = 'Bool', JSONExtractRaw(props, ${name}), NULL) AS value`,
+  );
+  const rows = await store.query<{ value: string; kind: string; nv: unknown; ne: unknown }>(
+    `SELECT value, any(kind) AS kind, uniqExact(v.visitor_id) AS nv, count() AS ne
+     FROM (${selectedVisits(siteId, query, b)}) AS v INNER JOIN (${events}) AS e ON e.session_id = v.session_id
+     WHERE value IS NOT NULL GROUP BY value ORDER BY nv DESC, ne DESC, value ASC LIMIT ${b.add(query.limit, 'UInt32')}`,
+    b.values,
+  );
+  return {
+    ...head,
+    rows: rows.map((row) => ({
+      value: ['Int64', 'UInt64', 'Double'].includes(row.kind) ? jsNumberText(row.value) : row.value,
+      visitors: n(row.nv),
+      events: n(row.ne),
+    })),
+  };
+}
+
+/** Clicks on outbound links (`outbound`) or on downloads (`download`), by URL. */
+export async function links(
+  store: ChStore,
+  siteId: string,
+  query: StatsQuery,
+  kind: 'outbound' | 'download',
+): Promise<{ rows: StatsData['outbound']['rows'] }> {
+  const b = binds();
+  const flag = b.add(kind, 'String');
+  const events = eventsOf(
+    siteId,
+    query,
+    b,
+    ['click'],
+    `JSONExtractString(props, 'href') AS url,
+     JSONType(props, 'href') = 'String' AND JSONType(props, ${flag}) = 'Bool' AND JSONExtractBool(props, ${flag}) AS hit`,
+  );
+  const rows = await store.query<{ url: string; nv: unknown; ne: unknown }>(
+    `SELECT url, uniqExact(v.visitor_id) AS nv, count() AS ne
+     FROM (${selectedVisits(siteId, query, b)}) AS v INNER JOIN (${events}) AS e ON e.session_id = v.session_id
+     WHERE hit GROUP BY url ORDER BY nv DESC, ne DESC, url ASC LIMIT ${b.add(query.limit, 'UInt32')}`,
+    b.values,
+  );
+  return { rows: rows.map((row) => ({ url: row.url, visitors: n(row.nv), events: n(row.ne) })) };
+}
+
+/**
+ * Revenue per goal and currency (`props.revenue = { amount, currency }`, checked at admission; checked again here
+ * as `revenueOf` does). Amounts are summed as integer millionths (`revenueMicros`), so any order gives one total.
+ */
+export async function revenue(store: ChStore, siteId: string, query: StatsQuery): Promise<StatsData['revenue']> {
+  const b = binds();
+  const events = eventsOf(
+    siteId,
+    query,
+    b,
+    'goals',
+    `type AS name, JSONExtractRaw(props, 'revenue') AS revenue, JSONExtractString(revenue, 'currency') AS currency,
+     JSONExtractFloat(revenue, 'amount') AS amount,
+     JSONType(props, 'revenue') = 'Object' AND length(JSONExtractKeys(revenue)) = 2
+       AND JSONType(revenue, 'amount') IN ${NUMBER} AND abs(amount) < 1e12
+       AND JSONType(revenue, 'currency') = 'String' AND match(currency, '^[A-Z]{3}$') AS valid`,
+  );
+  const rows = await store.query<{ name: string; currency: string; nv: unknown; ne: unknown; micros: unknown }>(
+    `SELECT name, currency, uniqExact(v.visitor_id) AS nv, count() AS ne, sum(toInt64(floor(amount * 1000000 + 0.5))) AS micros
+     FROM (${selectedVisits(siteId, query, b)}) AS v INNER JOIN (${events}) AS e ON e.session_id = v.session_id
+     WHERE valid GROUP BY name, currency ORDER BY name ASC, currency ASC LIMIT ${b.add(query.limit, 'UInt32')}`,
+    b.values,
+  );
+  return {
+    rows: rows.map((row) => ({
+      name: row.name,
+      currency: row.currency,
+      visitors: n(row.nv),
+      events: n(row.ne),
+      amount: n(row.micros) / 1_000_000,
+    })),
+  };
+}
