@@ -21,6 +21,8 @@ const USAGE = `trailmark-clickhouse: Trailmark's ClickHouse backend behind a NAT
   --port N --host 127.0.0.1            where the HTTP server (or the store) listens
   --loaders N                          loaders in a \`serve\` process (default 1)
   --ack-wait-ms N                      the consumer's ack wait when this process creates it (default 30000)
+  --batch-messages N                   log messages a loader inserts at once (default 500; loaders sharing a
+                                       stream each take up to twice this ahead, so a small N spreads the work)
   --hold-before-ack-ms N               fault injection: hold each loaded batch this long before acking`;
 
 const OPTIONS = {
@@ -38,6 +40,7 @@ const OPTIONS = {
   host: { type: 'string' },
   loaders: { type: 'string' },
   'ack-wait-ms': { type: 'string' },
+  'batch-messages': { type: 'string' },
   'hold-before-ack-ms': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
@@ -91,6 +94,7 @@ export async function main(argv: readonly string[], out = (line: string) => cons
     loaders: command === 'serve' ? int(values.loaders, 1) : command === 'loader' ? 1 : 0,
     loader: {
       holdBeforeAckMs: int(values['hold-before-ack-ms'], 0),
+      batchMessages: int(values['batch-messages'], 500),
       onBatch: (stage, events, messages, redelivered) =>
         out(`${stage} ${events} events (${messages} messages, ${redelivered} redelivered)`),
     },
