@@ -2,7 +2,7 @@
 import { act, createElement, type ReactNode, StrictMode, useEffect } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import type { TrailmarkEvent, Transport } from 'trailmark';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type PageLocation, type PageviewsHookOptions, pageKey, TrailmarkProvider, usePageviews, useTracker } from '../src/index.js';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -63,6 +63,8 @@ afterEach(async () => {
   // The page ends: a page view still waiting for its title is recorded now, not into the next test.
   window.dispatchEvent(new Event('pagehide'));
   await act(async () => root.unmount());
+  // After the unmount: its cleanup may cancel an idle callback through a stubbed cancelIdleCallback.
+  vi.unstubAllGlobals();
 });
 
 describe('<TrailmarkProvider> in the browser', () => {
@@ -76,9 +78,22 @@ describe('<TrailmarkProvider> in the browser', () => {
   });
 
   it('with start="idle", creates the tracker only once the browser is idle, and loses nothing tracked before', async () => {
+    // The browser's idle moment is the test's to choose: a real one came during the render's act() on a loaded
+    // machine (CI), before the first expectation.
+    const idle = new Map<number, () => void>();
+    let ids = 0;
+    vi.stubGlobal('requestIdleCallback', (fn: () => void) => {
+      idle.set(++ids, fn);
+      return ids;
+    });
+    vi.stubGlobal('cancelIdleCallback', (id: number) => idle.delete(id));
     await render(createElement(Page, { location: '/' }), true, 'idle');
     expect(stored).toEqual([]);
     expect((window as { __trailmark?: Record<string, unknown> }).__trailmark?.site).toBeUndefined();
+    expect(idle.size).toBe(1);
+    await act(async () => {
+      for (const fn of idle.values()) fn();
+    });
     await sleep(50);
     // The test's component tracks 'mounted' in a bare effect, which StrictMode runs twice: both are replayed.
     expect(stored.map((e) => e.type)).toEqual(['pageview', 'mounted', 'mounted']);
