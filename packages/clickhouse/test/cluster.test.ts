@@ -176,9 +176,19 @@ describe.skipIf(missing.length > 0)(`cluster: 3 JetStream nodes, 2 ingest nodes,
           const line = await doomedLoader.waitFor(/^inserted/, 60_000, true);
           doomedLoader.child.kill('SIGKILL');
           kills.loader = { atRequest: index, detail: `after "${line}", before its ack` };
-          loader = run(['loader', ...common, ...batches]);
-          procs.push(loader);
-          await loader.waitFor(/ready/);
+          // A loader that cannot reach the log as it starts (a JetStream API timeout on a loaded machine) exits, as
+          // under a supervisor; the test plays the supervisor and starts it again, three times at most.
+          for (let attempt = 1; ; attempt++) {
+            const started = run(['loader', ...common, ...batches]);
+            procs.push(started);
+            const exited = new Promise<'exited'>((resolve) => started.child.once('exit', () => resolve('exited')));
+            const outcome = await Promise.race([started.waitFor(/ready/, 60_000).then(() => 'ready' as const), exited]);
+            if (outcome === 'ready') {
+              loader = started;
+              break;
+            }
+            if (attempt === 3) throw new Error(`the second loader did not start: ${started.lines.slice(-5).join(' | ')}`);
+          }
         }
         counts.sent++;
         await deliver(index);
