@@ -1,19 +1,32 @@
 import { agentClass, createRedactor, redactUrl, type TrailmarkEvent } from '@trailmark/protocol';
 import { json } from './http.js';
+import { identityStep } from './identities.js';
+import { ParamError, textParam } from './query-params.js';
 import { SITE_VISITORS } from './read-api.js';
 
 /** Events read per request: one request stays well inside a Worker's CPU time and D1's statement limits. */
 const CHUNK = 200;
 
 /**
- * `POST /admin/redact?after=<event_id>` (secret key): today's privacy rules over one chunk of the site's events
- * stored before them, by `event_id` order: the payload through the protocol's redactor, the user agent as its class;
- * the first call (no `after`) also redacts the `website` of the site's visitor rows. Answers
- * `{ done, next, read, changed }`; `scripts/redact-stored.mjs` calls it with `next` until `done`. Idempotent.
+ * `POST /admin/redact?after=<cursor>&table=<events|visitor_users>` (secret key): today's privacy rules over one chunk
+ * of the site's data stored before them. First the events, by `event_id` order: the payload through the protocol's
+ * redactor, the user agent as its class; the first call (no `after`) also redacts the `website` of the site's visitor
+ * rows. Then the identities (`visitor_users`, migration 0010), by visitor id: one whose user id the rules now redact
+ * is derived again from the visitor's events as now redacted (its earliest identification the rules leave whole), or
+ * removed. Answers `{ done, table, read, changed, next }` (this chunk's table, the rows it read and changed, and
+ * the `{ table, after }` of the next call, null when done); `scripts/redact-stored.mjs` calls it with `next` until
+ * `done`. Idempotent.
  */
 export async function redactStoredChunk(db: D1Database, siteId: string, params: URLSearchParams): Promise<Response> {
-  const after = params.get('after') ?? '';
+  const after = textParam(params, 'after') ?? '';
+  const table = textParam(params, 'table') ?? 'events';
+  if (table !== 'events' && table !== 'visitor_users') throw new ParamError('table: must be events or visitor_users');
   const redactor = createRedactor();
+  if (table === 'visitor_users') {
+    const step = await identityStep(db, siteId, after, 0, (row) => redactor.value(row.user_id) !== row.user_id);
+    const next = step.next === undefined ? null : { table, after: step.next };
+    return json({ done: next === null, table, next, read: step.read, changed: step.changed });
+  }
   const statements: D1PreparedStatement[] = [];
   if (after === '') {
     const visitors = await db
@@ -39,5 +52,7 @@ export async function redactStoredChunk(db: D1Database, siteId: string, params: 
   }
   if (statements.length > 0) await db.batch(statements);
   const last = rows.results[rows.results.length - 1];
-  return json({ done: rows.results.length < CHUNK, next: last?.event_id ?? null, read: rows.results.length, changed });
+  // After the last chunk of events, the identities, derived from the events as redacted.
+  const next = rows.results.length < CHUNK ? { table: 'visitor_users', after: '' } : { table, after: last?.event_id ?? '' };
+  return json({ done: false, table, next, read: rows.results.length, changed });
 }

@@ -153,7 +153,8 @@ export default {
   async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
     ctx.waitUntil(
       runRetention(env.DB, env.EVENT_RETENTION_DAYS).then(
-        ({ days, deleted }) => console.log(`trailmark d1-worker: retention (${days} days) deleted ${deleted} events`),
+        ({ days, deleted, identities }) =>
+          console.log(`trailmark d1-worker: retention (${days} days) deleted ${deleted} events, ${identities} identities derived again`),
         (error: unknown) => console.error('trailmark d1-worker: retention failed', error),
       ),
     );

@@ -53,6 +53,47 @@ describe('retention (cron trigger)', () => {
     await eventually(async () => logged.join('').includes('retention (10 days) deleted 3 events'));
   });
 
+  it('keeps an identity no longer than the events it came from, from the earliest identification still stored', async () => {
+    // Stored as ingest stores them: the events, and each visitor's earliest identification in visitor_users.
+    const identify = async (visitor: string, ageDays: number, user: string, first: boolean) => {
+      const e = event({ visitor_id: visitor, session_id: `${visitor}-${ageDays}`, ts: Date.now() - ageDays * DAY, user_id: user });
+      await worker.db
+        .prepare(
+          `INSERT INTO events (event_id, ingest_id, api_key, site_id, visitor_id, session_id, type, ts, received_at, engaged_ms, payload)
+           VALUES (?1, 'seed', 'pk', ?2, ?3, ?4, 'pageview', ?5, ?5, 0, ?6)`,
+        )
+        .bind(e.event_id, SITE.site, visitor, e.session_id, e.ts, JSON.stringify(e))
+        .run();
+      if (first)
+        await worker.db
+          .prepare('INSERT INTO visitor_users (site_id, visitor_id, user_id, ts, seq, event_id) VALUES (?1, ?2, ?3, ?4, 1, ?5)')
+          .bind(SITE.site, visitor, user, e.ts, e.event_id)
+          .run();
+      return e;
+    };
+    // The laptop, identified 12 days ago, again 2 days ago; the phone only 12 days ago; the tablet 5 days ago.
+    await identify('laptop', 12, 'u-1', true);
+    const again = await identify('laptop', 2, 'u-1', false);
+    await identify('phone', 12, 'u-2', true);
+    const tablet = await identify('tablet', 5, 'u-3', true);
+    await (await worker.mf.getWorker()).scheduled({ cron: '17 3 * * *' });
+    const identities = async () =>
+      (
+        await worker.db
+          .prepare(
+            "SELECT visitor_id, user_id, event_id FROM visitor_users WHERE site_id = ?1 AND visitor_id IN ('laptop', 'phone', 'tablet')",
+          )
+          .bind(SITE.site)
+          .all()
+      ).results;
+    const expected = [
+      { visitor_id: 'laptop', user_id: 'u-1', event_id: again.event_id },
+      { visitor_id: 'tablet', user_id: 'u-3', event_id: tablet.event_id },
+    ];
+    await eventually(async () => JSON.stringify(await identities()) === JSON.stringify(expected));
+    await eventually(async () => logged.join('').includes('2 identities derived again'));
+  });
+
   it('never keeps less than 8 days, so a late retry is still recognised as a duplicate', async () => {
     const short = await startTestWorker({ EVENT_RETENTION_DAYS: '1' }, undefined, log);
     try {

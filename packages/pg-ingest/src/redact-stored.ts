@@ -13,9 +13,9 @@ const isIdColumn = (column: string) => column === 'id' || column.endsWith('_id')
  * Today's privacy rules over data stored before them (`trailmark-pg redact`): every raw event's JSON through the
  * protocol's redactor (its `url` and `path` columns from the result, its user agent as its class), then every text
  * and JSON column of every table derived from them (sessions, page views, events, forms, rollups: identifiers
- * excepted), in chunks of 1,000 rows, each chunk in a transaction. A derived row whose redacted key collides with a
- * row that already has that key (two paths that differed only by an e-mail address) is removed: the row with the
- * redacted key stays. Idempotent: a second run changes nothing.
+ * excepted), in chunks of 1,000 rows, each chunk in a transaction, and last the identities (`redactIdentities`). A
+ * derived row whose redacted key collides with a row that already has that key (two paths that differed only by an
+ * e-mail address) is removed: the row with the redacted key stays. Idempotent: a second run changes nothing.
  */
 export async function redactStored(db: Db): Promise<RedactStoredResult> {
   const redactor = createRedactor();
@@ -48,7 +48,7 @@ export async function redactStored(db: Db): Promise<RedactStoredResult> {
     `SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c
      JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
      WHERE c.table_schema = current_schema() AND c.data_type IN ('text', 'jsonb', 'character varying')
-       AND c.table_name NOT IN ('events_log', 'traffic_platforms') AND c.table_name NOT LIKE '%migrations%'
+       AND c.table_name NOT IN ('events_log', 'traffic_platforms', 'visitor_users') AND c.table_name NOT LIKE '%migrations%'
      ORDER BY c.table_name, c.ordinal_position`,
   );
   const tables = new Map<string, Array<{ name: string; json: boolean }>>();
@@ -59,7 +59,39 @@ export async function redactStored(db: Db): Promise<RedactStoredResult> {
     tables.set(table, list);
   }
   for (const [table, cols] of tables) result[table] = await redactTable(db, table, cols, redactor.value);
+  result.visitor_users = await redactIdentities(db, redactor.value);
   return result;
+}
+
+/**
+ * The identities whose user id today's rules redact (`visitor_users`, migration 06), derived again from the events as
+ * now redacted (`visitor_users_rebuild()`, migration 07: the earliest identification the rules leave whole), or
+ * removed. Read a chunk at a time; derived again in one pass over the raw events.
+ */
+async function redactIdentities(db: Db, value: (input: PropValue) => PropValue): Promise<number> {
+  const sites: string[] = [];
+  const visitors: string[] = [];
+  for (let after = ['', '']; ; ) {
+    const rows = await db.query<{ site_id: string; visitor_id: string; user_id: string }>(
+      `SELECT site_id, visitor_id, user_id FROM visitor_users WHERE (site_id, visitor_id) > ($1, $2)
+       ORDER BY site_id, visitor_id LIMIT ${CHUNK}`,
+      after,
+    );
+    for (const row of rows) {
+      if (value(row.user_id) === row.user_id) continue;
+      sites.push(row.site_id);
+      visitors.push(row.visitor_id);
+    }
+    const last = rows[rows.length - 1];
+    if (!last) break;
+    after = [last.site_id, last.visitor_id];
+  }
+  if (sites.length === 0) return 0;
+  const [row] = await db.query<{ changed: string | number }>('SELECT visitor_users_rebuild($1::text[], $2::text[]) AS changed', [
+    sites,
+    visitors,
+  ]);
+  return Number(row?.changed ?? 0);
 }
 
 /** One derived table's text and JSON columns through the rules, a chunk of rows (by `ctid`) at a time. */

@@ -14,6 +14,7 @@ const ALL = [
   '04_visit_rollups.sql',
   '05_report_rollups.sql',
   '06_visitor_users.sql',
+  '07_identity_retention.sql',
 ];
 
 /** Applies the first `count` migrations only, as a database made before the later ones. */
@@ -117,7 +118,7 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
       event({ session_id: 'a', visitor_id: 'v1', user_id: 'u-1' }, at + MINUTE),
       event({ session_id: 'b', visitor_id: 'v2', user_id: '[redacted:email]' }, at),
     ]);
-    expect(await migrate(t.db)).toEqual(['06_visitor_users.sql']);
+    expect(await migrate(t.db)).toEqual(['06_visitor_users.sql', '07_identity_retention.sql']);
     const users = () => t?.db.query('SELECT site_id, visitor_id, user_id FROM visitor_users ORDER BY visitor_id');
     expect(await users()).toEqual([{ site_id: 'demo', visitor_id: 'v1', user_id: 'u-1' }]);
     // Later batches: an earlier identification replaces the row, a later one and a repeat leave it.
@@ -127,6 +128,28 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
     expect(await users()).toEqual([
       { site_id: 'demo', visitor_id: 'v1', user_id: 'u-1' },
       { site_id: 'demo', visitor_id: 'v3', user_id: 'u-4' },
+    ]);
+  });
+
+  it('derives again, when migrated, the identities kept past the events they came from', async () => {
+    t = await createTestDb(kind, { migrated: false });
+    await migrateFirst(t, 6);
+    const at = Date.now() - 60 * MINUTE;
+    // The laptop identified twice, the phone once; 06's cleanup then deleted both first identifications.
+    const first = [
+      event({ session_id: 'a', visitor_id: 'laptop', user_id: 'u-1' }, at),
+      event({ session_id: 'b', visitor_id: 'phone', user_id: 'u-2' }, at),
+    ];
+    const again = event({ session_id: 'c', visitor_id: 'laptop', user_id: 'u-1' }, at + MINUTE);
+    await store(t.db, [...first, again]);
+    await t.db.query('DELETE FROM events_log WHERE event_id = ANY($1::uuid[])', [first.map((e) => e.event_id)]);
+    expect(await t.db.query('SELECT visitor_id FROM visitor_users ORDER BY visitor_id')).toEqual([
+      { visitor_id: 'laptop' },
+      { visitor_id: 'phone' },
+    ]);
+    expect(await migrate(t.db)).toEqual(['07_identity_retention.sql']);
+    expect(await t.db.query('SELECT visitor_id, user_id, event_id FROM visitor_users')).toEqual([
+      { visitor_id: 'laptop', user_id: 'u-1', event_id: again.event_id },
     ]);
   });
 

@@ -449,4 +449,27 @@ describe.each(BACKENDS)('ETL procedures on %s', (kind) => {
     expect(await cleanupProcessedEvents(t.db, 30)).toBe(0);
     await expect(cleanupProcessedEvents(t.db, 3)).rejects.toThrow(/at least 8/);
   });
+
+  it('cleanup_processed_events() keeps an identity no longer than its events: derived again from those left, or gone', async () => {
+    const at = Date.now() - MINUTE;
+    // The laptop identified in an old event and again in a new one; the phone in an old event only; the tablet new.
+    const old = [
+      event({ session_id: 'l1', visitor_id: 'laptop', user_id: 'u-1' }, at - 2 * MINUTE),
+      event({ session_id: 'p', visitor_id: 'phone', user_id: 'u-2' }, at),
+    ];
+    const kept = [
+      event({ session_id: 'l2', visitor_id: 'laptop', user_id: 'u-1' }, at),
+      event({ session_id: 't', visitor_id: 'tablet', user_id: 'u-3' }, at),
+    ];
+    await store(t.db, [...old, ...kept]);
+    await processEventsBatch(t.db, 100);
+    await t.db.query("UPDATE events_log SET created_at = NOW() - INTERVAL '40 days' WHERE event_id = ANY($1::uuid[])", [
+      old.map((e) => e.event_id),
+    ]);
+    expect(await cleanupProcessedEvents(t.db, 30)).toBe(2);
+    expect(await t.db.query('SELECT visitor_id, user_id, event_id FROM visitor_users ORDER BY visitor_id')).toEqual([
+      { visitor_id: 'laptop', user_id: 'u-1', event_id: kept[0]?.event_id },
+      { visitor_id: 'tablet', user_id: 'u-3', event_id: kept[1]?.event_id },
+    ]);
+  });
 });

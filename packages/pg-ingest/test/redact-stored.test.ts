@@ -45,5 +45,34 @@ for (const kind of BACKENDS) {
       expect(after).toContain('Chrome; Windows; desktop');
       expect(Object.values(await redactStored(t.db)).every((n) => n === 0)).toBe(true);
     });
+
+    it('derives again each identity whose user id the rules now redact, from the events as redacted', async () => {
+      // An older server's identities: a visitor identified first by its e-mail address, later by an opaque id;
+      // another by its e-mail address only; a third by an opaque id.
+      const at = Date.now() - 60_000;
+      const later = event({ session_id: 'l', visitor_id: 'laptop', user_id: 'u-42' }, at + 1000);
+      const tablet = event({ session_id: 't', visitor_id: 'tablet', user_id: 'u-7' }, at);
+      await insertEvents(
+        t.db,
+        [
+          event({ session_id: 'l', visitor_id: 'laptop', user_id: 'jane@example.com' }, at),
+          later,
+          event({ session_id: 'p', visitor_id: 'phone', user_id: 'ann@example.com' }, at),
+          tablet,
+        ],
+        { skewMs: 0, userAgent: null, ip: null },
+      );
+      const identities = () =>
+        t.db.query(
+          "SELECT visitor_id, user_id, event_id FROM visitor_users WHERE visitor_id IN ('laptop', 'phone', 'tablet') ORDER BY visitor_id",
+        );
+      expect((await identities()).map((row) => row.user_id)).toEqual(['jane@example.com', 'ann@example.com', 'u-7']);
+      expect(await redactStored(t.db)).toMatchObject({ events_log: 2, visitor_users: 2 });
+      expect(await identities()).toEqual([
+        { visitor_id: 'laptop', user_id: 'u-42', event_id: later.event_id },
+        { visitor_id: 'tablet', user_id: 'u-7', event_id: tablet.event_id },
+      ]);
+      expect(await redactStored(t.db)).toMatchObject({ events_log: 0, visitor_users: 0 });
+    });
   });
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ibanValid, isSensitiveField, luhnValid, redactEvent, redactText, redactUrl, type TrailmarkEvent } from '../src/index.js';
+import {
+  createRedactor,
+  ibanValid,
+  isSensitiveField,
+  luhnValid,
+  redactEvent,
+  redactText,
+  redactUrl,
+  type TrailmarkEvent,
+} from '../src/index.js';
 
 describe('redactText', () => {
   it.each([
@@ -257,5 +266,31 @@ describe('redactEvent', () => {
     );
     expect(Object.getPrototypeOf(out.props!.deep)).toBe(Object.prototype);
     expect(event.title).toBe('Call +44 20 7946 0958');
+  });
+
+  it('returns a clean event as it came, and copies only the parts a rule changed, never writing to its input', () => {
+    const clean = {
+      event_id: '0193a2b4-0000-7000-8000-00000000000a',
+      type: 'click',
+      url: 'https://shop.example/p?utm_source=news',
+      path: '/p',
+      title: 'Trail shoes – Shop',
+      props: { text: 'Add to cart', tags: ['a', 'b'], deep: { n: 1 } },
+    } as unknown as TrailmarkEvent;
+    expect(createRedactor().event(clean)).toBe(clean);
+    const raw = JSON.parse(
+      '{"__proto__":"keep","text":"Add to cart","tags":["a","jane@example.com"],"deep":{"n":1},"jane@example.com":"x"}',
+    );
+    const event = { ...clean, props: raw } as TrailmarkEvent;
+    const out = createRedactor().event(event);
+    expect(out).not.toBe(event);
+    expect(out.url).toBe(clean.url);
+    expect(out.props).toEqual(
+      JSON.parse('{"__proto__":"keep","text":"Add to cart","tags":["a","[redacted:email]"],"deep":{"n":1},"[redacted:email]":"x"}'),
+    );
+    expect(Object.keys(out.props!)).toEqual(['__proto__', 'text', 'tags', 'deep', '[redacted:email]']);
+    expect(Object.getPrototypeOf(out.props!)).toBe(Object.prototype);
+    expect(out.props!.deep).toBe(raw.deep);
+    expect(raw.tags).toEqual(['a', 'jane@example.com']);
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ROLLUP_TABLES, type SqlStatement, type TrailmarkEvent, VISIT_CHILD_TABLES } from '@trailmark/protocol';
 import Database from 'better-sqlite3';
 import { guardStorage } from './errors.js';
+import { rebuildIdentities } from './identities.js';
 import { migrate } from './migrate.js';
 import { type RedactStoredResult, redactStored } from './redact-stored.js';
 import { DEFAULT_ROLLUP_DIMENSIONS, dimensionValue, hourOf, type RollupDimensions } from './rollup-keys.js';
@@ -360,11 +361,14 @@ export function openStore(options: StoreOptions = {}): EventStore {
               .run(rollupBefore, chunk).changes;
           }
           // An identity (migration 007) goes once its identification is as old as the visits kept: a user id is
-          // kept no longer than the visits it joins (a visitor identified earlier counts by its visitor id after).
-          visits += db
-            .prepare(`DELETE FROM visitor_users WHERE (site_id, visitor_id) IN
-                (SELECT site_id, visitor_id FROM visitor_users WHERE ts < ? LIMIT ?)`)
-            .run(rollupBefore, chunk).changes;
+          // kept no longer than the visits it joins. A visitor identified again since keeps its identity from its
+          // earliest identification still stored (a rebuilt row is newer than the cutoff, so never chosen again).
+          const identities = db
+            .prepare('SELECT site_id, visitor_id FROM visitor_users WHERE ts < ? LIMIT ?')
+            .raw()
+            .all(rollupBefore, chunk) as Array<[string, string]>;
+          rebuildIdentities(db, identities, rollupBefore);
+          visits += identities.length;
           // A visit's fold state goes with its row, and a visitor's key with its last visit.
           visits += db
             .prepare(

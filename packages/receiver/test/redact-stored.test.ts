@@ -39,7 +39,7 @@ describe('trailmark-receiver redact', () => {
     const lines: string[] = [];
     const io = { out: (t: string) => lines.push(t), err: (t: string) => lines.push(t) };
     expect(await main(['redact', '--data-dir', dir], io)).toBe(0);
-    expect(JSON.parse(lines[0] as string)).toEqual({ ok: true, events: 2, eventsChanged: 2, rollupsChanged: 1 });
+    expect(JSON.parse(lines[0] as string)).toEqual({ ok: true, events: 2, eventsChanged: 2, rollupsChanged: 1, identitiesChanged: 0 });
     const db = new Database(join(dir, 'receiver.db'), { readonly: true });
     const dump = JSON.stringify([db.prepare('SELECT * FROM events').all(), db.prepare('SELECT * FROM rollups').all()]);
     db.close();
@@ -48,5 +48,35 @@ describe('trailmark-receiver redact', () => {
     lines.length = 0;
     expect(await main(['redact', '--data-dir', dir], io)).toBe(0);
     expect(JSON.parse(lines[0] as string)).toMatchObject({ eventsChanged: 0, rollupsChanged: 0 });
+  });
+
+  it('derives again each identity whose user id the rules now redact, from the events as redacted', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tm-redact-'));
+    dirs.push(dir);
+    const store = openStore({ dataDir: dir });
+    // An older receiver's identities: a visitor first identified by its e-mail address, later by an opaque id;
+    // another by its e-mail address only; a third by an opaque id.
+    store.insert(
+      [
+        event(1, { visitor_id: 'laptop', user_id: 'jane@example.com' }),
+        event(2, { visitor_id: 'laptop', user_id: 'u-42' }),
+        event(3, { visitor_id: 'phone', user_id: 'ann@example.com' }),
+        event(4, { visitor_id: 'tablet', user_id: 'u-7' }),
+      ],
+      { skewMs: 0, receivedAt: Date.now(), source: 'batch' },
+    );
+    const identities = () => store.visitRows({ sql: 'SELECT visitor_id, user_id FROM visitor_users ORDER BY visitor_id', params: [] });
+    expect(identities()).toEqual([
+      { visitor_id: 'laptop', user_id: 'jane@example.com' },
+      { visitor_id: 'phone', user_id: 'ann@example.com' },
+      { visitor_id: 'tablet', user_id: 'u-7' },
+    ]);
+    expect(store.redactStored()).toMatchObject({ eventsChanged: 2, identitiesChanged: 2 });
+    expect(identities()).toEqual([
+      { visitor_id: 'laptop', user_id: 'u-42' },
+      { visitor_id: 'tablet', user_id: 'u-7' },
+    ]);
+    expect(store.redactStored()).toMatchObject({ eventsChanged: 0, identitiesChanged: 0 });
+    store.close();
   });
 });

@@ -22,6 +22,24 @@ describe('retention', () => {
     store.close();
   });
 
+  it('keeps an identity as long as the visits it joins, from the earliest identification still stored', async () => {
+    const store = openStore({ memory: true });
+    const identified = (visitor: string, days: number, user: string) =>
+      makeEvent({ visitor_id: visitor, session_id: `${visitor}-${days}`, ts: NOW - days * DAY, user_id: user });
+    // The laptop, identified 95 days ago, is identified again yesterday; the phone only 95 days ago; the tablet 60.
+    store.insert(
+      [identified('laptop', 95, 'u-1'), identified('laptop', 1, 'u-1'), identified('phone', 95, 'u-2'), identified('tablet', 60, 'u-3')],
+      { skewMs: 0, receivedAt: NOW, source: 'import' },
+    );
+    await runRetention(store, NOW);
+    const rows = store.visitRows({ sql: 'SELECT visitor_id, user_id, ts FROM visitor_users ORDER BY visitor_id', params: [] });
+    expect(rows).toEqual([
+      { visitor_id: 'laptop', user_id: 'u-1', ts: NOW - DAY },
+      { visitor_id: 'tablet', user_id: 'u-3', ts: NOW - 60 * DAY },
+    ]);
+    store.close();
+  });
+
   it('honours configured periods and deletes in chunks', async () => {
     const store = openStore({ memory: true });
     const old = Array.from({ length: 25 }, (_, seq) => makeEvent({ ts: NOW - 3 * DAY, seq, session_id: `s${seq}` }));

@@ -110,3 +110,46 @@ export function identityStatements(
   }
   return out;
 }
+
+/** How a SQLite backend's `events` table holds an event: its visitor id and its JSON, as SQL expressions. */
+export interface SqliteEventColumns {
+  /** The visitor id (the receiver: `json_extract(data, '$.visitor_id')`; D1: the `visitor_id` column). */
+  visitor: string;
+  /** The event's JSON column (`data`, `payload`). */
+  json: string;
+}
+
+/**
+ * The statements that derive `visitors`' identities (site id, visitor id pairs) again from the identifying events
+ * stored at or after `since`: each row becomes the visitor's earliest identification among them, or goes where none
+ * is left. Run, in one transaction, where a row's source went: retention deleted the events it came from, or
+ * today's rules redact its user id (`redact`, after the events were redacted). A visitor identified again later
+ * keeps its identity, and so its earlier visits; a user id is never kept past the events that carry it.
+ */
+export function identityRebuildStatements(
+  columns: SqliteEventColumns,
+  visitors: ReadonlyArray<readonly [site: string, visitor: string]>,
+  since: number,
+): Array<{ sql: string; params: Array<string | number> }> {
+  if (visitors.length === 0) return [];
+  const { visitor, json } = columns;
+  // One JSON parameter, whatever the number of visitors (D1 binds at most 100 parameters).
+  const list = JSON.stringify(visitors);
+  const chosen = `SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)`;
+  const user = `json_extract(${json}, '$.user_id')`;
+  const seq = `coalesce(json_extract(${json}, '$.seq'), 0)`;
+  return [
+    { sql: `DELETE FROM visitor_users WHERE (site_id, visitor_id) IN (${chosen})`, params: [list] },
+    {
+      sql: `INSERT INTO visitor_users (site_id, visitor_id, user_id, ts, seq, event_id)
+        SELECT site_id, visitor_id, user_id, ts, seq, event_id FROM (
+          SELECT site_id, ${visitor} AS visitor_id, ${user} AS user_id, ts, ${seq} AS seq, event_id,
+            row_number() OVER (PARTITION BY site_id, ${visitor} ORDER BY ts, ${seq}, event_id) AS n
+          FROM events
+          WHERE ts >= ? AND (site_id, ${visitor}) IN (${chosen})
+            AND json_type(${json}, '$.user_id') = 'text' AND ${user} <> '' AND instr(${user}, '${REDACTION_MARK}') = 0
+        ) WHERE n = 1`,
+      params: [since, list],
+    },
+  ];
+}
