@@ -62,6 +62,80 @@ const clip = (event: TrailmarkEvent) => {
   event.referrer &&= withoutUserinfo(event.referrer).slice(0, MAX_URL_LENGTH);
 };
 
+/** What the events of one page URL share, derived once per URL. */
+interface Page {
+  _href: string;
+  /** The URL as events carry it (after `pageUrl`); empty on an excluded page. */
+  _url: string;
+  _path: string;
+  _utm: Attribution;
+  /** `source|medium|campaign`, empty without UTM parameters: a new one begins a session. */
+  _campaign: string;
+}
+
+/** The page now: made again only when `location.href` changes (reading location.pathname costs as much as href). */
+function pageOf(loc: Location, rule?: UrlRule): () => Page {
+  let page = { _href: '' } as Page;
+  return () => {
+    const href = loc.href;
+    if (href !== page._href) {
+      const utm: Attribution = href.includes('utm_') ? parseUtm(href) : {};
+      page = {
+        _href: href,
+        _url: rule ? (rule(href) ?? '') : href,
+        _path: href.slice(loc.origin.length).split(/[?#]/)[0] || '/',
+        _utm: utm,
+        _campaign: utm.utm_source || utm.utm_medium || utm.utm_campaign ? `${utm.utm_source}|${utm.utm_medium}|${utm.utm_campaign}` : '',
+      };
+    }
+    return page;
+  };
+}
+
+/**
+ * The URLs a plugin passes (the landing page of a web vital, the previous page as an SPA referrer) under the
+ * `pageUrl` rule: `null` when it excludes the page; a previous in-app page that is excluded is named by its path.
+ */
+function ruled(rule: UrlRule, override: Partial<PageContext>, origin: string): Partial<PageContext> | null {
+  const { url, referrer } = override;
+  const own = { ...override };
+  if (url) {
+    const page = rule(url);
+    if (!page) return null;
+    own.url = page;
+  }
+  if (referrer?.startsWith(origin)) own.referrer = rule(referrer) ?? (referrer.split(/[?#]/)[0] as string);
+  return own;
+}
+
+/** The page context of an event: the ids and first-touch campaign of `identity`, and the page of its `track()`. */
+function contextOf(
+  siteId: string,
+  identity: Identity,
+  page: Page,
+  title: string,
+  user: string | undefined,
+  referrer: string,
+  device: DeviceContext,
+): TrailmarkEvent {
+  const context = {
+    site_id: siteId,
+    visitor_id: identity._visitorId,
+    session_id: identity._sessionId,
+    url: page._url,
+    path: page._path,
+    title,
+    ...device,
+    // First touch: every event of a session carries the campaign the session began with (or, after a campaign
+    // split, the new one), not only the events of pages whose URL has UTM parameters.
+    ...identity._attribution,
+  } as TrailmarkEvent;
+  if (referrer) context.referrer = referrer;
+  if (user) context.user_id = user;
+  clip(context);
+  return context;
+}
+
 /**
  * Turns `track()` calls into queue entries. The page context every event repeats is kept as an object and as JSON
  * (without its braces), made again only when the page, title, visitor, session or user changes, so an event costs
@@ -71,17 +145,12 @@ const clip = (event: TrailmarkEvent) => {
  * session, sequence number and super properties later, in the order events were tracked (`_settle`).
  */
 export function createSerialiser(options: SerialiserOptions) {
-  const { _siteId: siteId, _window: win, _newId: newId, _userId: userId, _pageUrl: rule } = options;
+  const { _siteId: siteId, _window: win, _newId: newId, _pageUrl: rule } = options;
   const loc = win.location;
   const doc = win.document;
   const referrer = doc.referrer;
+  const pageNow = pageOf(loc, rule);
   let device: DeviceContext | undefined;
-  let lastHref = '';
-  /** The page's URL as events carry it (after `pageUrl`); empty on an excluded page. */
-  let url = '';
-  let utm: Attribution = {};
-  let campaign = '';
-  let path = '';
   let context = {} as TrailmarkEvent;
   let contextJson = '';
   let contextBytes = 0;
@@ -106,37 +175,14 @@ export function createSerialiser(options: SerialiserOptions) {
    * Prepares an event of a valid `type`, eviction `priority`, `props` and page-context `override`; `undefined` when
    * `pageUrl` excludes its page.
    */
-  const prepare = (type: string, priority: number, props?: Props, override?: Partial<PageContext>): PreparedEvent | undefined => {
+  const prepare = (type: string, priority: number, props?: Props, override?: Partial<PageContext> | null): PreparedEvent | undefined => {
     const ts = options._now();
-    const href = loc.href;
-    if (rule && override) {
-      // The URLs a plugin passes (the landing page of a web vital, the previous page as an SPA referrer) follow the
-      // same rules; a previous in-app page that is excluded is named by its path alone.
-      const { url: own, referrer } = override;
-      override = { ...override };
-      if (own) {
-        const page = rule(own);
-        if (!page) return;
-        override.url = page;
-      }
-      if (referrer?.startsWith(loc.origin)) override.referrer = rule(referrer) ?? (referrer.split(/[?#]/)[0] as string);
-    }
-    if (href !== lastHref) {
-      lastHref = href;
-      url = rule ? (rule(href) ?? '') : href;
-      // Derived from href, once per URL: reading location.pathname costs as much as href itself.
-      path = href.slice(loc.origin.length).split(/[?#]/)[0] || '/';
-      utm = href.includes('utm_') ? parseUtm(href) : {};
-      campaign = utm.utm_source || utm.utm_medium || utm.utm_campaign ? `${utm.utm_source}|${utm.utm_medium}|${utm.utm_campaign}` : '';
-    }
-    if (!url && !override?.url) return;
+    if (rule && override) override = ruled(rule, override, loc.origin);
+    const page = pageNow();
+    if (override === null || !(page._url || override?.url)) return;
     // The page as it is at `track()`; ids, session and context come with `settle`, now or once the ids are loaded.
-    const pageUrl = url;
-    const pagePath = path;
-    const pageUtm = utm;
-    const pageCampaign = campaign;
     const title = doc.title;
-    const user = userId();
+    const user = options._userId();
     let id = '';
     let seq = 0;
     let split: SplitReason | undefined;
@@ -145,32 +191,18 @@ export function createSerialiser(options: SerialiserOptions) {
     let jsonBytes = 0;
     waiting.push(() => {
       const identity = options._identity();
-      split = identity._touch(ts, href, referrer, pageCampaign, pageUtm);
+      split = identity._touch(ts, page._href, referrer, page._campaign, page._utm);
       seq = identity._nextSeq();
       props = options._props(props);
       if (
-        pageUrl !== context.url ||
+        page._url !== context.url ||
         title !== context.title ||
         identity._sessionId !== context.session_id ||
         identity._visitorId !== context.visitor_id ||
         user !== context.user_id
       ) {
         device ??= readDevice(win);
-        context = {
-          site_id: siteId,
-          visitor_id: identity._visitorId,
-          session_id: identity._sessionId,
-          url: pageUrl,
-          path: pagePath,
-          title,
-          ...device,
-          // First touch: every event of a session carries the campaign the session began with (or, after a campaign
-          // split, the new one), not only the events of pages whose URL has UTM parameters.
-          ...identity._attribution,
-        } as TrailmarkEvent;
-        if (referrer) context.referrer = referrer;
-        if (user) context.user_id = user;
-        clip(context);
+        context = contextOf(siteId, identity, page, title, user, referrer, device);
         contextJson = JSON.stringify(context).slice(1, -1);
         contextBytes = utf8(contextJson);
       }
