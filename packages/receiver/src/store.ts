@@ -146,8 +146,11 @@ export function openStore(options: StoreOptions = {}): EventStore {
   const db = new Database(location);
   applyPragmas(db);
   // The stats panels scan and sort a range's visits (255,000 at a million events): 64 MiB of page cache and
-  // in-memory sorts keep that off the disk (at the 2 MiB default a 30-day view re-read its pages per panel).
-  db.pragma('cache_size = -65536');
+  // in-memory sorts keep that off the disk (at the 2 MiB default a 30-day view re-read its pages per panel). With
+  // reader threads (below) the panels read through their connections, each with its own cache, and this one
+  // serves ingest: 16 MiB, so that the process stays well under 512 MiB while answering.
+  const threads = options.memory ? 0 : (options.readThreads ?? Math.min(4, availableParallelism()));
+  db.pragma(`cache_size = -${threads > 0 ? 16_384 : 65_536}`);
   db.pragma('temp_store = MEMORY');
   // The rollups are filled from the stored events once their schema is whole (migration 006 adds the visitor keys
   // the rollup statements write): after 006, when 005 ran in this same call.
@@ -163,8 +166,7 @@ export function openStore(options: StoreOptions = {}): EventStore {
   const visitRollups = createVisitRollups(db);
   const visitRows = ({ sql, params }: SqlStatement) =>
     guardStorage('reading visit rollups', () => db.prepare(sql).all(...params) as Array<Record<string, unknown>>);
-  const threads = options.memory ? 0 : (options.readThreads ?? Math.min(4, availableParallelism()));
-  const readers = threads > 0 ? createReadPool({ location, threads, cacheKib: 65_536 }) : undefined;
+  const readers = threads > 0 ? createReadPool({ location, threads, cacheKib: 49_152 }) : undefined;
 
   const insertEvent = db.prepare(
     `INSERT INTO events (event_id, site_id, type, session_id, ts, received_at, source, data, user_agent)

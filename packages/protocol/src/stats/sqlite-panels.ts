@@ -83,6 +83,8 @@ const GROUPED_INDEX = {
   country: 'visits_by_country',
   device: 'visits_by_device',
   goals: 'visit_types_by_type',
+  // By kind, then URL (008 / 0011): the outbound-link and download panels seek their kind's entries.
+  links: 'visit_links_by_url',
   // Ordered by metric, then value (008 / 0011): each metric's 75th percentile is a rank in the index's order,
   // counted in SQL, where the range scan handed every report's value to JavaScript to sort.
   vitals: 'visit_vitals_by_name',
@@ -233,7 +235,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery, 
     }
     case 'outbound':
     case 'downloads': {
-      const from = childFrom('visit_links', siteId, query, params);
+      const from = childFrom('visit_links', siteId, query, params, indexed('links'));
       params.push(panel === 'outbound' ? 'outbound' : 'download', query.limit);
       return {
         sql: `SELECT r.url AS url, ${visitors('r', siteId, plan)} AS visitors, sum(r.events) AS events
