@@ -89,6 +89,7 @@ describe('migrations', () => {
       '0008_visit_rollups.sql',
       '0009_visitor_keys.sql',
       '0010_visitor_users.sql',
+      '0011_grouped_reports.sql',
     ]);
     expect(splitStatements('-- note\nCREATE TABLE a (x);\nINSERT INTO a VALUES (1);')).toEqual([
       'CREATE TABLE a (x)',
@@ -130,6 +131,7 @@ describe('migrations', () => {
       '0008_visit_rollups.sql',
       '0009_visitor_keys.sql',
       '0010_visitor_users.sql',
+      '0011_grouped_reports.sql',
     ]);
     // Visitors known only from pings keep their page views, on the day of their last visit.
     const days = await db.prepare("SELECT day, page_views FROM visitor_days WHERE visitor_id = 'visitor_raced'").all();

@@ -86,11 +86,15 @@ async function revenue(db: Queryable, siteId: string, query: StatsQuery): Promis
 async function completeness(db: Queryable, siteId: string, query: StatsQuery): Promise<StatsData['completeness']> {
   const b = binds();
   const day = `(extract(epoch FROM date_bin('1 day'::interval, %s, '1970-01-01T00:00:00Z'::timestamptz)) * 1000)::float8`;
-  // Lost events of each visit (its blocks' gaps), counted on the day the visit started when not zero.
+  // Lost events of each visit (its blocks' gaps), counted on the day the visit started when not zero. Read from
+  // the blocks with a gap (the partial index of migration 07), each joined to its visit: a block without a gap
+  // adds nothing to a visit's sum.
+  const gap = 'q.max_seq - q.block * 1000 - q.events';
   const lost = `${visitsCte(siteId, query, b)}, lost AS (
-       SELECT v.session_start, sum(q.max_seq - q.block * 1000 - q.events) AS n
-       FROM v JOIN visit_seq q ON q.site_id = v.site_id AND q.session_id = v.session_id
-       GROUP BY v.session_id, v.session_start HAVING sum(q.max_seq - q.block * 1000 - q.events) <> 0
+       SELECT v.session_start, sum(${gap}) AS n
+       FROM visit_seq q JOIN v ON v.site_id = q.site_id AND v.session_id = q.session_id
+       WHERE q.site_id = ${b.add(siteId)} AND ${gap} <> 0
+       GROUP BY v.session_id, v.session_start HAVING sum(${gap}) <> 0
      )
      SELECT 'lost' AS kind, ${day.replace('%s', 'session_start')} AS t, NULL AS reason, sum(n)::float8 AS n FROM lost GROUP BY 2`;
   const dropped = `SELECT 'dropped', ${day.replace('%s', 'd.reported_at')}, d.reason, sum(d.dropped)::float8 FROM drop_reports d

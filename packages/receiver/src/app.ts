@@ -45,6 +45,8 @@ export interface ReceiverOptions {
   maxEventAgeMs?: number;
   /** What one `/v1/stats` request may read and spend (default: the protocol's `STATS_BUDGET`). */
   statsBudget?: Partial<StatsBudget>;
+  /** Threads that read the stats panels of a file database (default one per core, at most 4; 0: the main thread). */
+  readThreads?: number;
   /** Server clock (tests inject one). */
   clock?: () => number;
   /** Where operational messages go (default stderr). */
@@ -92,7 +94,13 @@ export function createReceiver(options: ReceiverOptions): Receiver {
   const clock = options.clock ?? Date.now;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const store =
-    options.store ?? openStore({ dataDir: options.dataDir, memory: options.memory ?? false, rollupDimensions: options.rollupDimensions });
+    options.store ??
+    openStore({
+      dataDir: options.dataDir,
+      memory: options.memory ?? false,
+      rollupDimensions: options.rollupDimensions,
+      readThreads: options.readThreads,
+    });
   const ctx: ReceiverContext = {
     store,
     keys: createKeyring(sites),

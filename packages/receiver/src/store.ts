@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ROLLUP_TABLES, type SqlStatement, type TrailmarkEvent, VISIT_CHILD_TABLES } from '@trailmark/protocol';
 import Database from 'better-sqlite3';
 import { guardStorage } from './errors.js';
 import { rebuildIdentities } from './identities.js';
 import { migrate } from './migrate.js';
+import { createReadPool } from './read-pool.js';
 import { type RedactStoredResult, redactStored } from './redact-stored.js';
 import { DEFAULT_ROLLUP_DIMENSIONS, dimensionValue, hourOf, type RollupDimensions } from './rollup-keys.js';
 import { backfillVisitRollups, createVisitRollups, storedStatsEvent } from './visit-rollups.js';
@@ -30,6 +32,11 @@ export interface StoreOptions {
   /** Keep everything in memory (tests, CI): nothing survives `close()`. */
   memory?: boolean | undefined;
   rollupDimensions?: RollupDimensions | undefined;
+  /**
+   * Threads that read the stats panels, each with its own read-only connection (`read-pool.ts`); default one per
+   * core, at most 4. 0 reads them on the calling thread (always so in memory mode: no other connection sees it).
+   */
+  readThreads?: number | undefined;
 }
 
 /** What `insert()` needs besides the events. */
@@ -91,6 +98,8 @@ export interface EventStore {
   rollups(siteId: string, fromHour: number, toHour: number): RollupRow[];
   /** Rows of a query over the per-visit rollups (a stats panel's `panelSql()`). */
   visitRows(statement: SqlStatement): Array<Record<string, unknown>>;
+  /** The same, read on a reader thread when the store has them (a file database), so panels run side by side. */
+  readVisitRows(statement: SqlStatement): Promise<Array<Record<string, unknown>>>;
   /** Distinct sessions across the hours (a session spanning hours counts once). */
   totalSessions(siteId: string, fromHour: number, toHour: number): number;
   /** Rows older than the cutoffs go, a chunk at a time (so one call never blocks for long). */
@@ -138,8 +147,11 @@ export function openStore(options: StoreOptions = {}): EventStore {
   const db = new Database(location);
   applyPragmas(db);
   // The stats panels scan and sort a range's visits (255,000 at a million events): 64 MiB of page cache and
-  // in-memory sorts keep that off the disk (at the 2 MiB default a 30-day view re-read its pages per panel).
-  db.pragma('cache_size = -65536');
+  // in-memory sorts keep that off the disk (at the 2 MiB default a 30-day view re-read its pages per panel). With
+  // reader threads (below) the panels read through their connections, each with its own cache, and this one
+  // serves ingest: 16 MiB, so that the process stays well under 512 MiB while answering.
+  const threads = options.memory ? 0 : (options.readThreads ?? Math.min(4, availableParallelism()));
+  db.pragma(`cache_size = -${threads > 0 ? 16_384 : 65_536}`);
   db.pragma('temp_store = MEMORY');
   // The rollups are filled from the stored events once their schema is whole (migration 006 adds the visitor keys
   // the rollup statements write): after 006, when 005 ran in this same call.
@@ -153,6 +165,9 @@ export function openStore(options: StoreOptions = {}): EventStore {
     },
   });
   const visitRollups = createVisitRollups(db);
+  const visitRows = ({ sql, params }: SqlStatement) =>
+    guardStorage('reading visit rollups', () => db.prepare(sql).all(...params) as Array<Record<string, unknown>>);
+  const readers = threads > 0 ? createReadPool({ location, threads, cacheKib: 49_152 }) : undefined;
 
   const insertEvent = db.prepare(
     `INSERT INTO events (event_id, site_id, type, session_id, ts, received_at, source, data, user_agent)
@@ -318,8 +333,9 @@ export function openStore(options: StoreOptions = {}): EventStore {
       }
       return [...byHour.values()];
     },
-    visitRows({ sql, params }) {
-      return guardStorage('reading visit rollups', () => db.prepare(sql).all(...params) as Array<Record<string, unknown>>);
+    visitRows,
+    async readVisitRows(statement) {
+      return readers ? readers.rows(statement) : visitRows(statement);
     },
     totalSessions(siteId, fromHour, toHour) {
       return guardStorage('counting sessions', () => {
@@ -422,6 +438,7 @@ export function openStore(options: StoreOptions = {}): EventStore {
       );
     },
     close() {
+      readers?.close();
       if (db.open) db.close();
     },
   };

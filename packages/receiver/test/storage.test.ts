@@ -57,6 +57,7 @@ describe('storage', () => {
       '005_visit_rollups.sql',
       '006_visitor_keys.sql',
       '007_visitor_users.sql',
+      '008_grouped_reports.sql',
     ]);
     expect(migrate(db)).toEqual([]);
     applyPragmas(db);

@@ -19,9 +19,13 @@ const NOTHING = 'SELECT NULL WHERE 0';
 /**
  * Distinct visitors among a rollup's rows, counted as people (persons.ts): the one expression every panel counts
  * them by. A site that never identified anyone counts the integer `visitor_key` (sqlite-rollups.ts), which is
- * cheaper than distinct strings; once it has, each row's person is looked up in `visitor_users`.
+ * cheaper than distinct strings; once it has, each row's person is looked up in `visitor_users`. When the plan
+ * knows the site has identified no one (`rangeVisitsSql` asked), the expression is the bare key: the lookup's
+ * `visitor_id` is in no grouped index, so merely naming it sent every index entry to its table row (at a million
+ * events the page breakdown took 1,039 ms of CPU with it, 108 ms without).
  */
-const visitors = (alias: string, siteId: string) => `count(DISTINCT ${personSql(alias, siteId, `${alias}.visitor_key`)})`;
+const visitors = (alias: string, siteId: string, plan: PanelPlan) =>
+  `count(DISTINCT ${plan.identified === false ? `${alias}.visitor_key` : personSql(alias, siteId, `${alias}.visitor_key`)})`;
 
 /** The traffic condition on a rollup's `bot` column. */
 function botsSql(alias: string, query: StatsQuery): string {
@@ -72,17 +76,32 @@ function childFrom(table: string, siteId: string, query: StatsQuery, params: Sql
  * sorts them (at a million events 3–5× slower). Only the first screen's panels have one: each costs the writes.
  */
 const GROUPED_INDEX = {
+  // With each page's scroll and engaged time too (receiver migration 008, D1 0011): the scroll and engaged-time
+  // panels group by path as well.
   page: 'visit_pages_by_path',
   source: 'visits_by_source',
   country: 'visits_by_country',
   device: 'visits_by_device',
   goals: 'visit_types_by_type',
+  // By kind, then URL (008 / 0011): the outbound-link and download panels seek their kind's entries.
+  links: 'visit_links_by_url',
+  // Ordered by metric, then value (008 / 0011): each metric's 75th percentile is a rank in the index's order,
+  // counted in SQL, where the range scan handed every report's value to JavaScript to sort.
+  vitals: 'visit_vitals_by_name',
+  // Only the sequence blocks with a gap (a partial index, 008 / 0011): lost events are read from the few blocks
+  // that have them, each joined to its visit, instead of every visit of the range joined to its blocks.
+  completeness: 'visit_seq_gaps',
 } as const;
 
 /** How a panel reads its rollup (`panelPlan`). */
 export interface PanelPlan {
   /** Through the grouped indexes: they are read whole, which pays when the range holds most of the site's visits. */
   grouped: boolean;
+  /**
+   * Whether the site has identified anyone (`visitor_users`): false lets every panel count the bare visitor key.
+   * Absent when not known: the panel then decides per query, as `personSql` does.
+   */
+  identified?: boolean;
 }
 
 /** The plan of a panel read without the site's span known: the rollup's key, the range alone. */
@@ -93,12 +112,13 @@ export const RANGE_PLAN: PanelPlan = { grouped: false };
  * when the request has no filters and its range spans at least a third of the time the site's visits span (a
  * grouped index is read whole; the range scan reads only the range but sorts it, about 3–5× the cost per row).
  */
-export function panelPlan(query: StatsQuery, span: { lo?: unknown; hi?: unknown } | undefined): PanelPlan {
-  if (Object.keys(query.filters).length > 0 || span?.lo == null || span.hi == null) return RANGE_PLAN;
+export function panelPlan(query: StatsQuery, span: { lo?: unknown; hi?: unknown; identified?: unknown } | undefined): PanelPlan {
+  const identified = span?.identified == null ? {} : { identified: Number(span.identified) !== 0 };
+  if (Object.keys(query.filters).length > 0 || span?.lo == null || span.hi == null) return { ...RANGE_PLAN, ...identified };
   const lo = Number(span.lo);
   const hi = Number(span.hi) + 1;
   const covered = Math.min(query.to, hi) - Math.max(query.from, lo);
-  return { grouped: hi - lo <= DAY_MS || covered * 3 >= hi - lo };
+  return { grouped: hi - lo <= DAY_MS || covered * 3 >= hi - lo, ...identified };
 }
 
 const ORDER = (second: string, key: string) => `ORDER BY visitors DESC, ${second} DESC, ${key} IS NULL, ${key}`;
@@ -108,11 +128,13 @@ const ORDER = (second: string, key: string) => `ORDER BY visitors DESC, ${second
  * start_ts)` key): what a rollup panel would read, checked against the stats budget before the panel's query runs.
  */
 export function rangeVisitsSql(siteId: string, query: StatsQuery, limit: number): SqlStatement {
-  // With the site's first and last visit start (two seeks of the key), which `panelPlan` chooses a panel's reads by.
+  // With the site's first and last visit start (two seeks of the key) and whether it has identified anyone (one
+  // seek), which `panelPlan` chooses a panel's reads by.
   return {
     sql: `SELECT (SELECT count(*) FROM (SELECT 1 FROM visits WHERE site_id = ? AND start_ts >= ? AND start_ts < ? LIMIT ?)) AS n,
-      (SELECT min(start_ts) FROM visits WHERE site_id = ?) AS lo, (SELECT max(start_ts) FROM visits WHERE site_id = ?) AS hi`,
-    params: [siteId, query.from, query.to, limit, siteId, siteId],
+      (SELECT min(start_ts) FROM visits WHERE site_id = ?) AS lo, (SELECT max(start_ts) FROM visits WHERE site_id = ?) AS hi,
+      EXISTS (SELECT 1 FROM visitor_users WHERE site_id = ?) AS identified`,
+    params: [siteId, query.from, query.to, limit, siteId, siteId, siteId],
   };
 }
 
@@ -123,7 +145,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery, 
   switch (panel) {
     case 'summary':
       return {
-        sql: `SELECT ${visitors('v', siteId)} AS visitors, count(*) AS visits, coalesce(sum(v.pageviews), 0) AS pageviews,
+        sql: `SELECT ${visitors('v', siteId, plan)} AS visitors, count(*) AS visits, coalesce(sum(v.pageviews), 0) AS pageviews,
           coalesce(sum(v.bounce), 0) AS bounces, coalesce(sum(v.duration_s), 0) AS duration_s
           FROM visits v WHERE ${visitWhere(siteId, query, params)}`,
         params,
@@ -131,7 +153,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery, 
     case 'timeseries': {
       const size = query.interval === 'hour' ? 3_600_000 : 86_400_000;
       return {
-        sql: `SELECT (v.start_ts / ${size}) * ${size} AS t, ${visitors('v', siteId)} AS visitors, count(*) AS visits,
+        sql: `SELECT (v.start_ts / ${size}) * ${size} AS t, ${visitors('v', siteId, plan)} AS visitors, count(*) AS visits,
           sum(v.pageviews) AS pageviews FROM visits v WHERE ${visitWhere(siteId, query, params)} GROUP BY 1 ORDER BY 1`,
         params,
       };
@@ -141,7 +163,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery, 
         const from = childFrom('visit_pages', siteId, query, params, indexed('page'));
         params.push(query.limit);
         return {
-          sql: `SELECT r.path AS value, ${visitors('r', siteId)} AS visitors, count(*) AS visits, sum(r.views) AS pageviews
+          sql: `SELECT r.path AS value, ${visitors('r', siteId, plan)} AS visitors, count(*) AS visits, sum(r.views) AS pageviews
             ${from} AND r.views > 0 GROUP BY r.path ${ORDER('pageviews', 'value')} LIMIT ?`,
           params,
         };
@@ -151,7 +173,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery, 
       const index = query.by in GROUPED_INDEX ? indexed(query.by as keyof typeof GROUPED_INDEX) : undefined;
       params.push(query.limit);
       return {
-        sql: `SELECT v.${query.by} AS value, ${visitors('v', siteId)} AS visitors, count(*) AS visits, sum(v.pageviews) AS pageviews
+        sql: `SELECT v.${query.by} AS value, ${visitors('v', siteId, plan)} AS visitors, count(*) AS visits, sum(v.pageviews) AS pageviews
           FROM visits v${index ? ` INDEXED BY ${index}` : ''} WHERE ${where}${skipNull} GROUP BY v.${query.by} ${ORDER('pageviews', 'value')} LIMIT ?`,
         params,
       };
@@ -160,7 +182,7 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery, 
       const from = childFrom('visit_types', siteId, query, params, indexed('goals'));
       params.push(...BUILTIN_TYPES, query.limit);
       return {
-        sql: `SELECT r.type AS name, ${visitors('r', siteId)} AS visitors, sum(r.events) AS events
+        sql: `SELECT r.type AS name, ${visitors('r', siteId, plan)} AS visitors, sum(r.events) AS events
           ${from} AND r.type NOT IN (${BUILTIN_TYPES.map(() => '?').join(', ')}) GROUP BY r.type ${ORDER('events', 'name')} LIMIT ?`,
         params,
       };
@@ -183,33 +205,58 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery, 
           `SELECT r.session_id AS visit, 'event' AS kind, r.type AS value, r.times AS times ${from} AND r.type IN (${types.map(() => '?').join(', ')})`,
         );
       }
-      return { sql: parts.length > 0 ? parts.join(' UNION ALL ') : 'SELECT NULL AS visit WHERE 0', params };
+      const first = query.steps[0];
+      if (parts.length === 0 || first === undefined) return { sql: 'SELECT NULL AS visit WHERE 0', params };
+      if (query.steps.length === 1) return { sql: parts.join(' UNION ALL '), params };
+      // Only the visits that reached the first step can reach any other: the hits of the rest are left in SQL
+      // (at a million events 54,832 rows → 10,039 for the bench's three steps, 514 → 225 ms of CPU).
+      params.push(first.kind, first.value);
+      return {
+        sql: `WITH f AS MATERIALIZED (${parts.join(' UNION ALL ')})
+          SELECT f.visit AS visit, f.kind AS kind, f.value AS value, f.times AS times FROM f
+          WHERE f.visit IN (SELECT visit FROM f WHERE kind = ? AND value = ?)`,
+        params,
+      };
     }
-    case 'vitals':
-      return { sql: `SELECT r.name AS name, r.value AS value ${childFrom('visit_vitals', siteId, query, params)}`, params };
+    case 'vitals': {
+      const index = indexed('vitals');
+      if (index === undefined)
+        return { sql: `SELECT r.name AS name, r.value AS value ${childFrom('visit_vitals', siteId, query, params)}`, params };
+      // Each metric's count, then the value at rank ⌈0.75 n⌉ (integer (3n + 3) / 4) in the index's value order:
+      // `vitalRows`' nearest rank, with nothing sorted and no report handed out.
+      const counted = childFrom('visit_vitals', siteId, query, params, index);
+      const ranked = childFrom('visit_vitals', siteId, query, params, index);
+      return {
+        sql: `WITH c AS MATERIALIZED (SELECT r.name AS name, count(*) AS n, (3 * count(*) + 3) / 4 AS k ${counted} GROUP BY r.name)
+          SELECT c.name AS name, x.value AS p75, c.n AS samples
+          FROM (SELECT r.name AS name, r.value AS value, row_number() OVER (PARTITION BY r.name ORDER BY r.value) AS rn ${ranked}) x
+          JOIN c ON c.name = x.name WHERE x.rn = c.k`,
+        params,
+      };
+    }
     case 'goal_props': {
       if (query.goal === undefined || query.prop === undefined) return { sql: NOTHING, params };
       const from = childFrom('visit_goal_props', siteId, query, params);
       params.push(query.goal, query.prop, query.limit);
       return {
-        sql: `SELECT r.value AS value, ${visitors('r', siteId)} AS visitors, sum(r.events) AS events
+        sql: `SELECT r.value AS value, ${visitors('r', siteId, plan)} AS visitors, sum(r.events) AS events
           ${from} AND r.name = ? AND r.prop = ? GROUP BY r.value ${ORDER('events', 'value')} LIMIT ?`,
         params,
       };
     }
     case 'outbound':
     case 'downloads': {
-      const from = childFrom('visit_links', siteId, query, params);
+      const from = childFrom('visit_links', siteId, query, params, indexed('links'));
       params.push(panel === 'outbound' ? 'outbound' : 'download', query.limit);
       return {
-        sql: `SELECT r.url AS url, ${visitors('r', siteId)} AS visitors, sum(r.events) AS events
+        sql: `SELECT r.url AS url, ${visitors('r', siteId, plan)} AS visitors, sum(r.events) AS events
           ${from} AND r.kind = ? GROUP BY r.url ${ORDER('events', 'url')} LIMIT ?`,
         params,
       };
     }
     case 'scroll':
     case 'engagement': {
-      const from = childFrom('visit_pages', siteId, query, params);
+      const from = childFrom('visit_pages', siteId, query, params, indexed('page'));
       params.push(query.limit);
       return {
         sql: `SELECT r.path AS path, count(*) AS visits, sum(r.scroll >= 25) AS reached_25, sum(r.scroll >= 50) AS reached_50,
@@ -222,17 +269,26 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery, 
       const from = childFrom('visit_revenue', siteId, query, params);
       params.push(query.limit);
       return {
-        sql: `SELECT r.name AS name, r.currency AS currency, ${visitors('r', siteId)} AS visitors, sum(r.events) AS events,
+        sql: `SELECT r.name AS name, r.currency AS currency, ${visitors('r', siteId, plan)} AS visitors, sum(r.events) AS events,
           sum(r.micros) AS micros ${from} GROUP BY r.name, r.currency ORDER BY name, currency LIMIT ?`,
         params,
       };
     }
     case 'completeness': {
+      const index = indexed('completeness');
+      const gap = 'q.max_seq - q.block * 1000 - q.events';
+      // Through the partial index of the blocks with a gap, each looked up in `visits` (a block without a visit,
+      // of a session of drop reports only, is no loss of a visit); blocks without a gap add nothing to a sum.
+      if (index) params.push(siteId);
       const where = visitWhere(siteId, query, params);
       params.push(siteId, query.from, query.to);
+      const from = index
+        ? `FROM visit_seq q INDEXED BY ${index} CROSS JOIN visits v ON v.site_id = q.site_id AND v.session_id = q.session_id
+          WHERE q.site_id = ? AND ${gap} <> 0 AND ${where}`
+        : `FROM visits v JOIN visit_seq q ON q.site_id = v.site_id AND q.session_id = v.session_id WHERE ${where}`;
       return {
-        sql: `SELECT 'lost' AS kind, (v.start_ts / ${DAY_MS}) * ${DAY_MS} AS t, NULL AS reason, sum(q.max_seq - q.block * 1000 - q.events) AS n
-          FROM visits v JOIN visit_seq q ON q.site_id = v.site_id AND q.session_id = v.session_id WHERE ${where} GROUP BY 2 HAVING n <> 0
+        sql: `SELECT 'lost' AS kind, (v.start_ts / ${DAY_MS}) * ${DAY_MS} AS t, NULL AS reason, sum(${gap}) AS n
+          ${from} GROUP BY 2 HAVING n <> 0
           UNION ALL
           SELECT 'dropped', (d.ts / ${DAY_MS}) * ${DAY_MS}, d.reason, sum(d.dropped) FROM drop_reports d
           WHERE d.site_id = ? AND d.ts >= ? AND d.ts < ? GROUP BY 2, 3`,
@@ -349,6 +405,11 @@ function completenessDays(rows: readonly Row[]): CompletenessDay[] {
 }
 
 function vitalRows(rows: readonly Row[]): VitalRow[] {
+  // The grouped plan counted each metric's percentile in SQL (one row per metric).
+  if (rows[0] !== undefined && 'p75' in rows[0])
+    return rows
+      .map((row) => ({ name: String(row.name), p75: Number(row.p75), samples: Number(row.samples) }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
   const values = new Map<string, number[]>();
   for (const row of rows) {
     const name = String(row.name);

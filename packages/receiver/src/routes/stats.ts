@@ -46,11 +46,11 @@ export function statsRoutes(app: Hono, ctx: ReceiverContext): void {
     }
     // A rollup panel reads the range's visit rows: bounded like a raw read (issue 27) by counting them first.
     const { maxEvents } = ctx.statsBudget;
-    const range = ctx.store.visitRows(rangeVisitsSql(siteId, query, maxEvents + 1))[0];
+    const range = (await ctx.store.readVisitRows(rangeVisitsSql(siteId, query, maxEvents + 1)))[0];
     const visits = Number(range?.n ?? 0);
     if (visits > maxEvents)
       return fail(ctx, request, 'unavailable', rangeTooLarge(maxEvents, 'visits'), { siteId, headers: retryAfter(STATS_RETRY_AFTER_S) });
-    const data = panelAnswer(panel, query, ctx.store.visitRows(panelSql(panel, siteId, query, panelPlan(query, range))));
+    const data = panelAnswer(panel, query, await ctx.store.readVisitRows(panelSql(panel, siteId, query, panelPlan(query, range))));
     return statsResponse(panel, siteId, data, params);
   });
 }
