@@ -1,14 +1,36 @@
-import { agentClass, createRedactor, type PropValue, type TrailmarkEvent } from '@trailmark/protocol';
-import type { Database } from 'better-sqlite3';
+import {
+  agentClass,
+  createRedactor,
+  type PropValue,
+  type Redactor,
+  redactDropStatements,
+  redactVisitStatements,
+  type SqlStatement,
+  type StoredVisitRows,
+  type TrailmarkEvent,
+  VISIT_TEXT_TABLES,
+  visitFirstEventId,
+} from '@trailmark/protocol';
+import type { Database, Statement } from 'better-sqlite3';
 import { rebuildIdentities } from './identities.js';
+import { createVisitRollups } from './visit-rollups.js';
 
 /** What a run over stored data changed. */
 export interface RedactStoredResult {
   /** Events read, and those whose JSON or user agent changed. */
   events: number;
   eventsChanged: number;
-  /** Rollup rows whose key (a props dimension's value) was redacted, merged into the redacted key's row. */
+  /**
+   * Hourly rollup rows whose key (a props dimension's value) was redacted, merged into the redacted key's row, and
+   * drop reports whose reason was.
+   */
   rollupsChanged: number;
+  /**
+   * Visits whose per-visit rollups (`visits`, `visit_states`, `visit_pages`, `visit_links`, `visit_goal_props`) held
+   * a value the rules change: rebuilt from their redacted events, or redacted column by column where retention took
+   * their first events.
+   */
+  visitsChanged: number;
   /**
    * Identities (`visitor_users`) whose user id the rules now redact: each derived again from the visitor's events as
    * now stored (its earliest identification the rules leave whole), or removed.
@@ -22,12 +44,14 @@ const CHUNK = 1000;
 /**
  * Today's rules over data stored before them (`trailmark-receiver redact`): every event's JSON through the
  * protocol's redactor, its user agent as its class (`agentClass`), every rollup key of a props dimension through
- * the same rules, its count merged into the redacted key's, and every identity's user id (`visitor_users`, after the
- * events: a redacted user id identifies no one). Idempotent: a second run changes nothing.
+ * the same rules, its count merged into the redacted key's, every visit's rollups (after the events: a visit whose
+ * rows the rules change is rebuilt from its redacted events, as the store keeps it, or redacted column by column
+ * where retention took its first events: `redactVisitStatements`), the drop reports' reasons, and every identity's
+ * user id (`visitor_users`: a redacted user id identifies no one). Idempotent: a second run changes nothing.
  */
 export function redactStored(db: Database): RedactStoredResult {
   const redactor = createRedactor();
-  const result: RedactStoredResult = { events: 0, eventsChanged: 0, rollupsChanged: 0, identitiesChanged: 0 };
+  const result: RedactStoredResult = { events: 0, eventsChanged: 0, rollupsChanged: 0, visitsChanged: 0, identitiesChanged: 0 };
   const read = db.prepare('SELECT id, data, user_agent FROM events WHERE id > ? ORDER BY id LIMIT ?');
   const write = db.prepare('UPDATE events SET data = ?, user_agent = ? WHERE id = ?');
   let after = 0;
@@ -68,8 +92,77 @@ export function redactStored(db: Database): RedactStoredResult {
       result.rollupsChanged++;
     }
   })();
+  result.visitsChanged = redactVisits(db, redactor);
+  result.rollupsChanged += redactDrops(db, redactor);
   result.identitiesChanged = redactIdentities(db, redactor.value);
   return result;
+}
+
+/**
+ * Every visit's rollups, a chunk of visits (by key) per transaction: one whose rows the rules change is rebuilt from
+ * its events when its first event is still stored (retention deletes by time, so then they all are), else its rows
+ * are redacted column by column. Returns the visits changed.
+ */
+function redactVisits(db: Database, redactor: Redactor): number {
+  const read = db.prepare(
+    'SELECT site_id, session_id, state FROM visit_states WHERE (site_id, session_id) > (?, ?) ORDER BY site_id, session_id LIMIT ?',
+  );
+  const stored = db.prepare('SELECT 1 FROM events WHERE event_id = ?');
+  const tables = VISIT_TEXT_TABLES.map(
+    (table) => [table, db.prepare(`SELECT * FROM ${table} WHERE site_id = ? AND session_id = ?`)] as const,
+  );
+  const rollups = createVisitRollups(db);
+  const run = statementRunner(db);
+  let changed = 0;
+  for (let after: [string, string] = ['', '']; ; ) {
+    const rows = read.all(...after, CHUNK) as Array<{ site_id: string; session_id: string; state: string }>;
+    if (rows.length === 0) return changed;
+    db.transaction(() => {
+      for (const { site_id: site, session_id: session, state } of rows) {
+        const visit = Object.fromEntries(tables.map(([table, select]) => [table, select.all(site, session)])) as unknown as StoredVisitRows;
+        const statements = redactVisitStatements(site, session, visit, redactor);
+        if (statements.length === 0) continue;
+        changed++;
+        if (stored.get(visitFirstEventId(state))) rollups.rebuild(site, session);
+        else run(statements);
+      }
+    })();
+    const last = rows[rows.length - 1] as { site_id: string; session_id: string };
+    after = [last.site_id, last.session_id];
+  }
+}
+
+/** The drop reports' reasons (per site and time, no visit), a chunk of rows per transaction. */
+function redactDrops(db: Database, redactor: Redactor): number {
+  const read = db.prepare(
+    'SELECT site_id, ts, reason, dropped FROM drop_reports WHERE (site_id, ts, reason) > (?, ?, ?) ORDER BY site_id, ts, reason LIMIT ?',
+  );
+  const run = statementRunner(db);
+  let changed = 0;
+  for (let after: [string, number, string] = ['', 0, '']; ; ) {
+    const rows = read.all(...after, CHUNK) as Array<{ site_id: string; ts: number; reason: string; dropped: number }>;
+    if (rows.length === 0) return changed;
+    const statements = redactDropStatements(rows, redactor);
+    db.transaction(() => run(statements))();
+    changed += statements.length / 2;
+    const last = rows[rows.length - 1] as { site_id: string; ts: number; reason: string };
+    after = [last.site_id, last.ts, last.reason];
+  }
+}
+
+/** Runs statements, each prepared once. */
+function statementRunner(db: Database): (statements: readonly SqlStatement[]) => void {
+  const prepared = new Map<string, Statement>();
+  return (statements) => {
+    for (const { sql, params } of statements) {
+      let statement = prepared.get(sql);
+      if (!statement) {
+        statement = db.prepare(sql);
+        prepared.set(sql, statement);
+      }
+      statement.run(...params);
+    }
+  };
 }
 
 /** The identities whose user id the rules change, derived again from the (redacted) events, a chunk at a time. */
