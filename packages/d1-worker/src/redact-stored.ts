@@ -10,6 +10,7 @@ import {
   type TrailmarkEvent,
   VISIT_TEXT_TABLES,
   visitFirstEventId,
+  visitRowsFrom,
 } from '@trailmark/protocol';
 import { json } from './http.js';
 import { identityStep } from './identities.js';
@@ -100,7 +101,9 @@ async function visitsStep(
   const firsts = JSON.stringify(states.results.map((row) => visitFirstEventId(row.state)));
   const reads = await db.batch<Record<string, string | number | null>>([
     ...VISIT_TEXT_TABLES.map((t) =>
-      db.prepare(`SELECT * FROM ${t} WHERE site_id = ?1 AND session_id IN (SELECT value FROM json_each(?2))`).bind(site, sessions),
+      db
+        .prepare(`SELECT * FROM ${visitRowsFrom(t)} WHERE site_id = ?1 AND session_id IN (SELECT value FROM json_each(?2))`)
+        .bind(site, sessions),
     ),
     db.prepare('SELECT event_id FROM events WHERE event_id IN (SELECT value FROM json_each(?1))').bind(firsts),
     db.prepare(`SELECT * FROM drop_reports WHERE site_id = ?1 AND ?2 = ''`).bind(site, after),

@@ -10,10 +10,11 @@ import {
   type TrailmarkEvent,
   VISIT_TEXT_TABLES,
   visitFirstEventId,
+  visitRowsFrom,
 } from '@trailmark/protocol';
 import type { Database, Statement } from 'better-sqlite3';
 import { rebuildIdentities } from './identities.js';
-import { createVisitRollups } from './visit-rollups.js';
+import { createVisitRollups, storedStatsEvent } from './visit-rollups.js';
 
 /** What a run over stored data changed. */
 export interface RedactStoredResult {
@@ -98,6 +99,9 @@ export function redactStored(db: Database): RedactStoredResult {
   return result;
 }
 
+/** Visits rebuilt from their events per pass over the events (their events are held in memory meanwhile). */
+const REBUILD_CHUNK = 5000;
+
 /**
  * Every visit's rollups, a chunk of visits (by key) per transaction: one whose rows the rules change is rebuilt from
  * its events when its first event is still stored (retention deletes by time, so then they all are), else its rows
@@ -109,27 +113,68 @@ function redactVisits(db: Database, redactor: Redactor): number {
   );
   const stored = db.prepare('SELECT 1 FROM events WHERE event_id = ?');
   const tables = VISIT_TEXT_TABLES.map(
-    (table) => [table, db.prepare(`SELECT * FROM ${table} WHERE site_id = ? AND session_id = ?`)] as const,
+    (table) => [table, db.prepare(`SELECT * FROM ${visitRowsFrom(table)} WHERE site_id = ? AND session_id = ?`)] as const,
   );
-  const rollups = createVisitRollups(db);
+  const rebuild = visitRebuilder(db);
   const run = statementRunner(db);
   let changed = 0;
   for (let after: [string, string] = ['', '']; ; ) {
     const rows = read.all(...after, CHUNK) as Array<{ site_id: string; session_id: string; state: string }>;
-    if (rows.length === 0) return changed;
+    if (rows.length === 0) break;
     db.transaction(() => {
       for (const { site_id: site, session_id: session, state } of rows) {
         const visit = Object.fromEntries(tables.map(([table, select]) => [table, select.all(site, session)])) as unknown as StoredVisitRows;
         const statements = redactVisitStatements(site, session, visit, redactor);
         if (statements.length === 0) continue;
         changed++;
-        if (stored.get(visitFirstEventId(state))) rollups.rebuild(site, session);
+        if (stored.get(visitFirstEventId(state))) rebuild.add(site, session);
         else run(statements);
       }
     })();
     const last = rows[rows.length - 1] as { site_id: string; session_id: string };
     after = [last.site_id, last.session_id];
   }
+  rebuild.flush();
+  return changed;
+}
+
+/**
+ * Rebuilds visits from their events, `REBUILD_CHUNK` visits per pass over the events: the events table has no index
+ * by session, and a visit's time range holds every visit open at the same time (one range scan per visit would
+ * read a busy site's events once per visit).
+ */
+function visitRebuilder(db: Database): { add(site: string, session: string): void; flush(): void } {
+  const rollups = createVisitRollups(db);
+  const pending: Array<[string, string]> = [];
+  db.exec(`CREATE TEMP TABLE IF NOT EXISTS redact_visits (site_id TEXT NOT NULL, session_id TEXT NOT NULL,
+    PRIMARY KEY (site_id, session_id)) WITHOUT ROWID`);
+  const insert = db.prepare('INSERT OR IGNORE INTO temp.redact_visits (site_id, session_id) VALUES (?, ?)');
+  const read = db.prepare(`SELECT e.data, e.ts, e.user_agent FROM events e WHERE EXISTS (SELECT 1 FROM temp.redact_visits r
+    WHERE r.site_id = e.site_id AND r.session_id = e.session_id) ORDER BY e.id`);
+  const flush = () => {
+    if (pending.length === 0) return;
+    db.transaction(() => {
+      db.exec('DELETE FROM temp.redact_visits');
+      for (const [site, session] of pending) insert.run(site, session);
+      const bySession = new Map<string, Array<ReturnType<typeof storedStatsEvent>>>();
+      for (const row of read.all() as Array<{ data: string; ts: number; user_agent: string | null }>) {
+        const event = storedStatsEvent(JSON.parse(row.data) as TrailmarkEvent, row.ts, row.user_agent);
+        const key = `${event.site_id}\u0000${event.session_id}`;
+        const list = bySession.get(key);
+        if (list) list.push(event);
+        else bySession.set(key, [event]);
+      }
+      for (const [site, session] of pending) rollups.rebuild(site, session, bySession.get(`${site}\u0000${session}`) ?? []);
+    })();
+    pending.length = 0;
+  };
+  return {
+    add(site, session) {
+      pending.push([site, session]);
+      if (pending.length >= REBUILD_CHUNK) flush();
+    },
+    flush,
+  };
 }
 
 /** The drop reports' reasons (per site and time, no visit), a chunk of rows per transaction. */

@@ -21,7 +21,7 @@ export interface VisitRollups {
    * Writes a visit's rows again from its stored events (all of them: a caller checks its first is still stored),
    * its sequence numbers aside (`visit_seq` holds no text). The redact command's rebuild of a visit it redacted.
    */
-  rebuild(site: string, session: string): void;
+  rebuild(site: string, session: string, events: ReadonlyArray<StatsEvent & { site_id: string }>): void;
 }
 
 /** The rollup writer over one database, with its statements prepared once each. */
@@ -44,22 +44,12 @@ export function createVisitRollups(db: Database): VisitRollups {
         for (const { sql, params } of visitRollupStatements(group, stored, country) as SqlStatement[]) statement(sql).run(...params);
       }
     },
-    rebuild(site, session) {
-      const span = statement('SELECT start_ts, end_ts FROM visits WHERE site_id = ? AND session_id = ?').get(site, session) as
-        | { start_ts: number; end_ts: number }
-        | undefined;
-      if (!span) return;
-      // Through the (site_id, ts) index: the visit's events lie between its first and last event's times.
-      const rows = statement(
-        'SELECT data, ts, user_agent FROM events WHERE site_id = ? AND ts >= ? AND ts <= ? AND session_id = ? ORDER BY id',
-      ).all(site, span.start_ts, span.end_ts, session) as Array<{ data: string; ts: number; user_agent: string | null }>;
+    rebuild(site, session, events) {
       for (const table of ['visits', 'visit_states', ...VISIT_CHILD_TABLES]) {
         statement(`DELETE FROM ${table} WHERE site_id = ? AND session_id = ?`).run(site, session);
       }
-      const events = rows
-        .map((row) => storedStatsEvent(JSON.parse(row.data) as TrailmarkEvent, row.ts, row.user_agent))
-        .filter((event) => event.type !== 'sdk_dropped');
-      for (const { sql, params } of visitRollupStatements({ site, session, events }, undefined, country)) statement(sql).run(...params);
+      const group = { site, session, events: events.filter((event) => event.type !== 'sdk_dropped') };
+      for (const { sql, params } of visitRollupStatements(group, undefined, country)) statement(sql).run(...params);
     },
   };
 }

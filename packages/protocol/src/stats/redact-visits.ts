@@ -27,6 +27,15 @@ export interface StoredVisitRows {
 /** The tables of `StoredVisitRows`: the only per-visit tables with free text (the others hold ids, types, figures). */
 export const VISIT_TEXT_TABLES = ['visits', 'visit_states', 'visit_pages', 'visit_goal_props', 'visit_links'] as const;
 
+/**
+ * Each table's FROM clause for reading a visit's rows (`SELECT * FROM <this> WHERE site_id = ? AND session_id …`):
+ * by its index by visit. SQLite's planner otherwise reads a child table's whole site by its primary key for a
+ * `SELECT *` (measured: 1 ms a visit at 5,000 visits).
+ */
+export function visitRowsFrom(table: (typeof VISIT_TEXT_TABLES)[number]): string {
+  return table === 'visit_states' ? table : `${table} INDEXED BY ${table}_session`;
+}
+
 /** The free-text columns of a `visits` row: its pages, source and attribution. */
 const VISIT_TEXT_COLUMNS = ['entry_page', 'exit_page', 'source', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign'] as const;
 
