@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Today's privacy rules over a site's data stored before them, on a deployed Worker or a local one:
 //   node scripts/redact-stored.mjs <worker URL> <secret key>
-// Calls `POST /admin/redact` (one chunk of events, then of identities, per request) until it answers `done`, and
-// prints the totals.
+// Calls `POST /admin/redact` (one chunk of events, then of identities, then of visits' rollups, per request) until it
+// answers `done`, and prints the totals.
 const [base, key] = process.argv.slice(2);
 if (!base || !key) {
   console.error('usage: node scripts/redact-stored.mjs <worker URL> <secret key (sk_…)>');

@@ -1,31 +1,56 @@
-import { agentClass, createRedactor, redactUrl, type TrailmarkEvent } from '@trailmark/protocol';
+import {
+  agentClass,
+  createRedactor,
+  type Redactor,
+  redactDropStatements,
+  redactUrl,
+  redactVisitStatements,
+  type SqlStatement,
+  type StoredVisitRows,
+  type TrailmarkEvent,
+  VISIT_TEXT_TABLES,
+  visitFirstEventId,
+  visitRowsFrom,
+} from '@trailmark/protocol';
 import { json } from './http.js';
 import { identityStep } from './identities.js';
 import { ParamError, textParam } from './query-params.js';
 import { SITE_VISITORS } from './read-api.js';
+import { rebuildVisits } from './visit-rollups.js';
 
 /** Events read per request: one request stays well inside a Worker's CPU time and D1's statement limits. */
 const CHUNK = 200;
+/** Visits read per request (each with its rows of five tables). */
+const VISIT_CHUNK = 100;
+const TABLES = ['events', 'visitor_users', 'visits'];
 
 /**
- * `POST /admin/redact?after=<cursor>&table=<events|visitor_users>` (secret key): today's privacy rules over one chunk
- * of the site's data stored before them. First the events, by `event_id` order: the payload through the protocol's
- * redactor, the user agent as its class; the first call (no `after`) also redacts the `website` of the site's visitor
- * rows. Then the identities (`visitor_users`, migration 0010), by visitor id: one whose user id the rules now redact
- * is derived again from the visitor's events as now redacted (its earliest identification the rules leave whole), or
- * removed. Answers `{ done, table, read, changed, next }` (this chunk's table, the rows it read and changed, and
+ * `POST /admin/redact?after=<cursor>&table=<events|visitor_users|visits>` (secret key): today's privacy rules over one
+ * chunk of the site's data stored before them. First the events, by `event_id` order: the payload through the
+ * protocol's redactor, the user agent as its class; the first call (no `after`) also redacts the `website` of the
+ * site's visitor rows. Then the identities (`visitor_users`, migration 0010), by visitor id: one whose user id the
+ * rules now redact is derived again from the visitor's events as now redacted (its earliest identification the rules
+ * leave whole), or removed. Then the per-visit rollups (migration 0008), by session id: a visit whose rows the rules
+ * change is rebuilt from its redacted events when its first event is still stored (retention deletes by time, so then
+ * they all are), else its free-text columns are redacted (`redactVisitStatements`: ids kept whole); the first such
+ * call also redacts the site's drop reports' reasons. Answers `{ done, table, read, changed, next }` (this chunk's table, the rows it read and changed, and
  * the `{ table, after }` of the next call, null when done); `scripts/redact-stored.mjs` calls it with `next` until
  * `done`. Idempotent.
  */
 export async function redactStoredChunk(db: D1Database, siteId: string, params: URLSearchParams): Promise<Response> {
   const after = textParam(params, 'after') ?? '';
   const table = textParam(params, 'table') ?? 'events';
-  if (table !== 'events' && table !== 'visitor_users') throw new ParamError('table: must be events or visitor_users');
+  if (!TABLES.includes(table)) throw new ParamError(`table: must be ${TABLES.join(', ')}`);
   const redactor = createRedactor();
-  if (table === 'visitor_users') {
-    const step = await identityStep(db, siteId, after, 0, (row) => redactor.value(row.user_id) !== row.user_id);
+  if (table === 'visits') {
+    const step = await visitsStep(db, siteId, after, redactor);
     const next = step.next === undefined ? null : { table, after: step.next };
     return json({ done: next === null, table, next, read: step.read, changed: step.changed });
+  }
+  if (table === 'visitor_users') {
+    const step = await identityStep(db, siteId, after, 0, (row) => redactor.value(row.user_id) !== row.user_id);
+    const next = { table: step.next === undefined ? 'visits' : table, after: step.next ?? '' };
+    return json({ done: false, table, next, read: step.read, changed: step.changed });
   }
   const statements: D1PreparedStatement[] = [];
   if (after === '') {
@@ -52,7 +77,65 @@ export async function redactStoredChunk(db: D1Database, siteId: string, params: 
   }
   if (statements.length > 0) await db.batch(statements);
   const last = rows.results[rows.results.length - 1];
-  // After the last chunk of events, the identities, derived from the events as redacted.
+  // After the last chunk of events, the identities and the visits, derived from the events as redacted.
   const next = rows.results.length < CHUNK ? { table: 'visitor_users', after: '' } : { table, after: last?.event_id ?? '' };
   return json({ done: false, table, next, read: rows.results.length, changed });
+}
+
+/**
+ * One chunk of the site's visits (by session id) through the rules: rebuilt from their events (`rebuildVisits`, as
+ * the ingest keeps them) or redacted column by column, as `redactStoredChunk` says. The first chunk also redacts the
+ * drop reports' reasons. Returns the chunk's last session id (undefined at the end), the visits read and changed.
+ */
+async function visitsStep(
+  db: D1Database,
+  site: string,
+  after: string,
+  redactor: Redactor,
+): Promise<{ next: string | undefined; read: number; changed: number }> {
+  const states = await db
+    .prepare('SELECT session_id, state FROM visit_states WHERE site_id = ?1 AND session_id > ?2 ORDER BY session_id LIMIT ?3')
+    .bind(site, after, VISIT_CHUNK)
+    .all<{ session_id: string; state: string }>();
+  const sessions = JSON.stringify(states.results.map((row) => row.session_id));
+  const firsts = JSON.stringify(states.results.map((row) => visitFirstEventId(row.state)));
+  const reads = await db.batch<Record<string, string | number | null>>([
+    ...VISIT_TEXT_TABLES.map((t) =>
+      db
+        .prepare(`SELECT * FROM ${visitRowsFrom(t)} WHERE site_id = ?1 AND session_id IN (SELECT value FROM json_each(?2))`)
+        .bind(site, sessions),
+    ),
+    db.prepare('SELECT event_id FROM events WHERE event_id IN (SELECT value FROM json_each(?1))').bind(firsts),
+    db.prepare(`SELECT * FROM drop_reports WHERE site_id = ?1 AND ?2 = ''`).bind(site, after),
+  ]);
+  const bySession = new Map<string, StoredVisitRows>();
+  VISIT_TEXT_TABLES.forEach((t, i) => {
+    for (const row of reads[i]?.results ?? []) {
+      const session = row.session_id as string;
+      let rows = bySession.get(session);
+      if (!rows) {
+        rows = { visits: [], visit_states: [], visit_pages: [], visit_goal_props: [], visit_links: [] };
+        bySession.set(session, rows);
+      }
+      (rows[t] as Array<Record<string, string | number | null>>).push(row);
+    }
+  });
+  const stored = new Set((reads[VISIT_TEXT_TABLES.length]?.results ?? []).map((row) => row.event_id));
+  // Each redacted row is a delete and an upsert.
+  const statements: SqlStatement[] = redactDropStatements(reads[VISIT_TEXT_TABLES.length + 1]?.results ?? [], redactor);
+  let changed = statements.length / 2;
+  const rebuild: string[] = [];
+  for (const { session_id: session, state } of states.results) {
+    const rows = bySession.get(session);
+    const redacted = rows ? redactVisitStatements(site, session, rows, redactor) : [];
+    if (redacted.length === 0) continue;
+    changed++;
+    if (stored.has(visitFirstEventId(state))) rebuild.push(session);
+    else statements.push(...redacted);
+  }
+  if (statements.length > 0) await db.batch(statements.map(({ sql, params }) => db.prepare(sql).bind(...params)));
+  await rebuildVisits(db, site, rebuild);
+  const last = states.results[states.results.length - 1];
+  const next = states.results.length < VISIT_CHUNK ? undefined : last?.session_id;
+  return { next, read: states.results.length, changed };
 }

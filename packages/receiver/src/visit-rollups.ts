@@ -8,6 +8,7 @@ import {
   type StoredVisit,
   statsEventOf,
   type TrailmarkEvent,
+  VISIT_CHILD_TABLES,
   visitRollupStatements,
 } from '@trailmark/protocol';
 import type { Database, Statement } from 'better-sqlite3';
@@ -16,6 +17,11 @@ import type { Database, Statement } from 'better-sqlite3';
 export interface VisitRollups {
   /** Folds newly stored events (server-time `ts`, their request's user agent) into their visits' rows. */
   add(events: ReadonlyArray<StatsEvent & { site_id: string }>): void;
+  /**
+   * Writes a visit's rows again from its stored events (all of them: a caller checks its first is still stored),
+   * its sequence numbers aside (`visit_seq` holds no text). The redact command's rebuild of a visit it redacted.
+   */
+  rebuild(site: string, session: string, events: ReadonlyArray<StatsEvent & { site_id: string }>): void;
 }
 
 /** The rollup writer over one database, with its statements prepared once each. */
@@ -37,6 +43,13 @@ export function createVisitRollups(db: Database): VisitRollups {
         const stored = statement(READ_VISIT_SQL).get(group.site, group.session) as StoredVisit | undefined;
         for (const { sql, params } of visitRollupStatements(group, stored, country) as SqlStatement[]) statement(sql).run(...params);
       }
+    },
+    rebuild(site, session, events) {
+      for (const table of ['visits', 'visit_states', ...VISIT_CHILD_TABLES]) {
+        statement(`DELETE FROM ${table} WHERE site_id = ? AND session_id = ?`).run(site, session);
+      }
+      const group = { site, session, events: events.filter((event) => event.type !== 'sdk_dropped') };
+      for (const { sql, params } of visitRollupStatements(group, undefined, country)) statement(sql).run(...params);
     },
   };
 }

@@ -1,7 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TrailmarkEvent } from '@trailmark/protocol';
+import {
+  panelAnswer,
+  panelSql,
+  parseStatsQuery,
+  RANGE_PANELS,
+  STATS_DIMENSIONS,
+  type StatsEvent,
+  type StatsQuery,
+  statsPanel,
+  type TrailmarkEvent,
+} from '@trailmark/protocol';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
@@ -39,7 +49,14 @@ describe('trailmark-receiver redact', () => {
     const lines: string[] = [];
     const io = { out: (t: string) => lines.push(t), err: (t: string) => lines.push(t) };
     expect(await main(['redact', '--data-dir', dir], io)).toBe(0);
-    expect(JSON.parse(lines[0] as string)).toEqual({ ok: true, events: 2, eventsChanged: 2, rollupsChanged: 1, identitiesChanged: 0 });
+    expect(JSON.parse(lines[0] as string)).toEqual({
+      ok: true,
+      events: 2,
+      eventsChanged: 2,
+      rollupsChanged: 1,
+      visitsChanged: 1,
+      identitiesChanged: 0,
+    });
     const db = new Database(join(dir, 'receiver.db'), { readonly: true });
     const dump = JSON.stringify([db.prepare('SELECT * FROM events').all(), db.prepare('SELECT * FROM rollups').all()]);
     db.close();
@@ -79,4 +96,103 @@ describe('trailmark-receiver redact', () => {
     expect(store.redactStored()).toMatchObject({ eventsChanged: 0, identitiesChanged: 0 });
     store.close();
   });
+
+  it('leaves no value in clear in the per-visit rollups: visits rebuilt from their redacted events, those past retention redacted column by column', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tm-redact-'));
+    dirs.push(dir);
+    const now = Date.now();
+    const store = openStore({ dataDir: dir });
+    const agent = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+    const options = { skewMs: 0, receivedAt: now, source: 'batch' as const, userAgent: agent };
+    // Stored as a receiver before the rules stored them: the visit of the current site in full; the other site's
+    // visit is 40 days old, its events gone by retention, its rollups kept.
+    store.insert(legacyVisit('demo', now - 3_600_000), options);
+    store.insert(legacyVisit('old', now - 40 * 86_400_000), options);
+    store.deleteChunk(now - 30 * 86_400_000, 0, 1000);
+    const dumpBefore = dump(dir, store);
+    expect(dumpBefore).toMatch(/jane|hunter2/);
+    expect(store.redactStored()).toMatchObject({ eventsChanged: 5, visitsChanged: 2, rollupsChanged: 2 });
+    const after = dump(dir, store);
+    expect(after).not.toMatch(/jane|ann%40|hunter2|s3cret|Mozilla/);
+    // Ids are kept whole where the rules would read a card number: the visitor id passes Luhn.
+    expect(after.match(/4111-1111-1111-1111/g)?.length).toBeGreaterThan(10);
+    // Two pages that differed only by an e-mail address are one, on both paths of redaction.
+    const pages = store.visitRows({ sql: 'SELECT site_id, path, views FROM visit_pages ORDER BY site_id, path', params: [] });
+    expect(pages).toEqual(
+      expect.arrayContaining([
+        { site_id: 'demo', path: '/u/[redacted:email]', views: 2 },
+        { site_id: 'old', path: '/u/[redacted:email]', views: 2 },
+      ]),
+    );
+    // The current site's panels are the reference's over its events as now stored.
+    const events = store
+      .visitRows({ sql: "SELECT data, ts, user_agent FROM events WHERE site_id = 'demo'", params: [] })
+      .map(
+        (row) =>
+          ({ ...(JSON.parse(row.data as string) as TrailmarkEvent), ts: row.ts as number, user_agent: row.user_agent }) as StatsEvent,
+      );
+    for (const [panel, query] of panelQueries(now)) {
+      expect({ panel, data: panelAnswer(panel, query, store.visitRows(panelSql(panel, 'demo', query))) }).toEqual({
+        panel,
+        data: statsPanel(panel, events, query),
+      });
+    }
+    expect(store.redactStored()).toMatchObject({ eventsChanged: 0, visitsChanged: 0, rollupsChanged: 0 });
+    expect(dump(dir, store)).toBe(after);
+    store.close();
+  });
 });
+
+/**
+ * One visit as a page before the rules sent it: e-mail addresses in its URL, path, title, campaign, referrer's
+ * userinfo, an outbound link and a goal's props (one under a password's name), a drop report keyed by one; its
+ * visitor id an id of digits and dashes that passes Luhn.
+ */
+function legacyVisit(site: string, ts: number): TrailmarkEvent[] {
+  const base = { site_id: site, visitor_id: '4111-1111-1111-1111', session_id: `${site}-visit` };
+  let n = site === 'demo' ? 100 : 200;
+  const at = (fields: Partial<TrailmarkEvent>, offset: number): TrailmarkEvent => event(n++, { ...base, ts: ts + offset, ...fields });
+  return [
+    at(
+      {
+        url: 'https://a.example/u/jane@example.com?utm_campaign=jane@example.com',
+        path: '/u/jane@example.com',
+        title: 'Profile of jane@example.com',
+        referrer: 'https://jane:s3cret@mail.example/inbox',
+        utm_source: 'newsletter',
+        utm_campaign: 'jane@example.com',
+      },
+      0,
+    ),
+    at({ url: 'https://a.example/u/ann%40example.com', path: '/u/ann%40example.com' }, 10_000),
+    at(
+      { type: 'click', path: '/u/ann%40example.com', props: { tag: 'a', href: 'https://b.example/?to=jane@example.com', outbound: true } },
+      20_000,
+    ),
+    at({ type: 'signup', path: '/u/ann%40example.com', props: { plan: 'jane@example.com', pw: 'hunter2' } }, 30_000),
+    at({ type: 'sdk_dropped', path: '/', props: { 'jane@example.com': 2 } }, 40_000),
+  ];
+}
+
+/** Each panel over the range, the breakdown by every dimension and the goal's breakdown by property. */
+function panelQueries(now: number): Array<[Exclude<(typeof RANGE_PANELS)[number], 'live'> | 'breakdown' | 'goal_props', StatsQuery]> {
+  const range = { from: String(now - 2 * 86_400_000), to: String(now + 3_600_000) };
+  const query = (record: Record<string, string>) => parseStatsQuery(new URLSearchParams(record), now) as StatsQuery;
+  return [
+    ...RANGE_PANELS.map((panel) => [panel, query(range)] as [(typeof RANGE_PANELS)[number], StatsQuery]),
+    ...STATS_DIMENSIONS.map((by) => ['breakdown', query({ ...range, by, limit: '100' })] as ['breakdown', StatsQuery]),
+    ['goal_props', query({ ...range, goal: 'signup', prop: 'plan' })],
+  ];
+}
+
+/** Every row of every table of the store's file, as text. */
+function dump(dir: string, store: ReturnType<typeof openStore>): string {
+  store.visitRows({ sql: 'SELECT 1', params: [] });
+  const db = new Database(join(dir, 'receiver.db'), { readonly: true });
+  try {
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>;
+    return tables.map(({ name }) => `${name}\n${JSON.stringify(db.prepare(`SELECT * FROM "${name}"`).all())}`).join('\n');
+  } finally {
+    db.close();
+  }
+}

@@ -5,6 +5,7 @@ export * from './contract.js';
 export * from './csv.js';
 export * from './dimensions.js';
 export * from './persons.js';
+export * from './redact-visits.js';
 export * from './reports.js';
 export * from './sqlite-panels.js';
 export * from './sqlite-rollups.js';

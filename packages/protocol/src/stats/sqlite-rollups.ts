@@ -2,6 +2,7 @@ import { revenueMicros, revenueOf } from '../revenue.js';
 import { countryLookup } from './dimensions.js';
 import { identityStatements } from './persons.js';
 import { dropCounts, engagedMsOf, isGoal, linkOf, propText, scrollDepthOf } from './reports.js';
+import { DROP_UPSERT, GOAL_PROP_UPSERT, LINK_UPSERT, PAGE_UPSERT, VISITOR_KEY_OF } from './sqlite-upserts.js';
 import { before, foldVisit, type VisitState, visitColumns } from './visit-rollup.js';
 import type { StatsEvent } from './visits.js';
 
@@ -60,12 +61,6 @@ export function groupByVisit(events: Iterable<StatsEvent & { site_id: string }>)
 export const READ_VISIT_SQL = `SELECT s.state, v.start_ts, v.visitor_id, v.bot FROM visit_states s
   JOIN visits v ON v.site_id = s.site_id AND v.session_id = s.session_id WHERE s.site_id = ? AND s.session_id = ?`;
 
-/**
- * The key a visitor is counted by: its number in `visitor_keys` (bind values: site, visitor id). Counting integers
- * is what makes a range's distinct visitors cheap; mapping several visitor ids of one person to one key here is
- * all that identity stitching would change.
- */
-const VISITOR_KEY_OF = '(SELECT key FROM visitor_keys WHERE site_id = ? AND visitor_id = ?)';
 const VISITOR_KEY_INSERT = 'INSERT OR IGNORE INTO visitor_keys (site_id, visitor_id) VALUES (?, ?)';
 
 const VISIT_UPSERT = `INSERT INTO visits (site_id, session_id, visitor_id, start_ts, end_ts, pageviews, bounce, duration_s,
@@ -78,25 +73,12 @@ const VISIT_UPSERT = `INSERT INTO visits (site_id, session_id, visitor_id, start
   country = excluded.country, device = excluded.device, browser = excluded.browser, os = excluded.os, bot = excluded.bot`;
 const STATE_UPSERT = `INSERT INTO visit_states (site_id, session_id, state) VALUES (?, ?, ?)
   ON CONFLICT (site_id, session_id) DO UPDATE SET state = excluded.state`;
-const PAGE_UPSERT = `INSERT INTO visit_pages (site_id, session_id, path, views, times, scroll, engaged_ms, start_ts, visitor_id, bot, visitor_key)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${VISITOR_KEY_OF})
-  ON CONFLICT (site_id, session_id, path) DO UPDATE SET views = views + excluded.views,
-  times = CASE WHEN excluded.times = '' THEN times WHEN times = '' THEN excluded.times ELSE times || ',' || excluded.times END,
-  scroll = max(scroll, excluded.scroll), engaged_ms = engaged_ms + excluded.engaged_ms`;
-const GOAL_PROP_UPSERT = `INSERT INTO visit_goal_props (site_id, session_id, name, prop, value, events, start_ts, visitor_id, bot, visitor_key)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ${VISITOR_KEY_OF})
-  ON CONFLICT (site_id, session_id, name, prop, value) DO UPDATE SET events = events + excluded.events`;
-const LINK_UPSERT = `INSERT INTO visit_links (site_id, session_id, kind, url, events, start_ts, visitor_id, bot, visitor_key)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ${VISITOR_KEY_OF})
-  ON CONFLICT (site_id, session_id, kind, url) DO UPDATE SET events = events + excluded.events`;
 const REVENUE_UPSERT = `INSERT INTO visit_revenue (site_id, session_id, name, currency, events, micros, start_ts, visitor_id, bot, visitor_key)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ${VISITOR_KEY_OF})
   ON CONFLICT (site_id, session_id, name, currency) DO UPDATE SET events = events + excluded.events, micros = micros + excluded.micros`;
 const SEQ_UPSERT = `INSERT INTO visit_seq (site_id, session_id, block, max_seq, events, ts) VALUES (?, ?, ?, ?, ?, ?)
   ON CONFLICT (site_id, session_id, block) DO UPDATE SET max_seq = max(max_seq, excluded.max_seq),
   events = events + excluded.events, ts = max(ts, excluded.ts)`;
-const DROP_UPSERT = `INSERT INTO drop_reports (site_id, ts, reason, dropped) VALUES (?, ?, ?, ?)
-  ON CONFLICT (site_id, ts, reason) DO UPDATE SET dropped = dropped + excluded.dropped`;
 const TYPE_UPSERT = `INSERT INTO visit_types (site_id, session_id, type, events, times, start_ts, visitor_id, bot, visitor_key)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ${VISITOR_KEY_OF})
   ON CONFLICT (site_id, session_id, type) DO UPDATE SET events = events + excluded.events, times = times || ',' || excluded.times`;
