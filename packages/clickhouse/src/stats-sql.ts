@@ -1,5 +1,4 @@
 import { BUILTIN_TYPES, type StatsDimension, type StatsQuery, VISIT_MARGIN_MS } from '@trailmark/protocol';
-import { botSessionsSql } from './stats-bots.js';
 
 /**
  * What every panel's SQL shares: bind parameters, the selection of visits (site, range, traffic, filters) and the
@@ -41,33 +40,50 @@ export const COLUMN: Record<Exclude<StatsDimension, 'page'>, string> = {
   os: 'os',
 };
 
-/** A stats query with, where known, the site's bot visits (`botSets()`): otherwise the SQL asks for them. */
-export type ChQuery = StatsQuery & { botIds?: readonly string[] | undefined };
+/**
+ * The person a selected visit's visitor is (`personOf()` in @trailmark/protocol), as a value `uniqExact` counts:
+ * the user it was identified as, else the visitor itself (the pair keeps a user id that equals some visitor id apart
+ * from it). Valid where `visitsWhere(…, { persons: true })` joined the site's identities.
+ */
+export const PERSON = `tuple(if(id_user = '', visits.visitor_id, ''), id_user)`;
+
+/**
+ * The site's identified visitors and the user each is (`visitor_users`, migration 06: the earliest identification
+ * of each), joined to the visits by visitor: one hash lookup per visit row; a site that identified no one joins an
+ * empty table.
+ */
+const identities = (site: string): string =>
+  `ANY LEFT JOIN (SELECT visitor_id AS id_visitor, argMinMerge(user_id) AS id_user FROM visitor_users
+     WHERE site_id = ${site} GROUP BY visitor_id) AS ids ON ids.id_visitor = visits.visitor_id`;
+
+/** What `visitsWhere` adds to the visits it selects. */
+export interface VisitsOptions {
+  /** An `ARRAY JOIN` unnesting Nested columns of the row. */
+  arrayJoin?: string;
+  /** Join each visit's person (`PERSON`): for the panels that count visitors. */
+  persons?: boolean;
+}
 
 /**
  * `FROM visits FINAL … WHERE`: the site's visits that started in the range, are of the traffic asked for (humans by
- * default) and pass every filter. `arrayJoin` unnests a Nested column of the row.
+ * default: the loader judged each visit once, `visits.bot`) and pass every filter.
  */
-export function visitsWhere(siteId: string, query: ChQuery, b: Binds, arrayJoin = ''): string {
-  const where = [
-    `site_id = ${b.add(siteId, 'String')}`,
-    `start_ms >= ${b.add(query.from, 'Int64')}`,
-    `start_ms < ${b.add(query.to, 'Int64')}`,
-  ];
+export function visitsWhere(siteId: string, query: StatsQuery, b: Binds, options: VisitsOptions = {}): string {
+  const site = b.add(siteId, 'String');
+  const where = [`site_id = ${site}`, `start_ms >= ${b.add(query.from, 'Int64')}`, `start_ms < ${b.add(query.to, 'Int64')}`];
   for (const [dimension, value] of Object.entries(query.filters) as Array<[StatsDimension, string | null]>) {
     if (dimension === 'page') where.push(value === null ? 'pageviews = 0' : `has(pages.path, ${b.add(value, 'String')})`);
     else where.push(value === null ? `${COLUMN[dimension]} IS NULL` : `${COLUMN[dimension]} = ${b.add(value, 'String')}`);
   }
-  if (query.bots !== 'include') {
-    const bots = query.botIds ? b.add(query.botIds, 'Array(String)') : `(${botSessionsSql(b.add(siteId, 'String'))})`;
-    where.push(`visits.session_id ${query.bots === 'only' ? 'IN' : 'NOT IN'} ${bots}`);
-  }
-  return `FROM visits FINAL ${arrayJoin} WHERE ${where.join(' AND ')}`;
+  if (query.bots !== 'include') where.push(`bot IS ${query.bots === 'only' ? 'NOT ' : ''}NULL`);
+  const joins = [options.arrayJoin ?? '', options.persons ? identities(site) : ''].filter(Boolean).join(' ');
+  return `FROM visits FINAL ${joins} WHERE ${where.join(' AND ')}`;
 }
 
-/** The selected visits (`visitsWhere`) as a subquery of `session_id, visitor_id, start_ms`. */
-export function selectedVisits(siteId: string, query: ChQuery, b: Binds): string {
-  return `SELECT visits.session_id AS session_id, visitor_id, start_ms ${visitsWhere(siteId, query, b)}`;
+/** The selected visits (`visitsWhere`) as a subquery of `session_id, start_ms` and, with `persons`, `person`. */
+export function selectedVisits(siteId: string, query: StatsQuery, b: Binds, persons = true): string {
+  const person = persons ? `, ${PERSON} AS person` : '';
+  return `SELECT visits.session_id AS session_id, start_ms${person} ${visitsWhere(siteId, query, b, { persons })}`;
 }
 
 /**
