@@ -88,15 +88,15 @@ export function selectedVisits(siteId: string, query: StatsQuery, b: Binds, pers
 
 /**
  * The site's events of the given types that the selected visits may hold, each once (a redelivered event is a
- * second row until ClickHouse merges it away): server time from the range's start to a visit's margin past its end,
- * as the reference reads them. `columns` are expressions over an `events` row.
+ * second row until ClickHouse merges it away: FINAL merges the rows of one key as it reads them in key order, only
+ * where parts overlap, where `LIMIT 1 BY` kept a hash set of every row read): server time from the range's start to
+ * a visit's margin past its end, as the reference reads them. `columns` are expressions over an `events` row.
  */
 export function eventsOf(siteId: string, query: StatsQuery, b: Binds, types: readonly string[] | 'goals', columns: string): string {
   const typeWhere = types === 'goals' ? `type NOT IN ${b.add(BUILTIN_TYPES, 'Array(String)')}` : `type IN ${b.add(types, 'Array(String)')}`;
-  return `SELECT session_id, event_id, ${columns} FROM events
+  return `SELECT session_id, event_id, ${columns} FROM events FINAL
     WHERE site_id = ${b.add(siteId, 'String')} AND ${typeWhere}
-      AND ts >= ${b.add(query.from, 'Int64')} AND ts <= ${b.add(query.to + VISIT_MARGIN_MS, 'Int64')}
-    LIMIT 1 BY session_id, event_id`;
+      AND ts >= ${b.add(query.from, 'Int64')} AND ts <= ${b.add(query.to + VISIT_MARGIN_MS, 'Int64')}`;
 }
 
 /** `ORDER BY` of a ranked list: visitors, then a second figure, both descending, then the key (unknown last). */
