@@ -15,7 +15,7 @@
 // BENCH_CH_PARTS (default "ingest,loader,freshness,panels"; `BENCH_CH_PARTS=panels node bench/clickhouse.mjs` measures
 // the panels alone and writes only their rows), BENCH_CH_DATA (the seeded store's folder).
 
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -249,7 +249,7 @@ async function freshness(ch, loaderEventsPerS, samples = 40) {
 /** Events generated in JavaScript; past this, the store grows by copies of them made inside ClickHouse. */
 const GENERATED = 1_000_000;
 /** What a kept store holds: bumped when the generator or the seeding changes, so an older store is seeded afresh. */
-const SEED_VERSION = 2;
+const SEED_VERSION = 3;
 
 /**
  * Grows the store to `count` events over the 30 days before `seeded.now`, straight into chDB (events and their visit
@@ -259,6 +259,7 @@ const SEED_VERSION = 2;
  */
 async function seedStore(ch, store, count, capMs, seeded) {
   const started = Date.now();
+  const before = seeded.events;
   if (seeded.events === 0) Object.assign(seeded, await generateInto(ch, store, Math.min(count, GENERATED), capMs, seeded.now));
   for (let copy = seeded.copies + 1; seeded.events + seeded.generated <= count && !seeded.capped; copy++) {
     const suffix = `'~${copy}'`;
@@ -273,7 +274,8 @@ async function seedStore(ch, store, count, capMs, seeded) {
     seeded.copies = copy;
     if (Date.now() - started > capMs) seeded.capped = true;
   }
-  await identify(store);
+  // The visitors of the copies made now (or of the whole store when it was generated now) identified as well.
+  if (seeded.events > before) await identify(store);
   seeded.seconds = Math.round((Date.now() - started) / 1000) + (seeded.seconds ?? 0);
   return seeded;
 }
@@ -400,34 +402,42 @@ async function panels(ch, store, size, capMs, seeded, save) {
   return { seeded: figures, panels_ms: times, slowest_ms: Math.max(...Object.values(times)), load_average: Number(load.toFixed(1)) };
 }
 
-/** The panels at each size, on the store kept under `dir` (seeded as far as it must be, smallest size first). */
+/**
+ * The panels at each size, each size's store kept under `dir` (`chdb-<size>`): a size not seeded yet starts as a
+ * copy of the next smaller one's folder (or empty) and is grown to its size, so every size stays measurable.
+ */
 async function panelSizes(ch, dir) {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'seeded.json');
-  let seeded = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
-  const fresh = seeded?.version !== SEED_VERSION;
-  if (fresh) seeded = { version: SEED_VERSION, now: Date.now(), events: 0, generated: 0, copies: 0, capped: false };
-  const store = ch.openChdbStore(join(dir, fresh ? `chdb-${seeded.now}` : seeded.store));
-  seeded.store ??= `chdb-${seeded.now}`;
-  const save = () => writeFileSync(file, `${JSON.stringify(seeded, null, 2)}\n`);
+  let kept = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+  if (kept?.version !== SEED_VERSION) kept = { version: SEED_VERSION, now: Date.now(), sizes: {} };
+  const save = () => writeFileSync(file, `${JSON.stringify(kept, null, 2)}\n`);
   const out = {};
-  try {
-    await ch.migrate(store);
-    const sizes = (process.env.BENCH_CH_PANEL_SIZES ?? '1000000,10000000').split(',').filter(Boolean).map(Number);
-    for (const size of sizes.sort((a, b) => a - b)) {
-      say(`panels at ${size} events…`);
-      if (seeded.events > size) {
-        out[size] = { error: `the kept store holds ${seeded.events} events, more than ${size}: delete ${dir} to measure this size` };
-        continue;
-      }
-      try {
-        out[size] = await panels(ch, store, size, Number(process.env.BENCH_CH_SEED_CAP_S ?? 900) * 1000, seeded, save);
-      } catch (error) {
-        out[size] = { error: String(error?.message ?? error) };
-      }
+  let previous;
+  const sizes = (process.env.BENCH_CH_PANEL_SIZES ?? '1000000,10000000').split(',').filter(Boolean).map(Number);
+  for (const size of sizes.sort((a, b) => a - b)) {
+    say(`panels at ${size} events…`);
+    const storeDir = join(dir, `chdb-${size}`);
+    if (!kept.sizes[size]) {
+      rmSync(storeDir, { recursive: true, force: true });
+      if (previous && existsSync(join(dir, `chdb-${previous}`))) cpSync(join(dir, `chdb-${previous}`), storeDir, { recursive: true });
+      kept.sizes[size] = previous ? { ...kept.sizes[previous], seconds: 0 } : { events: 0, generated: 0, copies: 0, capped: false };
     }
-  } finally {
-    await store.close();
+    const seeded = { ...kept.sizes[size], now: kept.now };
+    const store = ch.openChdbStore(storeDir);
+    try {
+      await ch.migrate(store);
+      out[size] = await panels(ch, store, size, Number(process.env.BENCH_CH_SEED_CAP_S ?? 900) * 1000, seeded, () => {
+        const { now: _, ...rest } = seeded;
+        kept.sizes[size] = rest;
+        save();
+      });
+    } catch (error) {
+      out[size] = { error: String(error?.message ?? error) };
+    } finally {
+      await store.close();
+    }
+    previous = size;
   }
   return out;
 }
