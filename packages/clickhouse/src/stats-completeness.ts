@@ -25,7 +25,7 @@ export async function completeness(store: ChStore, siteId: string, query: StatsQ
   const [lost, dropped] = await Promise.all([
     store.query<{ t: unknown; lost: unknown }>(
       `SELECT intDiv(v.start_ms, ${day}) * ${day} AS t, sum(l.lost) AS lost
-       FROM (${selectedVisits(siteId, query, b, false)}) AS v INNER JOIN (${lostPerVisit}) AS l ON l.session_id = v.session_id
+       FROM (${selectedVisits(siteId, query, b)}) AS v INNER JOIN (${lostPerVisit}) AS l ON l.session_id = v.session_id
        WHERE l.lost != 0 GROUP BY t`,
       b.values,
     ),

@@ -83,10 +83,20 @@ export function visitsWhere(siteId: string, query: StatsQuery, b: Binds, options
   return `FROM visits FINAL ${joins} WHERE ${where.join(' AND ')}`;
 }
 
-/** The selected visits (`visitsWhere`) as a subquery of `session_id, start_ms` and, with `persons`, `person`. */
-export function selectedVisits(siteId: string, query: StatsQuery, b: Binds, persons = true): string {
-  const person = persons ? `, ${PERSON} AS person` : '';
-  return `SELECT visits.session_id AS session_id, start_ms${person} ${visitsWhere(siteId, query, b, { persons })}`;
+/** The selected visits (`visitsWhere`) as a subquery of `session_id, visitor_id, start_ms`. */
+export function selectedVisits(siteId: string, query: StatsQuery, b: Binds): string {
+  return `SELECT visits.session_id AS session_id, visitor_id, start_ms ${visitsWhere(siteId, query, b)}`;
+}
+
+/**
+ * The events of the selected visits that pass `where`, each with its visit's visitor, then its person (`PERSON`):
+ * `FROM (…) AS visits` and the identities' join. The person is looked up only for the visits a report's events
+ * are in, not for every visit of the range.
+ */
+export function eventsWithPersons(siteId: string, query: StatsQuery, b: Binds, events: string, where: string): string {
+  return `FROM (SELECT e.*, v.visitor_id AS visitor_id
+      FROM (${selectedVisits(siteId, query, b)}) AS v INNER JOIN (${events}) AS e ON e.session_id = v.session_id WHERE ${where}) AS visits
+    ${identities(b.add(siteId, 'String'))}`;
 }
 
 /**
