@@ -10,7 +10,9 @@
 // budget, and measures the cost with the budget raised (BUDGET below), since what it measures is how cost grows.
 //   node bench/stats-cost.mjs                (receiver in memory, PGlite, D1 under Miniflare)
 //   DATABASE_URL=postgres://… node bench/stats-cost.mjs   (real PostgreSQL in a throwaway schema)
-//   BENCH_STATS_BACKENDS=receiver,d1 node bench/stats-cost.mjs   (some of them: receiver, pg, d1; BENCH_STATS_LOG=1 prints pg-ingest's log)
+//   BENCH_STATS_BACKENDS=receiver,d1 node bench/stats-cost.mjs   (some of them: receiver, pg, d1, clickhouse; BENCH_STATS_LOG=1 prints pg-ingest's log)
+// ClickHouse (an ingest node, a loader and the read API in one process, over its own nats-server and embedded chDB)
+// runs where chDB and nats-server are installed; its budget is ClickHouse's own limits per query, raised likewise.
 // Run after `npm run build`.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -248,6 +250,32 @@ async function d1Backend(root) {
   };
 }
 
+async function clickhouseBackend(root) {
+  const ch = await import(new URL('packages/clickhouse/dist/index.js', root).href);
+  if (!ch.chdbAvailable() || !ch.natsServerBinary()) throw new Error('needs chDB and nats-server (see docs/backends/clickhouse.md)');
+  const nats = await ch.startNatsNode();
+  const statsBudget = { timeMs: BUDGET.timeMs, maxRows: 0, maxMemoryBytes: 0 };
+  const running = await ch
+    .startClickhouse({ sites: [SITE], log: { servers: [nats.url] }, statsBudget, say: () => undefined })
+    .catch(async (error) => {
+      await nats.close();
+      throw error;
+    });
+  return {
+    name: 'clickhouse',
+    engine: 'chDB (embedded ClickHouse), JetStream',
+    url: running.url,
+    health: `${running.url}/health`,
+    batch: `${running.url}/v1/batch?key=${SITE.writeKey}`,
+    // What got a 200 is in the log; the panels read what the loader has loaded.
+    settle: () => running.settle(300_000),
+    async close() {
+      await running.close();
+      await nats.close();
+    },
+  };
+}
+
 /** The stats cost of each backend at each size, and the ratio of the largest to the smallest. */
 export async function benchStatsCost({ root = new URL('../', import.meta.url) } = {}) {
   const { STATS_BUDGET } = await import(new URL('packages/protocol/dist/index.js', root).href);
@@ -259,7 +287,9 @@ export async function benchStatsCost({ root = new URL('../', import.meta.url) } 
     backends: {},
   };
   const only = process.env.BENCH_STATS_BACKENDS?.split(',');
-  const starts = [receiverBackend, pgBackend, d1Backend].filter((start) => !only || only.some((name) => start.name.startsWith(name)));
+  const starts = [receiverBackend, pgBackend, d1Backend, clickhouseBackend].filter(
+    (start) => !only || only.some((name) => start.name.startsWith(name)),
+  );
   for (const start of starts) {
     let backend;
     let phase = 'starting';

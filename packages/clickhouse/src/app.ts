@@ -1,4 +1,12 @@
-import { createKeyring, createRateLimiter, refuseUnread, type SiteConfig, siteCors, validateSites } from '@trailmark/node-http';
+import {
+  createKeyring,
+  createRateLimiter,
+  createSlots,
+  refuseUnread,
+  type SiteConfig,
+  siteCors,
+  validateSites,
+} from '@trailmark/node-http';
 import { countryLookup, MAX_EVENT_AGE_MS, routeIndexResponse, STATS_PANELS, type StatsPanel, statsResponse } from '@trailmark/protocol';
 import { Hono } from 'hono';
 import { handleBatch } from './batch-route.js';
@@ -7,8 +15,8 @@ import type { EventLog } from './event-log.js';
 import { authorize, fail, json, unavailable } from './http.js';
 import { activeSessions, exportEvents } from './read-routes.js';
 import { recentIds } from './recent-ids.js';
-import { readPlanner } from './stats-bots.js';
-import { statsPanelSql } from './stats-queries.js';
+import { type ChStatsBudget, chStatsBudget, overBudget, readPlanner, StatsRefusal } from './stats-budget.js';
+import { answerStats, statsRequestOf } from './stats-queries.js';
 import type { ChStore } from './store.js';
 
 /** Options of `createNode()`. */
@@ -24,6 +32,8 @@ export interface NodeOptions {
   maxEventAgeMs?: number;
   /** `Retry-After` of a 503 (default 5 s). */
   retryAfterSeconds?: number;
+  /** What one stats request may cost (`ChStatsBudget`; defaults by the store's kind). */
+  statsBudget?: Partial<ChStatsBudget>;
   clock?: () => number;
   say?: (line: string) => void;
 }
@@ -64,6 +74,8 @@ export function createNode(options: NodeOptions): ClickhouseNode {
     say: options.say ?? ((line) => console.error(`[trailmark-clickhouse] ${line}`)),
   };
   const planner = readPlanner();
+  const budget = chStatsBudget(options.store.kind, options.statsBudget);
+  const statsSlots = createSlots(budget.concurrency, budget.maxWaiting);
   const app = new Hono();
   app.use('*', siteCors({ keys: ctx.keys, refuse: (_request, error) => fail('origin_not_allowed', error) }));
   app.post('/v1/batch', (c) => handleBatch(ctx, c.req.raw));
@@ -83,16 +95,36 @@ export function createNode(options: NodeOptions): ClickhouseNode {
       try {
         return answer(auth.grant.site.id, await result, url);
       } catch (error) {
+        if (error instanceof StatsRefusal) {
+          return fail('unavailable', error.message, { 'retry-after': String(error.retryAfterSeconds) });
+        }
         ctx.counters.storeErrors++;
         ctx.say(`read failed: ${(error as Error).message}`);
         return unavailable(ctx, 'ClickHouse is unavailable');
       }
     });
   };
-  // Any panel answers CSV too (`format=csv`); the route's pattern admits only the stats panels.
+  // Any panel answers CSV too (`format=csv`); the route's pattern admits only the stats panels. Each request waits
+  // for one of the budget's places, and runs under its limits: past them, 503 with Retry-After (issue 27).
   read(
     `/v1/stats/:panel{${STATS_PANELS.join('|')}}`,
-    (siteId, url) => statsPanelSql(ctx.store, siteId, url, ctx.clock(), planner),
+    (siteId, url) => {
+      const now = ctx.clock();
+      const request = statsRequestOf(url, now);
+      if (typeof request === 'string') return request;
+      return (async () => {
+        const release = await statsSlots.take(budget.waitMs);
+        if (!release)
+          throw new StatsRefusal(`${statsSlots.busy} stats requests are running and ${statsSlots.waiting} waiting; retry later`);
+        try {
+          return await answerStats(ctx.store, siteId, request, now, { planner, budget });
+        } catch (error) {
+          throw overBudget(error, budget) ?? error;
+        } finally {
+          release();
+        }
+      })();
+    },
     (siteId, data, url) =>
       statsResponse(url.pathname.slice(url.pathname.lastIndexOf('/') + 1) as StatsPanel, siteId, data, url.searchParams),
   );

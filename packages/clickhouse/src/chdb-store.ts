@@ -6,12 +6,13 @@ import { type ChStore, joinJsonArrays, jsonEachRow, jsonInsertSettings, parseJso
 export const CHDB_VERSION = '3.4.0';
 
 interface ChdbSession {
+  queryAsync(query: string, opts?: { format?: string }): Promise<{ text(): string }>;
   queryBindAsync(query: string, params: object, opts?: { format?: string }): Promise<{ text(): string }>;
   insert(params: { table: string; values: Buffer; format: 'JSONEachRow'; settings?: Record<string, string | number> }): Promise<unknown>;
   close(): void;
 }
 interface ChdbModule {
-  Session: new (path?: string, opts?: { connectionArgs?: readonly string[] }) => ChdbSession;
+  Session: new (path?: string, opts?: { connectionArgs?: readonly string[] }) => ChdbSession & { path: string };
 }
 
 /**
@@ -55,24 +56,33 @@ export function chdbAvailable(): boolean {
  */
 export function openChdbStore(dataDir?: string): ChStore {
   const { Session } = loadChdb();
-  const session = new Session(dataDir ? resolve(dataDir) : undefined, {
-    connectionArgs: ['--async_load_databases=0', '--async_load_system_database=0'],
-  });
+  const connectionArgs = ['--async_load_databases=0', '--async_load_system_database=0'];
+  // Two connections to the one data directory (libchdb runs the queries of a connection one at a time, and lets
+  // connections to the same directory run side by side): `bound` runs the queries with parameters (the panels, the
+  // loader's and the SDK check's look-ups), `plain` the inserts and the queries without parameters (the health
+  // check's `SELECT 1`, the read planner's look at system.parts). So an insert or a health check never waits behind
+  // a long stats query. chDB's binding also runs every parameterized query of the process one after another
+  // (libchdb binds parameters process-wide): a loader's look-up waits behind at most the stats queries in flight,
+  // each bounded by its budget (`ChStatsBudget`).
+  const plain = new Session(dataDir ? resolve(dataDir) : undefined, { connectionArgs });
+  const bound = new Session(plain.path, { connectionArgs });
   let closed = false;
+  const run = (sql: string, params: Record<string, unknown>) =>
+    Object.keys(params).length === 0
+      ? plain.queryAsync(sql, { format: 'JSONEachRow' })
+      : bound.queryBindAsync(sql, params, { format: 'JSONEachRow' });
   return {
     kind: 'chdb',
     query: <T>(sql: string, params: Record<string, unknown> = {}) =>
-      storeCall('chdb query', async () =>
-        parseJsonEachRow<T>((await session.queryBindAsync(sql, params, { format: 'JSONEachRow' })).text()),
-      ),
+      storeCall('chdb query', async () => parseJsonEachRow<T>((await run(sql, params)).text())),
     command: (sql, params = {}) =>
       storeCall('chdb command', async () => {
-        await session.queryBindAsync(sql, params, { format: 'JSONEachRow' });
+        await run(sql, params);
       }),
     insert: (table, rows, dedupToken) =>
       storeCall(`chdb insert into ${table}`, async () => {
         if (rows.length === 0) return;
-        await session.insert({
+        await plain.insert({
           table,
           values: Buffer.from(jsonEachRow(rows)),
           format: 'JSONEachRow',
@@ -82,12 +92,14 @@ export function openChdbStore(dataDir?: string): ChStore {
     insertJsonArrays: (table, arrays, dedupToken) =>
       storeCall(`chdb insert into ${table}`, async () => {
         if (!arrays.some((array) => array.byteLength > 2)) return;
-        await session.insert({ table, values: joinJsonArrays(arrays), format: 'JSONEachRow', settings: jsonInsertSettings(dedupToken) });
+        await plain.insert({ table, values: joinJsonArrays(arrays), format: 'JSONEachRow', settings: jsonInsertSettings(dedupToken) });
       }),
     async close() {
       if (closed) return;
       closed = true;
-      session.close();
+      // The second connection first: closing the first removes a temporary data directory.
+      bound.close();
+      plain.close();
     },
   };
 }

@@ -4,6 +4,7 @@ import { type EventLog, type LogOptions, openEventLog } from './event-log.js';
 import { type Loader, type LoaderOptions, startLoader } from './loader.js';
 import { migrate } from './migrate.js';
 import { openStore, type StoreLocation } from './open-store.js';
+import type { ChStatsBudget } from './stats-budget.js';
 import type { ChStore } from './store.js';
 
 /** Options of `startClickhouse()`: which parts run in this process, and where the log and ClickHouse are. */
@@ -25,6 +26,8 @@ export interface StartOptions extends StoreLocation {
   timeouts?: HttpTimeouts;
   rateLimit?: { perSecond: number; burst: number };
   retryAfterSeconds?: number;
+  /** What one stats request may cost (see `ChStatsBudget`). */
+  statsBudget?: Partial<ChStatsBudget>;
   clock?: () => number;
   say?: (line: string) => void;
 }
@@ -71,6 +74,7 @@ export async function startClickhouse(options: StartOptions): Promise<RunningCli
       say,
       ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
       ...(options.retryAfterSeconds ? { retryAfterSeconds: options.retryAfterSeconds } : {}),
+      ...(options.statsBudget ? { statsBudget: options.statsBudget } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     });
     let url = '';

@@ -18,7 +18,7 @@ export async function completeness(store: ChStore, siteId: string, query: StatsQ
   // `seq` (migration 05) is 0 for an event without a whole sequence number; the session's drop reports count too.
   const lostPerVisit = `SELECT session_id, sum(block_lost) AS lost FROM (
       SELECT session_id, intDiv(seq - 1, 1000) AS block, toInt64(max(seq)) - toInt64(block) * 1000 - toInt64(count()) AS block_lost
-      FROM (SELECT session_id, event_id, seq FROM events WHERE ${window} AND seq >= 1 LIMIT 1 BY session_id, event_id)
+      FROM (SELECT session_id, event_id, seq FROM events FINAL WHERE ${window} AND seq >= 1)
       GROUP BY session_id, block)
     GROUP BY session_id`;
   const day = b.add(DAY_MS, 'Int64');
@@ -31,8 +31,7 @@ export async function completeness(store: ChStore, siteId: string, query: StatsQ
     ),
     store.query<{ t: unknown; reason: string; count: unknown }>(
       `SELECT intDiv(ts, ${day}) * ${day} AS t, kv.1 AS reason, sum(toFloat64OrZero(kv.2)) AS count
-       FROM (SELECT ts, props FROM events WHERE site_id = ${site} AND type = 'sdk_dropped' AND ts >= ${from} AND ts < ${to}
-             LIMIT 1 BY session_id, event_id)
+       FROM (SELECT ts, props FROM events FINAL WHERE site_id = ${site} AND type = 'sdk_dropped' AND ts >= ${from} AND ts < ${to})
        ARRAY JOIN JSONExtractKeysAndValuesRaw(props) AS kv
        WHERE toFloat64OrZero(kv.2) > 0 AND toFloat64OrZero(kv.2) = floor(toFloat64OrZero(kv.2))
        GROUP BY t, reason`,

@@ -27,7 +27,7 @@ async function pageRows(store: ChStore, siteId: string, query: StatsQuery, figur
     FROM (${events}) WHERE has_path GROUP BY session_id, page`;
   return store.query<Record<string, unknown> & { path: string }>(
     `SELECT v.path AS path, ${figures}
-     FROM (SELECT visits.session_id AS session_id, path ${visitsWhere(siteId, query, b, 'ARRAY JOIN pages.path AS path')}) AS v
+     FROM (SELECT visits.session_id AS session_id, path ${visitsWhere(siteId, query, b, { arrayJoin: 'ARRAY JOIN pages.path AS path' })}) AS v
      LEFT ANY JOIN (${perPage}) AS e ON e.session_id = v.session_id AND e.path = v.path
      GROUP BY path ORDER BY ${order} LIMIT ${b.add(query.limit, 'UInt32')}`,
     b.values,

@@ -1,5 +1,5 @@
 import { BUILTIN_TYPES, type StatsData, type StatsQuery } from '@trailmark/protocol';
-import { binds, eventsOf, jsNumberText, n, selectedVisits } from './stats-sql.js';
+import { binds, eventsOf, eventsWithPersons, jsNumberText, n, PERSON } from './stats-sql.js';
 import type { ChStore } from './store.js';
 
 // The event reports (goal properties, outbound links, downloads, revenue) in ClickHouse SQL: the events of the
@@ -25,9 +25,9 @@ export async function goalProps(store: ChStore, siteId: string, query: StatsQuer
      multiIf(kind = 'String', JSONExtractString(props, ${name}), kind IN ${NUMBER} OR kind = 'Bool', JSONExtractRaw(props, ${name}), NULL) AS value`,
   );
   const rows = await store.query<{ value: string; kind: string; nv: unknown; ne: unknown }>(
-    `SELECT value, any(kind) AS kind, uniqExact(v.visitor_id) AS nv, count() AS ne
-     FROM (${selectedVisits(siteId, query, b)}) AS v INNER JOIN (${events}) AS e ON e.session_id = v.session_id
-     WHERE value IS NOT NULL GROUP BY value ORDER BY nv DESC, ne DESC, value ASC LIMIT ${b.add(query.limit, 'UInt32')}`,
+    `SELECT value, any(kind) AS kind, uniqExact(${PERSON}) AS nv, count() AS ne
+     ${eventsWithPersons(siteId, query, b, events, 'value IS NOT NULL')}
+     GROUP BY value ORDER BY nv DESC, ne DESC, value ASC LIMIT ${b.add(query.limit, 'UInt32')}`,
     b.values,
   );
   return {
@@ -58,9 +58,9 @@ export async function links(
      JSONType(props, 'href') = 'String' AND JSONType(props, ${flag}) = 'Bool' AND JSONExtractBool(props, ${flag}) AS hit`,
   );
   const rows = await store.query<{ url: string; nv: unknown; ne: unknown }>(
-    `SELECT url, uniqExact(v.visitor_id) AS nv, count() AS ne
-     FROM (${selectedVisits(siteId, query, b)}) AS v INNER JOIN (${events}) AS e ON e.session_id = v.session_id
-     WHERE hit GROUP BY url ORDER BY nv DESC, ne DESC, url ASC LIMIT ${b.add(query.limit, 'UInt32')}`,
+    `SELECT url, uniqExact(${PERSON}) AS nv, count() AS ne
+     ${eventsWithPersons(siteId, query, b, events, 'hit')}
+     GROUP BY url ORDER BY nv DESC, ne DESC, url ASC LIMIT ${b.add(query.limit, 'UInt32')}`,
     b.values,
   );
   return { rows: rows.map((row) => ({ url: row.url, visitors: n(row.nv), events: n(row.ne) })) };
@@ -84,9 +84,9 @@ export async function revenue(store: ChStore, siteId: string, query: StatsQuery)
        AND JSONType(revenue, 'currency') = 'String' AND match(currency, '^[A-Z]{3}$') AS valid`,
   );
   const rows = await store.query<{ name: string; currency: string; nv: unknown; ne: unknown; micros: unknown }>(
-    `SELECT name, currency, uniqExact(v.visitor_id) AS nv, count() AS ne, sum(toInt64(floor(amount * 1000000 + 0.5))) AS micros
-     FROM (${selectedVisits(siteId, query, b)}) AS v INNER JOIN (${events}) AS e ON e.session_id = v.session_id
-     WHERE valid GROUP BY name, currency ORDER BY name ASC, currency ASC LIMIT ${b.add(query.limit, 'UInt32')}`,
+    `SELECT name, currency, uniqExact(${PERSON}) AS nv, count() AS ne, sum(toInt64(floor(amount * 1000000 + 0.5))) AS micros
+     ${eventsWithPersons(siteId, query, b, events, 'valid')}
+     GROUP BY name, currency ORDER BY name ASC, currency ASC LIMIT ${b.add(query.limit, 'UInt32')}`,
     b.values,
   );
   return {

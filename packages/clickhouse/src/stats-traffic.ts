@@ -1,5 +1,5 @@
 import { BUILTIN_TYPES, OPTIONAL_DIMENSIONS, type StatsData, type StatsQuery } from '@trailmark/protocol';
-import { binds, COLUMN, n, ORDER, visitsWhere } from './stats-sql.js';
+import { binds, COLUMN, n, ORDER, PERSON, visitsWhere } from './stats-sql.js';
 import type { ChStore } from './store.js';
 
 // The traffic panels (summary, timeseries, breakdown, goals, funnel, vitals) over the `visits` table alone: one row
@@ -8,8 +8,8 @@ import type { ChStore } from './store.js';
 export async function summary(store: ChStore, siteId: string, query: StatsQuery): Promise<StatsData['summary']> {
   const b = binds();
   const [row] = await store.query(
-    `SELECT uniqExact(visitor_id) AS nv, count() AS ns, sum(pageviews) AS np, countIf(bounce = 1) AS nb, sum(duration_s) AS nd
-     ${visitsWhere(siteId, query, b)}`,
+    `SELECT uniqExact(${PERSON}) AS nv, count() AS ns, sum(pageviews) AS np, countIf(bounce = 1) AS nb, sum(duration_s) AS nd
+     ${visitsWhere(siteId, query, b, { persons: true })}`,
     b.values,
   );
   return { visitors: n(row?.nv), visits: n(row?.ns), pageviews: n(row?.np), bounces: n(row?.nb), duration_s: n(row?.nd) };
@@ -19,8 +19,8 @@ export async function timeseries(store: ChStore, siteId: string, query: StatsQue
   const b = binds();
   const size = b.add(query.interval === 'hour' ? 3_600_000 : 86_400_000, 'Int64');
   const rows = await store.query(
-    `SELECT intDiv(start_ms, ${size}) * ${size} AS t, uniqExact(visitor_id) AS nv, count() AS ns, sum(pageviews) AS np
-     ${visitsWhere(siteId, query, b)} GROUP BY t ORDER BY t`,
+    `SELECT intDiv(start_ms, ${size}) * ${size} AS t, uniqExact(${PERSON}) AS nv, count() AS ns, sum(pageviews) AS np
+     ${visitsWhere(siteId, query, b, { persons: true })} GROUP BY t ORDER BY t`,
     b.values,
   );
   return {
@@ -33,14 +33,14 @@ export async function breakdown(store: ChStore, siteId: string, query: StatsQuer
   const b = binds();
   let sql: string;
   if (query.by === 'page') {
-    sql = `SELECT path AS value, uniqExact(visitor_id) AS nv, count() AS ns, sum(views) AS np
-      ${visitsWhere(siteId, query, b, 'ARRAY JOIN pages.path AS path, pages.views AS views')}
+    sql = `SELECT path AS value, uniqExact(${PERSON}) AS nv, count() AS ns, sum(views) AS np
+      ${visitsWhere(siteId, query, b, { arrayJoin: 'ARRAY JOIN pages.path AS path, pages.views AS views', persons: true })}
       GROUP BY value ${ORDER('np', 'value')} LIMIT ${b.add(query.limit, 'UInt32')}`;
   } else {
     const column = COLUMN[query.by];
     const skipNull = OPTIONAL_DIMENSIONS.includes(query.by) ? ` AND ${column} IS NOT NULL` : '';
-    sql = `SELECT ${column} AS value, uniqExact(visitor_id) AS nv, count() AS ns, sum(pageviews) AS np
-      ${visitsWhere(siteId, query, b)}${skipNull}
+    sql = `SELECT ${column} AS value, uniqExact(${PERSON}) AS nv, count() AS ns, sum(pageviews) AS np
+      ${visitsWhere(siteId, query, b, { persons: true })}${skipNull}
       GROUP BY value ${ORDER('np', 'value')} LIMIT ${b.add(query.limit, 'UInt32')}`;
   }
   const rows = await store.query<{ value: string | null; nv: unknown; ns: unknown; np: unknown }>(sql, b.values);
@@ -53,8 +53,8 @@ export async function breakdown(store: ChStore, siteId: string, query: StatsQuer
 export async function goals(store: ChStore, siteId: string, query: StatsQuery): Promise<StatsData['goals']> {
   const b = binds();
   const rows = await store.query<{ name: string; nv: unknown; ne: unknown }>(
-    `SELECT substring(key, 7) AS name, uniqExact(visitor_id) AS nv, count() AS ne
-     ${visitsWhere(siteId, query, b, 'ARRAY JOIN marks.key AS key')}
+    `SELECT substring(key, 7) AS name, uniqExact(${PERSON}) AS nv, count() AS ne
+     ${visitsWhere(siteId, query, b, { arrayJoin: 'ARRAY JOIN marks.key AS key', persons: true })}
        AND startsWith(key, 'event:') AND name NOT IN ${b.add(BUILTIN_TYPES, 'Array(String)')}
      GROUP BY name ${ORDER('ne', 'name')} LIMIT ${b.add(query.limit, 'UInt32')}`,
     b.values,
@@ -85,7 +85,7 @@ export async function vitals(store: ChStore, siteId: string, query: StatsQuery):
   const rows = await store.query<{ name: string; p75: number; samples: unknown }>(
     `SELECT name, arraySort(groupArray(value)) AS sorted, length(sorted) AS samples,
             sorted[toUInt64(ceil(length(sorted) * 0.75))] AS p75
-     ${visitsWhere(siteId, query, b, 'ARRAY JOIN vitals.name AS name, vitals.value AS value')}
+     ${visitsWhere(siteId, query, b, { arrayJoin: 'ARRAY JOIN vitals.name AS name, vitals.value AS value' })}
      GROUP BY name ORDER BY name`,
     b.values,
   );

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Backend, OTHER, SITE } from './backends.js';
 import { event, fullEvent, PROPS_BY_TYPE, payload } from './events.js';
 import { labelOf, runHostile } from './hostile.js';
-import { hostileRouteRequests, plainRequest, startTrap, upgradingBatch } from './hostile-routes.js';
+import { hostileRouteProblems, malformedProblems, startTrap, upgradingBatch } from './hostile-routes.js';
 import { postRaw } from './http.js';
-import { lateBodyExchange, malformedRequests, rawExchange } from './raw-http.js';
+import { lateBodyExchange, rawExchange } from './raw-http.js';
 import { deliverThroughTracker, trackOnPage } from './tracker.js';
 
 const SEND = { unloading: false };
@@ -212,19 +212,7 @@ export function defineContract(name: string, start: () => Promise<Backend>): voi
     });
 
     test('answers malformed HTTP on every route with a 4xx (or a clean close), never a 5xx, a reset or a hang', async () => {
-      const host = new URL(backend.endpoint).host;
-      const health = backend.routes.find((route) => /health/.test(route)) ?? '/';
-      const problems: string[] = [];
-      for (const route of [backend.batchPath, ...backend.routes]) {
-        for (const [name, request] of malformedRequests(route, host)) {
-          const seen = await rawExchange(backend.endpoint, request, health);
-          const [first] = seen.statuses;
-          const clean = !seen.reset && !seen.hung && first !== undefined && first < 500;
-          // Either the connection carried the next request, or the answer said it would close.
-          const next = seen.statuses.length >= 2 || seen.firstCloses;
-          if (!clean || !next) problems.push(`${route}: ${name} → ${JSON.stringify({ ...seen, first: seen.first.slice(0, 160) })}`);
-        }
-      }
+      const problems = await malformedProblems(backend.endpoint, [backend.batchPath, ...backend.routes]);
       expect(problems).toEqual([]);
     });
 
@@ -233,26 +221,7 @@ export function defineContract(name: string, start: () => Promise<Backend>): voi
       try {
         const host = new URL(backend.endpoint).host;
         const health = backend.routes.find((route) => /health/.test(route)) ?? '/';
-        const problems: string[] = [];
-        for (const route of [backend.batchPath, ...backend.routes]) {
-          const plain = await rawExchange(backend.endpoint, `${plainRequest(route, host)}\r\n`, health);
-          for (const hostile of hostileRouteRequests(route, host, trap.authority)) {
-            const seen = await rawExchange(backend.endpoint, hostile.request, health);
-            const [status] = seen.statuses;
-            const json = seen.firstJson as { ok?: unknown; code?: unknown } | undefined;
-            const problem =
-              seen.reset || seen.hung || status === undefined
-                ? 'no answer'
-                : status >= 500
-                  ? '5xx'
-                  : status >= 400 && (json?.ok !== false || typeof json.code !== 'string')
-                    ? 'an error that is not JSON'
-                    : hostile.name.startsWith('Upgrade') && status !== plain.statuses[0]
-                      ? `not the answer without the upgrade (${plain.statuses[0]})`
-                      : undefined;
-            if (problem) problems.push(`${route}: ${hostile.name} → ${problem}: ${seen.first.slice(0, 160)}`);
-          }
-        }
+        const problems = await hostileRouteProblems(backend.endpoint, [backend.batchPath, ...backend.routes], trap.authority);
         // A batch asking to upgrade is the same batch: stored, and answered 200.
         const e = event();
         const upgraded = await rawExchange(backend.endpoint, upgradingBatch(backend.batchPath, host, payload([e]).body), health);

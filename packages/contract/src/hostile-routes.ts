@@ -1,5 +1,6 @@
 import { createServer, type Socket } from 'node:net';
 import { SITE } from './backends.js';
+import { malformedRequests, rawExchange } from './raw-http.js';
 
 /** A listener that must receive nothing: where a `//host/…` path or an absolute target would send a request. */
 export interface Trap {
@@ -88,4 +89,57 @@ export function hostileRouteRequests(route: string, host: string, trap: string):
 /** A batch POST that asks to upgrade: it must be stored and answered as the same POST without the headers. */
 export function upgradingBatch(path: string, host: string, body: string): string {
   return `POST ${path}?key=${SITE.writeKey} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+/** The route the checks below follow each hostile request with: a health route of `routes`, else `/`. */
+const followUp = (routes: readonly string[]) => routes.find((route) => /health/.test(route)) ?? '/';
+
+/**
+ * Sends `malformedRequests` to every route of a server: each must get a 4xx (or a clean close), never a 5xx, a
+ * reset or a hang, and the connection must carry the next request or say it closes. Answers the problems found.
+ */
+export async function malformedProblems(endpoint: string, routes: readonly string[]): Promise<string[]> {
+  const host = new URL(endpoint).host;
+  const problems: string[] = [];
+  for (const route of routes) {
+    for (const [name, request] of malformedRequests(route, host)) {
+      const seen = await rawExchange(endpoint, request, followUp(routes));
+      const [first] = seen.statuses;
+      const clean = !seen.reset && !seen.hung && first !== undefined && first < 500;
+      // Either the connection carried the next request, or the answer said it would close.
+      const next = seen.statuses.length >= 2 || seen.firstCloses;
+      if (!clean || !next) problems.push(`${route}: ${name} → ${JSON.stringify({ ...seen, first: seen.first.slice(0, 160) })}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Sends `hostileRouteRequests` to every route of a server: each must get an answer below 500, an error in the JSON
+ * shape, and an upgrade request the answer it gets without the upgrade. Answers the problems found (what reached
+ * the trap is the caller's to check).
+ */
+export async function hostileRouteProblems(endpoint: string, routes: readonly string[], trap: string): Promise<string[]> {
+  const host = new URL(endpoint).host;
+  const problems: string[] = [];
+  for (const route of routes) {
+    const plain = await rawExchange(endpoint, `${plainRequest(route, host)}\r\n`, followUp(routes));
+    for (const hostile of hostileRouteRequests(route, host, trap)) {
+      const seen = await rawExchange(endpoint, hostile.request, followUp(routes));
+      const [status] = seen.statuses;
+      const json = seen.firstJson as { ok?: unknown; code?: unknown } | undefined;
+      const problem =
+        seen.reset || seen.hung || status === undefined
+          ? 'no answer'
+          : status >= 500
+            ? '5xx'
+            : status >= 400 && (json?.ok !== false || typeof json.code !== 'string')
+              ? 'an error that is not JSON'
+              : hostile.name.startsWith('Upgrade') && status !== plain.statuses[0]
+                ? `not the answer without the upgrade (${plain.statuses[0]})`
+                : undefined;
+      if (problem) problems.push(`${route}: ${hostile.name} → ${problem}: ${seen.first.slice(0, 160)}`);
+    }
+  }
+  return problems;
 }

@@ -161,49 +161,45 @@ export function defineStatsContract(name: string, start: () => Promise<Backend>)
       expect(completeness.days.flatMap((day) => Object.entries(day.dropped))).toEqual([['queue_full', 3]]);
     });
 
-    // ClickHouse does not stitch identities yet (docs/identity.md): its figures still count browsers.
-    it.skipIf(name.startsWith('clickhouse'))(
-      'counts a visitor who logs in midway, with its earlier anonymous visit and a second device, as one person',
-      async () => {
-        const visits = identityDataSet(now);
-        await sendDataSet(backend.endpoint, backend.batchPath, identityDeliveries(visits), OTHER.origin, OTHER.writeKey);
-        const login = visits[1] as (typeof visits)[number];
-        expect(await resend(backend.endpoint, backend.batchPath, login)).toBe(login.events.length);
-        await backend.settle?.();
-        const stored = storedIdentityEvents(visits);
-        const to = Math.ceil(now / HOUR) * HOUR;
-        const read = async (panel: StatsPanel, extra: Record<string, string>) =>
-          (await readStats(backend, panel, new URLSearchParams(extra), OTHER.readKey)).body.data;
-        // The laptop's login visit and the phone: one person (u-1001), two visits.
-        expect(await read('summary', { from: String(to - 12 * HOUR), to: String(to) })).toMatchObject({ visitors: 1, visits: 2 });
-        // Three days: that person (the laptop's anonymous visit, its login, the phone), the two whose e-mail user ids
-        // were redacted (two people still), and e1, u-3003 and g1. Bounces: the two e-mail visits, e1's error and
-        // u-3003's identification; g1 started a form, which is engagement.
-        expect(await read('summary', { from: String(to - 3 * DAY), to: String(to) })).toMatchObject({ visitors: 6, visits: 8, bounces: 4 });
-        // The signup counts its person once; `identify` and `js_error` are built in, never goals.
-        expect(await read('goals', { from: String(to - 3 * DAY), to: String(to) })).toEqual({
-          rows: [{ name: 'signup', visitors: 1, events: 1 }],
-        });
-        for (const interval of ['day', 'hour']) {
-          const base = { from: String(to - 3 * DAY), to: String(to), interval };
-          for (const panel of RANGE_PANELS) {
-            const params = new URLSearchParams(base);
-            const data = await read(panel, base);
-            expect({ request: `${panel}?${params}`, data }).toEqual({
-              request: `${panel}?${params}`,
-              data: statsPanel(panel, stored, parseStatsQuery(params, now) as StatsQuery),
-            });
-          }
-          for (const by of STATS_DIMENSIONS) {
-            const params = new URLSearchParams({ ...base, by });
-            expect({ by, data: await read('breakdown', { ...base, by }) }).toEqual({
-              by,
-              data: statsPanel('breakdown', stored, parseStatsQuery(params, now) as StatsQuery),
-            });
-          }
+    it('counts a visitor who logs in midway, with its earlier anonymous visit and a second device, as one person', async () => {
+      const visits = identityDataSet(now);
+      await sendDataSet(backend.endpoint, backend.batchPath, identityDeliveries(visits), OTHER.origin, OTHER.writeKey);
+      const login = visits[1] as (typeof visits)[number];
+      expect(await resend(backend.endpoint, backend.batchPath, login)).toBe(login.events.length);
+      await backend.settle?.();
+      const stored = storedIdentityEvents(visits);
+      const to = Math.ceil(now / HOUR) * HOUR;
+      const read = async (panel: StatsPanel, extra: Record<string, string>) =>
+        (await readStats(backend, panel, new URLSearchParams(extra), OTHER.readKey)).body.data;
+      // The laptop's login visit and the phone: one person (u-1001), two visits.
+      expect(await read('summary', { from: String(to - 12 * HOUR), to: String(to) })).toMatchObject({ visitors: 1, visits: 2 });
+      // Three days: that person (the laptop's anonymous visit, its login, the phone), the two whose e-mail user ids
+      // were redacted (two people still), and e1, u-3003 and g1. Bounces: the two e-mail visits, e1's error and
+      // u-3003's identification; g1 started a form, which is engagement.
+      expect(await read('summary', { from: String(to - 3 * DAY), to: String(to) })).toMatchObject({ visitors: 6, visits: 8, bounces: 4 });
+      // The signup counts its person once; `identify` and `js_error` are built in, never goals.
+      expect(await read('goals', { from: String(to - 3 * DAY), to: String(to) })).toEqual({
+        rows: [{ name: 'signup', visitors: 1, events: 1 }],
+      });
+      for (const interval of ['day', 'hour']) {
+        const base = { from: String(to - 3 * DAY), to: String(to), interval };
+        for (const panel of RANGE_PANELS) {
+          const params = new URLSearchParams(base);
+          const data = await read(panel, base);
+          expect({ request: `${panel}?${params}`, data }).toEqual({
+            request: `${panel}?${params}`,
+            data: statsPanel(panel, stored, parseStatsQuery(params, now) as StatsQuery),
+          });
         }
-      },
-    );
+        for (const by of STATS_DIMENSIONS) {
+          const params = new URLSearchParams({ ...base, by });
+          expect({ by, data: await read('breakdown', { ...base, by }) }).toEqual({
+            by,
+            data: statsPanel('breakdown', stored, parseStatsQuery(params, now) as StatsQuery),
+          });
+        }
+      }
+    });
 
     it('answers any panel as CSV with format=csv, the same rows as its JSON', async () => {
       const to = String(Math.ceil(now / HOUR) * HOUR);

@@ -1,3 +1,4 @@
+export { budgetWith } from './budget-options.js';
 export type { SiteCorsOptions } from './cors.js';
 export { siteCors } from './cors.js';
 export type { HttpServer, HttpServerOptions, HttpTimeouts } from './http-server.js';
@@ -8,4 +9,6 @@ export type { RateDecision, RateLimiter, RateLimitOptions } from './rate-limit.j
 export { createRateLimiter } from './rate-limit.js';
 export type { KeyGrant, Keyring, SiteConfig } from './site-keys.js';
 export { createKeyring, validateSites } from './site-keys.js';
+export type { Slots } from './slots.js';
+export { createSlots } from './slots.js';
 export { closeIfUnread, hasBody, refuseUnread } from './unread-body.js';

@@ -1,4 +1,12 @@
-import { createKeyring, createRateLimiter, refuseUnread, type SiteConfig, siteCors, validateSites } from '@trailmark/node-http';
+import {
+  createKeyring,
+  createRateLimiter,
+  createSlots,
+  refuseUnread,
+  type SiteConfig,
+  siteCors,
+  validateSites,
+} from '@trailmark/node-http';
 import { MAX_EVENT_AGE_MS, routeIndexResponse } from '@trailmark/protocol';
 import { Hono } from 'hono';
 import { handleBatch } from './batch-route.js';
@@ -11,7 +19,6 @@ import { migrate } from './migrate.js';
 import { createAnalyzer } from './pglite-analyze.js';
 import { createGate } from './rate-limit.js';
 import { mountReadRoutes } from './read-routes.js';
-import { createSlots } from './slots.js';
 import { type PgStatsBudget, statsBudgetFor } from './stats-budget.js';
 import type { InsertStrategy } from './store.js';
 

@@ -1,8 +1,7 @@
-import type { Keyring, RateLimiter } from '@trailmark/node-http';
+import type { Keyring, RateLimiter, Slots } from '@trailmark/node-http';
 import type { IpMode } from './client-ip.js';
 import type { Db } from './db.js';
 import type { Gate } from './rate-limit.js';
-import type { Slots } from './slots.js';
 import type { PgStatsBudget } from './stats-budget.js';
 import type { InsertStrategy } from './store.js';
 

@@ -1,3 +1,4 @@
+import { budgetWith } from '@trailmark/node-http';
 import { LIVE_WINDOW_MS, STATS_BUDGET, STATS_RETRY_AFTER_S, type StatsPanel, type StatsQuery, VISIT_MARGIN_MS } from '@trailmark/protocol';
 import type { Db, Queryable } from './db.js';
 
@@ -45,15 +46,7 @@ export const POSTGRES_STATS_BUDGET: PgStatsBudget = {
 
 /** The budget of a database kind, with the options given over its defaults. */
 export function statsBudgetFor(kind: Db['kind'], options: Partial<PgStatsBudget> = {}): PgStatsBudget {
-  const defaults = kind === 'pglite' ? PGLITE_STATS_BUDGET : POSTGRES_STATS_BUDGET;
-  const budget = { ...defaults };
-  for (const [name, value] of Object.entries(options) as Array<[keyof PgStatsBudget, number | undefined]>) {
-    if (value === undefined) continue;
-    if (!Number.isInteger(value) || value < 0) throw new Error(`statsBudget.${name} must be a non-negative integer`);
-    budget[name] = value;
-  }
-  if (budget.concurrency < 1) throw new Error('statsBudget.concurrency must be at least 1');
-  return budget;
+  return budgetWith(kind === 'pglite' ? PGLITE_STATS_BUDGET : POSTGRES_STATS_BUDGET, options);
 }
 
 /** A stats request refused by its budget: answered 503 with `Retry-After`, never thrown past the route. */

@@ -9,10 +9,11 @@ export interface Slots {
 }
 
 /**
- * `size` places at once, at most `maxWaiting` callers in line behind them. The stats requests of pg-ingest go
- * through one of these, so however many a client fires at once, only `size` of them hold a database connection
- * (PostgreSQL: the rest of the pool stays free for ingest) or sit in PGlite's single queue (an ingest statement
- * waits behind one stats query at most, not behind every one fired before it).
+ * `size` places at once, at most `maxWaiting` callers in line behind them. The stats requests of pg-ingest and of the
+ * ClickHouse backend go through one of these, so however many a client fires at once, only `size` of them hold a
+ * database connection (PostgreSQL: the rest of the pool stays free for ingest) or sit in a single queue (PGlite's;
+ * chDB's parameterized queries): an ingest statement waits behind one stats query at most, not behind every one
+ * fired before it.
  */
 export function createSlots(size: number, maxWaiting: number): Slots {
   let busy = 0;
