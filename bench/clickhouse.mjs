@@ -1,17 +1,24 @@
 // Benchmark of the ClickHouse backend (packages/clickhouse), every figure beside its ceiling measured in the same run:
-//  - ingest: 100-event requests over HTTP through an ingest node into a JetStream stream (R1, own nats-server),
-//    against JetStream's own publish ceiling (the same messages published straight to the stream, same concurrency);
+//  - ingest: 100-event requests over HTTP (keep-alive, 8 in flight) through the ingest tier — N ingest processes on
+//    one port, N = the cores — into a JetStream stream (R1, own nats-server), against JetStream's own publish
+//    ceiling measured the same way: N publishers, 8 in flight in all, the same requests' messages from the same
+//    encoder, the same stream replicas on the same node; the tier's CPU seconds give its events per CPU-second;
 //  - loader: a stream pre-filled with events, drained by one loader into embedded chDB (events + visit rebuilds);
 //  - freshness: from a request's 200 to its visit showing in the summary panel, p95, under a background load;
 //  - panels: every panel of a 30-day view at 1M and 10M events (seeded straight into chDB: 1M generated, grown to 10M
 //    by copies made inside ClickHouse with new ids), median of 3 each, bots left out as the dashboard asks.
 // Run after `npm run build`, with chDB installed (node packages/clickhouse/scripts/install-chdb.mjs).
 // Knobs: BENCH_CH_SECONDS (ingest phase length, default 8), BENCH_CH_LOADER_EVENTS (default 200000),
-// BENCH_CH_PANEL_SIZES (default "1000000,10000000"), BENCH_CH_SEED_CAP_S (seeding cap per size, default 900).
+// BENCH_CH_PANEL_SIZES (default "1000000,10000000"), BENCH_CH_SEED_CAP_S (seeding cap per size, default 900),
+// BENCH_CH_INGEST_WORKERS (ingest processes, default the cores), BENCH_CH_PARTS (default
+// "ingest,loader,freshness,panels"). TRAILMARK_PORTS=LOW-HIGH keeps every server's port in that range.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { generateVisits, requestsOf } from '../packages/clickhouse/scripts/generate-visits.mjs';
 import { loadgen } from './pg-ingest.mjs';
 
@@ -22,46 +29,147 @@ const DAY = 86_400_000;
 const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
 const say = (line) => process.stderr.write(`bench clickhouse: ${line}\n`);
 
-/** Runs `work(i)` with `concurrency` in flight until `seconds` pass; answers completed calls and the time taken. */
-async function loop(concurrency, seconds, work) {
-  const until = Date.now() + seconds * 1000;
+// One ceiling publisher: a worker thread with its own connection to the log, publishing its share of the messages
+// (the same requests' events, encoded by the ingest node's own `encodeMessage`, before the clock starts).
+const CEILING_PUBLISHER = `
+const { parentPort, workerData } = require('node:worker_threads');
+(async () => {
+  const { dist, generator, servers, stream, site, seed, inFlight, index, workers } = workerData;
+  const ch = await import(dist);
+  const { generateVisits, requestsOf } = await import(generator);
+  const requests = requestsOf(generateVisits({ count: 400000, now: workerData.now, days: 6, site, seed }), 100).filter((r) => r.events.length === 100);
+  // No user agent, as the load generator's requests (the message's browser, OS and device are null there too).
+  const messages = requests.map((r) => ch.encodeMessage({ v: 1, site, skewMs: 0, browser: null, os: null, device: null, events: r.events }));
+  const log = await ch.openEventLog({ servers, stream });
+  parentPort.postMessage({ ready: true });
+  const { until } = await new Promise((resolve) => parentPort.once('message', resolve));
   let done = 0;
-  let next = 0;
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (Date.now() < until) {
-        await work(next++);
-        done++;
-      }
-    }),
+  await Promise.all(Array.from({ length: inFlight }, async (_, lane) => {
+    for (let i = lane; Date.now() < until; i += inFlight) {
+      await log.publish(messages[i % messages.length], 'ceiling-' + index + '-' + i);
+      done++;
+    }
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  await log.close();
+  parentPort.postMessage({ done, seconds });
+})().catch((error) => parentPort.postMessage({ error: String(error?.stack ?? error) }));
+`;
+
+/**
+ * JetStream's publish ceiling measured as the ingest tier is: `workers` publishers side by side (threads, each its
+ * own connection, as the tier's processes have), `concurrency` publishes in flight in all, the very messages an
+ * ingest node makes of the same 100-event requests, into a stream of the same replicas on the same node.
+ */
+async function publishCeiling(natsUrl, seconds, workers, now) {
+  const threads = Array.from(
+    { length: workers },
+    (_, index) =>
+      new Worker(CEILING_PUBLISHER, {
+        eval: true,
+        workerData: {
+          dist: dist.href,
+          generator: new URL('../packages/clickhouse/scripts/generate-visits.mjs', import.meta.url).href,
+          servers: [natsUrl],
+          stream: 'CEILING',
+          site: SITE.id,
+          seed: 7,
+          now,
+          inFlight: Math.max(1, Math.round(CONCURRENCY / workers)),
+          index,
+          workers,
+        },
+      }),
   );
-  return { done, seconds: (performance.now() - started) / 1000 };
+  const next = (worker) =>
+    new Promise((resolve, reject) => {
+      worker.once('message', (m) => (m.error ? reject(new Error(m.error)) : resolve(m)));
+      worker.once('error', reject);
+    });
+  try {
+    await Promise.all(threads.map(next));
+    const results = threads.map(next);
+    const until = Date.now() + seconds * 1000;
+    for (const worker of threads) worker.postMessage({ until });
+    const runs = await Promise.all(results);
+    const done = runs.reduce((sum, run) => sum + run.done, 0);
+    return (done * 100) / Math.max(...runs.map((run) => run.seconds));
+  } finally {
+    await Promise.all(threads.map((worker) => worker.terminate()));
+  }
 }
 
+/** CPU seconds used so far by a process and its children (Linux /proc; clock ticks of 1/100 s). */
+function treeCpuSeconds(pid) {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(entry) === pid || Number(fields[1]) === pid) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / 100;
+}
+
+/**
+ * The ingest tier against JetStream's ceiling, measured the same way: `workers` processes (`trailmark-clickhouse
+ * ingest --workers N`, one port), `CONCURRENCY` requests in flight over keep-alive connections from a worker thread,
+ * 100-event requests whose messages are the ceiling's (same events, same encoder), an R1 stream on the same node.
+ */
 async function ingestAndCeiling(ch, seconds) {
-  const nats = await ch.startNatsNode();
+  const workers = Number(process.env.BENCH_CH_INGEST_WORKERS ?? cpus().length);
+  const nats = await ch.startNatsNode({ port: await ch.freePort() });
   const now = Date.now();
   const requests = requestsOf(generateVisits({ count: 400_000, now, days: 6, site: SITE.id, seed: 7 }), 100).filter(
     (r) => r.events.length === 100,
   );
+  const dir = mkdtempSync(join(tmpdir(), 'trailmark-bench-ch-ingest-'));
+  let store;
+  let served;
+  let tier;
   try {
-    // Ceiling: the same messages an ingest node would publish, published straight to the stream.
-    // Encoded before the clock starts: the ceiling is the stream's, not the encoder's.
-    const log = await ch.openEventLog({ servers: [nats.url], stream: 'CEILING' });
-    const messages = requests.map((request) =>
-      ch.encodeMessage({ v: 1, site: SITE.id, skewMs: 0, browser: 'Chrome', os: 'Windows', device: 'desktop', events: request.events }),
+    const ceiling = await publishCeiling(nats.url, seconds, workers, now);
+    // The tier's processes read (the SDK's check) from a chDB this process serves; a write asks it nothing.
+    store = ch.openChdbStore(join(dir, 'chdb'));
+    await ch.migrate(store);
+    served = await ch.serveStore(store, await ch.freePort());
+    const cli = fileURLToPath(new URL('../packages/clickhouse/bin/trailmark-clickhouse.mjs', import.meta.url));
+    tier = spawn(
+      process.execPath,
+      [
+        cli,
+        'ingest',
+        '--workers',
+        String(workers),
+        '--nats',
+        nats.url,
+        '--store-url',
+        served.url,
+        '--sites',
+        JSON.stringify([SITE]),
+        '--port',
+        String(await ch.freePort()),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
     );
-    const ceilingRun = await loop(CONCURRENCY, seconds, async (i) => {
-      await log.publish(messages[i % messages.length], `ceiling-${i}`);
+    const url = await new Promise((resolve, reject) => {
+      let out = '';
+      tier.stdout.on('data', (chunk) => {
+        out += chunk;
+        const ready = /ingest ready on (\S+)/.exec(out);
+        if (ready) resolve(ready[1]);
+      });
+      tier.once('exit', (code) => reject(new Error(`the ingest tier exited (${code}): ${out}`)));
     });
-    await log.close();
-    const ceiling = (ceilingRun.done * 100) / ceilingRun.seconds;
-    const running = await ch.startClickhouse({ sites: [SITE], log: { servers: [nats.url] }, loaders: 0, say: () => undefined });
     // The same events as HTTP bodies, each round with fresh ids (an id seen before is answered as a duplicate and
-    // not published), built before the clock starts: enough for the ceiling's rate, sent from a worker thread (as
-    // the Postgres backend's bench does) so the load generator does not share the ingest node's event loop.
-    // At most 3,000 bodies (~160 MB): the worker receives them as a copy before it starts sending.
+    // not published), built before the clock starts: enough for the ceiling's rate.
+    // At most 3,000 bodies (~100 MB): the worker receives them as a copy before it starts sending.
     const count = Math.min(3000, Math.ceil(((ceiling * seconds) / 100) * 1.2));
     const bodies = Array.from({ length: count }, (_, i) =>
       JSON.stringify({
@@ -72,20 +180,32 @@ async function ingestAndCeiling(ch, seconds) {
         })),
       }),
     );
+    const cpuBefore = treeCpuSeconds(tier.pid);
     // The worker times itself from its first request; the deadline leaves room for the copy.
-    const result = await loadgen(`${running.url}/v1/batch?key=${SITE.writeKey}`, bodies, CONCURRENCY, Date.now() + (seconds + 30) * 1000);
-    await running.close();
+    const result = await loadgen(`${url}/v1/batch?key=${SITE.writeKey}`, bodies, CONCURRENCY, Date.now() + (seconds + 30) * 1000);
+    const cpuSeconds = treeCpuSeconds(tier.pid) - cpuBefore;
     if (result.failed > 0) throw new Error(`ingest: ${result.failed} requests were not answered 200`);
     // Only events the node accepted count (an earlier version of this bench counted refused ones too).
     if (result.accepted === 0) throw new Error('ingest: no event was accepted');
     const ingest = result.accepted / result.seconds;
     return {
+      workers,
       ceiling_events_per_s: Math.round(ceiling),
       ingest_events_per_s: Math.round(ingest),
+      ingest_cpu_seconds: Number(cpuSeconds.toFixed(1)),
+      ingest_events_per_cpu_s: Math.round(result.accepted / cpuSeconds),
       ratio: Number((ingest / ceiling).toFixed(2)),
     };
   } finally {
+    if (tier && tier.exitCode === null) {
+      const exited = new Promise((resolve) => tier.once('exit', resolve));
+      tier.kill('SIGTERM');
+      await exited;
+    }
+    await served?.close();
+    await store?.close();
     await nats.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -383,10 +503,17 @@ export async function benchClickhouse() {
       return { error: String(error?.message ?? error) };
     }
   };
-  report.ingest = await part('ingest vs JetStream publish ceiling', () => ingestAndCeiling(ch, seconds));
-  report.loader = await part('loader', () => loaderRate(ch, Number(process.env.BENCH_CH_LOADER_EVENTS ?? 200_000)));
-  report.freshness = await part('freshness', () => freshness(ch, report.loader.loader_events_per_s));
+  // BENCH_CH_PARTS picks parts (default all: ingest,loader,freshness,panels), e.g. to profile one alone.
+  const parts = new Set((process.env.BENCH_CH_PARTS ?? 'ingest,loader,freshness,panels').split(','));
+  if (parts.has('ingest')) report.ingest = await part('ingest vs JetStream publish ceiling', () => ingestAndCeiling(ch, seconds));
+  if (parts.has('loader'))
+    report.loader = await part('loader', () => loaderRate(ch, Number(process.env.BENCH_CH_LOADER_EVENTS ?? 200_000)));
+  if (parts.has('freshness')) report.freshness = await part('freshness', () => freshness(ch, report.loader?.loader_events_per_s));
   report.panels = {};
+  if (!parts.has('panels')) {
+    report.machine.loadavg_after = loadavg().map((n) => Number(n.toFixed(1)));
+    return report;
+  }
   // One store for every size, smallest first: each size grows the previous one.
   const dir = mkdtempSync(join(tmpdir(), 'trailmark-bench-ch-panels-'));
   const store = ch.openChdbStore(join(dir, 'chdb'));
