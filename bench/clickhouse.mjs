@@ -548,8 +548,16 @@ const fmt = (n) => (typeof n === 'number' ? n.toLocaleString('en') : String(n));
 export function clickhouseDoc(r, pgEventsPerS) {
   const lines = ['| figure | measured | target |', '| --- | --- | --- |'];
   const i = r.ingest ?? {};
-  lines.push(`| ingest through an ingest node (100-event requests, ${CONCURRENCY} in flight) | ${fmt(i.ingest_events_per_s)} events/s | |`);
-  lines.push(`| JetStream publish ceiling (same messages straight to the stream, R1) | ${fmt(i.ceiling_events_per_s)} events/s | |`);
+  lines.push(
+    `| ingest through the ingest tier (${i.workers ?? 1} ingest processes on one port, 100-event requests, ${CONCURRENCY} in flight over keep-alive) | ${fmt(i.ingest_events_per_s)} events/s | |`,
+  );
+  if (i.ingest_events_per_cpu_s)
+    lines.push(
+      `| ingest tier per CPU-second (its processes' CPU: ${i.ingest_cpu_seconds} CPU-s) | ${fmt(i.ingest_events_per_cpu_s)} events per CPU-second | |`,
+    );
+  lines.push(
+    `| JetStream publish ceiling (${i.workers ?? 1} publishers, ${CONCURRENCY} in flight in all, the same requests' messages, R1 on the same node) | ${fmt(i.ceiling_events_per_s)} events/s | |`,
+  );
   lines.push(`| ingest ÷ JetStream ceiling | ${i.ratio ?? 'n/a'} | ≥ 0.8 |`);
   if (pgEventsPerS)
     lines.push(
@@ -597,7 +605,9 @@ export function clickhouseDoc(r, pgEventsPerS) {
   // Sizing on paper.
   const perDay = 100_000_000;
   const peak = Math.round((perDay / 86_400) * 4);
-  const ingestNodes = Math.ceil(peak / (i.ingest_events_per_s || 1)) + 1;
+  // An ingest process's cores: from the tier's rate per CPU-second (what an idle core gives), else its wall rate.
+  const ingestRate = i.ingest_events_per_cpu_s || i.ingest_events_per_s || 1;
+  const ingestNodes = Math.ceil(peak / ingestRate) + 1;
   // A loader's cores: from its rate per CPU-second (what an idle core gives), not its wall-clock rate on a shared box.
   const loaderRate = r.loader?.loader_events_per_cpu_s || r.loader?.loader_events_per_s || 1;
   const loaders = Math.ceil(peak / loaderRate) + 1;
@@ -608,7 +618,7 @@ export function clickhouseDoc(r, pgEventsPerS) {
     '',
     `Per-process rates below were measured on the machine named under "Measured"; where its load average was far above its core count, a process got a fraction of a core, and an idle core does several times more.`,
     '',
-    `- **ingest nodes**: ${fmt(i.ingest_events_per_s)} events/s each (one Node process) → ${ingestNodes} (one spare included), behind a load balancer.`,
+    `- **ingest nodes**: ${fmt(ingestRate)} events per CPU-second (an ingest process is one JavaScript thread: about a core at full load) → ${ingestNodes} cores of ingest processes (one spare included; \`ingest --workers N\` runs N on one host's port), behind a load balancer; ${fmt(i.ingest_events_per_s)} events/s wall clock through ${i.workers ?? 1} processes on this shared machine.`,
     `- **log**: a 3-node JetStream cluster, R3 stream; this machine's single-node publish ceiling was ${fmt(i.ceiling_events_per_s)} events/s, so the peak uses ${((peak / (i.ceiling_events_per_s || 1)) * 100).toFixed(0)}% of one node's; 24 h retention at about ${fmt(Math.round((perDay * 600) / 1e9))} GB a day of JSON per replica (≈ 600 B an event).`,
     `- **loaders**: ${fmt(loaderRate)} events per CPU-second (a loader and its ClickHouse inserts, measured into embedded chDB) → ${loaders} cores of loaders (one spare included); ${fmt(r.loader?.loader_events_per_s)} events/s wall clock on this shared machine.`,
     bytes
@@ -624,9 +634,36 @@ export function clickhouseDoc(r, pgEventsPerS) {
 /** Writes the figures between the markers of docs/backends/clickhouse.md. */
 export function writeClickhouseDoc(r, pgEventsPerS) {
   const file = new URL('../docs/backends/clickhouse.md', import.meta.url);
-  const { bench, sizing } = clickhouseDoc(r, pgEventsPerS);
-  const put = (text, name, body) => text.replace(new RegExp(`(<!-- ${name}:start -->)[\\s\\S]*?(<!-- ${name}:end -->)`), `$1\n${body}\n$2`);
-  writeFileSync(file, put(put(readFileSync(file, 'utf8'), 'clickhouse-bench', bench), 'clickhouse-sizing', sizing));
+  const text = readFileSync(file, 'utf8');
+  const block = (name) => new RegExp(`(<!-- ${name}:start -->)([\\s\\S]*?)(<!-- ${name}:end -->)`);
+  let { bench, sizing } = clickhouseDoc(r, pgEventsPerS);
+  if (Object.keys(r.panels ?? {}).length === 0) {
+    // A run without the panels (BENCH_CH_PARTS) keeps the panel rows, their notes and the sizing they feed from
+    // the run that measured them, marked as such.
+    const old = (name) => block(name).exec(text)?.[2] ?? '';
+    const kept = old('clickhouse-bench')
+      .split('\n')
+      .filter((line) => /^\| panels|^\| growth/.test(line));
+    const notes = old('clickhouse-bench')
+      .split('\n')
+      .filter((line) => /^Panel rows|^The 1M panel row/.test(line));
+    const rows = bench.split('\n');
+    const end = rows.findIndex((line) => line === '');
+    const machine = rows
+      .slice(end)
+      .map((line) => (line.startsWith('Machine:') ? `Write-side rows (ingest, loader, freshness) from this run: ${line}` : line));
+    bench = [...rows.slice(0, end), ...kept, ...machine, ...notes].join('\n');
+    const keptSizing = old('clickhouse-sizing')
+      .split('\n')
+      .filter((line) => /^- \*\*(ClickHouse storage|reads)\*\*/.test(line));
+    sizing = sizing
+      .split('\n')
+      .filter((line) => !/^- \*\*(ClickHouse storage|reads)\*\*/.test(line))
+      .concat(keptSizing.map((line) => `${line} (from the panels' run)`))
+      .join('\n');
+  }
+  const put = (doc, name, body) => doc.replace(block(name), `$1\n${body}\n$3`);
+  writeFileSync(file, put(put(text, 'clickhouse-bench', bench), 'clickhouse-sizing', sizing));
 }
 
 /** The Postgres backend's ingest rate, measured now (`bench/pg-ingest.mjs`: DATABASE_URL, else PGlite). */
