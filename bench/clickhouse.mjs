@@ -263,6 +263,7 @@ async function loaderRate(ch, count) {
       cpu_seconds: Number(cpuSeconds.toFixed(1)),
       loader_events_per_cpu_s: Math.round(count / cpuSeconds),
       batches: loader.counters.batches,
+      redelivered_messages: loader.counters.redelivered,
       failed_batches: loader.counters.failures,
     };
   } finally {

@@ -25,8 +25,8 @@ const USAGE = `trailmark-clickhouse: Trailmark's ClickHouse backend behind a NAT
   --ack-wait-ms N                      the consumer's ack wait when this process creates it (default 30000)
   --workers N                          ingest: N processes sharing the port (node:cluster; default 1). Needs
                                        --store-url or --clickhouse-url (embedded chDB is one process's)
-  --batch-messages N                   log messages a loader inserts at once (default 2000; loaders sharing a
-                                       stream each take up to twice this ahead, so a small N spreads the work)
+  --batch-messages N                   log messages a loader inserts at once (default 1000; loaders sharing a
+                                       stream each take up to this many ahead, so a small N spreads the work)
   --batch-bytes N                      bytes of messages a loader inserts at once (default 32 MiB)
   --hold-before-ack-ms N               fault injection: hold each loaded batch this long before acking`;
 
@@ -120,7 +120,7 @@ export async function main(argv: readonly string[], out = (line: string) => cons
     loaders: command === 'serve' ? int(values.loaders, 1) : command === 'loader' ? 1 : 0,
     loader: {
       holdBeforeAckMs: int(values['hold-before-ack-ms'], 0),
-      batchMessages: int(values['batch-messages'], 2000),
+      batchMessages: int(values['batch-messages'], 1000),
       batchBytes: int(values['batch-bytes'], 32 * 1024 * 1024),
       onBatch: (stage, events, messages, redelivered) =>
         out(`${stage} ${events} events (${messages} messages, ${redelivered} redelivered)`),

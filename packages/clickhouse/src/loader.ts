@@ -10,9 +10,9 @@ export interface LoaderOptions {
   log: EventLog;
   store: ChStore;
   /**
-   * Most messages taken per batch (default 2000; a message is one request, 1 to 1000 events: a site's SDKs send a few
-   * events a request, so a batch of thousands of them makes an insert of tens of thousands of rows). A loader takes
-   * up to twice this ahead of its inserts, so a small figure spreads a stream over loaders.
+   * Most messages taken per batch (default 1000; a message is one request, 1 to 1000 events: a site's SDKs send a few
+   * events a request, so a batch of a thousand of them makes an insert of thousands to tens of thousands of rows). A
+   * loader takes up to this many ahead of its inserts, so a small figure spreads a stream over loaders.
    */
   batchMessages?: number;
   /** Most bytes of messages taken per batch (default 32 MiB): a batch of large requests stops here. */
@@ -119,16 +119,19 @@ export function startLoader(options: LoaderOptions): Loader {
   const { log, store } = options;
   const say = options.say ?? (() => undefined);
   const counters = { batches: 0, events: 0, redelivered: 0, failures: 0, skipped: 0 };
-  const max = options.batchMessages ?? 2000;
+  const max = options.batchMessages ?? 1000;
   const maxBytes = options.batchBytes ?? 32 * 1024 * 1024;
   let running = true;
   let stopConsuming: (() => void) | undefined;
   const consumeRound = async () => {
     const consumer = await log.js.consumers.get(log.stream, log.durable);
-    // Up to two batches buffered ahead, so the next one is there as soon as this one is acked. Bounded in messages
-    // (JetStream takes a bound in messages or in bytes, not both): with a bound in bytes the cluster test's run did
-    // not drain after the stream leader's kill, and was not looked into further.
-    const messages = await consumer.consume({ max_messages: max * 2 });
+    const ackWaitMs = ((await consumer.info(true)).config.ack_wait ?? 30e9) / 1e6;
+    const beatMs = Math.max(250, Math.floor(ackWaitMs / 3));
+    // Up to one batch buffered ahead, so the next one is there as soon as this one is acked (buffered messages'
+    // ack waits run too, so no more). Bounded in messages (JetStream takes a bound in messages or in bytes, not
+    // both): with a bound in bytes the cluster test's run did not drain after the stream leader's kill, and that
+    // was not looked into further.
+    const messages = await consumer.consume({ max_messages: max });
     stopConsuming = () => void messages.stop();
     if (!running) stopConsuming();
     const take = batcher(messages[Symbol.asyncIterator](), {
@@ -140,11 +143,18 @@ export function startLoader(options: LoaderOptions): Loader {
     while (running) {
       const batch = await take();
       if (batch.length === 0) break;
+      // While the batch loads, its messages are reported in progress a few times per ack wait: a large batch on a
+      // loaded machine can take longer than the ack wait, and the stream would hand it out again meanwhile (to be
+      // stored once all the same, at the cost of loading it twice). A loader killed stops reporting: the ack wait
+      // runs out and the batch goes to another loader.
+      const beat = setInterval(() => {
+        for (const m of batch) m.working();
+      }, beatMs);
       try {
         const result = await loadBatch(
           store,
           batch.map((m) => ({ seq: m.seq, data: m.data })),
-        );
+        ).finally(() => clearInterval(beat));
         const redelivered = batch.filter((m) => m.redelivered).length;
         options.onBatch?.('inserted', result.events, batch.length, redelivered);
         if (options.holdBeforeAckMs) await new Promise((resolve) => setTimeout(resolve, options.holdBeforeAckMs));
