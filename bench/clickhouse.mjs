@@ -660,7 +660,7 @@ export function writeClickhouseDoc(r, pgEventsPerS) {
     sizing = sizing
       .split('\n')
       .filter((line) => !/^- \*\*(ClickHouse storage|reads)\*\*/.test(line))
-      .concat(keptSizing.map((line) => `${line} (from the panels' run)`))
+      .concat(keptSizing.map((line) => (line.endsWith("(from the panels' run)") ? line : `${line} (from the panels' run)`)))
       .join('\n');
   }
   const put = (doc, name, body) => doc.replace(block(name), `$1\n${body}\n$3`);
