@@ -333,12 +333,20 @@ function printReport(r) {
     const pg = r.backends?.['pg-ingest']?.events_per_s;
     row(
       'clickhouse',
-      'ingest through an ingest node',
+      'ingest through the ingest tier',
       c.ingest.ingest_events_per_s,
       'events/s',
-      'HTTP → JetStream (R1), 100-event requests',
+      `HTTP → JetStream (R1), 100-event requests, ${c.ingest.workers ?? 1} ingest processes`,
     );
-    row('clickhouse', 'JetStream publish ceiling', c.ingest.ceiling_events_per_s, 'events/s', 'the same messages straight to the stream');
+    if (c.ingest.ingest_events_per_cpu_s)
+      row('clickhouse', 'ingest tier per CPU-second', c.ingest.ingest_events_per_cpu_s, 'events/CPU-s', 'the rate of one idle core');
+    row(
+      'clickhouse',
+      'JetStream publish ceiling',
+      c.ingest.ceiling_events_per_s,
+      'events/s',
+      `the same messages straight to the stream, ${c.ingest.workers ?? 1} publishers`,
+    );
     row('clickhouse', 'ratio to ceiling', c.ingest.ratio, '×', 'target ≥ 0.8');
     if (pg) row('clickhouse', 'ratio to the Postgres backend', round(c.ingest.ingest_events_per_s / pg), '×', 'target ≥ 2');
     row('clickhouse', 'loader into embedded chDB', c.loader.loader_events_per_s, 'events/s', 'target ≥ 100,000');

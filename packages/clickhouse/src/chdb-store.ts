@@ -8,7 +8,13 @@ export const CHDB_VERSION = '3.4.0';
 interface ChdbSession {
   queryAsync(query: string, opts?: { format?: string }): Promise<{ text(): string }>;
   queryBindAsync(query: string, params: object, opts?: { format?: string }): Promise<{ text(): string }>;
-  insert(params: { table: string; values: Buffer; format: 'JSONEachRow'; settings?: Record<string, string | number> }): Promise<unknown>;
+  insert(params: {
+    table: string;
+    values: Buffer;
+    format: 'JSONEachRow' | 'TabSeparated';
+    columns?: string[];
+    settings?: Record<string, string | number>;
+  }): Promise<unknown>;
   close(): void;
 }
 interface ChdbModule {
@@ -93,6 +99,17 @@ export function openChdbStore(dataDir?: string): ChStore {
       storeCall(`chdb insert into ${table}`, async () => {
         if (!arrays.some((array) => array.byteLength > 2)) return;
         await plain.insert({ table, values: joinJsonArrays(arrays), format: 'JSONEachRow', settings: jsonInsertSettings(dedupToken) });
+      }),
+    insertTsv: (table, columns, chunks, dedupToken) =>
+      storeCall(`chdb insert into ${table}`, async () => {
+        if (!chunks.some((chunk) => chunk.byteLength > 0)) return;
+        await session.insert({
+          table,
+          columns: [...columns],
+          values: Buffer.concat(chunks),
+          format: 'TabSeparated',
+          ...(dedupToken ? { settings: { insert_deduplication_token: dedupToken } } : {}),
+        });
       }),
     async close() {
       if (closed) return;

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import type { SiteConfig } from '@trailmark/node-http';
 import { openChdbStore } from './chdb-store.js';
+import { ingestWorkerPort, reportWorkerReady, runIngestWorkers } from './ingest-workers.js';
 import { migrate } from './migrate.js';
+import { freePort } from './nats-node.js';
 import { serveStore } from './remote-store.js';
 import { startClickhouse } from './server.js';
 
@@ -21,8 +23,11 @@ const USAGE = `trailmark-clickhouse: Trailmark's ClickHouse backend behind a NAT
   --port N --host 127.0.0.1            where the HTTP server (or the store) listens
   --loaders N                          loaders in a \`serve\` process (default 1)
   --ack-wait-ms N                      the consumer's ack wait when this process creates it (default 30000)
-  --batch-messages N                   log messages a loader inserts at once (default 500; loaders sharing a
-                                       stream each take up to twice this ahead, so a small N spreads the work)
+  --workers N                          ingest: N processes sharing the port (node:cluster; default 1). Needs
+                                       --store-url or --clickhouse-url (embedded chDB is one process's)
+  --batch-messages N                   log messages a loader inserts at once (default 1000; loaders sharing a
+                                       stream each take up to this many ahead, so a small N spreads the work)
+  --batch-bytes N                      bytes of messages a loader inserts at once (default 32 MiB)
   --hold-before-ack-ms N               fault injection: hold each loaded batch this long before acking`;
 
 const OPTIONS = {
@@ -41,6 +46,8 @@ const OPTIONS = {
   loaders: { type: 'string' },
   'ack-wait-ms': { type: 'string' },
   'batch-messages': { type: 'string' },
+  'batch-bytes': { type: 'string' },
+  workers: { type: 'string' },
   'hold-before-ack-ms': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
@@ -61,7 +68,9 @@ export async function main(argv: readonly string[], out = (line: string) => cons
     return 0;
   }
   const int = (raw: string | undefined, fallback: number) => (raw === undefined ? fallback : Number.parseInt(raw, 10));
-  const port = int(values.port, 0);
+  // Without --port: one of TRAILMARK_PORTS (a range of this run's own), else one the system picks.
+  // A worker of an ingest tier (--workers) listens on the port its primary chose.
+  const port = ingestWorkerPort() ?? (values.port ? int(values.port, 0) : env.TRAILMARK_PORTS ? await freePort(env.TRAILMARK_PORTS) : 0);
   const host = values.host ?? '127.0.0.1';
   if (command === 'store') {
     const store = openChdbStore(values['data-dir'] ?? '.data/clickhouse');
@@ -80,6 +89,23 @@ export async function main(argv: readonly string[], out = (line: string) => cons
   }
   const sites = sitesOf(values);
   const clickhouseUrl = values['clickhouse-url'] ?? env.CLICKHOUSE_URL;
+  const workers = int(values.workers, 1);
+  if (workers > 1 && ingestWorkerPort() === undefined) {
+    if (command !== 'ingest') {
+      out('--workers is for `ingest` (loaders scale as separate `loader` processes)');
+      return 2;
+    }
+    if (!clickhouseUrl && !values['store-url']) {
+      out('--workers needs --store-url or --clickhouse-url: an embedded chDB data directory belongs to one process');
+      return 2;
+    }
+    const tierPort = port || (await freePort());
+    const tier = runIngestWorkers(workers, tierPort, out);
+    await tier.ready;
+    out(`ingest ready on http://${host}:${tierPort} (${workers} workers)`);
+    onStop(() => tier.stop());
+    return 0;
+  }
   const running = await startClickhouse({
     sites,
     clickhouseUrl,
@@ -94,14 +120,16 @@ export async function main(argv: readonly string[], out = (line: string) => cons
     loaders: command === 'serve' ? int(values.loaders, 1) : command === 'loader' ? 1 : 0,
     loader: {
       holdBeforeAckMs: int(values['hold-before-ack-ms'], 0),
-      batchMessages: int(values['batch-messages'], 500),
+      batchMessages: int(values['batch-messages'], 1000),
+      batchBytes: int(values['batch-bytes'], 32 * 1024 * 1024),
       onBatch: (stage, events, messages, redelivered) =>
         out(`${stage} ${events} events (${messages} messages, ${redelivered} redelivered)`),
     },
     port,
     host,
   });
-  out(`${command} ready${running.url ? ` on ${running.url}` : ''} (store: ${running.store.kind})`);
+  if (ingestWorkerPort() !== undefined) reportWorkerReady();
+  else out(`${command} ready${running.url ? ` on ${running.url}` : ''} (store: ${running.store.kind})`);
   onStop(() => running.close());
   return 0;
 }

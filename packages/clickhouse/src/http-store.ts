@@ -1,5 +1,5 @@
 import { createClient } from '@clickhouse/client';
-import { type ChStore, joinJsonArrays, jsonInsertSettings, storeCall } from './store.js';
+import { type ChStore, joinJsonArrays, jsonInsertSettings, storeCall, tsvInsertStatement } from './store.js';
 
 /** A ClickHouse server (or ClickHouse Cloud) over HTTP: `url` like `http://user:password@host:8123/database`. */
 export function openHttpStore(url: string): ChStore {
@@ -36,6 +36,15 @@ export function openHttpStore(url: string): ChStore {
         await client.command({
           query: `INSERT INTO ${table} FORMAT JSONEachRow ${joinJsonArrays(arrays).toString('utf8')}`,
           clickhouse_settings: jsonInsertSettings(dedupToken),
+        });
+      }),
+    insertTsv: (table, columns, chunks, dedupToken) =>
+      storeCall(`clickhouse insert into ${table}`, async () => {
+        if (!chunks.some((chunk) => chunk.byteLength > 0)) return;
+        // The rows follow the statement in the request's body, as they are.
+        await client.command({
+          query: `${tsvInsertStatement(table, columns)}\n${Buffer.concat(chunks).toString('utf8')}`,
+          ...(dedupToken ? { clickhouse_settings: { insert_deduplication_token: dedupToken } } : {}),
         });
       }),
     close: () => client.close(),

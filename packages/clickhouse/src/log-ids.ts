@@ -1,6 +1,6 @@
 import { DeliverPolicy } from '@nats-io/jetstream';
 import type { EventLog } from './event-log.js';
-import { decodeMessage } from './message.js';
+import { decodeMessage, eventIdsOf } from './message.js';
 
 /** At most this many messages (requests) of the log are read to answer one check. */
 export const MAX_CHECK_MESSAGES = 2000;
@@ -29,10 +29,9 @@ export async function unloadedIdsOf(
     for await (const m of messages) {
       const message = decodeMessage(m.data);
       if (message?.site === site) {
-        // The message's `events` rows (a JSON array, message.ts): only their ids are read.
-        const rows = JSON.parse(Buffer.from(message.events).toString('utf8')) as Array<{ event_id: string }>;
-        for (const row of rows) {
-          const id = String(row.event_id).toLowerCase();
+        // Only the ids of the message's `events` rows are read.
+        for (const stored of eventIdsOf(message)) {
+          const id = stored.toLowerCase();
           if (wanted.delete(id)) found.push(id);
         }
       }

@@ -69,32 +69,92 @@ function sessionCounts(rows: readonly EventRow[]): Map<string, number> {
   return counts;
 }
 
+/** The `events` columns a message's rows carry, in their order (a `TabSeparated` insert names them). */
+export const EVENT_COLUMNS = [
+  'site_id',
+  'session_id',
+  'event_id',
+  'visitor_id',
+  'type',
+  'ts',
+  'browser',
+  'os',
+  'agent_device',
+  'raw',
+] as const;
+
+const TSV_SPECIAL = /[\t\n\r\\]/;
+const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** A string as a `TabSeparated` field (backslash, tab, newline and carriage return escaped); null is `\N`. */
+export function tsvField(value: string | null): string {
+  if (value === null) return '\\N';
+  return TSV_SPECIAL.test(value) ? value.replace(/[\t\n\r\\]/g, (c) => TSV_ESCAPES[c] as string) : value;
+}
+
 /**
- * A request as the log carries it: three lines of JSON. The first is the array of its `events` rows; the second,
- * the array of the `visits` rows its events make on their own (`visitRows`, each `version` the visit's events in
- * this request); the third, its site and each visit's event count. The ingest node has the events parsed anyway and
- * does this work once (ingest nodes are many and stateless); a loader copies the two arrays into ClickHouse as they
- * are and reads only the third line. A visit with events elsewhere (another request) is rebuilt by the loader from
- * all its stored events, and that row, of more events, outranks the partial ones (`ReplacingMergeTree(version)`).
+ * The `events` rows as `TabSeparated` text, one line each (every line ends in a newline), columns `EVENT_COLUMNS`.
+ * ClickHouse parses this in about half the CPU time of the same rows as JSON objects (no field names to match, no
+ * nested object to skip over), and it is a fifth smaller in the log. `raw` is the event's JSON text, which has no tab
+ * or newline of its own (JSON escapes them), only backslashes to escape.
+ */
+export function eventRowsTsv(rows: readonly EventRow[]): string {
+  let text = '';
+  let facts = '';
+  let factsOf: EventRow | undefined;
+  for (const row of rows) {
+    // The request's facts are the same on every row of a message: escaped once.
+    if (!factsOf || row.browser !== factsOf.browser || row.os !== factsOf.os || row.agent_device !== factsOf.agent_device) {
+      factsOf = row;
+      facts = `${tsvField(row.browser)}\t${tsvField(row.os)}\t${tsvField(row.agent_device)}`;
+    }
+    text += `${tsvField(row.site_id)}\t${tsvField(row.session_id)}\t${tsvField(row.event_id)}\t${tsvField(row.visitor_id)}\t${tsvField(row.type)}\t${row.ts}\t${facts}\t${tsvField(JSON.stringify(row.raw))}\n`;
+  }
+  return text;
+}
+
+/**
+ * A request as the log carries it. The first line is a JSON index: the site, each visit of the request and its number
+ * of events in it, and the byte length of the rows that follow. Then the request's `events` rows as `TabSeparated`
+ * text (`eventRowsTsv`), then the JSON array of the `visits` rows its events make on their own (`visitRows`, each
+ * `version` the visit's events in this request). The ingest node has the events parsed anyway and does this work
+ * once (ingest nodes are many and stateless); a loader copies both parts into ClickHouse as they are and reads only
+ * the index. A visit with events elsewhere (another request) is rebuilt by the loader from all its stored events,
+ * and that row, of more events, outranks the partial ones (`ReplacingMergeTree(version)`).
  */
 export function encodeMessage(message: LogMessage, country = countryLookup()): Uint8Array {
   const rows = eventRows(message);
   const counts = sessionCounts(rows);
-  const index: MessageIndex = { site: message.site, sessions: [...counts.keys()], counts: [...counts.values()] };
-  return Buffer.from(`${JSON.stringify(rows)}\n${JSON.stringify(visitRows(message.site, rows, country))}\n${JSON.stringify(index)}`);
+  const events = Buffer.from(eventRowsTsv(rows));
+  const index: MessageIndex = {
+    f: 'tsv',
+    site: message.site,
+    sessions: [...counts.keys()],
+    counts: [...counts.values()],
+    eventBytes: events.byteLength,
+  };
+  return Buffer.concat([
+    Buffer.from(`${JSON.stringify(index)}\n`),
+    events,
+    Buffer.from(JSON.stringify(visitRows(message.site, rows, country))),
+  ]);
 }
 
-/** The third line of a message. */
+/** The first line of a message. */
 interface MessageIndex {
+  /** The rows' format: `tsv` (messages before it had no index first: three lines of JSON, the index last). */
+  f?: 'tsv';
   site: string;
   sessions: string[];
   counts: number[];
+  /** The byte length of the `events` rows after the index. */
+  eventBytes?: number;
 }
 
 /** A message as a loader uses it. */
 export interface DecodedMessage {
   site: string;
-  /** The JSON array of its `events` rows, as bytes. */
+  /** Its `events` rows as `TabSeparated` bytes (columns `EVENT_COLUMNS`, each line ending in a newline). */
   events: Uint8Array;
   /** The JSON array of its partial `visits` rows, as bytes. */
   visits: Uint8Array;
@@ -103,39 +163,79 @@ export interface DecodedMessage {
 }
 
 const NEWLINE = 0x0a;
+const OPEN = 0x5b; /* [ */
+const BRACE = 0x7b; /* { */
 
 /**
- * Splits a message into its parts without parsing its rows (a version-1 message, `{"v":1,…}` of a stream written
- * before this format, is parsed and brought to it); a body that is neither (written by something else) is
- * reported, not loaded.
+ * Splits a message into its parts without parsing its rows. A message of an earlier format — three lines of JSON
+ * (rows, visits, index), or version 1 (`{"v":1,…}`) — of a stream written before, is parsed and brought to this
+ * one; a body that is none of these (written by something else) is reported, not loaded.
  */
 export function decodeMessage(data: Uint8Array): DecodedMessage | undefined {
   try {
     const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     const first = bytes.indexOf(NEWLINE);
+    if (bytes[0] === BRACE && first > 0) {
+      const index = JSON.parse(bytes.subarray(0, first).toString('utf8')) as MessageIndex | null;
+      if (index?.f !== 'tsv' || !validIndex(index) || typeof index.eventBytes !== 'number') return undefined;
+      const events = bytes.subarray(first + 1, first + 1 + index.eventBytes);
+      const visits = bytes.subarray(first + 1 + index.eventBytes);
+      if (events.byteLength !== index.eventBytes || (events.byteLength > 0 && events[events.byteLength - 1] !== NEWLINE)) return undefined;
+      return visits[0] === OPEN ? { site: index.site, events, visits, sessions: sessionsOf(index) } : undefined;
+    }
     const second = first < 0 ? -1 : bytes.indexOf(NEWLINE, first + 1);
     if (second < 0) return fromVersion1(JSON.parse(bytes.toString('utf8')) as LogMessage | null);
-    const index = JSON.parse(bytes.subarray(second + 1).toString('utf8')) as MessageIndex | null;
-    if (typeof index?.site !== 'string' || !Array.isArray(index.sessions) || !Array.isArray(index.counts)) return undefined;
-    const sessions = new Map<string, number>();
-    for (let i = 0; i < index.sessions.length; i++) sessions.set(String(index.sessions[i]), Number(index.counts[i]));
-    const events = bytes.subarray(0, first);
-    const visits = bytes.subarray(first + 1, second);
-    return events[0] === OPEN && visits[0] === OPEN ? { site: index.site, events, visits, sessions } : undefined;
+    return fromJsonLines(bytes, first, second);
   } catch {
     return undefined;
   }
 }
 
-const OPEN = 0x5b; /* [ */
+const validIndex = (index: MessageIndex | null): index is MessageIndex =>
+  typeof index?.site === 'string' && Array.isArray(index.sessions) && Array.isArray(index.counts);
+
+function sessionsOf(index: MessageIndex): Map<string, number> {
+  const sessions = new Map<string, number>();
+  for (let i = 0; i < index.sessions.length; i++) sessions.set(String(index.sessions[i]), Number(index.counts[i]));
+  return sessions;
+}
+
+/** A message of the format before this one: its rows as a JSON array, its visits' rows, its index. */
+function fromJsonLines(bytes: Buffer, first: number, second: number): DecodedMessage | undefined {
+  const index = JSON.parse(bytes.subarray(second + 1).toString('utf8')) as MessageIndex | null;
+  if (!validIndex(index) || bytes[0] !== OPEN || bytes[first + 1] !== OPEN) return undefined;
+  const rows = JSON.parse(bytes.subarray(0, first).toString('utf8')) as EventRow[];
+  return {
+    site: index.site,
+    events: Buffer.from(eventRowsTsv(rows)),
+    visits: bytes.subarray(first + 1, second),
+    sessions: sessionsOf(index),
+  };
+}
 
 function fromVersion1(v1: LogMessage | null): DecodedMessage | undefined {
   if (v1?.v !== 1 || typeof v1.site !== 'string' || !Array.isArray(v1.events)) return undefined;
   const rows = eventRows(v1);
   return {
     site: v1.site,
-    events: Buffer.from(JSON.stringify(rows)),
+    events: Buffer.from(eventRowsTsv(rows)),
     visits: Buffer.from(JSON.stringify(visitRows(v1.site, rows))),
     sessions: sessionCounts(rows),
   };
+}
+
+/** The event ids of a decoded message's rows (the third field of each line), as stored: lower case. */
+export function eventIdsOf(message: DecodedMessage): string[] {
+  const ids: string[] = [];
+  const text = Buffer.from(message.events.buffer, message.events.byteOffset, message.events.byteLength).toString('utf8');
+  for (let start = 0; start < text.length; ) {
+    const end = text.indexOf('\n', start);
+    const line = text.slice(start, end < 0 ? text.length : end);
+    const a = line.indexOf('\t');
+    const b = line.indexOf('\t', a + 1);
+    const c = line.indexOf('\t', b + 1);
+    if (a >= 0 && b > a && c > b) ids.push(line.slice(b + 1, c));
+    start = end < 0 ? text.length : end + 1;
+  }
+  return ids;
 }

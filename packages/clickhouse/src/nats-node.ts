@@ -10,16 +10,33 @@ export function natsServerBinary(): string | undefined {
   return candidates.find((path): path is string => typeof path === 'string' && existsSync(path));
 }
 
-/** A free TCP port on 127.0.0.1 (bound and released: a tiny race, fine for tests and the demo). */
-export function freePort(): Promise<number> {
+/**
+ * A free TCP port on 127.0.0.1 (bound and released: a tiny race, fine for tests and the demo). With
+ * `TRAILMARK_PORTS=LOW-HIGH` in the environment it is one of that range (on a machine shared by several test runs,
+ * each keeps to its own range), else one the system picks.
+ */
+export async function freePort(range = process.env.TRAILMARK_PORTS): Promise<number> {
+  const bounds = /^(\d+)-(\d+)$/.exec(range ?? '');
+  if (!bounds) return bind(0);
+  const low = Number(bounds[1]);
+  const span = Number(bounds[2]) - low + 1;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = low + Math.floor(Math.random() * span);
+    const bound = await bind(port).catch(() => undefined);
+    if (bound !== undefined) return bound;
+  }
+  throw new Error(`no free port in ${range}`);
+}
+
+function bind(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      const bound = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(bound));
     });
   });
 }

@@ -6,7 +6,8 @@ type Call =
   | { op: 'query'; sql: string; params?: Record<string, unknown> }
   | { op: 'command'; sql: string; params?: Record<string, unknown> }
   | { op: 'insert'; table: string; rows: object[]; token?: string }
-  | { op: 'insertJson'; table: string; json: string; token?: string };
+  | { op: 'insertJson'; table: string; json: string; token?: string }
+  | { op: 'insertTsv'; table: string; columns: string[]; tsv: string; token?: string };
 
 /** A store served to other processes of this machine. */
 export interface ServedStore {
@@ -46,6 +47,9 @@ export async function serveStore(store: ChStore, port = 0): Promise<ServedStore>
           answer(200, { ok: true });
         } else if (call.op === 'insertJson') {
           await store.insertJsonArrays(call.table, [Buffer.from(call.json)], call.token);
+          answer(200, { ok: true });
+        } else if (call.op === 'insertTsv') {
+          await store.insertTsv(call.table, call.columns, [Buffer.from(call.tsv)], call.token);
           answer(200, { ok: true });
         } else answer(400, { error: 'unknown op' });
       } catch (error) {
@@ -90,6 +94,12 @@ export function openRemoteStore(url: string): ChStore {
       storeCall(`remote insert into ${table}`, async () => {
         if (!arrays.some((array) => array.byteLength > 2)) return;
         await call({ op: 'insertJson', table, json: joinJsonArrays(arrays).toString('utf8'), ...(token ? { token } : {}) });
+      }),
+    insertTsv: (table, columns, chunks, token) =>
+      storeCall(`remote insert into ${table}`, async () => {
+        if (!chunks.some((chunk) => chunk.byteLength > 0)) return;
+        const tsv = Buffer.concat(chunks).toString('utf8');
+        await call({ op: 'insertTsv', table, columns: [...columns], tsv, ...(token ? { token } : {}) });
       }),
     close: async () => undefined,
   };

@@ -3,6 +3,7 @@ import { type ClickhouseNode, createNode } from './app.js';
 import { type EventLog, type LogOptions, openEventLog } from './event-log.js';
 import { type Loader, type LoaderOptions, startLoader } from './loader.js';
 import { migrate } from './migrate.js';
+import { freePort } from './nats-node.js';
 import { openStore, type StoreLocation } from './open-store.js';
 import type { ChStatsBudget } from './stats-budget.js';
 import type { ChStore } from './store.js';
@@ -18,7 +19,7 @@ export interface StartOptions extends StoreLocation {
   http?: boolean;
   /** Loaders run in this process (default 1 with a log, else 0). */
   loaders?: number;
-  loader?: Pick<LoaderOptions, 'batchMessages' | 'lingerMs' | 'holdBeforeAckMs' | 'onBatch'>;
+  loader?: Pick<LoaderOptions, 'batchMessages' | 'batchBytes' | 'lingerMs' | 'maxWaitMs' | 'holdBeforeAckMs' | 'onBatch'>;
   /** Apply pending migrations at start (default true). */
   migrate?: boolean;
   port?: number;
@@ -82,7 +83,7 @@ export async function startClickhouse(options: StartOptions): Promise<RunningCli
     if (options.http !== false) {
       const started = await startHttpServer({
         fetch: (request) => node.fetch(request),
-        port: options.port ?? 0,
+        port: options.port ?? (process.env.TRAILMARK_PORTS ? await freePort() : 0),
         host: options.host ?? '127.0.0.1',
         ...options.timeouts,
       });

@@ -19,6 +19,11 @@ export interface ChStore {
    * without parsing them here; an object where the table has a String column is stored as its JSON text.
    */
   insertJsonArrays(table: string, arrays: readonly Uint8Array[], dedupToken?: string): Promise<void>;
+  /**
+   * Inserts `TabSeparated` rows (each chunk whole lines, as a log message carries them) into `columns` in one INSERT,
+   * without parsing them here: ClickHouse's fastest text format to parse.
+   */
+  insertTsv(table: string, columns: readonly string[], chunks: readonly Uint8Array[], dedupToken?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,6 +65,12 @@ export const jsonInsertSettings = (dedupToken?: string): Record<string, string |
   input_format_json_read_objects_as_strings: 1,
   ...(dedupToken ? { insert_deduplication_token: dedupToken } : {}),
 });
+
+/** The `INSERT … FORMAT TabSeparated` statement of `insertTsv`, its table and columns checked as identifiers. */
+export function tsvInsertStatement(table: string, columns: readonly string[]): string {
+  for (const name of [table, ...columns]) if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) throw new StoreError(`not an identifier: ${name}`);
+  return `INSERT INTO ${table} (${columns.join(', ')}) FORMAT TabSeparated`;
+}
 
 /** Parses JSONEachRow text. */
 export function parseJsonEachRow<T>(text: string): T[] {

@@ -136,6 +136,27 @@ describe.skipIf(!chdbAvailable())('loader over embedded chDB', () => {
     expect(rows.map((r) => Number(r.version))).toEqual([8]);
   });
 
+  it('stores every string as it was sent, tabs, newlines, backslashes and a typed \\N included', async () => {
+    const site = 'strings';
+    const awkward = 'a\tb\nc\rd\\e \\N "q" ü 😀';
+    const [visit] = generateVisits({ count: 4, now, days: 1, site, seed: 23 });
+    const sent = (visit?.events ?? []).map((event) => ({
+      ...event,
+      session_id: `s\t${awkward}`,
+      visitor_id: `v\n${awkward}`,
+      title: awkward,
+    }));
+    await loadBatch(store, [
+      { seq: 1, data: encodeMessage({ v: 1, site, skewMs: 0, browser: 'Chrome', os: null, device: 'desktop', events: sent }) },
+    ]);
+    const rows = await store.query<{ session_id: string; visitor_id: string; os: string | null; raw: string }>(
+      `SELECT session_id, visitor_id, os, raw FROM events FINAL WHERE site_id = '${site}' ORDER BY ts`,
+    );
+    expect(rows.map((row) => ({ ...row, raw: JSON.parse(row.raw) }))).toEqual(
+      sent.map((event) => ({ session_id: event.session_id, visitor_id: event.visitor_id, os: null, raw: event })),
+    );
+  });
+
   it("stores the user agent's device class with each event, and a bot's visit as a bot's, out of the figures", async () => {
     const site = 'agents';
     const [person, robot] = generateVisits({ count: 4, now, days: 1, site, seed: 21 }).map((visit) => visit.events);

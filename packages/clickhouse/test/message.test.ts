@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { storageProblem } from '../src/batch-route.js';
-import { decodeMessage, encodeMessage } from '../src/index.js';
+import { type DecodedMessage, decodeMessage, encodeMessage, eventIdsOf, eventRows, tsvField, visitRows } from '../src/index.js';
 
 const event = (n: number, session = 's1') => ({
   event_id: `0a1b2c3d-0000-4000-8000-00000000000${n}`,
@@ -31,15 +31,23 @@ describe('log messages', () => {
       ['s1', 2],
       ['s2', 1],
     ]);
-    const rows = JSON.parse(Buffer.from(decoded?.events ?? []).toString('utf8'));
-    expect(rows[0]).toMatchObject({
-      session_id: 's1',
-      ts: event(1).ts + 5,
-      browser: 'Chrome',
-      os: 'Android',
-      agent_device: 'mobile',
-      raw: event(1),
-    });
+    const lines = Buffer.from(decoded?.events ?? [])
+      .toString('utf8')
+      .split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines[0]?.split('\t')).toEqual([
+      'site',
+      's1',
+      event(1).event_id,
+      'v1',
+      'pageview',
+      String(event(1).ts + 5),
+      'Chrome',
+      'Android',
+      'mobile',
+      JSON.stringify(event(1)),
+    ]);
+    expect(eventIdsOf(decoded as DecodedMessage)).toEqual([event(1).event_id, event(2).event_id, event(3).event_id]);
     const visits = JSON.parse(Buffer.from(decoded?.visits ?? []).toString('utf8'));
     expect(
       visits.map((visit: { session_id: string; version: number; pageviews: number }) => [visit.session_id, visit.version, visit.pageviews]),
@@ -53,9 +61,44 @@ describe('log messages', () => {
     const v1 = Buffer.from(JSON.stringify({ v: 1, site: 'site', skewMs: 0, browser: 'Firefox', os: 'Linux', events: [event(1)] }));
     const decoded = decodeMessage(v1);
     expect([...(decoded?.sessions ?? [])]).toEqual([['s1', 1]]);
-    expect(JSON.parse(Buffer.from(decoded?.events ?? []).toString('utf8'))[0]).toMatchObject({ browser: 'Firefox', agent_device: null });
+    expect(
+      Buffer.from(decoded?.events ?? [])
+        .toString('utf8')
+        .split('\t')
+        .slice(6, 9),
+    ).toEqual(['Firefox', 'Linux', '\\N']);
+    // The format before the TSV rows: rows, visits and index as three lines of JSON.
+    const message = {
+      v: 1 as const,
+      site: 'site',
+      skewMs: 0,
+      browser: 'Firefox',
+      os: 'Linux',
+      device: 'desktop',
+      events: [event(1), event(2, 's2')],
+    };
+    const rows = eventRows(message);
+    const lines = Buffer.from(
+      `${JSON.stringify(rows)}\n${JSON.stringify(visitRows('site', rows))}\n${JSON.stringify({ site: 'site', sessions: ['s1', 's2'], counts: [1, 1] })}`,
+    );
+    const current = decodeMessage(encodeMessage(message));
+    expect(decodeMessage(lines)).toEqual({
+      ...current,
+      events: Buffer.from(current?.events ?? []),
+      visits: Buffer.from(current?.visits ?? []),
+    });
     expect(decodeMessage(Buffer.from('{"hello":1}'))).toBeUndefined();
+    expect(decodeMessage(Buffer.from('{"f":"tsv","site":"s","sessions":[],"counts":[],"eventBytes":99}\nshort[]'))).toBeUndefined();
     expect(decodeMessage(Buffer.from('[1]\n[2]\nnot json'))).toBeUndefined();
+  });
+});
+
+describe('tsvField', () => {
+  it('escapes backslash, tab, newline and carriage return, writes null as \\N, and leaves the rest as it is', () => {
+    expect(tsvField('a\tb\nc\rd\\e')).toBe('a\\tb\\nc\\rd\\\\e');
+    expect(tsvField('\\N')).toBe('\\\\N');
+    expect(tsvField(null)).toBe('\\N');
+    expect(tsvField('plain "quoted" ünïcode')).toBe('plain "quoted" ünïcode');
   });
 });
 
