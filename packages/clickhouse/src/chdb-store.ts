@@ -103,7 +103,7 @@ export function openChdbStore(dataDir?: string): ChStore {
     insertTsv: (table, columns, chunks, dedupToken) =>
       storeCall(`chdb insert into ${table}`, async () => {
         if (!chunks.some((chunk) => chunk.byteLength > 0)) return;
-        await session.insert({
+        await plain.insert({
           table,
           columns: [...columns],
           values: Buffer.concat(chunks),
