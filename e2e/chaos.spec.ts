@@ -425,10 +425,14 @@ test("the capture plugins' page-hide events leave in the unload batch: one reque
   const ns = await trackTicks(page, 0, 3);
   const leaving = Date.now();
   await page.click('nav a[href="/pricing.html"]');
+  await page.waitForURL('**/pricing.html');
   await waitForTracker(page);
-  // The next page sends nothing of its own before a second has passed: what arrives until then is the unload path.
+  // The next page sends nothing of its own before a second has passed since its tracker started: what arrives until
+  // then is the unload path. The window runs from the click to 600 ms after the next page's tracker is up, so a slow
+  // navigation on a loaded machine does not push the leaving page's request out of it.
+  const arrived = Date.now();
   await page.waitForTimeout(600);
-  const unload = proxy.batches.filter((batch) => batch.at >= leaving && batch.at < leaving + 600);
+  const unload = proxy.batches.filter((batch) => batch.at >= leaving && batch.at < arrived + 600);
   await expectExactlyOnce(created, page, ns);
   const stored = await storedFor(created);
   const hideTypes = new Set(stored.filter((event) => unload[0]?.ids.includes(event.event_id)).map((event) => event.type));
