@@ -1,0 +1,142 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUILTIN_TYPES, type TrailmarkEvent } from '@trailmark/protocol';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  type ChStore,
+  chdbAvailable,
+  EVENT_COLUMNS,
+  eventRows,
+  eventRowsTsv,
+  MIGRATIONS_DIR,
+  migrate,
+  openChdbStore,
+  visitRows,
+} from '../src/index.js';
+
+// Migration 07 puts the reports' per-visit figures on the visit row. A store loaded before it is brought up to date
+// by the migration's backfill: every visit row then holds what the loader of this release computes (`visitRows()`).
+
+const NEW_COLUMNS = ['pages.depth', 'pages.engaged_ms', 'links.kind', 'links.url', 'links.clicks', 'goals.name', 'goals.props', 'lost'];
+const t0 = Date.UTC(2026, 10, 2, 9);
+let n = 0;
+function event(session: string, seq: number, type: string, path: string | undefined, props?: TrailmarkEvent['props']): TrailmarkEvent {
+  n++;
+  return {
+    event_id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    type,
+    ts: t0 + n * 1000,
+    site_id: 'mig',
+    visitor_id: `visitor-${session}`,
+    session_id: session,
+    seq,
+    ...(path === undefined ? {} : { path, url: `https://shop.example${path}` }),
+    ...(props ? { props } : {}),
+  } as TrailmarkEvent;
+}
+const EVENTS: TrailmarkEvent[] = [
+  event('a', 1, 'pageview', '/'),
+  event('a', 2, 'scroll_depth', '/', { milestone: 50 }),
+  event('a', 3, 'scroll_depth', '/', { milestone: null, max_depth: 80 }),
+  event('a', 4, 'page_leave', '/', { duration_ms: 9000, engaged_ms: 4400.6 }),
+  event('a', 5, 'pageview', '/pricing'),
+  event('a', 6, 'click', '/pricing', { tag: 'a', href: 'https://docs.other.example/', outbound: true }),
+  event('a', 7, 'click', '/pricing', { tag: 'a', href: 'https://docs.other.example/', outbound: true }),
+  event('a', 8, 'click', '/pricing', { tag: 'a', href: 'https://shop.example/a.pdf', download: true, outbound: true }),
+  event('a', 9, 'signup', '/pricing', { plan: 'pro', revenue: { amount: 49.5, currency: 'EUR' } }),
+  event('a', 10, 'scroll_depth', '/elsewhere', { milestone: 100 }),
+  event('b', 1, 'pageview', '/'),
+  event('b', 4, 'page_leave', '/', { engaged_ms: 1200 }),
+  event('b', 5, 'sdk_dropped', undefined, { queue_full: 2 }),
+  event('b', 6, 'checkout', '/', {}),
+  event('c', 1, 'pageview', '/'),
+];
+
+async function load(store: ChStore, events: TrailmarkEvent[], rows: (site: string) => object[]) {
+  const message = { v: 1 as const, site: 'mig', skewMs: 0, browser: 'Firefox', os: 'Linux', device: 'desktop', events };
+  await store.insertTsv('events', EVENT_COLUMNS, [Buffer.from(eventRowsTsv(eventRows(message)))]);
+  await store.insert('visits', rows('mig'));
+}
+
+/** The new columns of visit rows, in one shape whatever wrote them (64-bit integers as numbers, links sorted). */
+const figures = (rows: Array<Record<string, unknown>>) =>
+  rows.map((row) => {
+    const list = (name: string) =>
+      (row[name] as unknown[]).map((value) =>
+        typeof value === 'string' && name !== 'links.kind' && name !== 'links.url' && name !== 'goals.name' && name !== 'goals.props'
+          ? Number(value)
+          : value,
+      );
+    const kinds = list('links.kind');
+    const urls = list('links.url');
+    const clicks = list('links.clicks');
+    const props = list('goals.props') as string[];
+    return {
+      session_id: row.session_id,
+      depth: list('pages.depth'),
+      engaged: list('pages.engaged_ms').map(Number),
+      links: kinds.map((kind, i) => `${kind} ${urls[i]} ${clicks[i]}`).sort(),
+      goals: list('goals.name').map((name, i) => [name, JSON.parse(props[i] ?? 'null')]),
+      lost: Number(row.lost),
+    };
+  });
+
+describe.skipIf(!chdbAvailable())('migration 07 (the reports on the visit row)', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('backfills the visit rows written before it with the figures the loader now writes', async () => {
+    const before = mkdtempSync(join(tmpdir(), 'trailmark-mig-'));
+    dirs.push(before);
+    for (const name of [
+      '01_events.sql',
+      '02_visits.sql',
+      '03_agent_device_and_bot.sql',
+      '05_read_signals.sql',
+      '06_persons_and_read_budget.sql',
+    ]) {
+      cpSync(join(MIGRATIONS_DIR, name), join(before, name));
+    }
+    const message = { v: 1 as const, site: 'mig', skewMs: 0, browser: 'Firefox', os: 'Linux', device: 'desktop', events: EVENTS };
+    const expected = visitRows('mig', eventRows(message));
+    const store = openChdbStore();
+    try {
+      await migrate(store, before);
+      // Rows as a loader of the release before wrote them: without migration 07's columns.
+      await load(store, EVENTS, () =>
+        expected.map((row) => Object.fromEntries(Object.entries(row).filter(([name]) => !NEW_COLUMNS.includes(name)))),
+      );
+      expect(await migrate(store)).toEqual(['07_visit_reports.sql', '08_visitor_keys.sql']);
+      const rows = await store.query<Record<string, unknown>>(
+        `SELECT session_id, ${NEW_COLUMNS.map((name) => `\`${name}\``).join(', ')} FROM visits FINAL ORDER BY session_id`,
+      );
+      expect(figures(rows)).toEqual(figures(expected as unknown as Array<Record<string, unknown>>));
+      // What the test holds the backfill to is worth something: a page's depth, its engaged time, links, goals, gaps.
+      expect(expected.find((row) => row.session_id === 'a')).toMatchObject({
+        'pages.path': ['/', '/pricing'],
+        'pages.depth': [80, 0],
+        'pages.engaged_ms': [4401, 0],
+        'links.kind': ['outbound', 'outbound', 'download'],
+        'links.clicks': [2, 1, 1],
+        'goals.name': ['signup'],
+        lost: 0,
+      });
+      expect(expected.find((row) => row.session_id === 'b')).toMatchObject({
+        'pages.engaged_ms': [1200],
+        'goals.name': ['checkout'],
+        lost: 2,
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('names the built-in event types of @trailmark/protocol as the ones that are no goal', () => {
+    const sql = readFileSync(join(MIGRATIONS_DIR, '07_visit_reports.sql'), 'utf8');
+    const list = /WHERE type NOT IN \(([^)]*)\)/.exec(sql)?.[1] ?? '';
+    expect([...list.matchAll(/'([a-z_]+)'/g)].map((m) => m[1])).toEqual([...BUILTIN_TYPES]);
+  });
+});
