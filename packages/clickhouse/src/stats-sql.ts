@@ -43,7 +43,7 @@ export const COLUMN: Record<Exclude<StatsDimension, 'page'>, string> = {
 /**
  * The person a selected visit's visitor is (`personOf()` in @trailmark/protocol), as a fixed-width value
  * `uniqExact` counts: a 128-bit SipHash of `u` and the user it was identified as, else of `v` and the visitor id
- * (`visits.visitor_key`, migration 08; the prefixes keep a user id that equals some visitor id apart from it, as
+ * (`visits.visitor_key`, migration 08; the user's from `visitor_persons`, migration 09; the prefixes keep a user id that equals some visitor id apart from it, as
  * `personOf()`'s do). Counting 16-byte values instead of strings made the visitor figures about a third cheaper;
  * two people are counted as one only if their 128-bit hashes collide (about 10⁻²⁶ for a billion people). Valid
  * where `visitsWhere(…, { persons: true })` joined the site's identities (`id_person` is 0 for a visitor identified
@@ -52,14 +52,14 @@ export const COLUMN: Record<Exclude<StatsDimension, 'page'>, string> = {
 export const PERSON = `if(id_person = 0, visits.visitor_key, id_person)`;
 
 /**
- * The site's identified visitors and the person each is (`visitor_users`, migration 06: the earliest
- * identification of each), joined to the visits by their 16-byte visitor key: one hash lookup per visit row; a
- * site that identified no one joins an empty table.
+ * The site's identified visitors and the person each is (`visitor_persons`, migration 09: the earliest
+ * identification of each, in fixed-width columns), joined to the visits by their 16-byte visitor key: one hash
+ * lookup per visit row; a site that identified no one joins an empty table. FINAL: a visitor's rows of several
+ * inserts merged to the one of the earliest identification as they are read.
  */
 const identities = (site: string): string =>
-  `ANY LEFT JOIN (SELECT reinterpretAsUInt128(sipHash128('v', visitor_id)) AS id_key,
-       reinterpretAsUInt128(sipHash128('u', argMinMerge(user_id))) AS id_person
-     FROM visitor_users WHERE site_id = ${site} GROUP BY visitor_id) AS ids ON ids.id_key = visits.visitor_key`;
+  `ANY LEFT JOIN (SELECT visitor_key AS id_key, person AS id_person FROM visitor_persons FINAL WHERE site_id = ${site}) AS ids
+     ON ids.id_key = visits.visitor_key`;
 
 /** What `visitsWhere` adds to the visits it selects. */
 export interface VisitsOptions {

@@ -54,6 +54,7 @@ describe.skipIf(!chdbAvailable())('loader over embedded chDB', () => {
       '06_persons_and_read_budget.sql',
       '07_visit_reports.sql',
       '08_visitor_keys.sql',
+      '09_visitor_persons.sql',
     ]);
     expect(await migrate(store)).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILTIN_TYPES, type TrailmarkEvent } from '@trailmark/protocol';
@@ -82,24 +82,21 @@ const figures = (rows: Array<Record<string, unknown>>) =>
     };
   });
 
-describe.skipIf(!chdbAvailable())('migration 07 (the reports on the visit row)', () => {
+describe.skipIf(!chdbAvailable())('migrations 07-09 (the reports on the visit row, fixed-width persons)', () => {
   const dirs: string[] = [];
   afterAll(() => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
+  /** A folder of the migrations of the release before 07. */
+  const migrationsBefore07 = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trailmark-mig-'));
+    dirs.push(dir);
+    for (const name of readdirSync(MIGRATIONS_DIR).filter((file) => file < '07')) cpSync(join(MIGRATIONS_DIR, name), join(dir, name));
+    return dir;
+  };
 
   it('backfills the visit rows written before it with the figures the loader now writes', async () => {
-    const before = mkdtempSync(join(tmpdir(), 'trailmark-mig-'));
-    dirs.push(before);
-    for (const name of [
-      '01_events.sql',
-      '02_visits.sql',
-      '03_agent_device_and_bot.sql',
-      '05_read_signals.sql',
-      '06_persons_and_read_budget.sql',
-    ]) {
-      cpSync(join(MIGRATIONS_DIR, name), join(before, name));
-    }
+    const before = migrationsBefore07();
     const message = { v: 1 as const, site: 'mig', skewMs: 0, browser: 'Firefox', os: 'Linux', device: 'desktop', events: EVENTS };
     const expected = visitRows('mig', eventRows(message));
     const store = openChdbStore();
@@ -109,7 +106,7 @@ describe.skipIf(!chdbAvailable())('migration 07 (the reports on the visit row)',
       await load(store, EVENTS, () =>
         expected.map((row) => Object.fromEntries(Object.entries(row).filter(([name]) => !NEW_COLUMNS.includes(name)))),
       );
-      expect(await migrate(store)).toEqual(['07_visit_reports.sql', '08_visitor_keys.sql']);
+      expect(await migrate(store)).toEqual(['07_visit_reports.sql', '08_visitor_keys.sql', '09_visitor_persons.sql']);
       const rows = await store.query<Record<string, unknown>>(
         `SELECT session_id, ${NEW_COLUMNS.map((name) => `\`${name}\``).join(', ')} FROM visits FINAL ORDER BY session_id`,
       );
@@ -129,6 +126,61 @@ describe.skipIf(!chdbAvailable())('migration 07 (the reports on the visit row)',
         'goals.name': ['checkout'],
         lost: 2,
       });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("keeps in visitor_persons (migration 09) the person of each visitor's earliest identification, before it and after", async () => {
+    const before = migrationsBefore07();
+    const at = (e: TrailmarkEvent, ts: number, seq: number, id: string, user?: string): TrailmarkEvent => ({
+      ...e,
+      ts,
+      seq,
+      event_id: id,
+      ...(user === undefined ? {} : { user_id: user }),
+    });
+    const base = event('p', 1, 'identify', '/');
+    const id = (n: number, head = '00000000') => `${head}-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    // Visitor p: identified as u1 then u2 later; q: the same time and sequence number, the lower event id wins
+    // (`ffff…` as text is after `1000…`); r: a redacted user id identifies no one; s: identified only after migrating.
+    const stored = [
+      at({ ...base, visitor_id: 'p', session_id: 'p1' }, t0 + 5000, 2, id(1), 'u2'),
+      at({ ...base, visitor_id: 'p', session_id: 'p1' }, t0 + 1000, 1, id(2), 'u1'),
+      at({ ...base, visitor_id: 'q', session_id: 'q1' }, t0, 1, id(3, 'ffffffff'), 'u4'),
+      at({ ...base, visitor_id: 'q', session_id: 'q1' }, t0, 1, id(4, '10000000'), 'u3'),
+      at({ ...base, visitor_id: 'r', session_id: 'r1' }, t0, 1, id(5), '[redacted:email]'),
+    ];
+    const store = openChdbStore();
+    const persons = () =>
+      store.query<{ v: string; same: number }>(
+        `SELECT p.v AS v, toUInt8(p.person = u.person) AS same FROM
+           (SELECT visitor_key, person, 'x' AS v FROM visitor_persons FINAL) AS p
+           INNER JOIN (SELECT reinterpretAsUInt128(sipHash128('v', visitor_id)) AS visitor_key, visitor_id AS v2,
+             reinterpretAsUInt128(sipHash128('u', argMinMerge(user_id))) AS person FROM visitor_users GROUP BY visitor_id) AS u
+           ON u.visitor_key = p.visitor_key ORDER BY u.v2`,
+      );
+    try {
+      await migrate(store, before);
+      await load(store, stored, () => []);
+      await migrate(store);
+      expect((await persons()).map((row) => Number(row.same))).toEqual([1, 1]);
+      const [p] = await store.query<{ u: number }>(
+        "SELECT toUInt8(person = reinterpretAsUInt128(sipHash128('u', 'u1'))) AS u FROM visitor_persons FINAL WHERE visitor_key = reinterpretAsUInt128(sipHash128('v', 'p'))",
+      );
+      expect(Number(p?.u)).toBe(1);
+      // After migrating: an earlier identification of p arrives late, and s is identified.
+      await load(
+        store,
+        [
+          at({ ...base, visitor_id: 'p', session_id: 'p0' }, t0 - 1000, 1, id(6), 'u0'),
+          at({ ...base, visitor_id: 's', session_id: 's1' }, t0, 1, id(7), 'u5'),
+        ],
+        () => [],
+      );
+      expect((await persons()).map((row) => Number(row.same))).toEqual([1, 1, 1]);
+      const [count] = await store.query<{ n: string }>('SELECT count() AS n FROM visitor_persons FINAL');
+      expect(Number(count?.n)).toBe(3);
     } finally {
       await store.close();
     }
