@@ -55,6 +55,7 @@ describe.skipIf(!chdbAvailable())('loader over embedded chDB', () => {
       '07_visit_reports.sql',
       '08_visitor_keys.sql',
       '09_visitor_persons.sql',
+      '10_bot_verdicts.sql',
     ]);
     expect(await migrate(store)).toEqual([]);
   });

@@ -106,7 +106,12 @@ describe.skipIf(!chdbAvailable())('migrations 07-09 (the reports on the visit ro
       await load(store, EVENTS, () =>
         expected.map((row) => Object.fromEntries(Object.entries(row).filter(([name]) => !NEW_COLUMNS.includes(name)))),
       );
-      expect(await migrate(store)).toEqual(['07_visit_reports.sql', '08_visitor_keys.sql', '09_visitor_persons.sql']);
+      expect(await migrate(store)).toEqual([
+        '07_visit_reports.sql',
+        '08_visitor_keys.sql',
+        '09_visitor_persons.sql',
+        '10_bot_verdicts.sql',
+      ]);
       const rows = await store.query<Record<string, unknown>>(
         `SELECT session_id, ${NEW_COLUMNS.map((name) => `\`${name}\``).join(', ')} FROM visits FINAL ORDER BY session_id`,
       );
@@ -181,6 +186,68 @@ describe.skipIf(!chdbAvailable())('migrations 07-09 (the reports on the visit ro
       expect((await persons()).map((row) => Number(row.same))).toEqual([1, 1, 1]);
       const [count] = await store.query<{ n: string }>('SELECT count() AS n FROM visitor_persons FINAL');
       expect(Number(count?.n)).toBe(3);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('judges the visits loaded before migration 03, which have no bot verdict, as the loader judges them (migration 10)', async () => {
+    const before = mkdtempSync(join(tmpdir(), 'trailmark-mig-'));
+    dirs.push(before);
+    for (const name of ['01_events.sql', '02_visits.sql']) cpSync(join(MIGRATIONS_DIR, name), join(before, name));
+    const visit = (session: string, steps: Array<[string, number, TrailmarkEvent['props']?]>, extra: Partial<TrailmarkEvent> = {}) =>
+      steps.map(
+        ([type, ms, props], i) =>
+          ({
+            ...event(session, i + 1, type, type === 'page_leave' || type === 'pageview' ? `/p${i}` : undefined, props),
+            ts: t0 + ms,
+            ...extra,
+          }) as TrailmarkEvent,
+      );
+    const views = (n: number, every: number): Array<[string, number]> => Array.from({ length: n }, (_, i) => ['pageview', i * every]);
+    const events = [
+      ...visit(
+        'automated',
+        [
+          ['pageview', 0],
+          ['click', 500],
+        ],
+        { bot: 'webdriver' },
+      ),
+      ...visit('unengaged', [...views(5, 5000), ['page_leave', 26_000, { engaged_ms: 0 }]]),
+      ...visit('fast', views(10, 400)),
+      ...visit('person', [...views(5, 5000), ['page_leave', 26_000, { engaged_ms: 1200 }]]),
+      ...visit('slow', views(10, 2000)),
+    ];
+    const message = { v: 1 as const, site: 'mig', skewMs: 0, browser: 'Firefox', os: 'Linux', events };
+    const expected = visitRows('mig', eventRows(message));
+    expect(expected.map((row) => [row.session_id, row.bot])).toEqual([
+      ['automated', 'automation'],
+      ['unengaged', 'behaviour'],
+      ['fast', 'behaviour'],
+      ['person', null],
+      ['slow', null],
+    ]);
+    const store = openChdbStore();
+    try {
+      await migrate(store, before);
+      // As the loader before migration 03 stored them: no device class with the events, no verdict with the visits.
+      const columns = ['site_id', 'session_id', 'event_id', 'visitor_id', 'type', 'ts', 'browser', 'os', 'raw'];
+      const tsv = eventRowsTsv(eventRows(message)).replace(/\t\\N\t\{/g, '\t{');
+      await store.insertTsv('events', columns, [Buffer.from(tsv)]);
+      const old = expected.map((row) =>
+        Object.fromEntries(
+          Object.entries(row).filter(
+            ([name]) => name === 'pages.path' || name === 'pages.views' || !/^(links|goals|pages)\.|^lost$|^bot$/.test(name),
+          ),
+        ),
+      );
+      await store.insert('visits', old);
+      await migrate(store);
+      const rows = await store.query<{ s: string; bot: string | null }>('SELECT session_id AS s, bot FROM visits FINAL ORDER BY s');
+      expect(rows.map((row) => [row.s, row.bot])).toEqual(
+        expected.map((row) => [row.session_id, row.bot]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      );
     } finally {
       await store.close();
     }
