@@ -17,7 +17,7 @@ export async function completeness(store: ChStore, siteId: string, query: StatsQ
   // The drop reports are few: each once by its event id (`LIMIT 1 BY`, a set of only those), not `FINAL`, which
   // merges the keys of every event of the site before the type filter applies.
   const droppedSql = `SELECT intDiv(ts, ${day}) * ${day} AS t, kv.1 AS reason, sum(toFloat64OrZero(kv.2)) AS count
-    FROM (SELECT ts, props FROM events
+    FROM (SELECT ts, JSONExtractRaw(raw, 'props') AS props FROM events
           WHERE site_id = ${b.add(siteId, 'String')} AND type = 'sdk_dropped'
             AND ts >= ${b.add(query.from, 'Int64')} AND ts < ${b.add(query.to, 'Int64')}
           LIMIT 1 BY event_id)

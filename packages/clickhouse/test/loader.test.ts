@@ -56,6 +56,7 @@ describe.skipIf(!chdbAvailable())('loader over embedded chDB', () => {
       '08_visitor_keys.sql',
       '09_visitor_persons.sql',
       '10_bot_verdicts.sql',
+      '11_fewer_event_columns.sql',
     ]);
     expect(await migrate(store)).toEqual([]);
   });

@@ -111,6 +111,7 @@ describe.skipIf(!chdbAvailable())('migrations 07-09 (the reports on the visit ro
         '08_visitor_keys.sql',
         '09_visitor_persons.sql',
         '10_bot_verdicts.sql',
+        '11_fewer_event_columns.sql',
       ]);
       const rows = await store.query<Record<string, unknown>>(
         `SELECT session_id, ${NEW_COLUMNS.map((name) => `\`${name}\``).join(', ')} FROM visits FINAL ORDER BY session_id`,
