@@ -51,7 +51,8 @@ export interface Loader {
  *    over the batch's visits, repeats included) are more than this message's, i.e. with events loaded by another
  *    batch or message, or loaded twice after a redelivery. The rebuilt row, of more events, outranks the partial
  *    ones (`ReplacingMergeTree(version)`); of several loaders loading parts of one visit at once, the one that
- *    inserted last counts every part and writes the row of all of them.
+ *    inserted last counts every part and writes the row of all of them. Every visit of a message an older ingest
+ *    node wrote (its rows without migration 07's columns) is rebuilt, its partial rows left out.
  * Killed at any point before the ack, the messages are redelivered and loading them again stores nothing twice.
  */
 export async function loadBatch(
@@ -72,11 +73,14 @@ export async function loadBatch(
     }
     if (message.sessions.size === 0) continue;
     events.push(message.events);
-    partial.push(message.visits);
+    // The rows of an older ingest node lack columns (ClickHouse refuses a `pages` whose new arrays are missing):
+    // left out, as every visit of such a message is rebuilt below.
+    if (message.current) partial.push(message.visits);
     const sessions = touched.get(message.site) ?? new Map<string, number>();
     touched.set(message.site, sessions);
     for (const [session, n] of message.sessions) {
-      sessions.set(session, sessions.has(session) ? -1 : n);
+      // A message of an older ingest node: its partial rows lack columns, so each of its visits is rebuilt.
+      sessions.set(session, sessions.has(session) || !message.current ? -1 : n);
       count += n;
     }
   }

@@ -132,6 +132,7 @@ export function encodeMessage(message: LogMessage, country = countryLookup()): U
     sessions: [...counts.keys()],
     counts: [...counts.values()],
     eventBytes: events.byteLength,
+    rows: VISIT_ROWS_VERSION,
   };
   return Buffer.concat([
     Buffer.from(`${JSON.stringify(index)}\n`),
@@ -149,7 +150,16 @@ interface MessageIndex {
   counts: number[];
   /** The byte length of the `events` rows after the index. */
   eventBytes?: number;
+  /** The `visits` columns its partial rows fill (`VISIT_ROWS_VERSION`; absent before migration 07's). */
+  rows?: number;
 }
+
+/**
+ * The version of the partial `visits` rows a message carries: 7 since they fill migration 07's columns (per-page
+ * scroll depth and engaged time, links, goals, events lost). A loader rebuilds from the stored events every visit of
+ * a message of an older version (an ingest node not yet upgraded), so no row without those figures stands.
+ */
+export const VISIT_ROWS_VERSION = 7;
 
 /** A message as a loader uses it. */
 export interface DecodedMessage {
@@ -160,6 +170,8 @@ export interface DecodedMessage {
   visits: Uint8Array;
   /** Each visit of the message and its number of events in it. */
   sessions: Map<string, number>;
+  /** Whether its partial `visits` rows fill every column of this version (`VISIT_ROWS_VERSION`). */
+  current: boolean;
 }
 
 const NEWLINE = 0x0a;
@@ -181,7 +193,8 @@ export function decodeMessage(data: Uint8Array): DecodedMessage | undefined {
       const events = bytes.subarray(first + 1, first + 1 + index.eventBytes);
       const visits = bytes.subarray(first + 1 + index.eventBytes);
       if (events.byteLength !== index.eventBytes || (events.byteLength > 0 && events[events.byteLength - 1] !== NEWLINE)) return undefined;
-      return visits[0] === OPEN ? { site: index.site, events, visits, sessions: sessionsOf(index) } : undefined;
+      if (visits[0] !== OPEN) return undefined;
+      return { site: index.site, events, visits, sessions: sessionsOf(index), current: index.rows === VISIT_ROWS_VERSION };
     }
     const second = first < 0 ? -1 : bytes.indexOf(NEWLINE, first + 1);
     if (second < 0) return fromVersion1(JSON.parse(bytes.toString('utf8')) as LogMessage | null);
@@ -210,6 +223,7 @@ function fromJsonLines(bytes: Buffer, first: number, second: number): DecodedMes
     events: Buffer.from(eventRowsTsv(rows)),
     visits: bytes.subarray(first + 1, second),
     sessions: sessionsOf(index),
+    current: false,
   };
 }
 
@@ -221,6 +235,7 @@ function fromVersion1(v1: LogMessage | null): DecodedMessage | undefined {
     events: Buffer.from(eventRowsTsv(rows)),
     visits: Buffer.from(JSON.stringify(visitRows(v1.site, rows))),
     sessions: sessionCounts(rows),
+    current: true,
   };
 }
 

@@ -1,12 +1,14 @@
 import { BUILTIN_TYPES, type StatsData, type StatsQuery } from '@trailmark/protocol';
-import { binds, eventsOf, eventsWithPersons, jsNumberText, n, PERSON } from './stats-sql.js';
+import { binds, jsNumberText, n, PERSON, visitsWhere } from './stats-sql.js';
 import type { ChStore } from './store.js';
 
-// The event reports (goal properties, outbound links, downloads, revenue) in ClickHouse SQL: the events of the
-// selected visits, parsed from their stored JSON, counted against the visit's visitor. The definitions are
+// The event reports (goal properties, outbound links, downloads, revenue) in ClickHouse SQL, from the rows of the
+// selected visits: their goal events with their props' JSON (`goals`) and their link clicks per URL (`links`), both
+// kept on the visit row by the loader (migration 07), counted against the visit's person. The definitions are
 // `goalPropsOf`, `linksOf` and `revenueReport` in @trailmark/protocol.
 
 const NUMBER = `('Int64', 'UInt64', 'Double')`;
+const GOALS = 'ARRAY JOIN goals.name AS goal, goals.props AS props';
 
 /** A goal's events by the value of one of its properties (strings as they are; numbers and booleans as text). */
 export async function goalProps(store: ChStore, siteId: string, query: StatsQuery): Promise<StatsData['goal_props']> {
@@ -16,17 +18,12 @@ export async function goalProps(store: ChStore, siteId: string, query: StatsQuer
   const b = binds();
   const name = b.add(prop, 'String');
   // The value's kind rides along: a number's text is rewritten as JavaScript writes it.
-  const events = eventsOf(
-    siteId,
-    query,
-    b,
-    [goal],
-    `JSONType(props, ${name}) AS kind,
-     multiIf(kind = 'String', JSONExtractString(props, ${name}), kind IN ${NUMBER} OR kind = 'Bool', JSONExtractRaw(props, ${name}), NULL) AS value`,
-  );
   const rows = await store.query<{ value: string; kind: string; nv: unknown; ne: unknown }>(
-    `SELECT value, any(kind) AS kind, uniqExact(${PERSON}) AS nv, count() AS ne
-     ${eventsWithPersons(siteId, query, b, events, 'value IS NOT NULL')}
+    `WITH JSONType(props, ${name}) AS value_kind
+     SELECT multiIf(value_kind = 'String', JSONExtractString(props, ${name}),
+         value_kind IN ${NUMBER} OR value_kind = 'Bool', JSONExtractRaw(props, ${name}), NULL) AS value,
+       any(value_kind) AS kind, uniqExact(${PERSON}) AS nv, count() AS ne
+     ${visitsWhere(siteId, query, b, { arrayJoin: GOALS, persons: true })} AND goal = ${b.add(goal, 'String')} AND value IS NOT NULL
      GROUP BY value ORDER BY nv DESC, ne DESC, value ASC LIMIT ${b.add(query.limit, 'UInt32')}`,
     b.values,
   );
@@ -48,18 +45,10 @@ export async function links(
   kind: 'outbound' | 'download',
 ): Promise<{ rows: StatsData['outbound']['rows'] }> {
   const b = binds();
-  const flag = b.add(kind, 'String');
-  const events = eventsOf(
-    siteId,
-    query,
-    b,
-    ['click'],
-    `JSONExtractString(props, 'href') AS url,
-     JSONType(props, 'href') = 'String' AND JSONType(props, ${flag}) = 'Bool' AND JSONExtractBool(props, ${flag}) AS hit`,
-  );
   const rows = await store.query<{ url: string; nv: unknown; ne: unknown }>(
-    `SELECT url, uniqExact(${PERSON}) AS nv, count() AS ne
-     ${eventsWithPersons(siteId, query, b, events, 'hit')}
+    `SELECT url, uniqExact(${PERSON}) AS nv, sum(clicks) AS ne
+     ${visitsWhere(siteId, query, b, { arrayJoin: 'ARRAY JOIN links.kind AS kind, links.url AS url, links.clicks AS clicks', persons: true })}
+       AND kind = ${b.add(kind, 'String')}
      GROUP BY url ORDER BY nv DESC, ne DESC, url ASC LIMIT ${b.add(query.limit, 'UInt32')}`,
     b.values,
   );
@@ -72,20 +61,13 @@ export async function links(
  */
 export async function revenue(store: ChStore, siteId: string, query: StatsQuery): Promise<StatsData['revenue']> {
   const b = binds();
-  const events = eventsOf(
-    siteId,
-    query,
-    b,
-    'goals',
-    `type AS name, JSONExtractRaw(props, 'revenue') AS revenue, JSONExtractString(revenue, 'currency') AS currency,
-     JSONExtractFloat(revenue, 'amount') AS amount,
-     JSONType(props, 'revenue') = 'Object' AND length(JSONExtractKeys(revenue)) = 2
-       AND JSONType(revenue, 'amount') IN ${NUMBER} AND abs(amount) < 1e12
-       AND JSONType(revenue, 'currency') = 'String' AND match(currency, '^[A-Z]{3}$') AS valid`,
-  );
   const rows = await store.query<{ name: string; currency: string; nv: unknown; ne: unknown; micros: unknown }>(
-    `SELECT name, currency, uniqExact(${PERSON}) AS nv, count() AS ne, sum(toInt64(floor(amount * 1000000 + 0.5))) AS micros
-     ${eventsWithPersons(siteId, query, b, events, 'valid')}
+    `WITH JSONExtractRaw(props, 'revenue') AS revenue, JSONExtractFloat(revenue, 'amount') AS amount
+     SELECT goal AS name, JSONExtractString(revenue, 'currency') AS currency, uniqExact(${PERSON}) AS nv, count() AS ne, sum(toInt64(floor(amount * 1000000 + 0.5))) AS micros
+     ${visitsWhere(siteId, query, b, { arrayJoin: GOALS, persons: true })}
+       AND JSONType(props, 'revenue') = 'Object' AND length(JSONExtractKeys(revenue)) = 2
+       AND JSONType(revenue, 'amount') IN ${NUMBER} AND abs(amount) < 1e12
+       AND JSONType(revenue, 'currency') = 'String' AND match(currency, '^[A-Z]{3}$')
      GROUP BY name, currency ORDER BY name ASC, currency ASC LIMIT ${b.add(query.limit, 'UInt32')}`,
     b.values,
   );

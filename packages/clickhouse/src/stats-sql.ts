@@ -1,10 +1,10 @@
-import { BUILTIN_TYPES, type StatsDimension, type StatsQuery, VISIT_MARGIN_MS } from '@trailmark/protocol';
+import type { StatsDimension, StatsQuery } from '@trailmark/protocol';
 
 /**
- * What every panel's SQL shares: bind parameters, the selection of visits (site, range, traffic, filters) and the
- * events of those visits. The figures are the ones `statsPanel()` in @trailmark/protocol computes from raw events
+ * What every panel's SQL shares: bind parameters and the selection of visits (site, range, traffic, filters). The
+ * figures are the ones `statsPanel()` in @trailmark/protocol computes from raw events
  * (the stats suite holds them equal): exact uniques (uniqExact), strings ordered by bytes (code points), unknown
- * values last.
+ * values last. Every panel reads the `visits` rows alone (migration 07 put the reports' per-visit figures there).
  */
 
 /** Named bind parameters; `add()` answers the `{pN:Type}` placeholder. */
@@ -42,22 +42,24 @@ export const COLUMN: Record<Exclude<StatsDimension, 'page'>, string> = {
 
 /**
  * The person a selected visit's visitor is (`personOf()` in @trailmark/protocol), as a fixed-width value
- * `uniqExact` counts: a 128-bit SipHash of `u` and the user it was identified as, else of `v` and the visitor id (the
- * prefixes keep a user id that equals some visitor id apart from it, as `personOf()`'s do). Counting 16-byte values
- * instead of strings made the visitor figures about a third cheaper; two people are counted as one only if their
- * 128-bit hashes collide (about 10⁻²⁶ for a billion people). Valid where `visitsWhere(…, { persons: true })` joined
- * the site's identities.
+ * `uniqExact` counts: a 128-bit SipHash of `u` and the user it was identified as, else of `v` and the visitor id
+ * (`visits.visitor_key`, migration 08; the user's from `visitor_persons`, migration 09; the prefixes keep a user id that equals some visitor id apart from it, as
+ * `personOf()`'s do). Counting 16-byte values instead of strings made the visitor figures about a third cheaper;
+ * two people are counted as one only if their 128-bit hashes collide (about 10⁻²⁶ for a billion people). Valid
+ * where `visitsWhere(…, { persons: true })` joined the site's identities (`id_person` is 0 for a visitor identified
+ * as no one).
  */
-export const PERSON = `if(id_user = '', sipHash128('v', visits.visitor_id), sipHash128('u', id_user))`;
+export const PERSON = `if(id_person = 0, visits.visitor_key, id_person)`;
 
 /**
- * The site's identified visitors and the user each is (`visitor_users`, migration 06: the earliest identification
- * of each), joined to the visits by visitor: one hash lookup per visit row; a site that identified no one joins an
- * empty table.
+ * The site's identified visitors and the person each is (`visitor_persons`, migration 09: the earliest
+ * identification of each, in fixed-width columns), joined to the visits by their 16-byte visitor key: one hash
+ * lookup per visit row; a site that identified no one joins an empty table. FINAL: a visitor's rows of several
+ * inserts merged to the one of the earliest identification as they are read.
  */
 const identities = (site: string): string =>
-  `ANY LEFT JOIN (SELECT visitor_id AS id_visitor, argMinMerge(user_id) AS id_user FROM visitor_users
-     WHERE site_id = ${site} GROUP BY visitor_id) AS ids ON ids.id_visitor = visits.visitor_id`;
+  `ANY LEFT JOIN (SELECT visitor_key AS id_key, person AS id_person FROM visitor_persons FINAL WHERE site_id = ${site}) AS ids
+     ON ids.id_key = visits.visitor_key`;
 
 /** What `visitsWhere` adds to the visits it selects. */
 export interface VisitsOptions {
@@ -65,6 +67,12 @@ export interface VisitsOptions {
   arrayJoin?: string;
   /** Join each visit's person (`PERSON`): for the panels that count visitors. */
   persons?: boolean;
+  /**
+   * Join the persons before unnesting (`arrayJoin`): one lookup per visit instead of one per element, for arrays
+   * longer than a visit's one on average whose elements all count (pages). A filtered unnesting (links of one kind,
+   * a goal's events) keeps fewer rows than visits, and joins after it.
+   */
+  personsFirst?: boolean;
 }
 
 /**
@@ -79,37 +87,12 @@ export function visitsWhere(siteId: string, query: StatsQuery, b: Binds, options
     else where.push(value === null ? `${COLUMN[dimension]} IS NULL` : `${COLUMN[dimension]} = ${b.add(value, 'String')}`);
   }
   if (query.bots !== 'include') where.push(`bot IS ${query.bots === 'only' ? 'NOT ' : ''}NULL`);
+  if (options.persons && options.personsFirst && options.arrayJoin) {
+    return `FROM (SELECT visits.*, visits.visitor_key AS visitor_key, id_person FROM visits FINAL ${identities(site)} WHERE ${where.join(' AND ')})
+      AS visits ${options.arrayJoin} WHERE 1`;
+  }
   const joins = [options.arrayJoin ?? '', options.persons ? identities(site) : ''].filter(Boolean).join(' ');
   return `FROM visits FINAL ${joins} WHERE ${where.join(' AND ')}`;
-}
-
-/** The selected visits (`visitsWhere`) as a subquery of `session_id, visitor_id, start_ms`. */
-export function selectedVisits(siteId: string, query: StatsQuery, b: Binds): string {
-  return `SELECT visits.session_id AS session_id, visitor_id, start_ms ${visitsWhere(siteId, query, b)}`;
-}
-
-/**
- * The events of the selected visits that pass `where`, each with its visit's visitor, then its person (`PERSON`):
- * `FROM (…) AS visits` and the identities' join. The person is looked up only for the visits a report's events
- * are in, not for every visit of the range.
- */
-export function eventsWithPersons(siteId: string, query: StatsQuery, b: Binds, events: string, where: string): string {
-  return `FROM (SELECT e.*, v.visitor_id AS visitor_id
-      FROM (${selectedVisits(siteId, query, b)}) AS v INNER JOIN (${events}) AS e ON e.session_id = v.session_id WHERE ${where}) AS visits
-    ${identities(b.add(siteId, 'String'))}`;
-}
-
-/**
- * The site's events of the given types that the selected visits may hold, each once (a redelivered event is a
- * second row until ClickHouse merges it away: FINAL merges the rows of one key as it reads them in key order, only
- * where parts overlap, where `LIMIT 1 BY` kept a hash set of every row read): server time from the range's start to
- * a visit's margin past its end, as the reference reads them. `columns` are expressions over an `events` row.
- */
-export function eventsOf(siteId: string, query: StatsQuery, b: Binds, types: readonly string[] | 'goals', columns: string): string {
-  const typeWhere = types === 'goals' ? `type NOT IN ${b.add(BUILTIN_TYPES, 'Array(String)')}` : `type IN ${b.add(types, 'Array(String)')}`;
-  return `SELECT session_id, event_id, ${columns} FROM events FINAL
-    WHERE site_id = ${b.add(siteId, 'String')} AND ${typeWhere}
-      AND ts >= ${b.add(query.from, 'Int64')} AND ts <= ${b.add(query.to + VISIT_MARGIN_MS, 'Int64')}`;
 }
 
 /** `ORDER BY` of a ranked list: visitors, then a second figure, both descending, then the key (unknown last). */

@@ -1,9 +1,10 @@
-import { BUILTIN_TYPES, OPTIONAL_DIMENSIONS, type StatsData, type StatsQuery } from '@trailmark/protocol';
+import { OPTIONAL_DIMENSIONS, type StatsData, type StatsQuery } from '@trailmark/protocol';
 import { binds, COLUMN, n, ORDER, PERSON, visitsWhere } from './stats-sql.js';
 import type { ChStore } from './store.js';
 
 // The traffic panels (summary, timeseries, breakdown, goals, funnel, vitals) over the `visits` table alone: one row
-// per visit, its pages, vitals and funnel marks in Nested columns, read with FINAL (each visit's newest row).
+// per visit, its pages, vitals, funnel marks and goal events in Nested columns, read with FINAL (each visit's newest
+// row). Goals unnest the visit's goal events (`goals`, migration 07), far fewer than its funnel marks.
 
 export async function summary(store: ChStore, siteId: string, query: StatsQuery): Promise<StatsData['summary']> {
   const b = binds();
@@ -34,7 +35,7 @@ export async function breakdown(store: ChStore, siteId: string, query: StatsQuer
   let sql: string;
   if (query.by === 'page') {
     sql = `SELECT path AS value, uniqExact(${PERSON}) AS nv, count() AS ns, sum(views) AS np
-      ${visitsWhere(siteId, query, b, { arrayJoin: 'ARRAY JOIN pages.path AS path, pages.views AS views', persons: true })}
+      ${visitsWhere(siteId, query, b, { arrayJoin: 'ARRAY JOIN pages.path AS path, pages.views AS views', persons: true, personsFirst: true })}
       GROUP BY value ${ORDER('np', 'value')} LIMIT ${b.add(query.limit, 'UInt32')}`;
   } else {
     const column = COLUMN[query.by];
@@ -53,9 +54,8 @@ export async function breakdown(store: ChStore, siteId: string, query: StatsQuer
 export async function goals(store: ChStore, siteId: string, query: StatsQuery): Promise<StatsData['goals']> {
   const b = binds();
   const rows = await store.query<{ name: string; nv: unknown; ne: unknown }>(
-    `SELECT substring(key, 7) AS name, uniqExact(${PERSON}) AS nv, count() AS ne
-     ${visitsWhere(siteId, query, b, { arrayJoin: 'ARRAY JOIN marks.key AS key', persons: true })}
-       AND startsWith(key, 'event:') AND name NOT IN ${b.add(BUILTIN_TYPES, 'Array(String)')}
+    `SELECT name, uniqExact(${PERSON}) AS nv, count() AS ne
+     ${visitsWhere(siteId, query, b, { arrayJoin: 'ARRAY JOIN goals.name AS name', persons: true })}
      GROUP BY name ${ORDER('ne', 'name')} LIMIT ${b.add(query.limit, 'UInt32')}`,
     b.values,
   );

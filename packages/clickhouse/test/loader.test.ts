@@ -52,6 +52,11 @@ describe.skipIf(!chdbAvailable())('loader over embedded chDB', () => {
       '03_agent_device_and_bot.sql',
       '05_read_signals.sql',
       '06_persons_and_read_budget.sql',
+      '07_visit_reports.sql',
+      '08_visitor_keys.sql',
+      '09_visitor_persons.sql',
+      '10_bot_verdicts.sql',
+      '11_fewer_event_columns.sql',
     ]);
     expect(await migrate(store)).toEqual([]);
   });
@@ -88,6 +93,7 @@ describe.skipIf(!chdbAvailable())('loader over embedded chDB', () => {
       ['outbound', ''],
       ['downloads', ''],
       ['scroll', ''],
+      ['engagement', ''],
       ['revenue', ''],
       ['completeness', ''],
       ['summary', '&bots=only'],
@@ -134,6 +140,33 @@ describe.skipIf(!chdbAvailable())('loader over embedded chDB', () => {
       { s: again[0]?.session_id },
     );
     expect(rows.map((r) => Number(r.version))).toEqual([8]);
+  });
+
+  it('rebuilds from its stored events each visit of a message an older ingest node wrote, whose rows lack the reports', async () => {
+    const site = 'older';
+    const visit = generateVisits({ count: 400, now, days: 1, site, seed: 5 }).find((v) =>
+      v.events.some((event) => event.type === 'click' && (event.props as { href?: unknown } | undefined)?.href),
+    );
+    const events = visit?.events ?? [];
+    const encoded = Buffer.from(encodeMessage({ v: 1, site, skewMs: 0, browser: 'Chrome', os: 'Linux', device: 'desktop', events }));
+    // The same message as the release before migration 07 wrote it: no `rows` in its index, rows without the reports.
+    const first = encoded.indexOf(10);
+    const index = JSON.parse(encoded.subarray(0, first).toString()) as { rows?: number; eventBytes: number };
+    const rows = JSON.parse(encoded.subarray(first + 1 + index.eventBytes).toString()) as Array<Record<string, unknown>>;
+    const expected = rows.map((row) => row['links.url']);
+    expect(expected.flat().length).toBeGreaterThan(0);
+    delete index.rows;
+    const older = rows.map((row) =>
+      Object.fromEntries(Object.entries(row).filter(([name]) => !/^(links|goals)\.|^lost$|^pages\.(depth|engaged_ms)$/.test(name))),
+    );
+    const message = Buffer.concat([
+      Buffer.from(`${JSON.stringify(index)}\n`),
+      encoded.subarray(first + 1, first + 1 + index.eventBytes),
+      Buffer.from(JSON.stringify(older)),
+    ]);
+    await loadBatch(store, [{ seq: 1, data: message }]);
+    const stored = await store.query<{ urls: string[] }>(`SELECT links.url AS urls FROM visits FINAL WHERE site_id = '${site}'`);
+    expect(stored.map((row) => row.urls)).toEqual(expected);
   });
 
   it('stores every string as it was sent, tabs, newlines, backslashes and a typed \\N included', async () => {

@@ -82,10 +82,13 @@ describe('log messages', () => {
       `${JSON.stringify(rows)}\n${JSON.stringify(visitRows('site', rows))}\n${JSON.stringify({ site: 'site', sessions: ['s1', 's2'], counts: [1, 1] })}`,
     );
     const current = decodeMessage(encodeMessage(message));
+    expect(current?.current).toBe(true);
+    // Its visit rows are those of an older ingest node: the loader rebuilds its visits (`current: false`).
     expect(decodeMessage(lines)).toEqual({
       ...current,
       events: Buffer.from(current?.events ?? []),
       visits: Buffer.from(current?.visits ?? []),
+      current: false,
     });
     expect(decodeMessage(Buffer.from('{"hello":1}'))).toBeUndefined();
     expect(decodeMessage(Buffer.from('{"f":"tsv","site":"s","sessions":[],"counts":[],"eventBytes":99}\nshort[]'))).toBeUndefined();
