@@ -73,7 +73,7 @@ function childFrom(table: string, siteId: string, query: StatsQuery, params: Sql
 /**
  * Covering indexes in the order a panel groups by (receiver migration 006, D1 0009): read whole, they give a
  * panel its rows already grouped, each entry short, where the range scan of the rollup's key reads whole rows and
- * sorts them (at a million events 3–5× slower). Only the first screen's panels have one: each costs the writes.
+ * sorts them (at a million events 3–5× slower). Each costs the writes of its table.
  */
 const GROUPED_INDEX = {
   // With each page's scroll and engaged time too (receiver migration 008, D1 0011): the scroll and engaged-time
@@ -82,6 +82,13 @@ const GROUPED_INDEX = {
   source: 'visits_by_source',
   country: 'visits_by_country',
   device: 'visits_by_device',
+  // The other breakdowns but UTM (receiver migration 009, D1 0012): a UTM breakdown groups only the visits with a
+  // campaign, which the range scan reads and sorts cheaply.
+  entry_page: 'visits_by_entry_page',
+  exit_page: 'visits_by_exit_page',
+  referrer: 'visits_by_referrer',
+  browser: 'visits_by_browser',
+  os: 'visits_by_os',
   goals: 'visit_types_by_type',
   // By kind, then URL (008 / 0011): the outbound-link and download panels seek their kind's entries.
   links: 'visit_links_by_url',
