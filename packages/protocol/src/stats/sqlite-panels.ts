@@ -64,7 +64,14 @@ function childFrom(table: string, siteId: string, query: StatsQuery, params: Sql
     // The range stated on the child's key too: without it the planner read a grouped index whole and looked each
     // entry's visit up (the page breakdown filtered by browser: 2.6 s → 31 s at a million events).
     params.push(siteId, query.from, query.to);
-    return `FROM ${table} r JOIN visits v ON v.site_id = r.site_id AND v.start_ts = r.start_ts AND v.session_id = r.session_id WHERE ${where} AND r.site_id = ? AND r.start_ts >= ? AND r.start_ts < ?`;
+    const on = 'v.site_id = r.site_id AND v.start_ts = r.start_ts AND v.session_id = r.session_id';
+    // Pages outnumber visits (2.5 a visit in the bench): the selected visits first, each seeking its pages by the
+    // key's prefix, rather than every page of the range seeking its visit (CROSS JOIN keeps SQLite to that order;
+    // the page breakdown filtered by browser at a million events: 331 → 191 ms of CPU). The sparser children keep
+    // the planner's order.
+    if (table === 'visit_pages')
+      return `FROM visits v CROSS JOIN ${table} r ON ${on} WHERE ${where} AND r.site_id = ? AND r.start_ts >= ? AND r.start_ts < ?`;
+    return `FROM ${table} r JOIN visits v ON ${on} WHERE ${where} AND r.site_id = ? AND r.start_ts >= ? AND r.start_ts < ?`;
   }
   params.push(siteId, query.from, query.to);
   return `FROM ${table} r${index ? ` INDEXED BY ${index}` : ''} WHERE r.site_id = ? AND r.start_ts >= ? AND r.start_ts < ?${botsSql('r', query)}`;
