@@ -20,6 +20,8 @@
 --   ms of CPU, timeseries 260 → 180). The breakdowns' columns as well made it a quarter of the table, which the
 --   planner rightly read no faster than the table. Every write of a session already changed an indexed column
 --   (last_event_at, idx_user_sessions_open), so none was a HOT update: the wider entry is the only write cost.
+-- Write cost: the ETL over 40,000 events of the bench took 4.48–4.56 s of backend CPU with this migration against
+-- 4.52–4.55 s without it (alternating runs at load 11): none measurable.
 
 CREATE OR REPLACE FUNCTION agent_browser(user_agent TEXT) RETURNS TEXT
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
