@@ -1,4 +1,14 @@
-import type { CompletenessDay, FunnelRow, LinkRow, StatsData, StatsDimension, StatsPanel, StatsQuery, VitalRow } from './contract.js';
+import type {
+  CompletenessDay,
+  FunnelRow,
+  LinkRow,
+  StatsData,
+  StatsDimension,
+  StatsPanel,
+  StatsPoint,
+  StatsQuery,
+  VitalRow,
+} from './contract.js';
 import { OPTIONAL_DIMENSIONS } from './contract.js';
 import { personSql } from './persons.js';
 import type { SqlStatement } from './sqlite-rollups.js';
@@ -33,10 +43,17 @@ function botsSql(alias: string, query: StatsQuery): string {
   return ` AND ${alias}.bot IS ${query.bots === 'only' ? 'NOT ' : ''}NULL`;
 }
 
-/** The conditions on `visits v` for the site's visits starting in range that are of the traffic asked for and pass every filter. */
-function visitWhere(siteId: string, query: StatsQuery, params: SqlStatement['params']): string {
+/**
+ * The conditions on `visits v` for the site's visits starting in range that are of the traffic asked for and pass
+ * every filter; `within`, a time bucket's start and width (SQL), narrows the range to that bucket.
+ */
+function visitWhere(siteId: string, query: StatsQuery, params: SqlStatement['params'], within?: { start: string; size: number }): string {
   params.push(siteId, query.from, query.to);
-  let where = `v.site_id = ? AND v.start_ts >= ? AND v.start_ts < ?${botsSql('v', query)}`;
+  // One bound each side, so that SQLite seeks the bucket's range of the key.
+  const range = within
+    ? `v.start_ts >= max(${within.start}, ?) AND v.start_ts < min(${within.start} + ${within.size}, ?)`
+    : 'v.start_ts >= ? AND v.start_ts < ?';
+  let where = `v.site_id = ? AND ${range}${botsSql('v', query)}`;
   for (const [dimension, value] of Object.entries(query.filters) as Array<[StatsDimension, string | null]>) {
     if (dimension === 'page') {
       if (value === null) where += ' AND v.pageviews = 0';
@@ -165,10 +182,18 @@ export function panelSql(panel: RollupPanel, siteId: string, query: StatsQuery, 
         params,
       };
     case 'timeseries': {
+      // Each bucket counted on its own range of the key: grouping the range by bucket sorted all its visits into a
+      // temporary B-tree (SQLite does not know the bucket follows the key's order), at a million events 110 → 60 ms
+      // of CPU for a 30-day view. The contract bounds the buckets (hourly over 31 days at most: 745; daily over 400).
+      // The figures come as one JSON array per bucket (a scalar subquery gives one value); a bucket without visits
+      // is left out, as a grouped query leaves it.
       const size = query.interval === 'hour' ? 3_600_000 : 86_400_000;
+      params.push(Math.floor(query.from / size) * size, query.to);
+      const where = visitWhere(siteId, query, params, { start: 'b.t', size });
       return {
-        sql: `SELECT (v.start_ts / ${size}) * ${size} AS t, ${visitors('v', siteId, plan)} AS visitors, count(*) AS visits,
-          sum(v.pageviews) AS pageviews FROM visits v WHERE ${visitWhere(siteId, query, params)} GROUP BY 1 ORDER BY 1`,
+        sql: `WITH RECURSIVE b(t) AS (SELECT ? UNION ALL SELECT t + ${size} FROM b WHERE t + ${size} < ?)
+          SELECT b.t AS t, (SELECT json_array(${visitors('v', siteId, plan)}, count(*), coalesce(sum(v.pageviews), 0))
+            FROM visits v WHERE ${where}) AS figures FROM b ORDER BY b.t`,
         params,
       };
     }
@@ -326,10 +351,7 @@ export function panelAnswer<P extends RollupPanel>(panel: P, query: StatsQuery, 
         duration_s: int(row.duration_s),
       };
     },
-    timeseries: () => ({
-      interval: query.interval,
-      points: rows.map((row) => ({ t: int(row.t), visitors: int(row.visitors), visits: int(row.visits), pageviews: int(row.pageviews) })),
-    }),
+    timeseries: () => ({ interval: query.interval, points: timeseriesPoints(rows) }),
     breakdown: () => ({
       by: query.by,
       rows: rows.map((row) => ({
@@ -397,6 +419,16 @@ function funnelSteps(query: StatsQuery, rows: readonly Row[]): FunnelRow[] {
     }
   }
   return query.steps.map((step, index) => ({ ...step, visits: reached[index] ?? 0 }));
+}
+
+/** The timeseries' points from its buckets' figures (`[visitors, visits, pageviews]`), the empty ones left out. */
+function timeseriesPoints(rows: readonly Row[]): StatsPoint[] {
+  const points: StatsPoint[] = [];
+  for (const row of rows) {
+    const [visitors = 0, visits = 0, pageviews = 0] = JSON.parse(String(row.figures)) as number[];
+    if (visits > 0) points.push({ t: Number(row.t), visitors, visits, pageviews });
+  }
+  return points;
 }
 
 function linkRows(rows: readonly Row[]): LinkRow[] {
