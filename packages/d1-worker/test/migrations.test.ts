@@ -90,6 +90,7 @@ describe('migrations', () => {
       '0009_visitor_keys.sql',
       '0010_visitor_users.sql',
       '0011_grouped_reports.sql',
+      '0012_dimension_indexes.sql',
     ]);
     expect(splitStatements('-- note\nCREATE TABLE a (x);\nINSERT INTO a VALUES (1);')).toEqual([
       'CREATE TABLE a (x)',
@@ -132,6 +133,7 @@ describe('migrations', () => {
       '0009_visitor_keys.sql',
       '0010_visitor_users.sql',
       '0011_grouped_reports.sql',
+      '0012_dimension_indexes.sql',
     ]);
     // Visitors known only from pings keep their page views, on the day of their last visit.
     const days = await db.prepare("SELECT day, page_views FROM visitor_days WHERE visitor_id = 'visitor_raced'").all();

@@ -1,8 +1,6 @@
 import {
-  BROWSER_RULES,
   CHANNEL_PATTERNS,
   DEVICE_WIDTHS,
-  OS_RULES,
   personSql,
   type StatsDimension,
   type StatsQuery,
@@ -23,14 +21,6 @@ export type Binds = ReturnType<typeof binds>;
 
 /** Epoch milliseconds as an ISO timestamp. */
 export const iso = (ms: number) => new Date(ms).toISOString();
-/**
- * The browser (`part` 1) or OS (2) of a stored user-agent class (`Chrome; Windows; desktop`, `agentClass`), or, in a
- * raw user agent stored before classes, by the protocol's rules.
- */
-const caseOf = (rules: ReadonlyArray<readonly [string, string]>, column: string, part: 1 | 2, b: Binds) =>
-  `CASE WHEN ${column} ~ '^[^;()/]*; [^;()/]*; (desktop|mobile|tablet|bot)$' THEN NULLIF(split_part(${column}, '; ', ${part}), '')
-    ${rules.map(([needle, label]) => `WHEN strpos(${column}, ${b.add(needle)}) > 0 THEN ${b.add(label)}`).join(' ')} END`;
-
 /**
  * A visit's channel in SQL: `channelOf()` of @trailmark/protocol over the stored source, platform and UTM tags, the
  * same rules in the same order with the protocol's own patterns (JavaScript and PostgreSQL read them alike).
@@ -73,10 +63,11 @@ export function dimensionSql(dimension: Exclude<StatsDimension, 'page'>, b: Bind
       );
       return `CASE WHEN s.screen_width IS NULL OR s.screen_width <= 0 THEN NULL ${widths.join(' ')} END`;
     }
+    // Named from the user agent when the session is written (migration 09, agent_browser() and agent_os()).
     case 'browser':
-      return caseOf(BROWSER_RULES, 's.user_agent', 1, b);
+      return 's.browser';
     case 'os':
-      return caseOf(OS_RULES, 's.user_agent', 2, b);
+      return 's.os';
   }
 }
 

@@ -16,6 +16,7 @@ const ALL = [
   '06_visitor_users.sql',
   '07_identity_retention.sql',
   '08_seq_gaps.sql',
+  '09_session_panels.sql',
 ];
 
 /** Applies the first `count` migrations only, as a database made before the later ones. */

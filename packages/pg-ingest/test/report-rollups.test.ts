@@ -1,8 +1,11 @@
 import {
+  BROWSER_RULES,
   BUILTIN_TYPES,
   botAgent,
   engagementSignal,
   NON_ENGAGEMENT_TYPES,
+  OS_RULES,
+  parseAgentClass,
   parseStatsQuery,
   propText,
   revenueMicros,
@@ -105,6 +108,28 @@ describe.each(BACKENDS)('report rollups (migration 05) on %s', (kind) => {
       [cases.map(([type]) => type), cases.map(([, props]) => JSON.stringify(props))],
     );
     expect(signals?.engaged).toEqual(cases.map(([type, props]) => engagementSignal(type, props, !NON_ENGAGEMENT_TYPES.includes(type))));
+  });
+
+  it("names a stored user agent's browser and OS as the protocol does (migration 09's columns)", async () => {
+    // Every rule's needle alone and after an earlier rule's (the first rule found wins), stored classes with empty
+    // parts, and what names nothing.
+    const needles = [...BROWSER_RULES, ...OS_RULES].map(([needle]) => needle);
+    const agents = [
+      ...AGENTS,
+      ...needles.map((needle) => `Mozilla/5.0 (${needle}) x`),
+      ...needles.flatMap((a) => needles.map((b) => `${b} ${a}`)),
+      'Firefox; ; desktop',
+      '; ; tablet',
+      'Chrome; Windows; desktop; x',
+      '',
+    ];
+    const [row] = await t.db.query<{ browsers: Array<string | null>; oses: Array<string | null> }>(
+      `SELECT array_agg(agent_browser(a) ORDER BY n) AS browsers, array_agg(agent_os(a) ORDER BY n) AS oses
+       FROM unnest($1::text[]) WITH ORDINALITY x(a, n)`,
+      [agents],
+    );
+    expect(row?.browsers).toEqual(agents.map((agent) => parseAgentClass(agent)?.browser ?? null));
+    expect(row?.oses).toEqual(agents.map((agent) => parseAgentClass(agent)?.os ?? null));
   });
 
   it('adds each event to the rollups once, in whatever batches and order it comes, and judges the visit on all of them', async () => {

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { guardStorage } from './errors.js';
 import { rebuildIdentities } from './identities.js';
 import { migrate } from './migrate.js';
-import { createReadPool } from './read-pool.js';
+import { createReadPool, type ReadPool } from './read-pool.js';
 import { type RedactStoredResult, redactStored } from './redact-stored.js';
 import { DEFAULT_ROLLUP_DIMENSIONS, dimensionValue, hourOf, type RollupDimensions } from './rollup-keys.js';
 import { backfillVisitRollups, createVisitRollups, storedStatsEvent } from './visit-rollups.js';
@@ -168,6 +168,21 @@ export function openStore(options: StoreOptions = {}): EventStore {
   const visitRows = ({ sql, params }: SqlStatement) =>
     guardStorage('reading visit rollups', () => db.prepare(sql).all(...params) as Array<Record<string, unknown>>);
   const readers = threads > 0 ? createReadPool({ location, threads, cacheKib: 49_152 }) : undefined;
+  // Identical reads in flight at once share one answer: the dashboard's first screen asks the budget's count of the
+  // same range for each of its panels, and the scroll-depth and engaged-time panels run the same query. Keyed by
+  // the statement and the rows this connection (the only writer) has changed, so a read never shares an answer
+  // begun before a write it follows.
+  const changes = db.prepare('SELECT total_changes()').pluck();
+  const reading = new Map<string, Promise<Array<Record<string, unknown>>>>();
+  const readShared = (pool: ReadPool, statement: SqlStatement) => {
+    const key = `${db.open ? changes.get() : 'closed'}\u0000${statement.sql}\u0000${JSON.stringify(statement.params)}`;
+    let answer = reading.get(key);
+    if (!answer) {
+      answer = pool.rows(statement).finally(() => reading.delete(key));
+      reading.set(key, answer);
+    }
+    return answer;
+  };
 
   const insertEvent = db.prepare(
     `INSERT INTO events (event_id, site_id, type, session_id, ts, received_at, source, data, user_agent)
@@ -335,7 +350,7 @@ export function openStore(options: StoreOptions = {}): EventStore {
     },
     visitRows,
     async readVisitRows(statement) {
-      return readers ? readers.rows(statement) : visitRows(statement);
+      return readers ? readShared(readers, statement) : visitRows(statement);
     },
     totalSessions(siteId, fromHour, toHour) {
       return guardStorage('counting sessions', () => {

@@ -32,6 +32,21 @@ describe('the stats reader threads of a file store', () => {
     expect(await store.readVisitRows(COUNT)).toEqual(store.visitRows(COUNT));
   });
 
+  it('share one answer among identical reads at once, never with a read that follows a write', async () => {
+    const store = open(2);
+    insert(store, ['a']);
+    const first = store.readVisitRows(COUNT);
+    const same = store.readVisitRows(COUNT);
+    insert(store, ['b']);
+    const later = store.readVisitRows(COUNT);
+    const [a, b, c] = await Promise.all([first, same, later]);
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
+    expect(c).toEqual([{ n: 2 }]);
+    // Once answered, the same read runs again.
+    expect(await store.readVisitRows(COUNT)).not.toBe(c);
+  });
+
   it('turn a failed read into a StorageError (a 503), and refuse reads once the store is closed', async () => {
     const store = open();
     await expect(store.readVisitRows({ sql: 'SELECT * FROM no_such_table', params: [] })).rejects.toThrow(StorageError);

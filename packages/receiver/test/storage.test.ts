@@ -58,6 +58,7 @@ describe('storage', () => {
       '006_visitor_keys.sql',
       '007_visitor_users.sql',
       '008_grouped_reports.sql',
+      '009_dimension_indexes.sql',
     ]);
     expect(migrate(db)).toEqual([]);
     applyPragmas(db);

@@ -230,8 +230,10 @@ describe('per-visit rollups of the receiver store', () => {
     for (const table of ROLLUP_TABLES) {
       db.exec(`DROP TABLE ${table}`);
     }
-    // 008 indexes 005's tables, so it runs again after them.
-    db.exec(`DELETE FROM schema_migrations WHERE name IN ('005_visit_rollups.sql', '006_visitor_keys.sql', '008_grouped_reports.sql')`);
+    // 008 and 009 index 005's tables, so they run again after them.
+    db.exec(
+      `DELETE FROM schema_migrations WHERE name IN ('005_visit_rollups.sql', '006_visitor_keys.sql', '008_grouped_reports.sql', '009_dimension_indexes.sql')`,
+    );
     db.close();
     const reopened = openStore({ dataDir: dir });
     cleanups.push(() => reopened.close());
