@@ -251,7 +251,11 @@ function trackerApi(parts: Parts, win: Window, newId: (ts: number) => string, re
     parts._identity._forget();
     parts._supers._clear();
     scheduler._disarm();
-    parts._queue._clear().catch((error: unknown) => reporter._report(error, 'consent'));
+    // The stored queue is cleared only while this tab is still denied when the clear runs: a denial remembered in
+    // storage is found when first needed, which may be the very `consent('granted')` call that ends it (or a moment
+    // before another tab's grant), and what other tabs queued after the grant is theirs to send
+    // (e2e/capture.spec.ts: an event tracked in another tab right after consent was given was lost).
+    parts._queue._clear(() => consent._state === 'denied').catch((error: unknown) => reporter._report(error, 'consent'));
   };
   const load = storedState(parts, win, newId, forget, onStorage);
   parts._load = load;

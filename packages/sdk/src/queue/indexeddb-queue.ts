@@ -217,7 +217,7 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
         for (const entry of entries) spilled.add(entry.id);
       });
     },
-    clear: async () => {
+    clear: async (still = () => true) => {
       // Nothing to clear in a database never created: opening it to clear it would create it (consent denied).
       if (
         !store &&
@@ -227,17 +227,24 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
         ))
       )
         return;
+      let cleared = false;
       await run('readwrite', (os) => {
-        os.clear();
-        seen.clear();
-        chunkOf.clear();
-        live.clear();
+        // Asked here, in the transaction: no other tab writes between the answer and the clear.
+        cleared = still();
+        if (cleared) {
+          os.clear();
+          seen.clear();
+          chunkOf.clear();
+          live.clear();
+        }
       });
-      storage(() => {
-        localStorage.removeItem(spillKey);
-        localStorage.removeItem(ledgerPrefix + tab);
-      });
-      spilled.clear();
+      if (cleared) {
+        storage(() => {
+          localStorage.removeItem(spillKey);
+          localStorage.removeItem(ledgerPrefix + tab);
+        });
+        spilled.clear();
+      }
     },
     reset() {
       store = undefined;
