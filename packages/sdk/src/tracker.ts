@@ -187,7 +187,7 @@ function storedState(
   parts: Parts,
   win: Window,
   newId: (ts: number) => string,
-  forget: () => void,
+  forget: (late: boolean) => void,
   onStorage: (event: StorageEvent) => void,
 ) {
   const { _options: options, _reporter: reporter, _consent: consent } = parts;
@@ -203,9 +203,12 @@ function storedState(
       }, 'storage');
     }
     parts._kv = kv;
-    // A denial given on an earlier page (or in another tab) stands until consent is given again.
+    // A denial given on an earlier page (or in another tab) stands until consent is given again. Found only now, it
+    // is "late": see `forget`.
+    let late = false;
     reporter._guard(() => {
-      if (kv?.get(CONSENT_KEY) === 'denied') consent._state = 'denied';
+      late = kv?.get(CONSENT_KEY) === 'denied' && consent._state !== 'denied';
+      if (late) consent._state = 'denied';
     }, 'storage');
     const now = options.now ?? Date.now;
     parts._identity = createIdentity({
@@ -218,7 +221,7 @@ function storedState(
     parts._supers = createSuperProps({ _kv: kv ?? memoryKV(), _writable: writable, _onError: reporter._report });
     win.addEventListener('storage', onStorage);
     // Denied (GPC, DNT, the option, or remembered): what an earlier, consenting visit left on the device goes.
-    if (consent._state === 'denied') forget();
+    if (consent._state === 'denied') forget(late);
     // Events tracked before get their ids and super properties now, in the order they were tracked.
     parts._serialiser._settle();
   };
@@ -245,17 +248,17 @@ function trackerApi(parts: Parts, win: Window, newId: (ts: number) => string, re
     }, 'storage');
   const listen = watchPage(win, scheduler, guard);
   /** Consent denied: drops what waits, forgets the ids and clears the queue, stored or not. */
-  const forget = () => {
+  const forget = (late?: boolean) => {
     const held = buffer._clear();
     if (held) reporter._drop('consent_denied', held);
     parts._identity._forget();
     parts._supers._clear();
     scheduler._disarm();
-    // The stored queue is cleared only while this tab is still denied when the clear runs: a denial remembered in
-    // storage is found when first needed, which may be the very `consent('granted')` call that ends it (or a moment
-    // before another tab's grant), and what other tabs queued after the grant is theirs to send
-    // (e2e/capture.spec.ts: an event tracked in another tab right after consent was given was lost).
-    parts._queue._clear(() => consent._state === 'denied').catch((error: unknown) => reporter._report(error, 'consent'));
+    // A denial remembered in storage and found late (when first needed: maybe by the very `consent('granted')` that
+    // ends it, or a moment before another tab's grant) clears the stored queue only if this tab is still denied when
+    // the clear runs: what other tabs queued after the grant is theirs to send (e2e/capture.spec.ts: an event tracked
+    // in another tab right after consent was given was lost). Any other denial clears it whatever follows.
+    parts._queue._clear(late ? () => consent._state === 'denied' : undefined).catch((error: unknown) => reporter._report(error, 'consent'));
   };
   const load = storedState(parts, win, newId, forget, onStorage);
   parts._load = load;

@@ -203,6 +203,29 @@ describe('a remembered opt-out, and other tabs', () => {
     await other.shutdown();
   });
 
+  it('a denial given in this tab clears the stored queue even when consent is granted again at once', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const dbName = 'consent-toggle';
+    // The server is down at first: the event waits in IndexedDB.
+    const { transport, sent } = recordingTransport([{ status: 'retry' }]);
+    const tracker = createTracker({ siteId: 's', transport, queue: indexedDbQueue({ dbName }) });
+    tracker.track('before_denial');
+    await tracker.flush();
+    tracker.consent('denied');
+    tracker.consent('granted');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    tracker.track('after_grant');
+    await tracker.flush();
+    expect(types(sent)).toEqual(['before_denial', 'after_grant']);
+    await tracker.shutdown();
+    // The next page finds nothing from before the denial in the store.
+    const next = recordingTransport();
+    const page = createTracker({ siteId: 's', transport: next.transport, queue: indexedDbQueue({ dbName }) });
+    await page.flush();
+    expect(types(next.sent)).toEqual([]);
+    await page.shutdown();
+  });
+
   it('a decision in another tab reaches this one: denied drops, granted sends', async () => {
     vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const { transport, sent } = recordingTransport();
