@@ -152,10 +152,9 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
       const ledgerKeys: string[] = [];
       let read = '';
       storage(() => {
-        for (let i = 0; i < localStorage.length; i++) {
-          const key = localStorage.key(i);
-          if (key?.startsWith(spillPrefix)) spills.push(key);
-          if (key?.startsWith(ledgerPrefix)) ledgerKeys.push(key);
+        for (const key of Object.keys(localStorage)) {
+          if (key.startsWith(spillPrefix)) spills.push(key);
+          if (key.startsWith(ledgerPrefix)) ledgerKeys.push(key);
         }
         for (const key of spills) spilledEntries.push(...decode(localStorage.getItem(key) ?? ''));
         for (const key of ledgerKeys) {
