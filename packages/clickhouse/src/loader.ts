@@ -17,6 +17,13 @@ export interface LoaderOptions {
   batchMessages?: number;
   /** Most bytes of messages taken per batch (default 32 MiB): a batch of large requests stops here. */
   batchBytes?: number;
+  /**
+   * Most messages the consumer pulls ahead of the batch being taken (default 250, at most `batchMessages`). The
+   * server holds at most 64 MiB on its way to a client and drops the connection's messages past that ("slow
+   * consumer"); they then come back only after the ack wait (30 s). At a thousand messages of about 60 KB (100-event
+   * requests) the bench's loader met that in about half its runs, a drain of 5 s taking 32 s.
+   */
+  readAheadMessages?: number;
   /** How long the loader waits for more messages before it loads a batch that is not full, ms (default 20). */
   lingerMs?: number;
   /**
@@ -125,17 +132,18 @@ export function startLoader(options: LoaderOptions): Loader {
   const counters = { batches: 0, events: 0, redelivered: 0, failures: 0, skipped: 0 };
   const max = options.batchMessages ?? 1000;
   const maxBytes = options.batchBytes ?? 32 * 1024 * 1024;
+  const readAhead = Math.max(1, Math.min(max, options.readAheadMessages ?? 250));
   let running = true;
   let stopConsuming: (() => void) | undefined;
   const consumeRound = async () => {
     const consumer = await log.js.consumers.get(log.stream, log.durable);
     const ackWaitMs = ((await consumer.info(true)).config.ack_wait ?? 30e9) / 1e6;
     const beatMs = Math.max(250, Math.floor(ackWaitMs / 3));
-    // Up to one batch buffered ahead, so the next one is there as soon as this one is acked (buffered messages'
-    // ack waits run too, so no more). Bounded in messages (JetStream takes a bound in messages or in bytes, not
-    // both): with a bound in bytes the cluster test's run did not drain after the stream leader's kill, and that
-    // was not looked into further.
-    const messages = await consumer.consume({ max_messages: max });
+    // A few hundred messages pulled ahead (`readAheadMessages`), so the batch being taken fills without a round trip
+    // per message; the client pulls more only as the batch takes them, so no more wait in its buffer, their ack
+    // waits running. Bounded in messages (JetStream takes a bound in messages or in bytes, not both): with a bound in
+    // bytes the cluster test's run did not drain after the stream leader's kill, and that was not looked into further.
+    const messages = await consumer.consume({ max_messages: readAhead });
     stopConsuming = () => void messages.stop();
     if (!running) stopConsuming();
     const take = batcher(messages[Symbol.asyncIterator](), {
@@ -151,9 +159,13 @@ export function startLoader(options: LoaderOptions): Loader {
       // loaded machine can take longer than the ack wait, and the stream would hand it out again meanwhile (to be
       // stored once all the same, at the cost of loading it twice). A loader killed stops reporting: the ack wait
       // runs out and the batch goes to another loader.
-      const beat = setInterval(() => {
+      // The first report at once: the batch's messages may have waited in the consumer's buffer while the batch
+      // before loaded, their ack waits running all the while.
+      const report = () => {
         for (const m of batch) m.working();
-      }, beatMs);
+      };
+      report();
+      const beat = setInterval(report, beatMs);
       try {
         const result = await loadBatch(
           store,
