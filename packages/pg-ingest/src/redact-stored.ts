@@ -49,6 +49,8 @@ export async function redactStored(db: Db): Promise<RedactStoredResult> {
      JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
      WHERE c.table_schema = current_schema() AND c.data_type IN ('text', 'jsonb', 'character varying')
        AND c.table_name NOT IN ('events_log', 'traffic_platforms', 'visitor_users') AND c.table_name NOT LIKE '%migrations%'
+       -- A generated column (user_sessions.browser and os, migration 09) follows the column it is computed from.
+       AND c.is_generated = 'NEVER'
      ORDER BY c.table_name, c.ordinal_position`,
   );
   const tables = new Map<string, Array<{ name: string; json: boolean }>>();
