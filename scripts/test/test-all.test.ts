@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { LONGEST_FIRST } from '../../vitest.sequencer.js';
 import { STEPS } from '../test-all.mjs';
 
 describe('npm test (scripts/test-all.mjs)', () => {
@@ -34,5 +35,9 @@ describe('npm test (scripts/test-all.mjs)', () => {
   it('keeps the browser tests and what gates them at normal CPU priority, the CPU-bound steps below them', () => {
     const background = STEPS.filter((step) => step.background).map((step) => step.name);
     expect(background.sort()).toEqual(['lint', 'test:surface', 'test:unit', 'typecheck:sources']);
+  });
+
+  it('starts the unit test files that take longest first, each of them a file that exists', () => {
+    for (const file of LONGEST_FIRST) expect(existsSync(new URL(`../../${file}`, import.meta.url)), file).toBe(true);
   });
 });
