@@ -32,9 +32,9 @@ describe('npm test (scripts/test-all.mjs)', () => {
     for (const name of ['typecheck:examples', 'test:unit', 'test:surface', 'test:e2e']) expect(waitsFor(name), name).toContain('build');
   });
 
-  it('keeps the browser tests and what gates them at normal CPU priority, the CPU-bound steps below them', () => {
+  it('keeps the tests with timed windows and what gates them at normal CPU priority, the untimed steps below them', () => {
     const background = STEPS.filter((step) => step.background).map((step) => step.name);
-    expect(background.sort()).toEqual(['lint', 'test:surface', 'test:unit', 'typecheck:sources']);
+    expect(background.sort()).toEqual(['lint', 'test:surface', 'typecheck:sources']);
   });
 
   it('starts the unit test files that take longest first, each of them a file that exists', () => {
