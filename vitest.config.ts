@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './vitest.sequencer.js';
 
 const alias = {
   '@trailmark/protocol': new URL('./packages/protocol/src/index.ts', import.meta.url).pathname,
@@ -16,6 +17,8 @@ export default defineConfig({
     // while the contract suites' servers and the files that wait on child processes (workerd, the demo) ran one at a
     // time. A worker a core keeps both busy (VITEST_MAX_WORKERS overrides).
     maxWorkers: Number(process.env.VITEST_MAX_WORKERS) || Math.max(2, availableParallelism()),
+    // The few files that wait longest start first (vitest.sequencer.ts).
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       // The repository's scripts (the demo's command line, the build of what changed, figures written into docs).
       { test: { name: 'scripts', include: ['scripts/test/**/*.test.ts'], environment: 'node' } },

@@ -16,7 +16,12 @@ test('shows a newsletter visit as a source and its UTM campaign, the chart with 
   const site = await context.newPage();
   await site.goto(`${SITE_URL}/?utm_source=newsletter&utm_campaign=spring`);
   await waitForTracker(site);
-  await site.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  await site.evaluate(async () => {
+    window.scrollTo(0, document.body.scrollHeight);
+    // The scroll-depth plugin measures in an animation frame after the scroll event: closing the tab before that
+    // frame (a loaded machine) left nothing to send. Two frames later the depth is measured and queued.
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  });
   await site.close();
   await expect
     .poll(async () => (await receiver.events()).map((event) => event.type))

@@ -8,6 +8,7 @@ import { type Db, manageSchema, openDatabase, startIngest } from '@trailmark/pg-
 import { type EventStore, openStore, StorageError, startReceiver } from '@trailmark/receiver';
 import Database from 'better-sqlite3';
 import { type BackendOptions, d1Worker, postgresIngest, referenceReceiver, type Transport } from 'trailmark';
+import { emptyDataDir } from '../../pg-ingest/test/pglite-template.js';
 
 /** The site every backend serves, and a second site whose key must not write into the first. */
 export const SITE = { id: 'contract', writeKey: 'pk_contract_site', readKey: 'sk_contract_site', origin: 'https://app.example' };
@@ -170,7 +171,8 @@ function tableGone(endpoint: string, exec: (sql: string) => Promise<unknown>, ta
 export async function postgresBackend(databaseUrl?: string): Promise<Backend> {
   const schema = databaseUrl ? `tm_contract_${Math.random().toString(36).slice(2, 12)}` : undefined;
   if (databaseUrl && schema) await manageSchema(databaseUrl, 'create', schema);
-  const db: Db = await openDatabase(databaseUrl ? { databaseUrl, schema } : {});
+  // PGlite from a copy of an empty database's files, initdb skipped (packages/pg-ingest/test/pglite-template.ts).
+  const db: Db = await openDatabase(databaseUrl ? { databaseUrl, schema } : { loadDataDir: await emptyDataDir() });
   const sites = [SITE, OTHER].map(({ id, writeKey, readKey, origin }) => ({ id, writeKey, readKey, origins: [origin] }));
   const common = { db, sites, etlIntervalMs: 0, retryAfterSeconds: 1, log: () => undefined };
   const server = await startIngest({ ...common, maxInFlight: 0 });

@@ -1,3 +1,4 @@
+import { Agent, request as httpRequest } from 'node:http';
 import { EVENT_TYPE_PATTERN } from '@trailmark/protocol';
 import { OTHER, SITE } from './backends.js';
 import { type Rng, seeded, uuidFrom } from './random.js';
@@ -390,8 +391,8 @@ export async function runHostile(
       report.routes[route] = (report.routes[route] ?? 0) + 1;
       const target = request.key === null ? base : `${base}?key=${encodeURIComponent(request.key)}`;
       try {
-        const response = await fetch(target, { method: request.method, headers: request.headers, body: request.body ?? null });
-        const answer = await response.text();
+        const response = await send(agent, target, request);
+        const answer = response.text;
         report.statuses[response.status] = (report.statuses[response.status] ?? 0) + 1;
         if (response.status >= 500 && report.failures.length < 5)
           report.failures.push(`${request.kind} on ${route} → ${response.status} ${answer.slice(0, 200)}`);
@@ -415,7 +416,41 @@ export async function runHostile(
       report.requests++;
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  // One kept-alive connection a worker, as fetch's pool keeps them.
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    agent.destroy();
+  }
   report.durationMs = performance.now() - started;
   return report;
+}
+
+/**
+ * Sends one generated request over node:http and reads the whole answer. The same request fetch sent (method,
+ * headers, body with its length), for about a sixth of fetch's client CPU: ten thousand requests a backend, and the
+ * backend under test runs in this process or beside it on the same cores. A failure to connect or a reset rejects
+ * like fetch's, the code in `cause`.
+ */
+function send(agent: Agent, target: string, { method, headers, body }: HostileRequest): Promise<{ status: number; text: string }> {
+  const url = new URL(target);
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  // fetch declares a length on every method that may carry a body, an empty one too; none on a bodiless GET.
+  const length = bytes || method !== 'GET' ? { 'content-length': String(bytes?.byteLength ?? 0) } : {};
+  return new Promise((resolve, reject) => {
+    const failed = (error: Error & { code?: string }) =>
+      reject(Object.assign(new Error('fetch failed'), { cause: { code: error.code, message: error.message } }));
+    const outgoing = httpRequest(
+      { agent, host: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method, headers: { ...headers, ...length } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', failed);
+      },
+    );
+    outgoing.on('error', failed);
+    outgoing.end(bytes);
+  });
 }

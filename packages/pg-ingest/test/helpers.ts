@@ -4,6 +4,7 @@ import { createIngest, type Ingest, type IngestOptions } from '../src/app.js';
 import { type Db, manageSchema, openDatabase } from '../src/db.js';
 import { migrate } from '../src/migrate.js';
 import { insertEvents } from '../src/store.js';
+import { emptyDataDir } from './pglite-template.js';
 
 /** PostgreSQL when DATABASE_URL is set (CI), PGlite always. */
 export const DATABASE_URL = process.env.DATABASE_URL;
@@ -20,7 +21,7 @@ export interface TestDb {
 
 export async function createTestDb(kind: 'pglite' | 'postgres', { migrated = true } = {}): Promise<TestDb> {
   if (kind === 'pglite') {
-    const db = await openDatabase();
+    const db = await openDatabase({ loadDataDir: await emptyDataDir() });
     if (migrated) await migrate(db);
     return { db, schema: undefined, open: async () => db, drop: () => db.close() };
   }
