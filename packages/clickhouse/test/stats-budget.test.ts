@@ -71,13 +71,17 @@ describe.skipIf(!chdbAvailable() || !natsServerBinary())('stats requests on Clic
     const url = await reader();
     const started = performance.now();
     let lastStats = 0;
+    // Eight rounds of the heavy panels: since the reports read visit rows (migration 07) three rounds were over in a
+    // few hundred ms, too short a burst to tell an answer given beside it from one given after it on a loaded machine.
     const burst = Promise.all(
-      [...PANELS, ...PANELS, ...PANELS].map(async (panel) => {
-        const response = await stats(url, panel);
-        const body = (await response.json()) as { ok: boolean };
-        lastStats = Math.max(lastStats, performance.now());
-        return { panel, status: response.status, ok: body.ok, retryAfter: response.headers.get('retry-after') };
-      }),
+      Array.from({ length: 8 }, () => PANELS)
+        .flat()
+        .map(async (panel) => {
+          const response = await stats(url, panel);
+          const body = (await response.json()) as { ok: boolean };
+          lastStats = Math.max(lastStats, performance.now());
+          return { panel, status: response.status, ok: body.ok, retryAfter: response.headers.get('retry-after') };
+        }),
     );
     await new Promise((resolve) => setTimeout(resolve, 20));
     const asked = performance.now();
