@@ -232,10 +232,10 @@ function printReport(r) {
   for (const [name, s] of Object.entries(r.startup ?? {}))
     row(
       'start-up',
-      `${name}: first statement to end`,
-      s.first_statement_to_end_ms,
+      `${name}: first statement to end, main-thread CPU`,
+      s.first_statement_to_end_cpu_ms,
       'ms',
-      `median of ${s.runs_ms.length} fresh pages (${s.runs_ms.join(', ')}); target ≤ ${s.target_ms}: ${s.first_statement_to_end_ms <= s.target_ms ? 'met' : 'NOT met'}; whole script ${s.whole_script_ms} ms`,
+      `median of ${s.runs_cpu_ms.length} fresh pages (${s.runs_cpu_ms.join(', ')}); target ≤ ${s.target_ms}: ${s.first_statement_to_end_cpu_ms <= s.target_ms ? 'met' : 'NOT met'}; wall ${s.first_statement_to_end_wall_ms} ms; whole script ${s.whole_script_cpu_ms} ms CPU`,
     );
   const t = r.track ?? {};
   const runs = `median of ${t.runs} runs`;
