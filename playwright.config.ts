@@ -11,6 +11,10 @@ const demoEnv = (site: number, receiver: number) => ({ PORT_SITE: String(site), 
 export default defineConfig({
   testDir: './e2e',
   timeout: 60_000,
+  // How long an assertion waits for what is still on its way (an event's next timed flush, a page-hide batch resent
+  // by the next page): npm test runs these beside the unit tests on two cores, where 5 s (the default) ran out while
+  // the events were on their way (the text copy, the web vitals of a page left). What each test asserts is unchanged.
+  expect: { timeout: 15_000 },
   // Spec files run side by side, one worker each (tests within a file in order); every worker has its own servers.
   fullyParallel: false,
   workers: E2E_WORKERS,
