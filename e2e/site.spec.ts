@@ -190,9 +190,8 @@ test('copying text on a page with copy enabled reports its length, never the tex
     return getSelection()!.toString();
   });
   await page.keyboard.press('ControlOrMeta+C');
-  // It leaves with the next timed flush (2 s): beside the unit tests on two busy cores that took over 5 s once.
   await expect
-    .poll(async () => (await stored(created, 'text_copy')).map((e) => e.props), { timeout: 15_000 })
+    .poll(async () => (await stored(created, 'text_copy')).map((e) => e.props))
     .toEqual([{ length: text.length, tag: 'p', id: 'copy-me' }]);
   expect(JSON.stringify(await receiver.events())).not.toContain('quieter on weekdays');
 });
