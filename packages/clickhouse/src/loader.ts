@@ -174,7 +174,12 @@ export function startLoader(options: LoaderOptions): Loader {
         const redelivered = batch.filter((m) => m.redelivered).length;
         options.onBatch?.('inserted', result.events, batch.length, redelivered);
         if (options.holdBeforeAckMs) await new Promise((resolve) => setTimeout(resolve, options.holdBeforeAckMs));
-        await Promise.all(batch.map((m) => m.ackAck()));
+        // Acks without a reply each (`ackAck` is a request per message: about 1 of the 2.5-3.5 CPU-µs an event of
+        // receiving 100-event messages, measured draining 100,000 events at load 16-17), then one round trip that
+        // returns once the server has read them all. An ack lost on the way (the connection dropped) only brings
+        // its message back after the ack wait, to be loaded again and stored once all the same.
+        for (const m of batch) m.ack();
+        await log.nc.flush();
         counters.batches++;
         counters.events += result.events;
         counters.skipped += result.skipped;

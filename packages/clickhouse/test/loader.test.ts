@@ -57,6 +57,7 @@ describe.skipIf(!chdbAvailable())('loader over embedded chDB', () => {
       '09_visitor_persons.sql',
       '10_bot_verdicts.sql',
       '11_fewer_event_columns.sql',
+      '12_no_visitor_users.sql',
     ]);
     expect(await migrate(store)).toEqual([]);
   });
