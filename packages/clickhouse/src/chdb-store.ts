@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { type ChStore, joinJsonArrays, jsonEachRow, jsonInsertSettings, parseJsonEachRow, storeCall } from './store.js';
+import { bulkInsertSettings, type ChStore, joinJsonArrays, jsonEachRow, jsonInsertSettings, parseJsonEachRow, storeCall } from './store.js';
 
 /** The chDB release this backend is tested with (its library embeds ClickHouse 26.x, ~570 MB). */
 export const CHDB_VERSION = '3.4.0';
@@ -108,7 +108,7 @@ export function openChdbStore(dataDir?: string): ChStore {
           columns: [...columns],
           values: Buffer.concat(chunks),
           format: 'TabSeparated',
-          ...(dedupToken ? { settings: { insert_deduplication_token: dedupToken } } : {}),
+          settings: bulkInsertSettings(dedupToken),
         });
       }),
     async close() {

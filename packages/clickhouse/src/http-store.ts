@@ -1,5 +1,5 @@
 import { createClient } from '@clickhouse/client';
-import { type ChStore, joinJsonArrays, jsonInsertSettings, storeCall, tsvInsertStatement } from './store.js';
+import { bulkInsertSettings, type ChStore, joinJsonArrays, jsonInsertSettings, storeCall, tsvInsertStatement } from './store.js';
 
 /** A ClickHouse server (or ClickHouse Cloud) over HTTP: `url` like `http://user:password@host:8123/database`. */
 export function openHttpStore(url: string): ChStore {
@@ -44,7 +44,7 @@ export function openHttpStore(url: string): ChStore {
         // The rows follow the statement in the request's body, as they are.
         await client.command({
           query: `${tsvInsertStatement(table, columns)}\n${Buffer.concat(chunks).toString('utf8')}`,
-          ...(dedupToken ? { clickhouse_settings: { insert_deduplication_token: dedupToken } } : {}),
+          clickhouse_settings: bulkInsertSettings(dedupToken),
         });
       }),
     close: () => client.close(),

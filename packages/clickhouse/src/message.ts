@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { countryLookup, type TrailmarkEvent } from '@trailmark/protocol';
+import { tsvField } from './tsv.js';
 import { visitRows } from './visit-rows.js';
+import { visitRowsTsv } from './visit-rows-tsv.js';
 
 /** One admitted request as an ingest node hands it to `encodeMessage`: the site, the request's facts, its new events. */
 export interface LogMessage {
@@ -83,15 +85,6 @@ export const EVENT_COLUMNS = [
   'raw',
 ] as const;
 
-const TSV_SPECIAL = /[\t\n\r\\]/;
-const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
-/** A string as a `TabSeparated` field (backslash, tab, newline and carriage return escaped); null is `\N`. */
-export function tsvField(value: string | null): string {
-  if (value === null) return '\\N';
-  return TSV_SPECIAL.test(value) ? value.replace(/[\t\n\r\\]/g, (c) => TSV_ESCAPES[c] as string) : value;
-}
-
 /**
  * The `events` rows as `TabSeparated` text, one line each (every line ends in a newline), columns `EVENT_COLUMNS`.
  * ClickHouse parses this in about half the CPU time of the same rows as JSON objects (no field names to match, no
@@ -116,8 +109,8 @@ export function eventRowsTsv(rows: readonly EventRow[]): string {
 /**
  * A request as the log carries it. The first line is a JSON index: the site, each visit of the request and its number
  * of events in it, and the byte length of the rows that follow. Then the request's `events` rows as `TabSeparated`
- * text (`eventRowsTsv`), then the JSON array of the `visits` rows its events make on their own (`visitRows`, each
- * `version` the visit's events in this request). The ingest node has the events parsed anyway and does this work
+ * text (`eventRowsTsv`), then the `visits` rows its events make on their own (`visitRows`, each `version` the visit's
+ * events in this request), as `TabSeparated` text too (`visitRowsTsv`; a JSON array before: index without `vf`). The ingest node has the events parsed anyway and does this work
  * once (ingest nodes are many and stateless); a loader copies both parts into ClickHouse as they are and reads only
  * the index. A visit with events elsewhere (another request) is rebuilt by the loader from all its stored events,
  * and that row, of more events, outranks the partial ones (`ReplacingMergeTree(version)`).
@@ -133,11 +126,12 @@ export function encodeMessage(message: LogMessage, country = countryLookup()): U
     counts: [...counts.values()],
     eventBytes: events.byteLength,
     rows: VISIT_ROWS_VERSION,
+    vf: 'tsv',
   };
   return Buffer.concat([
     Buffer.from(`${JSON.stringify(index)}\n`),
     events,
-    Buffer.from(JSON.stringify(visitRows(message.site, rows, country))),
+    Buffer.from(visitRowsTsv(visitRows(message.site, rows, country))),
   ]);
 }
 
@@ -152,6 +146,8 @@ interface MessageIndex {
   eventBytes?: number;
   /** The `visits` columns its partial rows fill (`VISIT_ROWS_VERSION`; absent before migration 07's). */
   rows?: number;
+  /** Its `visits` rows' format: `tsv` (`VISIT_COLUMNS`); absent, a JSON array of row objects (messages before it). */
+  vf?: 'tsv';
 }
 
 /**
@@ -166,8 +162,10 @@ export interface DecodedMessage {
   site: string;
   /** Its `events` rows as `TabSeparated` bytes (columns `EVENT_COLUMNS`, each line ending in a newline). */
   events: Uint8Array;
-  /** The JSON array of its partial `visits` rows, as bytes. */
+  /** Its partial `visits` rows, as bytes: `TabSeparated` lines (columns `VISIT_COLUMNS`), or a JSON array of them. */
   visits: Uint8Array;
+  /** The format of `visits`: `tsv`, or `json` in a message of an ingest node before it. */
+  visitsFormat: 'tsv' | 'json';
   /** Each visit of the message and its number of events in it. */
   sessions: Map<string, number>;
   /** Whether its partial `visits` rows fill every column of this version (`VISIT_ROWS_VERSION`). */
@@ -193,8 +191,10 @@ export function decodeMessage(data: Uint8Array): DecodedMessage | undefined {
       const events = bytes.subarray(first + 1, first + 1 + index.eventBytes);
       const visits = bytes.subarray(first + 1 + index.eventBytes);
       if (events.byteLength !== index.eventBytes || (events.byteLength > 0 && events[events.byteLength - 1] !== NEWLINE)) return undefined;
-      if (visits[0] !== OPEN) return undefined;
-      return { site: index.site, events, visits, sessions: sessionsOf(index), current: index.rows === VISIT_ROWS_VERSION };
+      const visitsFormat = index.vf === 'tsv' ? 'tsv' : 'json';
+      if (visitsFormat === 'json' ? visits[0] !== OPEN : visits.byteLength > 0 && visits[visits.byteLength - 1] !== NEWLINE)
+        return undefined;
+      return { site: index.site, events, visits, visitsFormat, sessions: sessionsOf(index), current: index.rows === VISIT_ROWS_VERSION };
     }
     const second = first < 0 ? -1 : bytes.indexOf(NEWLINE, first + 1);
     if (second < 0) return fromVersion1(JSON.parse(bytes.toString('utf8')) as LogMessage | null);
@@ -222,6 +222,7 @@ function fromJsonLines(bytes: Buffer, first: number, second: number): DecodedMes
     site: index.site,
     events: Buffer.from(eventRowsTsv(rows)),
     visits: bytes.subarray(first + 1, second),
+    visitsFormat: 'json',
     sessions: sessionsOf(index),
     current: false,
   };
@@ -233,7 +234,8 @@ function fromVersion1(v1: LogMessage | null): DecodedMessage | undefined {
   return {
     site: v1.site,
     events: Buffer.from(eventRowsTsv(rows)),
-    visits: Buffer.from(JSON.stringify(visitRows(v1.site, rows))),
+    visits: Buffer.from(visitRowsTsv(visitRows(v1.site, rows))),
+    visitsFormat: 'tsv',
     sessions: sessionCounts(rows),
     current: true,
   };

@@ -1,4 +1,4 @@
-import { parseStatsQuery, type StatsEvent, type StatsQuery, statsPanel } from '@trailmark/protocol';
+import { parseStatsQuery, type StatsEvent, type StatsQuery, statsPanel, type TrailmarkEvent } from '@trailmark/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateVisits, requestsOf } from '../scripts/generate-visits.mjs';
 import {
@@ -6,14 +6,29 @@ import {
   type ChStore,
   chdbAvailable,
   chStatsBudget,
+  decodeMessage,
   encodeMessage,
+  eventRows,
   loadBatch,
   messageId,
   migrate,
   openChdbStore,
   readPlanner,
   statsPanelSql,
+  VISIT_COLUMNS,
+  visitRows,
 } from '../src/index.js';
+
+/** A visit row's columns, its 64-bit integers as numbers (ClickHouse's JSON writes those as strings). */
+const INT64_COLUMNS = new Set(['start_ms', 'pages.engaged_ms', 'marks.t', 'lost']);
+const plain = (row: object): Record<string, unknown> =>
+  Object.fromEntries(
+    VISIT_COLUMNS.map((name) => {
+      const value = (row as Record<string, unknown>)[name];
+      const number = (v: unknown) => (INT64_COLUMNS.has(name) ? Number(v) : v);
+      return [name, Array.isArray(value) ? value.map(number) : number(value)];
+    }),
+  );
 
 describe('messageId', () => {
   it('gives the same id for the same events in any order or letter case, and another for other events', () => {
@@ -57,6 +72,7 @@ describe.skipIf(!chdbAvailable())('loader over embedded chDB', () => {
       '09_visitor_persons.sql',
       '10_bot_verdicts.sql',
       '11_fewer_event_columns.sql',
+      '12_no_visitor_users.sql',
     ]);
     expect(await migrate(store)).toEqual([]);
   });
@@ -148,14 +164,17 @@ describe.skipIf(!chdbAvailable())('loader over embedded chDB', () => {
       v.events.some((event) => event.type === 'click' && (event.props as { href?: unknown } | undefined)?.href),
     );
     const events = visit?.events ?? [];
-    const encoded = Buffer.from(encodeMessage({ v: 1, site, skewMs: 0, browser: 'Chrome', os: 'Linux', device: 'desktop', events }));
-    // The same message as the release before migration 07 wrote it: no `rows` in its index, rows without the reports.
+    const sent = { v: 1 as const, site, skewMs: 0, browser: 'Chrome', os: 'Linux', device: 'desktop', events };
+    const encoded = Buffer.from(encodeMessage(sent));
+    // The same message as the release before migration 07 wrote it: no `rows` in its index, rows without the reports
+    // (then a JSON array of row objects: no `vf`).
     const first = encoded.indexOf(10);
-    const index = JSON.parse(encoded.subarray(0, first).toString()) as { rows?: number; eventBytes: number };
-    const rows = JSON.parse(encoded.subarray(first + 1 + index.eventBytes).toString()) as Array<Record<string, unknown>>;
+    const index = JSON.parse(encoded.subarray(0, first).toString()) as { rows?: number; vf?: string; eventBytes: number };
+    const rows = visitRows(site, eventRows(sent)) as unknown as Array<Record<string, unknown>>;
     const expected = rows.map((row) => row['links.url']);
     expect(expected.flat().length).toBeGreaterThan(0);
     delete index.rows;
+    delete index.vf;
     const older = rows.map((row) =>
       Object.fromEntries(Object.entries(row).filter(([name]) => !/^(links|goals)\.|^lost$|^pages\.(depth|engaged_ms)$/.test(name))),
     );
@@ -169,6 +188,40 @@ describe.skipIf(!chdbAvailable())('loader over embedded chDB', () => {
     expect(stored.map((row) => row.urls)).toEqual(expected);
   });
 
+  it("loads a message whose visit rows are JSON (an ingest node of before the TabSeparated rows) beside today's, as they are", async () => {
+    const site = 'jsonrows';
+    const [a, b] = generateVisits({ count: 12, now, days: 1, site, seed: 29 }).map((visit) => visit.events);
+    const sent = (events: TrailmarkEvent[]) => ({
+      v: 1 as const,
+      site,
+      skewMs: 0,
+      browser: 'Firefox',
+      os: 'Linux',
+      device: 'desktop',
+      events,
+    });
+    const encoded = Buffer.from(encodeMessage(sent(a ?? [])));
+    // The same message as the release before wrote it: its index without `vf`, its rows a JSON array of objects.
+    const first = encoded.indexOf(10);
+    const index = JSON.parse(encoded.subarray(0, first).toString()) as { vf?: string; eventBytes: number };
+    delete index.vf;
+    const older = Buffer.concat([
+      Buffer.from(`${JSON.stringify(index)}\n`),
+      encoded.subarray(first + 1, first + 1 + index.eventBytes),
+      Buffer.from(JSON.stringify(visitRows(site, eventRows(sent(a ?? []))))),
+    ]);
+    expect(decodeMessage(older)).toMatchObject({ visitsFormat: 'json', current: true });
+    await loadBatch(store, [
+      { seq: 1, data: older },
+      { seq: 2, data: encodeMessage(sent(b ?? [])) },
+    ]);
+    const expected = visitRows(site, eventRows(sent([...(a ?? []), ...(b ?? [])])));
+    const stored = await store.query<Record<string, unknown>>(
+      `SELECT ${VISIT_COLUMNS.map((name) => `\`${name}\``).join(', ')} FROM visits FINAL WHERE site_id = '${site}' ORDER BY session_id`,
+    );
+    expect(stored.map(plain)).toEqual(expected.sort((x, y) => (x.session_id < y.session_id ? -1 : 1)).map(plain));
+  });
+
   it('stores every string as it was sent, tabs, newlines, backslashes and a typed \\N included', async () => {
     const site = 'strings';
     const awkward = 'a\tb\nc\rd\\e \\N "q" ü 😀';
@@ -178,6 +231,8 @@ describe.skipIf(!chdbAvailable())('loader over embedded chDB', () => {
       session_id: `s\t${awkward}`,
       visitor_id: `v\n${awkward}`,
       title: awkward,
+      // In the visit row's arrays too (pages, funnel marks), quoted there: a quote of its own.
+      path: `/'${awkward}`,
     }));
     await loadBatch(store, [
       { seq: 1, data: encodeMessage({ v: 1, site, skewMs: 0, browser: 'Chrome', os: null, device: 'desktop', events: sent }) },
@@ -188,6 +243,12 @@ describe.skipIf(!chdbAvailable())('loader over embedded chDB', () => {
     expect(rows.map((row) => ({ ...row, raw: JSON.parse(row.raw) }))).toEqual(
       sent.map((event) => ({ session_id: event.session_id, visitor_id: event.visitor_id, os: null, raw: event })),
     );
+    const visits = await store.query<Record<string, unknown>>(
+      `SELECT ${VISIT_COLUMNS.map((name) => `\`${name}\``).join(', ')} FROM visits FINAL WHERE site_id = '${site}'`,
+    );
+    const expected = visitRows(site, eventRows({ v: 1, site, skewMs: 0, browser: 'Chrome', os: null, device: 'desktop', events: sent }));
+    expect(expected[0]?.['pages.path']).toContain(`/'${awkward}`);
+    expect(visits.map(plain)).toEqual(expected.map(plain));
   });
 
   it("stores the user agent's device class with each event, and a bot's visit as a bot's, out of the figures", async () => {

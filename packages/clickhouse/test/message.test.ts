@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { storageProblem } from '../src/batch-route.js';
-import { type DecodedMessage, decodeMessage, encodeMessage, eventIdsOf, eventRows, tsvField, visitRows } from '../src/index.js';
+import {
+  type DecodedMessage,
+  decodeMessage,
+  encodeMessage,
+  eventIdsOf,
+  eventRows,
+  tsvArray,
+  tsvField,
+  VISIT_COLUMNS,
+  visitRows,
+  visitRowsTsv,
+} from '../src/index.js';
 
 const event = (n: number, session = 's1') => ({
   event_id: `0a1b2c3d-0000-4000-8000-00000000000${n}`,
@@ -48,13 +59,35 @@ describe('log messages', () => {
       JSON.stringify(event(1)),
     ]);
     expect(eventIdsOf(decoded as DecodedMessage)).toEqual([event(1).event_id, event(2).event_id, event(3).event_id]);
-    const visits = JSON.parse(Buffer.from(decoded?.visits ?? []).toString('utf8'));
+    // The visits' rows as `TabSeparated` lines too, columns `VISIT_COLUMNS`, each the visit's events in this request.
+    expect(decoded?.visitsFormat).toBe('tsv');
+    const visits = Buffer.from(decoded?.visits ?? [])
+      .toString('utf8')
+      .split('\n');
+    expect(visits.pop()).toBe('');
+    const column = (name: string) => VISIT_COLUMNS.indexOf(name as (typeof VISIT_COLUMNS)[number]);
     expect(
-      visits.map((visit: { session_id: string; version: number; pageviews: number }) => [visit.session_id, visit.version, visit.pageviews]),
+      visits.map((line) => line.split('\t')).map((f) => [f[column('session_id')], f[column('version')], f[column('pageviews')]]),
     ).toEqual([
-      ['s1', 2, 2],
-      ['s2', 1, 1],
+      ['s1', '2', '2'],
+      ['s2', '1', '1'],
     ]);
+    expect(visits.join('\n')).toBe(
+      visitRowsTsv(
+        visitRows(
+          'site',
+          eventRows({
+            v: 1,
+            site: 'site',
+            skewMs: 5,
+            browser: 'Chrome',
+            os: 'Android',
+            device: 'mobile',
+            events: [event(1), event(2), event(3, 's2')],
+          }),
+        ),
+      ).trimEnd(),
+    );
   });
 
   it('reads a message of the first version (a stream written before) into the same parts, and refuses a foreign body', () => {
@@ -83,16 +116,20 @@ describe('log messages', () => {
     );
     const current = decodeMessage(encodeMessage(message));
     expect(current?.current).toBe(true);
-    // Its visit rows are those of an older ingest node: the loader rebuilds its visits (`current: false`).
+    // Its visit rows are those of an older ingest node, as JSON: the loader rebuilds its visits (`current: false`).
     expect(decodeMessage(lines)).toEqual({
       ...current,
       events: Buffer.from(current?.events ?? []),
-      visits: Buffer.from(current?.visits ?? []),
+      visits: Buffer.from(JSON.stringify(visitRows('site', rows))),
+      visitsFormat: 'json',
       current: false,
     });
     expect(decodeMessage(Buffer.from('{"hello":1}'))).toBeUndefined();
     expect(decodeMessage(Buffer.from('{"f":"tsv","site":"s","sessions":[],"counts":[],"eventBytes":99}\nshort[]'))).toBeUndefined();
     expect(decodeMessage(Buffer.from('[1]\n[2]\nnot json'))).toBeUndefined();
+    expect(
+      decodeMessage(Buffer.from('{"f":"tsv","vf":"tsv","site":"s","sessions":[],"counts":[],"eventBytes":0}\nno newline')),
+    ).toBeUndefined();
   });
 });
 
@@ -102,6 +139,15 @@ describe('tsvField', () => {
     expect(tsvField('\\N')).toBe('\\\\N');
     expect(tsvField(null)).toBe('\\N');
     expect(tsvField('plain "quoted" ünïcode')).toBe('plain "quoted" ünïcode');
+  });
+});
+
+describe('tsvArray', () => {
+  it('writes numbers as they read back and strings quoted, a quote, backslash, tab, newline and carriage return escaped', () => {
+    expect(tsvArray([])).toBe('[]');
+    expect(tsvArray([1, 0.1, 1e-7, -3])).toBe('[1,0.1,1e-7,-3]');
+    expect(tsvArray(["a'b", 'c\\d', 'e\tf\ng\rh', 'ü 😀'])).toBe("['a\\'b','c\\\\d','e\\tf\\ng\\rh','ü 😀']");
+    expect(() => tsvArray([Number.NaN])).toThrow(TypeError);
   });
 });
 

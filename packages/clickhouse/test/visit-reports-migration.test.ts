@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILTIN_TYPES, type TrailmarkEvent } from '@trailmark/protocol';
+import { BUILTIN_TYPES, identitiesOf, type TrailmarkEvent } from '@trailmark/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type ChStore,
@@ -112,6 +112,7 @@ describe.skipIf(!chdbAvailable())('migrations 07-09 (the reports on the visit ro
         '09_visitor_persons.sql',
         '10_bot_verdicts.sql',
         '11_fewer_event_columns.sql',
+        '12_no_visitor_users.sql',
       ]);
       const rows = await store.query<Record<string, unknown>>(
         `SELECT session_id, ${NEW_COLUMNS.map((name) => `\`${name}\``).join(', ')} FROM visits FINAL ORDER BY session_id`,
@@ -158,33 +159,35 @@ describe.skipIf(!chdbAvailable())('migrations 07-09 (the reports on the visit ro
       at({ ...base, visitor_id: 'r', session_id: 'r1' }, t0, 1, id(5), '[redacted:email]'),
     ];
     const store = openChdbStore();
-    const persons = () =>
-      store.query<{ v: string; same: number }>(
-        `SELECT p.v AS v, toUInt8(p.person = u.person) AS same FROM
-           (SELECT visitor_key, person, 'x' AS v FROM visitor_persons FINAL) AS p
-           INNER JOIN (SELECT reinterpretAsUInt128(sipHash128('v', visitor_id)) AS visitor_key, visitor_id AS v2,
-             reinterpretAsUInt128(sipHash128('u', argMinMerge(user_id))) AS person FROM visitor_users GROUP BY visitor_id) AS u
-           ON u.visitor_key = p.visitor_key ORDER BY u.v2`,
+    // Each identified visitor's person against the reference, `identitiesOf()` of every event loaded so far (the
+    // oracle was migration 06's `visitor_users` until migration 12 dropped it, read by nothing).
+    const persons = (loaded: TrailmarkEvent[]) => {
+      const identities = identitiesOf(loaded);
+      return store.query<{ v: string; same: number }>(
+        `SELECT e.v AS v, toUInt8(p.person = reinterpretAsUInt128(sipHash128('u', e.u))) AS same FROM
+           (SELECT visitor_key, person FROM visitor_persons FINAL) AS p
+           INNER JOIN (SELECT tupleElement(pair, 1) AS v, tupleElement(pair, 2) AS u, reinterpretAsUInt128(sipHash128('v', v)) AS visitor_key
+             FROM (SELECT arrayJoin(arrayZip({vs:Array(String)}, {us:Array(String)})) AS pair)) AS e
+           ON e.visitor_key = p.visitor_key ORDER BY e.v`,
+        { vs: [...identities.keys()], us: [...identities.values()] },
       );
+    };
     try {
       await migrate(store, before);
       await load(store, stored, () => []);
       await migrate(store);
-      expect((await persons()).map((row) => Number(row.same))).toEqual([1, 1]);
+      expect((await persons(stored)).map((row) => Number(row.same))).toEqual([1, 1]);
       const [p] = await store.query<{ u: number }>(
         "SELECT toUInt8(person = reinterpretAsUInt128(sipHash128('u', 'u1'))) AS u FROM visitor_persons FINAL WHERE visitor_key = reinterpretAsUInt128(sipHash128('v', 'p'))",
       );
       expect(Number(p?.u)).toBe(1);
       // After migrating: an earlier identification of p arrives late, and s is identified.
-      await load(
-        store,
-        [
-          at({ ...base, visitor_id: 'p', session_id: 'p0' }, t0 - 1000, 1, id(6), 'u0'),
-          at({ ...base, visitor_id: 's', session_id: 's1' }, t0, 1, id(7), 'u5'),
-        ],
-        () => [],
-      );
-      expect((await persons()).map((row) => Number(row.same))).toEqual([1, 1, 1]);
+      const late = [
+        at({ ...base, visitor_id: 'p', session_id: 'p0' }, t0 - 1000, 1, id(6), 'u0'),
+        at({ ...base, visitor_id: 's', session_id: 's1' }, t0, 1, id(7), 'u5'),
+      ];
+      await load(store, late, () => []);
+      expect((await persons([...stored, ...late])).map((row) => Number(row.same))).toEqual([1, 1, 1]);
       const [count] = await store.query<{ n: string }>('SELECT count() AS n FROM visitor_persons FINAL');
       expect(Number(count?.n)).toBe(3);
     } finally {
