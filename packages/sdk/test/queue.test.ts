@@ -287,6 +287,36 @@ describe('indexedDbQueue', () => {
     expect(ledgers).toHaveLength(count);
   });
 
+  it('keeps, sends and spills what it added while a re-read was under way, though the read missed it (issue 23)', async () => {
+    // Firefox, track 50 then reload at once: events tracked as a flush re-read the store had their write start after
+    // the read began; the read's snapshot lacked them and replaced the mirror, so the unload batch and the spill never
+    // saw them, and the page went before their write ended: lost.
+    let finishLoad: (entries: QueueEntry[]) => void = () => undefined;
+    const spilled: string[][] = [];
+    const store: QueueStore = {
+      ...memoryQueue(),
+      shared: true,
+      load: () =>
+        new Promise((resolve) => {
+          finishLoad = resolve;
+        }),
+      write: () => new Promise(() => undefined),
+      spill: (entries) => spilled.push(entries.map((e) => e.id)),
+    };
+    const { queue } = queueOver(store, { canSend: () => true });
+    const syncing = queue._sync();
+    await Promise.resolve();
+    const late = [entry(), entry()];
+    queue._add(late);
+    // The coalesced write starts (a microtask), then the read ends without them.
+    await Promise.resolve();
+    finishLoad([]);
+    await syncing;
+    expect(queue._take(10, 1e6).map((e) => e.id)).toEqual(late.map((e) => e.id));
+    queue._spill();
+    expect(spilled.at(-1)).toEqual(late.map((e) => e.id));
+  });
+
   it('past its caps while events can be sent, holds the burst in memory for the sender instead of evicting it', async () => {
     let canSend = true;
     const store = memoryQueue();

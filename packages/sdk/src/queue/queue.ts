@@ -62,8 +62,11 @@ export interface Queue {
   _sync(): Promise<void>;
   /** At page hide: hands entries whose write may not finish before the page goes to the store's synchronous spill. */
   _spill(): void;
-  /** Removes everything, stored or not. */
-  _clear(): Promise<void>;
+  /**
+   * Removes everything, stored or not; the shared store only if `still()` holds when its clear runs (see
+   * `QueueStore.clear`).
+   */
+  _clear(still?: () => boolean): Promise<void>;
   /** Entries waiting: neither in flight nor handed (held overflow included). */
   readonly _waiting: number;
   /** Bytes of every entry held, in flight or not. */
@@ -273,12 +276,16 @@ export function createQueue(options: QueueOptions): Queue {
       await write();
       const stored = await run(() => store.load());
       if (stored) {
-        const unsaved = toPut;
+        // Added while the read ran: not yet written, or written after the read began (so not in what it read). Kept:
+        // dropped from the mirror they were neither sent nor spilled, and lost with a page gone before the write
+        // ended (Firefox, track 50 then reload at once).
+        let mine = toPut;
+        for (const put of unsaved) mine = mine.concat(put.filter((entry) => entries.has(entry.id)));
         stored.sort((a, b) => a.ts - b.ts);
         entries = new Map();
         bytes = 0;
         const before = handed.size;
-        fill(stored.concat(unsaved));
+        fill(stored.concat(mine));
         // Hand-offs of other pages (their ledgers) are now this tab's to resolve; gone entries need none.
         for (const id of handed.keys()) if (!entries.has(id)) handed.delete(id);
         if (handed.size || before) record();
@@ -296,7 +303,7 @@ export function createQueue(options: QueueOptions): Queue {
       for (const removed of unremoved) for (const id of removed) gone.set(id, 1);
       if (gone.size > handed.size) store.ledger?.(gone);
     },
-    async _clear() {
+    async _clear(still) {
       entries.clear();
       inFlight.clear();
       handed.clear();
@@ -306,7 +313,7 @@ export function createQueue(options: QueueOptions): Queue {
       toPut = [];
       toRemove = [];
       await writing;
-      await run(() => store.clear());
+      await run(() => store.clear(still));
     },
     get _waiting() {
       let waiting = entries.size - inFlight.size + overflow.length;

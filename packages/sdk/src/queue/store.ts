@@ -26,7 +26,11 @@ export interface QueueStore {
    */
   load(): Promise<QueueEntry[] | null>;
   write(put: readonly QueueEntry[], remove: readonly string[]): Promise<void>;
-  clear(): Promise<void>;
+  /**
+   * Removes every entry; where `still` is given, only if it holds when the removal runs (in IndexedDB, inside its
+   * transaction): a denial found late must not clear what another tab queued after consent was granted since.
+   */
+  clear(still?: () => boolean): Promise<void>;
   /**
    * The origin-wide lock flushes take when the store is shared, so two tabs never send the same event.
    * Stores seen by one tab only have none.
