@@ -273,19 +273,26 @@ export function createQueue(options: QueueOptions): Queue {
     _persist: write,
     async _sync() {
       if (!store.shared) return;
-      await write();
-      const stored = await run(() => store.load());
+      // The read takes its turn among the writes: those begun before it are in what it reads (or, removed by another
+      // tab since, provably gone), those begun after wait for its end. So what it misses is exactly what this tab
+      // added or removed since, which nobody else has seen: kept, or kept out (issue 23). Run beside the writes, it
+      // missed entries whose write had begun, and the store no longer knew where they were, so sending them never
+      // removed them and another tab sent them again (two tabs: a 6-event write twice on the wire).
+      void write();
+      const reading = writing.then(() => run(() => store.load()));
+      writing = reading;
+      const stored = await reading;
       if (stored) {
-        // Added while the read ran: not yet written, or written after the read began (so not in what it read). Kept:
-        // dropped from the mirror they were neither sent nor spilled, and lost with a page gone before the write
-        // ended (Firefox, track 50 then reload at once).
         let mine = toPut;
-        for (const put of unsaved) mine = mine.concat(put.filter((entry) => entries.has(entry.id)));
+        const gone = new Set(toRemove);
+        for (const put of unsaved) mine = mine.concat(put);
+        for (const removed of unremoved) for (const id of removed) gone.add(id);
+        mine = mine.filter((entry) => entries.has(entry.id));
         stored.sort((a, b) => a.ts - b.ts);
         entries = new Map();
         bytes = 0;
         const before = handed.size;
-        fill(stored.concat(mine));
+        fill(stored.filter((entry) => !gone.has(entry.id)).concat(mine));
         // Hand-offs of other pages (their ledgers) are now this tab's to resolve; gone entries need none.
         for (const id of handed.keys()) if (!entries.has(id)) handed.delete(id);
         if (handed.size || before) record();
