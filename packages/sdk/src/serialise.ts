@@ -137,6 +137,47 @@ function contextOf(
 }
 
 /**
+ * The queue entry of an event: `full` serialised as it is (what `beforeSend` returned, or an event with its own page
+ * fields, clipped), or else its own fields, the page context's JSON (made once for many events), the time zone and
+ * its `props`. `undefined`, counted as a drop, when its props break the protocol's limits or cannot be encoded
+ * (cyclic, BigInt), or it is over the size limit.
+ */
+function entryOf(
+  entry: Omit<QueueEntry, 'body' | 'bytes'>,
+  full: TrailmarkEvent | undefined,
+  props: Props | undefined,
+  [own, context, contextBytes, zoned]: [own: string, context: string, contextBytes: number, zoned: string],
+  options: SerialiserOptions,
+): QueueEntry | undefined {
+  let reason: DropReason = 'invalid';
+  let detail: string | undefined;
+  try {
+    // Every backend refuses props over the protocol's limits: refused here instead, before a round trip.
+    detail = props && propsProblem(props);
+    if (detail) throw Error(detail);
+    let body: string;
+    let bytes: number;
+    if (full) {
+      clip(full);
+      body = JSON.stringify(full);
+      bytes = utf8(body);
+    } else {
+      const tail = props ? `,"props":${JSON.stringify(props)}}` : '}';
+      body = own + context + zoned + tail;
+      bytes = own.length + contextBytes + utf8(zoned + tail);
+    }
+    if (bytes > MAX_EVENT_BYTES) {
+      reason = 'too_large';
+      throw Error(__DEBUG_BUILD__ ? `an event of ${bytes} bytes is over the ${MAX_EVENT_BYTES}-byte limit` : 'size');
+    }
+    return { ...entry, body, bytes };
+  } catch (error) {
+    options._onDrop(reason, 1, detail);
+    options._onError(error, 'track');
+  }
+}
+
+/**
  * Turns `track()` calls into queue entries. The page context every event repeats is kept as an object and as JSON
  * (without its braces), made again only when the page, title, visitor, session or user changes, so an event costs
  * one short string concatenation; the JSON itself is made when the tracker processes its buffer, off `track()`.
@@ -233,37 +274,16 @@ export function createSerialiser(options: SerialiserOptions) {
       },
       _entry() {
         settle();
-        /** Why the event is dropped if this throws: props JSON cannot encode (cyclic, BigInt), or its size. */
-        let reason: DropReason = 'invalid';
-        let detail: string | undefined;
         const zoned = resolveZone();
-        try {
-          let body: string;
-          let bytes: number;
-          // Every backend refuses props over the protocol's limits: refused here instead, before a round trip.
-          const sent = replaced ? replaced.props : props;
-          detail = sent && propsProblem(sent);
-          if (detail) throw Error(detail);
-          if (replaced || override) {
-            if (replaced) clip(replaced);
-            body = JSON.stringify(replaced ?? event());
-            bytes = utf8(body);
-          } else {
-            // Event types match EVENT_TYPE_PATTERN and split reasons are plain words: neither needs JSON escaping.
-            const own = `{"event_id":"${id}","type":"${type}","ts":${ts},"seq":${seq}${split ? `,"split_reason":"${split}"` : ''},`;
-            const tail = props ? `,"props":${JSON.stringify(props)}}` : '}';
-            body = own + json + zoned + tail;
-            bytes = own.length + jsonBytes + utf8(zoned + tail);
-          }
-          if (bytes > MAX_EVENT_BYTES) {
-            reason = 'too_large';
-            throw Error(__DEBUG_BUILD__ ? `a ${type} event of ${bytes} bytes is over the ${MAX_EVENT_BYTES}-byte limit` : 'size');
-          }
-          return { id, body, bytes, priority, ts };
-        } catch (error) {
-          options._onDrop(reason, 1, detail);
-          options._onError(error, 'track');
-        }
+        // Event types match EVENT_TYPE_PATTERN and split reasons are plain words: neither needs JSON escaping.
+        const own = `{"event_id":"${id}","type":"${type}","ts":${ts},"seq":${seq}${split ? `,"split_reason":"${split}"` : ''},`;
+        return entryOf(
+          { id, priority, ts },
+          replaced ?? (override && event()),
+          replaced ? replaced.props : props,
+          [own, json, jsonBytes, zoned],
+          options,
+        );
       },
     };
   };
