@@ -96,10 +96,10 @@ function applyAnswer(queue: Queue, part: readonly QueueEntry[], result: Transpor
   if (result.status === 'split') onDrop('too_large', 1);
   else if (result.status === 'drop') {
     dropped = part.length;
-    onError(new Error(result.reason), 'ingest');
+    onError(Error(result.reason), 'ingest');
   } else if (result.status === 'ok' && result.rejected?.[0]) {
     dropped = result.rejected.length;
-    onError(new Error(result.rejected[0].reason), 'ingest');
+    onError(Error(result.rejected[0].reason), 'ingest');
   }
   if (dropped) onDrop('rejected', dropped);
   // A beacon outside page hide: the browser has taken the events; kept, they would be taken and sent again at once.

@@ -279,15 +279,12 @@ export function createQueue(options: QueueOptions): Queue {
       // missed entries whose write had begun, and the store no longer knew where they were, so sending them never
       // removed them and another tab sent them again (two tabs: a 6-event write twice on the wire).
       void write();
-      const reading = writing.then(() => run(() => store.load()));
-      writing = reading;
-      const stored = await reading;
+      const stored = (await (writing = writing.then(() => run(() => store.load())))) as QueueEntry[] | null | undefined;
       if (stored) {
         let mine = toPut;
-        const gone = new Set(toRemove);
         for (const put of unsaved) mine = mine.concat(put);
-        for (const removed of unremoved) for (const id of removed) gone.add(id);
         mine = mine.filter((entry) => entries.has(entry.id));
+        const gone = new Set(toRemove.concat(...unremoved));
         stored.sort((a, b) => a.ts - b.ts);
         entries = new Map();
         bytes = 0;

@@ -23,6 +23,8 @@ export interface QueueStore {
   /**
    * Every entry stored, oldest first not required; or `null` when nothing changed since this store's own last load
    * or write (no other tab wrote or removed anything), so the queue's mirror is still exact and need not be rebuilt.
+   * The queue never calls it while one of its writes runs (a store may rebuild what it knows of its records from
+   * the read alone).
    */
   load(): Promise<QueueEntry[] | null>;
   write(put: readonly QueueEntry[], remove: readonly string[]): Promise<void>;
