@@ -137,40 +137,32 @@ function contextOf(
 }
 
 /**
- * The queue entry of an event: `full` serialised as it is (what `beforeSend` returned, or an event with its own page
- * fields, clipped), or else its own fields, the page context's JSON (made once for many events), the time zone and
- * its `props`. `undefined`, counted as a drop, when its props break the protocol's limits or cannot be encoded
- * (cyclic, BigInt), or it is over the size limit.
+ * Completes an event's queue `entry`: `full` serialised as it is (what `beforeSend` returned, or an event with its own
+ * page fields, clipped), or else the time zone and `props` after what `entry` holds (its own fields and the page
+ * context's JSON, made once for many events). `undefined`, counted as a drop, when its props break the protocol's
+ * limits or cannot be encoded (cyclic, BigInt), or it is over the size limit. One object an event: the burst path.
  */
-function entryOf(
-  entry: Omit<QueueEntry, 'body' | 'bytes'>,
-  full: TrailmarkEvent | undefined,
-  props: Props | undefined,
-  [own, context, contextBytes, zoned]: [own: string, context: string, contextBytes: number, zoned: string],
-  options: SerialiserOptions,
-): QueueEntry | undefined {
+function entryOf(entry: QueueEntry, full: TrailmarkEvent | undefined, props: Props | undefined, zoned: string, options: SerialiserOptions) {
   let reason: DropReason = 'invalid';
   let detail: string | undefined;
   try {
     // Every backend refuses props over the protocol's limits: refused here instead, before a round trip.
     detail = props && propsProblem(props);
     if (detail) throw Error(detail);
-    let body: string;
-    let bytes: number;
     if (full) {
       clip(full);
-      body = JSON.stringify(full);
-      bytes = utf8(body);
+      entry.body = JSON.stringify(full);
+      entry.bytes = utf8(entry.body);
     } else {
-      const tail = props ? `,"props":${JSON.stringify(props)}}` : '}';
-      body = own + context + zoned + tail;
-      bytes = own.length + contextBytes + utf8(zoned + tail);
+      const tail = zoned + (props ? `,"props":${JSON.stringify(props)}}` : '}');
+      entry.body += tail;
+      entry.bytes += utf8(tail);
     }
-    if (bytes > MAX_EVENT_BYTES) {
+    if (entry.bytes > MAX_EVENT_BYTES) {
       reason = 'too_large';
-      throw Error(__DEBUG_BUILD__ ? `an event of ${bytes} bytes is over the ${MAX_EVENT_BYTES}-byte limit` : 'size');
+      throw Error(__DEBUG_BUILD__ ? `an event of ${entry.bytes} bytes is over the ${MAX_EVENT_BYTES}-byte limit` : 'size');
     }
-    return { ...entry, body, bytes };
+    return entry;
   } catch (error) {
     options._onDrop(reason, 1, detail);
     options._onError(error, 'track');
@@ -278,10 +270,10 @@ export function createSerialiser(options: SerialiserOptions) {
         // Event types match EVENT_TYPE_PATTERN and split reasons are plain words: neither needs JSON escaping.
         const own = `{"event_id":"${id}","type":"${type}","ts":${ts},"seq":${seq}${split ? `,"split_reason":"${split}"` : ''},`;
         return entryOf(
-          { id, priority, ts },
+          { id, body: own + json, bytes: own.length + jsonBytes, priority, ts },
           replaced ?? (override && event()),
           replaced ? replaced.props : props,
-          [own, json, jsonBytes, zoned],
+          zoned,
           options,
         );
       },
