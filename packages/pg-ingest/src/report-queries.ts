@@ -1,6 +1,6 @@
 import { panelAnswer, type StatsData, type StatsQuery } from '@trailmark/protocol';
 import type { Queryable } from './db.js';
-import { type Binds, binds, iso, ORDER, type PanelSite, person, rollupRows, visitsCte } from './stats-sql.js';
+import { type Binds, binds, iso, ORDER, orderedBy, type PanelSite, person, rollupRows, visitsCte } from './stats-sql.js';
 
 // The reports beside the traffic figures, in SQL over the per-visit rollups of migration 05 (and visit_pages of
 // 04): each is one range scan of its rollup (joined to the filtered visits when there are filters) and one
@@ -45,7 +45,8 @@ const links = (panel: 'outbound' | 'downloads') =>
 
 /**
  * Per page viewed: the visits that viewed it, how many of them scrolled to each mark, and their engaged time. In path
- * order, so a long range reads idx_visit_pages_by_path (migration 10, the viewed rows' figures) rather than the table.
+ * order without filters, so a long range reads idx_visit_pages_by_path (migration 10, the viewed rows' figures)
+ * rather than the table.
  */
 async function pageReads(db: Queryable, site: PanelSite, query: StatsQuery): Promise<Row[]> {
   const b = binds();
@@ -55,7 +56,7 @@ async function pageReads(db: Queryable, site: PanelSite, query: StatsQuery): Pro
      SELECT r.path, count(*)::int AS visits, count(*) FILTER (WHERE r.scroll >= 25)::int AS reached_25,
             count(*) FILTER (WHERE r.scroll >= 50)::int AS reached_50, count(*) FILTER (WHERE r.scroll >= 75)::int AS reached_75,
             count(*) FILTER (WHERE r.scroll >= 100)::int AS reached_100, sum(r.engaged_ms)::float8 AS engaged_ms
-     FROM (SELECT r.* FROM ${pages.from} AND r.views > 0 ORDER BY r.path) r
+     FROM ${orderedBy(Object.keys(query.filters).length === 0, `SELECT r.* FROM ${pages.from} AND r.views > 0`, 'r.path')} r
      GROUP BY r.path ORDER BY visits DESC, r.path COLLATE "C" LIMIT ${b.add(query.limit)}`,
     b.values,
   );

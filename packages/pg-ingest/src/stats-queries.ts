@@ -1,7 +1,20 @@
 import { isStatsPanel, LIVE_WINDOW_MS, OPTIONAL_DIMENSIONS, parseStatsQuery, STATS_PANELS, type StatsQuery } from '@trailmark/protocol';
 import type { Db, Queryable } from './db.js';
 import { REPORT_PANELS } from './report-queries.js';
-import { binds, eventWindow, iso, ORDER, orderedBy, type PanelSite, person, perVisitor, rollupRows, visitsCte } from './stats-sql.js';
+import {
+  binds,
+  eventWindow,
+  iso,
+  ORDER,
+  orderedBy,
+  type PanelSite,
+  person,
+  perVisitor,
+  rollupRows,
+  streamable,
+  streams,
+  visitsCte,
+} from './stats-sql.js';
 
 // The dashboard's read contract (`GET /v1/stats/:panel`) in SQL over the ETL's tables: a visit is a
 // `user_sessions` row, its pages are `pageviews` rows, its other events `user_events` rows. The figures and their
@@ -11,7 +24,7 @@ import { binds, eventWindow, iso, ORDER, orderedBy, type PanelSite, person, perV
 async function summary(db: Queryable, site: PanelSite, query: StatsQuery) {
   const b = binds();
   const [row] = await db.query(
-    `${visitsCte(site, query, b)}${perVisitor(site)}
+    `${visitsCte(site, query, b)}${perVisitor(streams(site, query))}
      SELECT count(*)::int AS visitors, COALESCE(sum(visits), 0)::int AS visits, COALESCE(sum(pageviews), 0)::int AS pageviews,
             COALESCE(sum(bounces), 0)::int AS bounces, COALESCE(sum(duration_s), 0)::int AS duration_s
      FROM per`,
@@ -27,7 +40,7 @@ async function timeseries(db: Queryable, site: PanelSite, query: StatsQuery) {
   const size = b.add(query.interval === 'hour' ? '1 hour' : '1 day');
   const bucket = `date_bin(${size}::interval, session_start, '1970-01-01T00:00:00Z'::timestamptz)`;
   const points = await db.query(
-    `${visitsCte(site, query, b)}${perVisitor(site, bucket)}
+    `${visitsCte(site, query, b)}${perVisitor(streams(site, query), bucket)}
      SELECT (extract(epoch FROM value) * 1000)::float8 AS t, count(*)::int AS visitors, sum(visits)::int AS visits,
             sum(pageviews)::int AS pageviews
      FROM per GROUP BY value ORDER BY value`,
@@ -42,7 +55,7 @@ async function breakdown(db: Queryable, site: PanelSite, query: StatsQuery) {
     // visit_pages holds each visit's pageviews by path already counted, with the visit's visitor and start: one
     // read in (path, visitor) order (idx_visit_pages_by_path, migration 10) counted as it streams, or a range scan.
     const pages = rollupRows('visit_pages', site, query, b);
-    const viewed = orderedBy(site, `SELECT r.* FROM ${pages.from} AND r.views > 0`, 'r.path, r.visitor_id');
+    const viewed = orderedBy(streams(site, query, 'page'), `SELECT r.* FROM ${pages.from} AND r.views > 0`, 'r.path, r.visitor_id');
     const rows = await db.query(
       `${pages.with ? `${pages.with}, ` : 'WITH '}per AS (
          SELECT r.path, ${person('r', site)} AS visitor_id, count(*) AS visits, sum(r.views) AS pageviews
@@ -57,7 +70,7 @@ async function breakdown(db: Queryable, site: PanelSite, query: StatsQuery) {
   }
   const skipNull = OPTIONAL_DIMENSIONS.includes(query.by) ? 'WHERE value IS NOT NULL' : '';
   const rows = await db.query(
-    `${visitsCte(site, query, b, query.by)}${perVisitor(site, 'value')}
+    `${visitsCte(site, query, b, query.by)}${perVisitor(streams(site, query, query.by), 'value')}
      SELECT value, count(*)::int AS visitors, sum(visits)::int AS visits, sum(pageviews)::int AS pageviews
      FROM per ${skipNull} GROUP BY value ${ORDER('pageviews', 'value')} LIMIT ${b.add(query.limit)}`,
     b.values,
@@ -140,11 +153,12 @@ export const STATS_ROUTE = `/v1/stats/:panel{${STATS_PANELS.join('|')}}`;
  * Each panel runs in a read-only transaction with one snapshot for its statements (whether the site has identified
  * anyone, then the panel that decides), with room for its aggregates in memory (`work_mem` 64 MB: at the 4 MB
  * default, a 30-day view of a million events spills them to disk and takes twice as long), without JIT (compiling
- * costs more than these queries save) and without parallel workers: the dashboard asks for its panels at once, two
- * at a time (the budget's concurrency), so a worker takes the core another panel would use, and a parallel plan's
- * per-worker hashes and sorts cost more CPU in all than the one streaming plan (at a million events the country
- * breakdown's parallel plan read the table's 12,700 pages where the serial one reads idx_user_sessions_by_visitor's
- * 3,300). The settings and the check are one round trip. Live visitors come from the raw events (the ETL runs every
+ * costs more than these queries save) and, when it may read in (visitor, value) order (`streamable`), without
+ * parallel workers: the dashboard's first screen asks for those panels at once, two at a time (the budget's
+ * concurrency), so a worker takes the core another panel would use, and a parallel plan's per-worker hashes and
+ * sorts cost more CPU in all than the one streaming plan (at a million events the country breakdown's parallel plan
+ * read the table's 12,700 pages where the serial one reads idx_user_sessions_by_visitor's 3,300). Any other request
+ * keeps them: it reads the tables' rows as before, and workers read them side by side. Live visitors come from the raw events (the ETL runs every
  * few seconds behind them).
  */
 export function statsPanelSql(db: Db, siteId: string, url: URL, now: number): Promise<unknown> | string {
@@ -155,12 +169,16 @@ export function statsPanelSql(db: Db, siteId: string, url: URL, now: number): Pr
   if (panel === 'live') return live(db, siteId, now);
   return db.transaction(async (tx) => {
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-    const [row] = await tx.query<{ identified: boolean }>(
-      `SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true),
-              set_config('max_parallel_workers_per_gather', '0', true),
-              EXISTS (SELECT 1 FROM visitor_users WHERE site_id = $1) AS identified`,
-      [siteId],
-    );
+    const ordered =
+      panel === 'breakdown'
+        ? streamable(query, query.by)
+        : ['summary', 'timeseries', 'scroll', 'engagement'].includes(panel) && streamable(query);
+    await tx.query("SET LOCAL work_mem = '64MB'");
+    await tx.query('SET LOCAL jit = off');
+    if (ordered) await tx.query('SET LOCAL max_parallel_workers_per_gather = 0');
+    const [row] = await tx.query<{ identified: boolean }>('SELECT EXISTS (SELECT 1 FROM visitor_users WHERE site_id = $1) AS identified', [
+      siteId,
+    ]);
     return PANELS[panel as keyof typeof PANELS](tx, { id: siteId, identified: row?.identified === true }, query);
   });
 }

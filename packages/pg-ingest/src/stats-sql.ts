@@ -140,29 +140,49 @@ export function visitsCte(site: PanelSite, query: StatsQuery, b: Binds, by?: Exc
 /**
  * `, per AS (…)`: one row per (value, visitor) of the visits in `v`, with their visits, pageviews, bounces and
  * durations; the panel then counts rows for visitors. Two aggregates instead of `count(DISTINCT …)`, which sorts
- * every value's visitors. When the site has identified no one, the visits come in (visitor, value) order
- * (`orderedBy`): read from idx_user_sessions_by_visitor (migration 10), each (visitor, value) group is counted as it
+ * every value's visitors. When the request `streams`, the visits come in (visitor, value) order (`orderedBy`): read
+ * from idx_user_sessions_by_visitor (migration 10), each (visitor, value) group is counted as it
  * streams past instead of hashing every pair (at a million events the summary 180 → 80 ms of CPU, the timeseries
  * 300 → 100); a short range is sorted instead, which the planner weighs.
  */
-export function perVisitor(site: PanelSite, by?: string): string {
+export function perVisitor(streamed: boolean, by?: string): string {
   // The value is computed inside the ordered subquery, so the planner sees its rows sorted by the group's key.
   const rows = `SELECT visitor_id, ${by ?? 'NULL::text'} AS grp, pageview_count, bounce, duration_seconds FROM v`;
   const keys = by === undefined ? 'visitor_id' : 'visitor_id, grp';
   return `, per AS (
     SELECT ${by === undefined ? 'NULL::text' : 'grp'} AS value, visitor_id, count(*) AS visits, sum(pageview_count) AS pageviews,
            count(*) FILTER (WHERE bounce) AS bounces, sum(duration_seconds) AS duration_s
-    FROM ${orderedBy(site, rows, keys)} v GROUP BY ${keys}
+    FROM ${orderedBy(streamed, rows, keys)} v GROUP BY ${keys}
   )`;
 }
 
 /**
- * The rows a `select` gives, as a subquery to group by `keys`: in that order when the site's people are its bare
- * visitor ids (`person`), so the planner may read a covering index already in that order (migration 10) and count
- * each group as it streams past, or sort a short range's rows; as they come otherwise.
+ * The dimensions whose value idx_user_sessions_by_visitor (migration 10) carries the columns of, beside the summary's
+ * figures: their breakdowns, the summary and the timeseries can read it in visitor order.
  */
-export function orderedBy(site: PanelSite, select: string, keys: string): string {
-  return `(${select}${site.identified ? '' : ` ORDER BY ${keys}`})`;
+const BY_VISITOR: ReadonlySet<string> = new Set(['source', 'referrer', 'utm_source', 'utm_medium', 'country', 'device']);
+
+/**
+ * Whether a request reads its rows in (visitor, value) order (`orderedBy`): when the site's people are its bare
+ * visitor ids (`person`), without filters (a filtered request reads the few visits its filters select, joined, as
+ * before) and, for a breakdown `by` a dimension, one an index covers (`BY_VISITOR`; `page` has its own).
+ */
+export function streams(site: PanelSite, query: StatsQuery, by?: StatsDimension): boolean {
+  return !site.identified && streamable(query, by);
+}
+
+/** Whether a request without filters could read in (visitor, value) order: all `streams` asks but the site's people. */
+export function streamable(query: StatsQuery, by?: StatsDimension): boolean {
+  return Object.keys(query.filters).length === 0 && (by === undefined || by === 'page' || BY_VISITOR.has(by));
+}
+
+/**
+ * The rows a `select` gives, as a subquery to group by `keys`: in that order when the request `streams`, so the
+ * planner may read a covering index already in that order (migration 10) and count each group as it streams past,
+ * or sort a short range's rows; as they come otherwise.
+ */
+export function orderedBy(streamed: boolean, select: string, keys: string): string {
+  return `(${select}${streamed ? ` ORDER BY ${keys}` : ''})`;
 }
 
 /** Time bounds on a visit's events (the margin a visit may last), for the indexes on event time. */
