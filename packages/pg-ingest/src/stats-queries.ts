@@ -1,25 +1,30 @@
-import {
-  BUILTIN_TYPES,
-  isStatsPanel,
-  LIVE_WINDOW_MS,
-  OPTIONAL_DIMENSIONS,
-  parseStatsQuery,
-  STATS_PANELS,
-  type StatsQuery,
-} from '@trailmark/protocol';
+import { isStatsPanel, LIVE_WINDOW_MS, OPTIONAL_DIMENSIONS, parseStatsQuery, STATS_PANELS, type StatsQuery } from '@trailmark/protocol';
 import type { Db, Queryable } from './db.js';
 import { REPORT_PANELS } from './report-queries.js';
-import { binds, eventWindow, iso, ORDER, person, perVisitor, rollupRows, visitsCte } from './stats-sql.js';
+import {
+  binds,
+  eventWindow,
+  iso,
+  ORDER,
+  orderedBy,
+  type PanelSite,
+  person,
+  perVisitor,
+  rollupRows,
+  streamable,
+  streams,
+  visitsCte,
+} from './stats-sql.js';
 
 // The dashboard's read contract (`GET /v1/stats/:panel`) in SQL over the ETL's tables: a visit is a
 // `user_sessions` row, its pages are `pageviews` rows, its other events `user_events` rows. The figures and their
 // order are the ones `statsPanel()` in @trailmark/protocol computes from raw events (the tests hold them equal):
 // counts only (cast to int), strings ordered by code point (COLLATE "C"), unknown values last.
 
-async function summary(db: Queryable, siteId: string, query: StatsQuery) {
+async function summary(db: Queryable, site: PanelSite, query: StatsQuery) {
   const b = binds();
   const [row] = await db.query(
-    `${visitsCte(siteId, query, b)}${perVisitor()}
+    `${visitsCte(site, query, b)}${perVisitor(streams(site, query))}
      SELECT count(*)::int AS visitors, COALESCE(sum(visits), 0)::int AS visits, COALESCE(sum(pageviews), 0)::int AS pageviews,
             COALESCE(sum(bounces), 0)::int AS bounces, COALESCE(sum(duration_s), 0)::int AS duration_s
      FROM per`,
@@ -28,14 +33,14 @@ async function summary(db: Queryable, siteId: string, query: StatsQuery) {
   return row;
 }
 
-async function timeseries(db: Queryable, siteId: string, query: StatsQuery) {
+async function timeseries(db: Queryable, site: PanelSite, query: StatsQuery) {
   const b = binds();
   // UTC hours or days from the epoch, binned as timestamps (per-row numeric epoch arithmetic cost a third of
   // the panel's time at a million events); each bucket's start becomes epoch ms once, after the aggregates.
   const size = b.add(query.interval === 'hour' ? '1 hour' : '1 day');
   const bucket = `date_bin(${size}::interval, session_start, '1970-01-01T00:00:00Z'::timestamptz)`;
   const points = await db.query(
-    `${visitsCte(siteId, query, b)}${perVisitor(bucket)}
+    `${visitsCte(site, query, b)}${perVisitor(streams(site, query), bucket)}
      SELECT (extract(epoch FROM value) * 1000)::float8 AS t, count(*)::int AS visitors, sum(visits)::int AS visits,
             sum(pageviews)::int AS pageviews
      FROM per GROUP BY value ORDER BY value`,
@@ -44,16 +49,17 @@ async function timeseries(db: Queryable, siteId: string, query: StatsQuery) {
   return { interval: query.interval, points };
 }
 
-async function breakdown(db: Queryable, siteId: string, query: StatsQuery) {
+async function breakdown(db: Queryable, site: PanelSite, query: StatsQuery) {
   const b = binds();
   if (query.by === 'page') {
-    // visit_pages holds each visit's pageviews by path already counted, with the visit's visitor and start:
-    // one range scan and a (path, visitor) hash aggregate.
-    const pages = rollupRows('visit_pages', siteId, query, b);
+    // visit_pages holds each visit's pageviews by path already counted, with the visit's visitor and start: one
+    // read in (path, visitor) order (idx_visit_pages_by_path, migration 10) counted as it streams, or a range scan.
+    const pages = rollupRows('visit_pages', site, query, b);
+    const viewed = orderedBy(streams(site, query, 'page'), `SELECT r.* FROM ${pages.from} AND r.views > 0`, 'r.path, r.visitor_id');
     const rows = await db.query(
       `${pages.with ? `${pages.with}, ` : 'WITH '}per AS (
-         SELECT r.path, ${person('r', siteId)} AS visitor_id, count(*) AS visits, sum(r.views) AS pageviews
-         FROM ${pages.from} AND r.views > 0
+         SELECT r.path, ${person('r', site)} AS visitor_id, count(*) AS visits, sum(r.views) AS pageviews
+         FROM ${viewed} r
          GROUP BY 1, 2
        )
        SELECT path AS value, count(*)::int AS visitors, sum(visits)::int AS visits, sum(pageviews)::int AS pageviews
@@ -64,7 +70,7 @@ async function breakdown(db: Queryable, siteId: string, query: StatsQuery) {
   }
   const skipNull = OPTIONAL_DIMENSIONS.includes(query.by) ? 'WHERE value IS NOT NULL' : '';
   const rows = await db.query(
-    `${visitsCte(siteId, query, b, query.by)}${perVisitor('value')}
+    `${visitsCte(site, query, b, query.by)}${perVisitor(streams(site, query, query.by), 'value')}
      SELECT value, count(*)::int AS visitors, sum(visits)::int AS visits, sum(pageviews)::int AS pageviews
      FROM per ${skipNull} GROUP BY value ${ORDER('pageviews', 'value')} LIMIT ${b.add(query.limit)}`,
     b.values,
@@ -72,14 +78,16 @@ async function breakdown(db: Queryable, siteId: string, query: StatsQuery) {
   return { by: query.by, rows };
 }
 
-async function goals(db: Queryable, siteId: string, query: StatsQuery) {
+async function goals(db: Queryable, site: PanelSite, query: StatsQuery) {
+  // The custom events by is_goal() (migration 05, the protocol's built-in types), which idx_user_events_goals
+  // (migration 10) holds alone: the range's goals without reading its other events.
   const b = binds();
   const rows = await db.query(
-    `${visitsCte(siteId, query, b)},
+    `${visitsCte(site, query, b)},
      per AS (
        SELECT e.event_type AS name, v.visitor_id, count(*) AS events
        FROM user_events e JOIN v ON v.session_id = e.session_id
-       WHERE e.site_id = ${b.add(siteId)} AND e.event_type <> ALL (${b.add(BUILTIN_TYPES)}::text[])
+       WHERE e.site_id = ${b.add(site.id)} AND is_goal(e.event_type)
          AND ${eventWindow('e.event_timestamp', query, b)}
        GROUP BY e.event_type, v.visitor_id
      )
@@ -90,18 +98,18 @@ async function goals(db: Queryable, siteId: string, query: StatsQuery) {
   return { rows };
 }
 
-async function funnel(db: Queryable, siteId: string, query: StatsQuery) {
+async function funnel(db: Queryable, site: PanelSite, query: StatsQuery) {
   if (query.steps.length === 0) return { steps: [] };
   const b = binds();
-  const cte = visitsCte(siteId, query, b);
-  const site = b.add(siteId);
+  const cte = visitsCte(site, query, b);
+  const siteParam = b.add(site.id);
   const steps = query.steps.map((step, index) => {
     const hits =
       step.kind === 'page'
         ? `SELECT session_id, view_timestamp AS ts FROM pageviews
-           WHERE site_id = ${site} AND path = ${b.add(step.value)} AND ${eventWindow('view_timestamp', query, b)}`
+           WHERE site_id = ${siteParam} AND path = ${b.add(step.value)} AND ${eventWindow('view_timestamp', query, b)}`
         : `SELECT session_id, event_timestamp AS ts FROM user_events
-           WHERE site_id = ${site} AND event_type = ${b.add(step.value)} AND ${eventWindow('event_timestamp', query, b)}`;
+           WHERE site_id = ${siteParam} AND event_type = ${b.add(step.value)} AND ${eventWindow('event_timestamp', query, b)}`;
     // Each step: the earliest hit at or after the previous step's, per visit still in the funnel.
     const previous = index === 0 ? 'v' : `s${index - 1}`;
     const after = index === 0 ? '' : ` AND x.ts >= prev.ts`;
@@ -112,10 +120,10 @@ async function funnel(db: Queryable, siteId: string, query: StatsQuery) {
   return { steps: query.steps.map((step, index) => ({ ...step, visits: row?.[`s${index}`] ?? 0 })) };
 }
 
-async function vitals(db: Queryable, siteId: string, query: StatsQuery) {
+async function vitals(db: Queryable, site: PanelSite, query: StatsQuery) {
   // visit_vitals holds each visit's metrics with the value of their last report.
   const b = binds();
-  const vitals = rollupRows('visit_vitals', siteId, query, b);
+  const vitals = rollupRows('visit_vitals', site, query, b);
   const rows = await db.query(
     `${vitals.with}
      SELECT r.name, percentile_disc(0.75) WITHIN GROUP (ORDER BY r.value)::float8 AS p75, count(*)::int AS samples
@@ -142,10 +150,16 @@ export const STATS_ROUTE = `/v1/stats/:panel{${STATS_PANELS.join('|')}}`;
 
 /**
  * Answers `GET /v1/stats/:panel` for a site: the panel's data, or a string naming what is wrong with the request.
- * Each panel runs in a read-only transaction with room for its hash aggregates in memory (`work_mem` 64 MB:
- * at the 4 MB default, a 30-day view of a million events spills them to disk and takes twice as long) and
- * without JIT (compiling costs more than these queries save). Live visitors come from the raw events (the ETL
- * runs every few seconds behind them).
+ * Each panel runs in a read-only transaction with one snapshot for its statements (whether the site has identified
+ * anyone, then the panel that decides), with room for its aggregates in memory (`work_mem` 64 MB: at the 4 MB
+ * default, a 30-day view of a million events spills them to disk and takes twice as long), without JIT (compiling
+ * costs more than these queries save) and, when it may read in (visitor, value) order (`streamable`), without
+ * parallel workers: the dashboard's first screen asks for those panels at once, two at a time (the budget's
+ * concurrency), so a worker takes the core another panel would use, and a parallel plan's per-worker hashes and
+ * sorts cost more CPU in all than the one streaming plan (at a million events the country breakdown's parallel plan
+ * read the table's 12,700 pages where the serial one reads idx_user_sessions_by_visitor's 3,300). Any other request
+ * keeps them: it reads the tables' rows as before, and workers read them side by side. Live visitors come from the raw events (the ETL runs every
+ * few seconds behind them).
  */
 export function statsPanelSql(db: Db, siteId: string, url: URL, now: number): Promise<unknown> | string {
   const panel = decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf('/') + 1));
@@ -154,9 +168,17 @@ export function statsPanelSql(db: Db, siteId: string, url: URL, now: number): Pr
   if (typeof query === 'string') return query;
   if (panel === 'live') return live(db, siteId, now);
   return db.transaction(async (tx) => {
-    await tx.query('SET TRANSACTION READ ONLY');
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    const ordered =
+      panel === 'breakdown'
+        ? streamable(query, query.by)
+        : ['summary', 'timeseries', 'scroll', 'engagement'].includes(panel) && streamable(query);
     await tx.query("SET LOCAL work_mem = '64MB'");
     await tx.query('SET LOCAL jit = off');
-    return PANELS[panel as keyof typeof PANELS](tx, siteId, query);
+    if (ordered) await tx.query('SET LOCAL max_parallel_workers_per_gather = 0');
+    const [row] = await tx.query<{ identified: boolean }>('SELECT EXISTS (SELECT 1 FROM visitor_users WHERE site_id = $1) AS identified', [
+      siteId,
+    ]);
+    return PANELS[panel as keyof typeof PANELS](tx, { id: siteId, identified: row?.identified === true }, query);
   });
 }

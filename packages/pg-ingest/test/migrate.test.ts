@@ -17,6 +17,7 @@ const ALL = [
   '07_identity_retention.sql',
   '08_seq_gaps.sql',
   '09_session_panels.sql',
+  '10_grouped_panels.sql',
 ];
 
 /** Applies the first `count` migrations only, as a database made before the later ones. */
