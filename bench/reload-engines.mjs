@@ -22,7 +22,8 @@ export async function benchReloadEngines() {
       execFile(
         resolve(root, 'node_modules/.bin/playwright'),
         ['test', 'e2e/engines', '--grep', LOOPS.join('|'), '--output', join(dir, 'results'), '--reporter=line'],
-        // One worker: the engines one after another, as docs/engines.md says they must run (timing-bound scenarios).
+        // One worker: the engines one after another, so no engine's figures share the cores with another's
+        // (timing-bound scenarios).
         { cwd: root, env: { ...process.env, TM_ENGINE_OUTCOMES: outcomes, E2E_WORKERS: '1' }, timeout: 15 * 60_000, maxBuffer: 1 << 26 },
         // A failed scenario still wrote its counts: they are the figures, and `passed` says the target was missed.
         (error, stdout, stderr) => done({ error, text: `${stdout}${stderr}` }),

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { unpackSdk } from '../scripts/pack-sdk.mjs';
+import { APP_ENDPOINTS, buildFrameworkApps } from './support/app-builds.mjs';
 import { hydrated, pageErrors, settledPageviews } from './support/app-pageviews.js';
-import { type AppServer, run, startApp } from './support/app-server.js';
+import { type AppServer, startApp, startForwarder } from './support/app-server.js';
 import { PORTS, RECEIVER_URL } from './support/ports.js';
 import { receiver } from './support/receiver-client.js';
 
@@ -16,14 +16,14 @@ const apps = { vue: resolve(repo, 'e2e/frameworks/vue'), svelte: resolve(repo, '
 const VUE = `http://127.0.0.1:${PORTS.vue}`;
 const SVELTE = `http://127.0.0.1:${PORTS.svelte}`;
 const servers: AppServer[] = [];
+let forwarder: Awaited<ReturnType<typeof startForwarder>>;
 
 test.beforeAll(async () => {
   test.setTimeout(180_000);
-  // The apps under e2e/frameworks resolve `trailmark` here, before the workspace's.
-  unpackSdk(resolve(repo, 'e2e/frameworks/node_modules/trailmark'));
-  const env = { VITE_TRAILMARK_ENDPOINT: RECEIVER_URL };
-  await run(process.execPath, [vite, 'build'], apps.vue, env);
-  await run(process.execPath, [vite, 'build'], apps.svelte, env);
+  // npm test builds them beside the unit tests (npm run build:apps); alone, this builds what is stale. The builds send
+  // to a port of this spec's own, passed on to this worker's receiver.
+  await buildFrameworkApps();
+  forwarder = await startForwarder(APP_ENDPOINTS.frameworks, RECEIVER_URL);
   const preview = (port: number) => [vite, 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'];
   servers.push(await startApp(process.execPath, preview(PORTS.vue), apps.vue, `${VUE}/`));
   servers.push(await startApp(process.execPath, preview(PORTS.svelte), apps.svelte, `${SVELTE}/`));
@@ -31,6 +31,7 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   for (const server of servers) await server.stop();
+  await forwarder?.close();
 });
 
 test.beforeEach(async () => {

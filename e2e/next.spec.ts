@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { APP_ENDPOINTS, buildNext } from './support/app-builds.mjs';
 import { hydrated, pageErrors, type Row, settledPageviews } from './support/app-pageviews.js';
-import { type AppServer, run, startApp } from './support/app-server.js';
+import { type AppServer, startApp, startForwarder } from './support/app-server.js';
 import { PORTS, RECEIVER_URL } from './support/ports.js';
 import { receiver } from './support/receiver-client.js';
 
@@ -15,38 +15,21 @@ const dir = resolve(import.meta.dirname, '../examples/next');
 const next = resolve(import.meta.dirname, '../node_modules/next/dist/bin/next');
 const APP = `http://127.0.0.1:${PORTS.next}`;
 
-/** The newest modification time under the app's sources and the packages it bundles. */
-function newestInput(): number {
-  const files = ['app', 'pages', 'next.config.ts', '../../packages/react/dist/pageviews.d.ts', '../../packages/sdk/dist/index.js'];
-  let newest = 0;
-  const walk = (path: string) => {
-    const stat = statSync(path);
-    if (stat.isDirectory()) for (const name of readdirSync(path)) walk(join(path, name));
-    newest = Math.max(newest, stat.mtimeMs);
-  };
-  for (const file of files) if (existsSync(join(dir, file))) walk(join(dir, file));
-  return newest;
-}
-
-/** Builds the app unless a build for this receiver newer than every input is there already (a second run). */
-async function build() {
-  const stamp = join(dir, '.next/trailmark-endpoint');
-  const fresh = existsSync(stamp) && readFileSync(stamp, 'utf8') === RECEIVER_URL && statSync(stamp).mtimeMs > newestInput();
-  if (fresh) return;
-  await run(process.execPath, [next, 'build'], dir, { NEXT_PUBLIC_TRAILMARK_ENDPOINT: RECEIVER_URL });
-  writeFileSync(stamp, RECEIVER_URL);
-}
-
 let app: AppServer;
+let forwarder: Awaited<ReturnType<typeof startForwarder>>;
 
 test.beforeAll(async () => {
   test.setTimeout(240_000);
-  await build();
+  // npm test builds it beside the unit tests (npm run build:apps); alone, this builds it when stale. The build sends
+  // to a port of this spec's own, passed on to this worker's receiver.
+  await buildNext();
+  forwarder = await startForwarder(APP_ENDPOINTS.next, RECEIVER_URL);
   app = await startApp(process.execPath, [next, 'start', '--hostname', '127.0.0.1', '--port', String(PORTS.next)], dir, `${APP}/`);
 });
 
 test.afterAll(async () => {
   await app?.stop();
+  await forwarder?.close();
 });
 
 test.beforeEach(async () => {
@@ -129,6 +112,7 @@ test('the Pages Router: a pageview per navigation from asPath, with the title ne
 test('the server HTML of a dynamic route carries the page and no tracking call', async ({ request }) => {
   const html = await (await request.get(`${APP}/product/7`)).text();
   expect(html).toContain('Product 7');
+  expect(html).not.toContain(APP_ENDPOINTS.next);
   expect(html).not.toContain(RECEIVER_URL);
   await new Promise((resolve) => setTimeout(resolve, 500));
   expect(await receiver.events()).toEqual([]);

@@ -12,6 +12,7 @@ describe('npm test (scripts/test-all.mjs)', () => {
     expect(new Set(steps).size).toBe(steps.length);
     expect([...steps].sort()).toEqual([
       'build',
+      'build:apps',
       'lint',
       'test:e2e',
       'test:surface',
@@ -29,12 +30,18 @@ describe('npm test (scripts/test-all.mjs)', () => {
     expect(waitsFor('build')).toEqual([]);
     // What reads the built packages waits for the build: the examples' type check (they import them as an app does),
     // the unit tests (the D1 Worker's bundle, the example site), the surface (the tarballs) and the browser tests.
-    for (const name of ['typecheck:examples', 'test:unit', 'test:surface', 'test:e2e']) expect(waitsFor(name), name).toContain('build');
+    for (const name of ['typecheck:examples', 'test:unit', 'test:surface', 'build:apps', 'test:e2e'])
+      expect(waitsFor(name), name).toContain('build');
+    // The browser tests find the framework apps built (beside the unit tests), and start after the unit tests.
+    expect(waitsFor('test:e2e')).toEqual(expect.arrayContaining(['test:unit', 'build:apps']));
+    expect(waitsFor('build:apps')).not.toContain('test:unit');
+    // next build rewrites the .next/types the examples' type check reads: one after the other.
+    expect(waitsFor('build:apps')).toContain('typecheck:examples');
   });
 
   it('keeps the tests with timed windows and what gates them at normal CPU priority, the untimed steps below them', () => {
     const background = STEPS.filter((step) => step.background).map((step) => step.name);
-    expect(background.sort()).toEqual(['lint', 'test:surface', 'typecheck:sources']);
+    expect(background.sort()).toEqual(['build:apps', 'lint', 'test:surface', 'typecheck:sources']);
   });
 
   it('starts the unit test files that take longest first, each of them a file that exists', () => {

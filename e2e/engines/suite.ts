@@ -1,27 +1,30 @@
 // The cross-engine suite: every scenario of scenarios.ts in Chromium (Playwright), Firefox (puppeteer-core over
-// WebDriver BiDi) and WebKit (W3C WebDriver), each engine that is installed. One engine alone:
-// `npx playwright test e2e/engines --grep @firefox`. The summary table is printed at the end of the run.
+// WebDriver BiDi) and WebKit (W3C WebDriver), each engine that is installed, an engine a spec file (chromium.spec.ts,
+// firefox.spec.ts, webkit.spec.ts), so Playwright's workers run the engines side by side, each with its worker's
+// receiver and a fault proxy of its own. One engine alone: `npx playwright test e2e/engines --grep @firefox`. The
+// summary table is printed at the end of the run.
 import { expect, test } from '@playwright/test';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { PORTS, RECEIVER_URL, SITE_URL } from '../support/ports.js';
 import { receiver } from '../support/receiver-client.js';
-import type { EngineBrowser } from './driver.js';
-import { ENGINES, saveOutcome } from './engines.js';
+import type { Engine, EngineBrowser } from './driver.js';
+import { saveOutcome } from './engines.js';
 import type { Outcome } from './harness.js';
 import { startSite } from './harness.js';
 import { runScenario, SCENARIOS } from './scenarios.js';
 
-let proxy: FaultProxy;
+/** Every scenario in `engine`, one test each, in the spec file that calls it. */
+export function engineSuite(engine: Engine) {
+  let proxy: FaultProxy;
 
-test.beforeAll(async () => {
-  proxy = await startFaultProxy({ port: PORTS.engineProxy, target: RECEIVER_URL, upstreamOrigin: SITE_URL });
-});
+  test.beforeAll(async () => {
+    proxy = await startFaultProxy({ port: PORTS.engineProxy, target: RECEIVER_URL, upstreamOrigin: SITE_URL });
+  });
 
-test.afterAll(async () => {
-  await proxy?.close();
-});
+  test.afterAll(async () => {
+    await proxy?.close();
+  });
 
-for (const engine of ENGINES) {
   test.describe(engine.name, () => {
     const missing = engine.missing();
     let browser: EngineBrowser | undefined;
