@@ -25,17 +25,20 @@ const event = (n: number, session = 's1') => ({
   path: '/p',
 });
 
+/** One admitted request of two visits, as an ingest node hands it to `encodeMessage`. */
+const request = {
+  v: 1 as const,
+  site: 'site',
+  skewMs: 5,
+  browser: 'Chrome',
+  os: 'Android',
+  device: 'mobile',
+  events: [event(1), event(2), event(3, 's2')],
+};
+
 describe('log messages', () => {
   it("carry the events' rows and their visits' rows as bytes a loader inserts unparsed, and each visit's event count", () => {
-    const encoded = encodeMessage({
-      v: 1,
-      site: 'site',
-      skewMs: 5,
-      browser: 'Chrome',
-      os: 'Android',
-      device: 'mobile',
-      events: [event(1), event(2), event(3, 's2')],
-    });
+    const encoded = encodeMessage(request);
     const decoded = decodeMessage(encoded);
     expect(decoded?.site).toBe('site');
     expect([...(decoded?.sessions ?? [])]).toEqual([
@@ -72,22 +75,7 @@ describe('log messages', () => {
       ['s1', '2', '2'],
       ['s2', '1', '1'],
     ]);
-    expect(visits.join('\n')).toBe(
-      visitRowsTsv(
-        visitRows(
-          'site',
-          eventRows({
-            v: 1,
-            site: 'site',
-            skewMs: 5,
-            browser: 'Chrome',
-            os: 'Android',
-            device: 'mobile',
-            events: [event(1), event(2), event(3, 's2')],
-          }),
-        ),
-      ).trimEnd(),
-    );
+    expect(visits.join('\n')).toBe(visitRowsTsv(visitRows('site', eventRows(request))).trimEnd());
   });
 
   it('reads a message of the first version (a stream written before) into the same parts, and refuses a foreign body', () => {
