@@ -1,6 +1,19 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { bulkInsertSettings, type ChStore, joinJsonArrays, jsonEachRow, jsonInsertSettings, parseJsonEachRow, storeCall } from './store.js';
+import {
+  anyRows,
+  bulkInsertSettings,
+  type ChStore,
+  dedupSettings,
+  insertInto,
+  joinJsonArrays,
+  jsonEachRow,
+  jsonInsertSettings,
+  parseJsonEachRow,
+  storeCall,
+} from './store.js';
 
 /** The chDB release this backend is tested with (its library embeds ClickHouse 26.x, ~570 MB). */
 export const CHDB_VERSION = '3.4.0';
@@ -55,6 +68,18 @@ export function chdbAvailable(): boolean {
   }
 }
 
+/** Where the files of binary inserts are written: memory where the system offers a folder of it. */
+const SCRATCH_ROOT = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+
+/** A string as a ClickHouse literal. */
+const quoted = (text: string): string => `'${text.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+
+/** `SETTINGS k = v, …` of an INSERT … SELECT. */
+const settingsClause = (settings: Record<string, string | number>): string =>
+  `SETTINGS ${Object.entries(settings)
+    .map(([name, value]) => `${name} = ${typeof value === 'number' ? value : quoted(value)}`)
+    .join(', ')}`;
+
 /**
  * ClickHouse embedded in this process (chDB), its data in `dataDir` (a temporary folder when omitted). libchdb binds
  * one data directory per process: every loader, ingest node and reader of that directory must be in this process,
@@ -73,6 +98,9 @@ export function openChdbStore(dataDir?: string): ChStore {
   const plain = new Session(dataDir ? resolve(dataDir) : undefined, { connectionArgs });
   const bound = new Session(plain.path, { connectionArgs });
   let closed = false;
+  // The folder of `RowBinary` inserts' files, made at the first.
+  let scratch: string | undefined;
+  let files = 0;
   const run = (sql: string, params: Record<string, unknown>) =>
     Object.keys(params).length === 0
       ? plain.queryAsync(sql, { format: 'JSONEachRow' })
@@ -92,7 +120,7 @@ export function openChdbStore(dataDir?: string): ChStore {
           table,
           values: Buffer.from(jsonEachRow(rows)),
           format: 'JSONEachRow',
-          ...(dedupToken ? { settings: { insert_deduplication_token: dedupToken } } : {}),
+          settings: dedupSettings(dedupToken),
         });
       }),
     insertJsonArrays: (table, arrays, dedupToken) =>
@@ -100,16 +128,31 @@ export function openChdbStore(dataDir?: string): ChStore {
         if (!arrays.some((array) => array.byteLength > 2)) return;
         await plain.insert({ table, values: joinJsonArrays(arrays), format: 'JSONEachRow', settings: jsonInsertSettings(dedupToken) });
       }),
-    insertTsv: (table, columns, chunks, dedupToken) =>
+    insertRows: (table, columns, format, chunks, dedupToken) =>
       storeCall(`chdb insert into ${table}`, async () => {
-        if (!chunks.some((chunk) => chunk.byteLength > 0)) return;
-        await plain.insert({
-          table,
-          columns: [...columns],
-          values: Buffer.concat(chunks),
-          format: 'TabSeparated',
-          settings: bulkInsertSettings(dedupToken),
-        });
+        if (!anyRows(chunks)) return;
+        if (format === 'TabSeparated') {
+          await plain.insert({
+            table,
+            columns: [...columns],
+            values: Buffer.concat(chunks),
+            format,
+            settings: bulkInsertSettings(dedupToken),
+          });
+          return;
+        }
+        // chDB's insert takes text formats only: binary rows go through a file of their own, read by ClickHouse's
+        // `file()` in the types of the columns inserted into.
+        scratch ??= mkdtempSync(join(SCRATCH_ROOT, 'trailmark-chdb-rows-'));
+        const file = join(scratch, `${++files}.bin`);
+        writeFileSync(file, Buffer.concat(chunks));
+        try {
+          await plain.queryAsync(
+            `${insertInto(table, columns)} ${settingsClause(bulkInsertSettings(dedupToken))} SELECT * FROM file(${quoted(file)}, ${format})`,
+          );
+        } finally {
+          rmSync(file, { force: true });
+        }
       }),
     async close() {
       if (closed) return;
@@ -117,6 +160,7 @@ export function openChdbStore(dataDir?: string): ChStore {
       // The second connection first: closing the first removes a temporary data directory.
       bound.close();
       plain.close();
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
     },
   };
 }
