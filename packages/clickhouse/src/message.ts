@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { countryLookup, type TrailmarkEvent } from '@trailmark/protocol';
-import { INT64_BYTES, rowBinaryReader, rowBinaryWriter, stringBytes, UUID_BYTES } from './row-binary.js';
+import { INT64_BYTES, maxStringBytes, rowBinaryReader, rowBinaryWriter, UUID_BYTES } from './row-binary.js';
 import type { RowFormat } from './store.js';
 import { tsvField } from './tsv.js';
 import { visitRows } from './visit-rows.js';
@@ -115,19 +115,19 @@ export function eventRowsTsv(rows: readonly EventRow[]): string {
  */
 export function eventRowsBinary(rows: readonly EventRow[]): Buffer {
   const raws = rows.map((row) => JSON.stringify(row.raw));
-  const nullable = (value: string | null) => 1 + (value === null ? 0 : stringBytes(value));
+  const nullable = (value: string | null) => 1 + (value === null ? 0 : maxStringBytes(value));
   let size = 0;
   let facts = 0;
   let factsOf: EventRow | undefined;
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as EventRow;
-    // The request's facts are the same on every row of a message: measured once.
+    // The request's facts are the same on every row of a message: measured once. (At most: the rows' room.)
     if (!factsOf || row.browser !== factsOf.browser || row.os !== factsOf.os || row.agent_device !== factsOf.agent_device) {
       factsOf = row;
       facts = nullable(row.browser) + nullable(row.os) + nullable(row.agent_device);
     }
-    size += stringBytes(row.site_id) + stringBytes(row.session_id) + UUID_BYTES + stringBytes(row.visitor_id) + stringBytes(row.type);
-    size += INT64_BYTES + facts + stringBytes(raws[i] as string);
+    size += maxStringBytes(row.site_id) + maxStringBytes(row.session_id) + UUID_BYTES + maxStringBytes(row.visitor_id);
+    size += maxStringBytes(row.type) + INT64_BYTES + facts + maxStringBytes(raws[i] as string);
   }
   const out = rowBinaryWriter(size);
   for (let i = 0; i < rows.length; i++) {

@@ -8,7 +8,7 @@
 /** The bytes of a UTF-8 length as an unsigned LEB128 number. */
 const varintBytes = (n: number): number => (n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5);
 
-/** A writer of `RowBinary` values into one buffer sized beforehand (`stringBytes` and the fixed widths). */
+/** A writer of `RowBinary` values into one buffer, at most `maxBytes` of them (`maxStringBytes` and the fixed widths). */
 export interface RowBinaryWriter {
   string(value: string): void;
   /** A `Nullable(String)`. */
@@ -16,35 +16,39 @@ export interface RowBinaryWriter {
   int64(value: number): void;
   /** A UUID's text (`8-4-4-4-12` hex digits, either case). */
   uuid(value: string): void;
-  /** The bytes written, once every value is. */
+  /** The bytes written. */
   bytes(): Buffer;
 }
 
-/** The bytes `string()` writes for `value`. */
-export function stringBytes(value: string): number {
-  const length = Buffer.byteLength(value, 'utf8');
-  return varintBytes(length) + length;
-}
+/** The most bytes `string()` writes for `value` (UTF-8 takes at most 3 bytes a UTF-16 unit): no need to encode it. */
+export const maxStringBytes = (value: string): number => varintBytes(3 * value.length) + 3 * value.length;
 
 /** The bytes of a `UUID` and an `Int64`. */
 export const UUID_BYTES = 16;
 export const INT64_BYTES = 8;
 
-/** A writer of exactly `size` bytes of values. */
-export function rowBinaryWriter(size: number): RowBinaryWriter {
-  const out = Buffer.allocUnsafe(size);
+/** A hex digit's value by its character code, -1 for any other character. */
+const HEX = Array.from({ length: 128 }, (_, code) => Number.parseInt(String.fromCharCode(code), 16)).map((n) => (Number.isNaN(n) ? -1 : n));
+/** Where each byte of a UUID's text starts (the hyphens skipped). */
+const UUID_DIGITS = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+
+/** A writer of at most `maxBytes` bytes of values. */
+export function rowBinaryWriter(maxBytes: number): RowBinaryWriter {
+  const out = Buffer.allocUnsafe(maxBytes);
   let at = 0;
-  const varint = (n: number) => {
-    while (n >= 0x80) {
-      out[at++] = (n & 0x7f) | 0x80;
+  const string = (value: string) => {
+    // The length's room is reserved from the most the text can take, the text encoded once after it, then its
+    // length written into the room: in more bytes than it needs where the text turned out shorter (LEB128 allows
+    // that, and ClickHouse reads it so).
+    const room = varintBytes(3 * value.length);
+    const length = out.write(value, at + room, 'utf8');
+    let n = length;
+    for (let i = 0; i < room - 1; i++) {
+      out[at + i] = (n & 0x7f) | 0x80;
       n >>>= 7;
     }
-    out[at++] = n;
-  };
-  const string = (value: string) => {
-    const length = Buffer.byteLength(value, 'utf8');
-    varint(length);
-    at += out.write(value, at, length, 'utf8');
+    out[at + room - 1] = n;
+    at += room + length;
   };
   return {
     string,
@@ -53,21 +57,25 @@ export function rowBinaryWriter(size: number): RowBinaryWriter {
       if (value !== null) string(value);
     },
     int64(value) {
-      out.writeBigInt64LE(BigInt(value), at);
+      if (!Number.isSafeInteger(value)) throw new TypeError(`not an integer: ${value}`);
+      const high = Math.floor(value / 2 ** 32);
+      out.writeUInt32LE(value - high * 2 ** 32, at);
+      out.writeInt32LE(high, at + 4);
       at += INT64_BYTES;
     },
     uuid(value) {
-      // The 16 bytes in the text's order, then each half reversed (little-endian), the high half first.
-      if (value.length !== 36 || out.write(value.replaceAll('-', ''), at, UUID_BYTES, 'hex') !== UUID_BYTES)
-        throw new TypeError(`not a UUID: ${value}`);
-      out.subarray(at, at + 8).reverse();
-      out.subarray(at + 8, at + UUID_BYTES).reverse();
+      if (value.length !== 36) throw new TypeError(`not a UUID: ${value}`);
+      // Each half's bytes in reverse (little-endian), the high half first.
+      for (let i = 0; i < UUID_BYTES; i++) {
+        const digit = UUID_DIGITS[i] as number;
+        const high = HEX[value.charCodeAt(digit)] ?? -1;
+        const low = HEX[value.charCodeAt(digit + 1)] ?? -1;
+        if (high < 0 || low < 0) throw new TypeError(`not a UUID: ${value}`);
+        out[at + (i < 8 ? 7 - i : 23 - i)] = high * 16 + low;
+      }
       at += UUID_BYTES;
     },
-    bytes() {
-      if (at !== size) throw new RangeError(`RowBinary rows of ${at} bytes written into ${size}`);
-      return out;
-    },
+    bytes: () => out.subarray(0, at),
   };
 }
 

@@ -268,7 +268,8 @@ describe.skipIf(!chdbAvailable())('loader over embedded chDB', () => {
     const sent = (visit?.events ?? []).map((event) => ({
       ...event,
       session_id: `s\t${awkward}`,
-      visitor_id: `v\n${awkward}`,
+      // Long enough that its length is written in more bytes than it needs (`rowBinaryWriter`).
+      visitor_id: `v\n${awkward}${'x'.repeat(30)}`,
       title: awkward,
       // In the visit row's arrays too (pages, funnel marks), quoted there: a quote of its own.
       path: `/'${awkward}`,
