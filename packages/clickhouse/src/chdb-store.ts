@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -145,13 +146,13 @@ export function openChdbStore(dataDir?: string): ChStore {
         // `file()` in the types of the columns inserted into.
         scratch ??= mkdtempSync(join(SCRATCH_ROOT, 'trailmark-chdb-rows-'));
         const file = join(scratch, `${++files}.bin`);
-        writeFileSync(file, Buffer.concat(chunks));
+        await writeFile(file, Buffer.concat(chunks));
         try {
           await plain.queryAsync(
             `${insertInto(table, columns)} ${settingsClause(bulkInsertSettings(dedupToken))} SELECT * FROM file(${quoted(file)}, ${format})`,
           );
         } finally {
-          rmSync(file, { force: true });
+          await rm(file, { force: true });
         }
       }),
     async close() {
