@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -99,9 +100,6 @@ export function openChdbStore(dataDir?: string): ChStore {
   const plain = new Session(dataDir ? resolve(dataDir) : undefined, { connectionArgs });
   const bound = new Session(plain.path, { connectionArgs });
   let closed = false;
-  // The folder of `RowBinary` inserts' files, made at the first.
-  let scratch: string | undefined;
-  let files = 0;
   const run = (sql: string, params: Record<string, unknown>) =>
     Object.keys(params).length === 0
       ? plain.queryAsync(sql, { format: 'JSONEachRow' })
@@ -144,8 +142,9 @@ export function openChdbStore(dataDir?: string): ChStore {
         }
         // chDB's insert takes text formats only: binary rows go through a file of their own, read by ClickHouse's
         // `file()` in the types of the columns inserted into.
-        scratch ??= mkdtempSync(join(SCRATCH_ROOT, 'trailmark-chdb-rows-'));
-        const file = join(scratch, `${++files}.bin`);
+        // A file of its own (any number of stores in a process), removed once inserted: no folder of them, which a
+        // killed process would leave behind.
+        const file = join(SCRATCH_ROOT, `trailmark-chdb-rows-${randomUUID()}.bin`);
         await writeFile(file, Buffer.concat(chunks));
         try {
           await plain.queryAsync(
@@ -161,7 +160,6 @@ export function openChdbStore(dataDir?: string): ChStore {
       // The second connection first: closing the first removes a temporary data directory.
       bound.close();
       plain.close();
-      if (scratch) rmSync(scratch, { recursive: true, force: true });
     },
   };
 }
