@@ -1,6 +1,21 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { bulkInsertSettings, type ChStore, joinJsonArrays, jsonEachRow, jsonInsertSettings, parseJsonEachRow, storeCall } from './store.js';
+import {
+  anyRows,
+  bulkInsertSettings,
+  type ChStore,
+  dedupSettings,
+  insertInto,
+  joinJsonArrays,
+  jsonEachRow,
+  jsonInsertSettings,
+  parseJsonEachRow,
+  storeCall,
+} from './store.js';
 
 /** The chDB release this backend is tested with (its library embeds ClickHouse 26.x, ~570 MB). */
 export const CHDB_VERSION = '3.4.0';
@@ -55,6 +70,18 @@ export function chdbAvailable(): boolean {
   }
 }
 
+/** Where the files of binary inserts are written: memory where the system offers a folder of it. */
+const SCRATCH_ROOT = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+
+/** A string as a ClickHouse literal. */
+const quoted = (text: string): string => `'${text.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+
+/** `SETTINGS k = v, …` of an INSERT … SELECT. */
+const settingsClause = (settings: Record<string, string | number>): string =>
+  `SETTINGS ${Object.entries(settings)
+    .map(([name, value]) => `${name} = ${typeof value === 'number' ? value : quoted(value)}`)
+    .join(', ')}`;
+
 /**
  * ClickHouse embedded in this process (chDB), its data in `dataDir` (a temporary folder when omitted). libchdb binds
  * one data directory per process: every loader, ingest node and reader of that directory must be in this process,
@@ -92,7 +119,7 @@ export function openChdbStore(dataDir?: string): ChStore {
           table,
           values: Buffer.from(jsonEachRow(rows)),
           format: 'JSONEachRow',
-          ...(dedupToken ? { settings: { insert_deduplication_token: dedupToken } } : {}),
+          settings: dedupSettings(dedupToken),
         });
       }),
     insertJsonArrays: (table, arrays, dedupToken) =>
@@ -100,16 +127,32 @@ export function openChdbStore(dataDir?: string): ChStore {
         if (!arrays.some((array) => array.byteLength > 2)) return;
         await plain.insert({ table, values: joinJsonArrays(arrays), format: 'JSONEachRow', settings: jsonInsertSettings(dedupToken) });
       }),
-    insertTsv: (table, columns, chunks, dedupToken) =>
+    insertRows: (table, columns, format, chunks, dedupToken) =>
       storeCall(`chdb insert into ${table}`, async () => {
-        if (!chunks.some((chunk) => chunk.byteLength > 0)) return;
-        await plain.insert({
-          table,
-          columns: [...columns],
-          values: Buffer.concat(chunks),
-          format: 'TabSeparated',
-          settings: bulkInsertSettings(dedupToken),
-        });
+        if (!anyRows(chunks)) return;
+        if (format === 'TabSeparated') {
+          await plain.insert({
+            table,
+            columns: [...columns],
+            values: Buffer.concat(chunks),
+            format,
+            settings: bulkInsertSettings(dedupToken),
+          });
+          return;
+        }
+        // chDB's insert takes text formats only: binary rows go through a file of their own, read by ClickHouse's
+        // `file()` in the types of the columns inserted into.
+        // A file of its own (any number of stores in a process), removed once inserted: no folder of them, which a
+        // killed process would leave behind.
+        const file = join(SCRATCH_ROOT, `trailmark-chdb-rows-${randomUUID()}.bin`);
+        await writeFile(file, Buffer.concat(chunks));
+        try {
+          await plain.queryAsync(
+            `${insertInto(table, columns)} ${settingsClause(bulkInsertSettings(dedupToken))} SELECT * FROM file(${quoted(file)}, ${format})`,
+          );
+        } finally {
+          await rm(file, { force: true });
+        }
       }),
     async close() {
       if (closed) return;

@@ -1,5 +1,15 @@
+import { Readable } from 'node:stream';
 import { createClient } from '@clickhouse/client';
-import { bulkInsertSettings, type ChStore, joinJsonArrays, jsonInsertSettings, storeCall, tsvInsertStatement } from './store.js';
+import {
+  anyRows,
+  bulkInsertSettings,
+  type ChStore,
+  dedupSettings,
+  insertInto,
+  joinJsonArrays,
+  jsonInsertSettings,
+  storeCall,
+} from './store.js';
 
 /** A ClickHouse server (or ClickHouse Cloud) over HTTP: `url` like `http://user:password@host:8123/database`. */
 export function openHttpStore(url: string): ChStore {
@@ -26,7 +36,7 @@ export function openHttpStore(url: string): ChStore {
           table,
           values: rows as object[],
           format: 'JSONEachRow',
-          ...(dedupToken ? { clickhouse_settings: { insert_deduplication_token: dedupToken } } : {}),
+          clickhouse_settings: dedupSettings(dedupToken),
         });
       }),
     insertJsonArrays: (table, arrays, dedupToken) =>
@@ -38,14 +48,16 @@ export function openHttpStore(url: string): ChStore {
           clickhouse_settings: jsonInsertSettings(dedupToken),
         });
       }),
-    insertTsv: (table, columns, chunks, dedupToken) =>
+    insertRows: (table, columns, format, chunks, dedupToken) =>
       storeCall(`clickhouse insert into ${table}`, async () => {
-        if (!chunks.some((chunk) => chunk.byteLength > 0)) return;
-        // The rows follow the statement in the request's body, as they are.
-        await client.command({
-          query: `${tsvInsertStatement(table, columns)}\n${Buffer.concat(chunks).toString('utf8')}`,
+        if (!anyRows(chunks)) return;
+        // The rows are the request's body after the statement, as they are (binary ones too).
+        const result = await client.exec({
+          query: `${insertInto(table, columns)} FORMAT ${format}`,
+          values: Readable.from([Buffer.concat(chunks)]),
           clickhouse_settings: bulkInsertSettings(dedupToken),
         });
+        result.stream.resume();
       }),
     close: () => client.close(),
   };

@@ -7,7 +7,16 @@ export { openHttpStore } from './http-store.js';
 export type { Loader, LoaderOptions } from './loader.js';
 export { loadBatch, startLoader } from './loader.js';
 export type { DecodedMessage, EventRow, LogMessage } from './message.js';
-export { decodeMessage, EVENT_COLUMNS, encodeMessage, eventIdsOf, eventRows, eventRowsTsv, messageId } from './message.js';
+export {
+  decodeMessage,
+  EVENT_COLUMNS,
+  encodeMessage,
+  eventIdsOf,
+  eventRows,
+  eventRowsBinary,
+  eventRowsTsv,
+  messageId,
+} from './message.js';
 export { appliedMigrations, MIGRATIONS_DIR, migrate } from './migrate.js';
 export type { NatsNode, NatsNodeOptions } from './nats-node.js';
 export { freePort, natsServerBinary, startNatsNode } from './nats-node.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { EventLog } from './event-log.js';
 import { decodeMessage, EVENT_COLUMNS } from './message.js';
-import type { ChStore } from './store.js';
+import type { ChStore, RowFormat } from './store.js';
 import { type StoredEvent, type VisitRow, visitRows } from './visit-rows.js';
 import { VISIT_COLUMNS, visitRowsTsv } from './visit-rows-tsv.js';
 
@@ -52,8 +52,8 @@ export interface Loader {
 /**
  * Loads one batch of log messages, then — only then — the caller acks:
  * 1. inserts their events in ONE insert of the messages' own bytes (a message carries its `events` rows as
- *    `TabSeparated` lines: the loader never parses nor serialises an event), deduplicated by a token derived from
- *    those bytes;
+ *    `RowBinary`: the loader never parses nor serialises an event), deduplicated by a token derived from those bytes
+ *    (messages of older ingest nodes, their rows `TabSeparated` lines, in one more insert);
  * 2. inserts the partial `visits` rows the ingest nodes computed, again as they are, and rebuilds from all its
  *    stored events each visit those rows may not tell whole: one whose stored events (counted by one `GROUP BY`
  *    over the batch's visits, repeats included) are more than this message's, i.e. with events loaded by another
@@ -67,7 +67,8 @@ export async function loadBatch(
   store: ChStore,
   messages: ReadonlyArray<{ seq: number; data: Uint8Array }>,
 ): Promise<{ events: number; skipped: number }> {
-  const events: Uint8Array[] = [];
+  // The messages' `events` rows by their format: `RowBinary`, and `TabSeparated` from ingest nodes of before it.
+  const events: Record<RowFormat, Uint8Array[]> = { RowBinary: [], TabSeparated: [] };
   // The messages' partial `visits` rows: `TabSeparated` lines, and JSON arrays from ingest nodes of before them.
   const partial: Uint8Array[] = [];
   const partialJson: Uint8Array[] = [];
@@ -82,7 +83,7 @@ export async function loadBatch(
       continue;
     }
     if (message.sessions.size === 0) continue;
-    events.push(message.events);
+    events[message.eventsFormat].push(message.events);
     // The rows of an older ingest node lack columns (ClickHouse refuses a `pages` whose new arrays are missing):
     // left out, as every visit of such a message is rebuilt below.
     if (message.current) (message.visitsFormat === 'tsv' ? partial : partialJson).push(message.visits);
@@ -96,9 +97,12 @@ export async function loadBatch(
   }
   // The token is the rows' own digest: the very same rows again store nothing, while rows of another stream (or of
   // a stream created again, its sequences restarting) can never be taken for them.
-  const digest = createHash('sha256');
-  for (const part of events) digest.update(part);
-  await store.insertTsv('events', EVENT_COLUMNS, events, `events:${digest.digest('hex')}`);
+  for (const format of ['RowBinary', 'TabSeparated'] as const) {
+    if (events[format].length === 0) continue;
+    const digest = createHash('sha256');
+    for (const part of events[format]) digest.update(part);
+    await store.insertRows('events', EVENT_COLUMNS, format, events[format], `events:${digest.digest('hex')}`);
+  }
   const rebuilt: VisitRow[] = [];
   for (const [site, sessions] of touched) {
     const counts = await store.query<{ s: string; n: number | string }>(
@@ -116,7 +120,7 @@ export async function loadBatch(
     for (const row of visitRows(site, storedEvents(stored))) rebuilt.push(row);
   }
   if (rebuilt.length > 0) partial.push(Buffer.from(visitRowsTsv(rebuilt)));
-  await store.insertTsv('visits', VISIT_COLUMNS, partial);
+  await store.insertRows('visits', VISIT_COLUMNS, 'TabSeparated', partial);
   if (partialJson.length > 0) await store.insertJsonArrays('visits', partialJson);
   return { events: count, skipped };
 }

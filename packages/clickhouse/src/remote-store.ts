@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { type ChStore, joinJsonArrays, StoreError, storeCall } from './store.js';
+import { anyRows, type ChStore, joinJsonArrays, type RowFormat, StoreError, storeCall } from './store.js';
 
 /** One call of the store protocol between processes. */
 type Call =
@@ -7,7 +7,8 @@ type Call =
   | { op: 'command'; sql: string; params?: Record<string, unknown> }
   | { op: 'insert'; table: string; rows: object[]; token?: string }
   | { op: 'insertJson'; table: string; json: string; token?: string }
-  | { op: 'insertTsv'; table: string; columns: string[]; tsv: string; token?: string };
+  /** `rows`: the rows' bytes in base64 (binary rows too). */
+  | { op: 'insertRows'; table: string; columns: string[]; format: RowFormat; rows: string; token?: string };
 
 /** A store served to other processes of this machine. */
 export interface ServedStore {
@@ -48,8 +49,10 @@ export async function serveStore(store: ChStore, port = 0): Promise<ServedStore>
         } else if (call.op === 'insertJson') {
           await store.insertJsonArrays(call.table, [Buffer.from(call.json)], call.token);
           answer(200, { ok: true });
-        } else if (call.op === 'insertTsv') {
-          await store.insertTsv(call.table, call.columns, [Buffer.from(call.tsv)], call.token);
+        } else if (call.op === 'insertRows') {
+          // The format goes into the statement: one of the two, nothing else.
+          if (call.format !== 'RowBinary' && call.format !== 'TabSeparated') return answer(400, { error: 'unknown row format' });
+          await store.insertRows(call.table, call.columns, call.format, [Buffer.from(call.rows, 'base64')], call.token);
           answer(200, { ok: true });
         } else answer(400, { error: 'unknown op' });
       } catch (error) {
@@ -95,11 +98,11 @@ export function openRemoteStore(url: string): ChStore {
         if (!arrays.some((array) => array.byteLength > 2)) return;
         await call({ op: 'insertJson', table, json: joinJsonArrays(arrays).toString('utf8'), ...(token ? { token } : {}) });
       }),
-    insertTsv: (table, columns, chunks, token) =>
+    insertRows: (table, columns, format, chunks, token) =>
       storeCall(`remote insert into ${table}`, async () => {
-        if (!chunks.some((chunk) => chunk.byteLength > 0)) return;
-        const tsv = Buffer.concat(chunks).toString('utf8');
-        await call({ op: 'insertTsv', table, columns: [...columns], tsv, ...(token ? { token } : {}) });
+        if (!anyRows(chunks)) return;
+        const rows = Buffer.concat(chunks).toString('base64');
+        await call({ op: 'insertRows', table, columns: [...columns], format, rows, ...(token ? { token } : {}) });
       }),
     close: async () => undefined,
   };

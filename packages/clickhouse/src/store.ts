@@ -20,12 +20,24 @@ export interface ChStore {
    */
   insertJsonArrays(table: string, arrays: readonly Uint8Array[], dedupToken?: string): Promise<void>;
   /**
-   * Inserts `TabSeparated` rows (each chunk whole lines, as a log message carries them) into `columns` in one INSERT,
-   * without parsing them here: ClickHouse's fastest text format to parse.
+   * Inserts rows in `format` (each chunk whole rows, as a log message carries them) into `columns` in one INSERT,
+   * without parsing them here.
    */
-  insertTsv(table: string, columns: readonly string[], chunks: readonly Uint8Array[], dedupToken?: string): Promise<void>;
+  insertRows(
+    table: string,
+    columns: readonly string[],
+    format: RowFormat,
+    chunks: readonly Uint8Array[],
+    dedupToken?: string,
+  ): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * The formats a loader inserts rows in as they come: `RowBinary` (a log message's `events` rows: values as their
+ * bytes, nothing to parse) and `TabSeparated` (the `visits` rows, and the `events` rows of older messages).
+ */
+export type RowFormat = 'RowBinary' | 'TabSeparated';
 
 /** ClickHouse could not answer (down, failing, timed out): the caller answers 503 or retries; nothing was acked. */
 export class StoreError extends Error {
@@ -73,10 +85,14 @@ const CLOSE = Buffer.from(']');
  */
 export const BULK_INSERT_SETTINGS: Readonly<Record<string, number>> = { input_format_parallel_parsing: 0, optimize_on_insert: 0 };
 
+/** The setting of an insert's deduplication token: none without one. */
+export const dedupSettings = (dedupToken?: string): Record<string, string> =>
+  dedupToken ? { insert_deduplication_token: dedupToken } : {};
+
 /** `BULK_INSERT_SETTINGS` and the deduplication token of one insert. */
 export const bulkInsertSettings = (dedupToken?: string): Record<string, string | number> => ({
   ...BULK_INSERT_SETTINGS,
-  ...(dedupToken ? { insert_deduplication_token: dedupToken } : {}),
+  ...dedupSettings(dedupToken),
 });
 
 /** Settings of an insert of JSON rows: objects into String columns as their text, and the bulk insert's settings. */
@@ -85,11 +101,14 @@ export const jsonInsertSettings = (dedupToken?: string): Record<string, string |
   ...bulkInsertSettings(dedupToken),
 });
 
-/** The `INSERT … FORMAT TabSeparated` statement of `insertTsv`, its table and columns checked as identifiers. */
-export function tsvInsertStatement(table: string, columns: readonly string[]): string {
+/** `INSERT INTO table (columns)` of `insertRows`, its table and columns checked as identifiers. */
+export function insertInto(table: string, columns: readonly string[]): string {
   for (const name of [table, ...columns]) if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) throw new StoreError(`not an identifier: ${name}`);
-  return `INSERT INTO ${table} (${columns.join(', ')}) FORMAT TabSeparated`;
+  return `INSERT INTO ${table} (${columns.join(', ')})`;
 }
+
+/** Whether chunks of rows hold any. */
+export const anyRows = (chunks: readonly Uint8Array[]): boolean => chunks.some((chunk) => chunk.byteLength > 0);
 
 /** Parses JSONEachRow text. */
 export function parseJsonEachRow<T>(text: string): T[] {

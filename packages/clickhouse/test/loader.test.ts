@@ -9,6 +9,7 @@ import {
   decodeMessage,
   encodeMessage,
   eventRows,
+  eventRowsTsv,
   loadBatch,
   messageId,
   migrate,
@@ -222,6 +223,44 @@ describe.skipIf(!chdbAvailable())('loader over embedded chDB', () => {
     expect(stored.map(plain)).toEqual(expected.sort((x, y) => (x.session_id < y.session_id ? -1 : 1)).map(plain));
   });
 
+  it("loads a message whose events rows are TabSeparated (an ingest node of before RowBinary) beside today's, each once", async () => {
+    const site = 'tsvevents';
+    const [a, b] = generateVisits({ count: 12, now, days: 1, site, seed: 31 }).map((visit) => visit.events);
+    const sent = (events: TrailmarkEvent[]) => ({
+      v: 1 as const,
+      site,
+      skewMs: 3,
+      browser: 'Firefox',
+      os: null,
+      device: 'desktop',
+      events,
+    });
+    const encoded = Buffer.from(encodeMessage(sent(a ?? [])));
+    const first = encoded.indexOf(10);
+    const index = JSON.parse(encoded.subarray(0, first).toString()) as { ef?: string; eventBytes: number };
+    const tsv = Buffer.from(eventRowsTsv(eventRows(sent(a ?? []))));
+    delete index.ef;
+    const older = Buffer.concat([
+      Buffer.from(`${JSON.stringify({ ...index, eventBytes: tsv.byteLength })}\n`),
+      tsv,
+      encoded.subarray(first + 1 + index.eventBytes),
+    ]);
+    const batch = [
+      { seq: 1, data: older },
+      { seq: 2, data: encodeMessage(sent(b ?? [])) },
+    ];
+    await loadBatch(store, batch);
+    // Redelivered: both inserts dropped by their tokens.
+    await loadBatch(store, batch);
+    const rows = await store.query<{ event_id: string; ts: number; os: string | null; raw: string }>(
+      `SELECT toString(event_id) AS event_id, ts, os, raw FROM events WHERE site_id = '${site}' ORDER BY event_id`,
+    );
+    const all = [...(a ?? []), ...(b ?? [])].sort((x, y) => (x.event_id < y.event_id ? -1 : 1));
+    expect(rows.map((row) => ({ ...row, ts: Number(row.ts), raw: JSON.parse(row.raw) }))).toEqual(
+      all.map((event) => ({ event_id: event.event_id, ts: event.ts + 3, os: null, raw: event })),
+    );
+  });
+
   it('stores every string as it was sent, tabs, newlines, backslashes and a typed \\N included', async () => {
     const site = 'strings';
     const awkward = 'a\tb\nc\rd\\e \\N "q" ü 😀';
@@ -229,7 +268,8 @@ describe.skipIf(!chdbAvailable())('loader over embedded chDB', () => {
     const sent = (visit?.events ?? []).map((event) => ({
       ...event,
       session_id: `s\t${awkward}`,
-      visitor_id: `v\n${awkward}`,
+      // Long enough that its length is written in more bytes than it needs (`rowBinaryWriter`).
+      visitor_id: `v\n${awkward}${'x'.repeat(30)}`,
       title: awkward,
       // In the visit row's arrays too (pages, funnel marks), quoted there: a quote of its own.
       path: `/'${awkward}`,

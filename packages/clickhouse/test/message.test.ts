@@ -6,6 +6,8 @@ import {
   encodeMessage,
   eventIdsOf,
   eventRows,
+  eventRowsBinary,
+  eventRowsTsv,
   tsvArray,
   tsvField,
   VISIT_COLUMNS,
@@ -45,22 +47,9 @@ describe('log messages', () => {
       ['s1', 2],
       ['s2', 1],
     ]);
-    const lines = Buffer.from(decoded?.events ?? [])
-      .toString('utf8')
-      .split('\n');
-    expect(lines.pop()).toBe('');
-    expect(lines[0]?.split('\t')).toEqual([
-      'site',
-      's1',
-      event(1).event_id,
-      'v1',
-      'pageview',
-      String(event(1).ts + 5),
-      'Chrome',
-      'Android',
-      'mobile',
-      JSON.stringify(event(1)),
-    ]);
+    // The events' rows as `RowBinary` (their values' bytes: the loader tests read them back from ClickHouse).
+    expect(decoded?.eventsFormat).toBe('RowBinary');
+    expect(Buffer.from(decoded?.events ?? [])).toEqual(eventRowsBinary(eventRows(request)));
     expect(eventIdsOf(decoded as DecodedMessage)).toEqual([event(1).event_id, event(2).event_id, event(3).event_id]);
     // The visits' rows as `TabSeparated` lines too, columns `VISIT_COLUMNS`, each the visit's events in this request.
     expect(decoded?.visitsFormat).toBe('tsv');
@@ -78,16 +67,42 @@ describe('log messages', () => {
     expect(visits.join('\n')).toBe(visitRowsTsv(visitRows('site', eventRows(request))).trimEnd());
   });
 
+  it('reads the events rows of a message of an ingest node before RowBinary: TabSeparated lines', () => {
+    const encoded = Buffer.from(encodeMessage(request));
+    const first = encoded.indexOf(10);
+    const index = JSON.parse(encoded.subarray(0, first).toString()) as { ef?: string; eventBytes: number };
+    const tsv = Buffer.from(eventRowsTsv(eventRows(request)));
+    delete index.ef;
+    const older = Buffer.concat([
+      Buffer.from(`${JSON.stringify({ ...index, eventBytes: tsv.byteLength })}\n`),
+      tsv,
+      encoded.subarray(first + 1 + index.eventBytes),
+    ]);
+    const decoded = decodeMessage(older);
+    expect(decoded).toMatchObject({ eventsFormat: 'TabSeparated', visitsFormat: 'tsv', current: true });
+    expect(Buffer.from(decoded?.events ?? [])).toEqual(tsv);
+    expect(tsv.toString('utf8').split('\n')[0]?.split('\t')).toEqual([
+      'site',
+      's1',
+      event(1).event_id,
+      'v1',
+      'pageview',
+      String(event(1).ts + 5),
+      'Chrome',
+      'Android',
+      'mobile',
+      JSON.stringify(event(1)),
+    ]);
+    expect(eventIdsOf(decoded as DecodedMessage)).toEqual([event(1).event_id, event(2).event_id, event(3).event_id]);
+  });
+
   it('reads a message of the first version (a stream written before) into the same parts, and refuses a foreign body', () => {
     const v1 = Buffer.from(JSON.stringify({ v: 1, site: 'site', skewMs: 0, browser: 'Firefox', os: 'Linux', events: [event(1)] }));
     const decoded = decodeMessage(v1);
     expect([...(decoded?.sessions ?? [])]).toEqual([['s1', 1]]);
-    expect(
-      Buffer.from(decoded?.events ?? [])
-        .toString('utf8')
-        .split('\t')
-        .slice(6, 9),
-    ).toEqual(['Firefox', 'Linux', '\\N']);
+    expect(decoded?.events).toEqual(
+      eventRowsBinary(eventRows({ v: 1, site: 'site', skewMs: 0, browser: 'Firefox', os: 'Linux', events: [event(1)] })),
+    );
     // The format before the TSV rows: rows, visits and index as three lines of JSON.
     const message = {
       v: 1 as const,

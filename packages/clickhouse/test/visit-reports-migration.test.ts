@@ -55,7 +55,7 @@ const EVENTS: TrailmarkEvent[] = [
 
 async function load(store: ChStore, events: TrailmarkEvent[], rows: (site: string) => object[]) {
   const message = { v: 1 as const, site: 'mig', skewMs: 0, browser: 'Firefox', os: 'Linux', device: 'desktop', events };
-  await store.insertTsv('events', EVENT_COLUMNS, [Buffer.from(eventRowsTsv(eventRows(message)))]);
+  await store.insertRows('events', EVENT_COLUMNS, 'TabSeparated', [Buffer.from(eventRowsTsv(eventRows(message)))]);
   await store.insert('visits', rows('mig'));
 }
 
@@ -238,7 +238,7 @@ describe.skipIf(!chdbAvailable())('migrations 07-09 (the reports on the visit ro
       // As the loader before migration 03 stored them: no device class with the events, no verdict with the visits.
       const columns = ['site_id', 'session_id', 'event_id', 'visitor_id', 'type', 'ts', 'browser', 'os', 'raw'];
       const tsv = eventRowsTsv(eventRows(message)).replace(/\t\\N\t\{/g, '\t{');
-      await store.insertTsv('events', columns, [Buffer.from(tsv)]);
+      await store.insertRows('events', columns, 'TabSeparated', [Buffer.from(tsv)]);
       const old = expected.map((row) =>
         Object.fromEntries(
           Object.entries(row).filter(
