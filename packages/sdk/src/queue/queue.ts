@@ -279,7 +279,8 @@ export function createQueue(options: QueueOptions): Queue {
       // missed entries whose write had begun, and the store no longer knew where they were, so sending them never
       // removed them and another tab sent them again (two tabs: a 6-event write twice on the wire).
       void write();
-      const stored = (await (writing = writing.then(() => run(() => store.load())))) as QueueEntry[] | null | undefined;
+      writing = writing.then(() => run(() => store.load()));
+      const stored = (await writing) as QueueEntry[] | null | undefined;
       if (stored) {
         let mine = toPut;
         for (const put of unsaved) mine = mine.concat(put);
