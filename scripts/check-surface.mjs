@@ -110,9 +110,10 @@ const CEILINGS = {
   // createSerialiser carved to about 120 lines each (the request deadline, a final answer, the hand-off check, the
   // session's start, the shared-state reads and an event's JSON as functions of their own, given as parameters what
   // one closure read), less 7 B trimmed from the two. Then −17 / −15 B: an event's queue entry made as one object,
-  // completed in place (the carve-up had built two objects and an array an event).
+  // completed in place (the carve-up had built two objects and an array an event). Then +0 / +1 B: the re-read's turn
+  // among the writes as a statement of its own, not an assignment inside the await (the lint's rule; gzip's cost).
   'createTracker + fetchTransport + memoryQueue': 8628,
-  'createTracker + fetchTransport + indexedDbQueue': 10093,
+  'createTracker + fetchTransport + indexedDbQueue': 10094,
   // Then 18,443 → 12,022 B (issue 23, the script tag in two files): what a page downloads before its `load` event is
   // the tracker, queues, transports and page views; clicks, scroll depth, forms, visibility, web vitals, errors, text
   // copy and form abandonment are in trailmark-later.min.js, fetched after `load` with its integrity checked
@@ -126,8 +127,9 @@ const CEILINGS = {
   // Then −153 B (issue 23, run L, w23): the two fixes above and the lease gone, together (12,038 B: 250 B under the
   // 12,288 B target). Then +18 B: only a late denial asks, as above (12,056 B: 232 B under the target). Then −17 B:
   // Object.keys, as above. Then +29 B: the sound re-read, and +111 B: the carve-up, as above (12,179 B: 109 B under
-  // the 12,288 B target). Then −20 B: one object an event, as above (12,159 B: 129 B under the target).
-  'script tag (trailmark.min.js)': 12159,
+  // the 12,288 B target). Then −20 B: one object an event, as above (12,159 B: 129 B under the target). Then +1 B: the
+  // re-read's turn as its own statement, as above (12,160 B).
+  'script tag (trailmark.min.js)': 12160,
   // The second file (issue 23): its own copy of the capture helpers and the protocol's redaction rules it uses.
   'script tag, after load (trailmark-later.min.js)': 7785,
 };
