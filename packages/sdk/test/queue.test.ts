@@ -155,6 +155,35 @@ describe('indexedDbQueue', () => {
     expect(errors).toEqual([]);
   });
 
+  it('a clear that finds consent granted again clears nothing, and the next re-read brings back all that is stored', async () => {
+    // A denial found late (issue 23): the queue empties its mirror, but the store keeps what another tab queued after
+    // the grant. The store must not answer the next re-read with "nothing changed" (null): the mirror lost those entries.
+    const tabA = queueOver(indexedDbQueue({ dbName: 'queue-clear-refused' })).queue;
+    const tabB = queueOver(indexedDbQueue({ dbName: 'queue-clear-refused' })).queue;
+    const queued = [entry(), entry()];
+    tabB._add(queued);
+    await tabB._persist();
+    await tabA._sync();
+    expect(tabA._waiting).toBe(2);
+    await tabA._clear(() => false);
+    await tabA._sync();
+    expect(tabA._take(10, 1e6).map((e) => e.id)).toEqual(queued.map((e) => e.id));
+  });
+
+  it('a clear while a re-read is under way: the read does not bring back what the clear removed (a denial)', async () => {
+    const tabA = queueOver(indexedDbQueue({ dbName: 'queue-clear-during-sync' })).queue;
+    const tabB = queueOver(indexedDbQueue({ dbName: 'queue-clear-during-sync' })).queue;
+    tabB._add([entry(), entry()]);
+    await tabB._persist();
+    // Tab A's flush re-reads the store; consent is denied before the read's answer is back.
+    const syncing = tabA._sync();
+    const clearing = tabA._clear();
+    await Promise.all([syncing, clearing]);
+    expect(tabA._take(10, 1e6)).toEqual([]);
+    await tabA._sync();
+    expect(tabA._take(10, 1e6)).toEqual([]);
+  });
+
   it('sees entries another tab removed as gone after a sync', async () => {
     const tabA = queueOver(indexedDbQueue({ dbName: 'queue-sync' })).queue;
     const tabB = queueOver(indexedDbQueue({ dbName: 'queue-sync' })).queue;

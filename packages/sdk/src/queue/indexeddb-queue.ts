@@ -235,7 +235,9 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
           seen.clear();
           chunkOf.clear();
           live.clear();
-        }
+          // Not cleared (granted again since): the queue above emptied its mirror all the same, so the next load must
+          // return every record, not "nothing changed" (the entries other tabs queued would wait for another page).
+        } else seen = new Map();
       });
       if (cleared) {
         storage(() => {

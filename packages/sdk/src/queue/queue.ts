@@ -98,6 +98,8 @@ export function createQueue(options: QueueOptions): Queue {
   const unsaved = new Set<readonly QueueEntry[]>();
   const unremoved = new Set<readonly string[]>();
   let scheduled = false;
+  /** How many clears have begun: a re-read a clear overtook is stale (see `_sync`). */
+  let clears = 0;
 
   const remove = (id: string) => {
     const entry = entries.get(id);
@@ -279,9 +281,11 @@ export function createQueue(options: QueueOptions): Queue {
       // missed entries whose write had begun, and the store no longer knew where they were, so sending them never
       // removed them and another tab sent them again (two tabs: a 6-event write twice on the wire).
       void write();
+      const before = clears;
       writing = writing.then(() => run(() => store.load()));
       const stored = (await writing) as QueueEntry[] | null | undefined;
-      if (stored) {
+      // A clear (consent denied) began while the read ran: its answer holds what the clear removes, kept out.
+      if (stored && before === clears) {
         let mine = toPut;
         for (const put of unsaved) mine = mine.concat(put);
         mine = mine.filter((entry) => entries.has(entry.id));
@@ -289,11 +293,11 @@ export function createQueue(options: QueueOptions): Queue {
         stored.sort((a, b) => a.ts - b.ts);
         entries = new Map();
         bytes = 0;
-        const before = handed.size;
+        const had = handed.size;
         fill(stored.filter((entry) => !gone.has(entry.id)).concat(mine));
         // Hand-offs of other pages (their ledgers) are now this tab's to resolve; gone entries need none.
         for (const id of handed.keys()) if (!entries.has(id)) handed.delete(id);
-        if (handed.size || before) record();
+        if (handed.size || had) record();
       }
     },
     _spill() {
@@ -309,6 +313,7 @@ export function createQueue(options: QueueOptions): Queue {
       if (gone.size > handed.size) store.ledger?.(gone);
     },
     async _clear(still) {
+      clears++;
       entries.clear();
       inFlight.clear();
       handed.clear();
@@ -317,8 +322,9 @@ export function createQueue(options: QueueOptions): Queue {
       bytes = 0;
       toPut = [];
       toRemove = [];
+      // In turn among the writes and re-reads, as `_sync`'s read is: a read begun before it is dropped there.
+      writing = writing.then(() => run(() => store.clear(still)));
       await writing;
-      await run(() => store.clear(still));
     },
     get _waiting() {
       let waiting = entries.size - inFlight.size + overflow.length;
