@@ -230,14 +230,14 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
       await run('readwrite', (os) => {
         // Asked here, in the transaction: no other tab writes between the answer and the clear.
         cleared = still();
+        // Forgotten even when not cleared (granted again since): the queue above emptied its mirror all the same, so
+        // the next load must return every record, not "nothing changed" (what other tabs queued would wait for a page).
+        seen.clear();
         if (cleared) {
           os.clear();
-          seen.clear();
           chunkOf.clear();
           live.clear();
-          // Not cleared (granted again since): the queue above emptied its mirror all the same, so the next load must
-          // return every record, not "nothing changed" (the entries other tabs queued would wait for another page).
-        } else seen = new Map();
+        }
       });
       if (cleared) {
         storage(() => {

@@ -98,8 +98,6 @@ export function createQueue(options: QueueOptions): Queue {
   const unsaved = new Set<readonly QueueEntry[]>();
   const unremoved = new Set<readonly string[]>();
   let scheduled = false;
-  /** How many clears have begun: a re-read a clear overtook is stale (see `_sync`). */
-  let clears = 0;
 
   const remove = (id: string) => {
     const entry = entries.get(id);
@@ -281,11 +279,12 @@ export function createQueue(options: QueueOptions): Queue {
       // missed entries whose write had begun, and the store no longer knew where they were, so sending them never
       // removed them and another tab sent them again (two tabs: a 6-event write twice on the wire).
       void write();
-      const before = clears;
+      const mirror = entries;
       writing = writing.then(() => run(() => store.load()));
       const stored = (await writing) as QueueEntry[] | null | undefined;
-      // A clear (consent denied) began while the read ran: its answer holds what the clear removes, kept out.
-      if (stored && before === clears) {
+      // A clear (consent denied) began while the read ran (it makes a new mirror): the answer holds what the clear
+      // removes, kept out. (Re-reads never overlap: one flush at a time, under the lock.)
+      if (stored && mirror === entries) {
         let mine = toPut;
         for (const put of unsaved) mine = mine.concat(put);
         mine = mine.filter((entry) => entries.has(entry.id));
@@ -313,8 +312,7 @@ export function createQueue(options: QueueOptions): Queue {
       if (gone.size > handed.size) store.ledger?.(gone);
     },
     async _clear(still) {
-      clears++;
-      entries.clear();
+      entries = new Map();
       inFlight.clear();
       handed.clear();
       overflow = [];
