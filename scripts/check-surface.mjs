@@ -90,8 +90,34 @@ const CEILINGS = {
   // SDK's own (the queue's sizes), which now re-exports it: the bundle carried both.
   // Then +35 / +38 B (issue 23): while denied, track() reads the stored consent word again and follows a grant
   // another tab gave a moment ago, whose `storage` event has not arrived yet (the event was dropped; a flaky e2e).
-  'createTracker + fetchTransport + memoryQueue': 8206,
-  'createTracker + fetchTransport + indexedDbQueue': 9887,
+  // Then +242 / +231 B (issue 23, run K): no storage at start-up. The ids, session, super properties and a remembered
+  // denial are read the first time something needs them, and events tracked before get theirs then, in order (the
+  // page's first localStorage access and a `storage` listener cost 3–80 ms each on a fresh page; start-up, npm bundle,
+  // median of 7: 66.2 → 17.3 ms at load 12–18): +217 / +212 B; createSerialiser carved into functions of at most
+  // about 120 lines for it: +25 / +19 B.
+  // Then +17 / +38 B (issue 23, run L, w23): what run K lost fixed. A queue re-read keeps the entries added while it
+  // ran (the read missed them and the mirror dropped them: Firefox's page-hide events lost in the track-then-reload
+  // loop), and a remembered denial found late clears the shared queue only if the tab is still denied when the clear
+  // runs (an event another tab tracked right after consent was granted was lost). Then −0 / −196 B: the flush lock is
+  // the Web Lock alone, the localStorage lease for browsers without Web Locks gone (every engine supported has them;
+  // without, the tabs' repeats are stored once by event_id). Then +21 / +24 B: only a denial found late in storage asks
+  // so; one given in this tab (or by the option, GPC, DNT) clears the stored queue even if consent is granted at once.
+  // Then −0 / −15 B: the IndexedDB store lists localStorage's keys with Object.keys.
+  // Then +26 / +26 B (issue 23, w23 again): the re-read fix above was unsound (an entry whose write began during the
+  // read was kept, but the store no longer knew its chunk, so sending it stored no removal and another tab sent it
+  // again: the two-tabs scenario's 6 copies); the re-read now takes its turn among the writes, and what this tab
+  // removed meanwhile is kept out of what it read. Then +133 / +113 B: createDelivery, createIdentity and
+  // createSerialiser carved to about 120 lines each (the request deadline, a final answer, the hand-off check, the
+  // session's start, the shared-state reads and an event's JSON as functions of their own, given as parameters what
+  // one closure read), less 7 B trimmed from the two. Then −17 / −15 B: an event's queue entry made as one object,
+  // completed in place (the carve-up had built two objects and an array an event). Then +0 / +1 B: the re-read's turn
+  // among the writes as a statement of its own, not an assignment inside the await (the lint's rule; gzip's cost).
+  // Then +7 / +7 B (issue 23, w23b): a consent denial's clear takes its turn among the writes and re-reads, a re-read
+  // it overtook is dropped (it brought back what the clear removed), and a clear refused because consent was granted
+  // again since leaves the store read whole next time (the mirror had been emptied: the tab never took back what
+  // other tabs queued).
+  'createTracker + fetchTransport + memoryQueue': 8635,
+  'createTracker + fetchTransport + indexedDbQueue': 10101,
   // Then 18,443 → 12,022 B (issue 23, the script tag in two files): what a page downloads before its `load` event is
   // the tracker, queues, transports and page views; clicks, scroll depth, forms, visibility, web vitals, errors, text
   // copy and form abandonment are in trailmark-later.min.js, fetched after `load` with its integrity checked
@@ -100,7 +126,15 @@ const CEILINGS = {
   // first click or input when it comes before (a link followed at once lost its clicks in WebKit, e2e/engines).
   // Then −105 B: the one UTF-8 byte counter, as on the npm combinations above.
   // Then +32 B: the consent word read again while denied, as above (measured on the merged build).
-  'script tag (trailmark.min.js)': 11949,
+  // Then +242 B (issue 23, run K): no storage at start-up, as on the npm combinations above (still within the
+  // 12,288 B target, 97 B to spare).
+  // Then −153 B (issue 23, run L, w23): the two fixes above and the lease gone, together (12,038 B: 250 B under the
+  // 12,288 B target). Then +18 B: only a late denial asks, as above (12,056 B: 232 B under the target). Then −17 B:
+  // Object.keys, as above. Then +29 B: the sound re-read, and +111 B: the carve-up, as above (12,179 B: 109 B under
+  // the 12,288 B target). Then −20 B: one object an event, as above (12,159 B: 129 B under the target). Then +1 B: the
+  // re-read's turn as its own statement, as above (12,160 B). Then +8 B: the clear in turn, as above (12,168 B: 120 B
+  // under the 12,288 B target).
+  'script tag (trailmark.min.js)': 12168,
   // The second file (issue 23): its own copy of the capture helpers and the protocol's redaction rules it uses.
   'script tag, after load (trailmark-later.min.js)': 7785,
 };
@@ -120,8 +154,13 @@ const PACKED_CEILINGS = {
   // Then −74 / −70 B (issue 23): the one UTF-8 byte counter, as on the source build's ceilings above.
   // Then +30 / +16 B (issue 23): a grant given in another tab followed by track() while denied, as above (measured on
   // the merged build).
-  'createTracker + fetchTransport + memoryQueue': 8587,
-  'createTracker + fetchTransport + indexedDbQueue': 10242,
+  // Then +250 / +249 B (issue 23, run K): no storage at start-up, as on the source build's ceilings above.
+  // Then +18 / −153 B (issue 23, run L, w23): run K's two losses fixed and the flush lock's lease gone, as above;
+  // then +21 / +21 B: only a late denial asks before clearing, as above; then −0 / −15 B: Object.keys, as above.
+  // Then +24 / +28 B: the sound re-read, and +137 / +113 B: the carve-up, as on the source build's ceilings above;
+  // then −11 / −16 B: one object an event, as above. Then +6 / +11 B: the clear in turn, as above (w23b).
+  'createTracker + fetchTransport + memoryQueue': 9032,
+  'createTracker + fetchTransport + indexedDbQueue': 10480,
 };
 
 const root = resolve(import.meta.dirname, '..');

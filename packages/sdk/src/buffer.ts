@@ -20,8 +20,8 @@ export interface BufferOptions {
  */
 export interface Buffer {
   /**
-   * Adds a tracked event (bounded while consent is not granted). True when it should be serialised and no run is
-   * pending yet: then `_soon` schedules one.
+   * Adds a tracked event (bounded while consent is not granted). True when no run is pending yet: then `_soon`
+   * schedules one (which finds out whether consent allows it: asking here would load the stored state at `track()`).
    */
   _push(prepared: PreparedEvent): boolean;
   /** Has what is buffered serialised soon: in idle time, or with `atOnce` right after the current task (page hide). */
@@ -58,7 +58,7 @@ export function createBuffer(options: BufferOptions): Buffer {
         buffer.shift();
         reporter._drop('queue_full', 1);
       }
-      return !pending && granted();
+      return !pending;
     },
     _soon(atOnce) {
       pending = true;

@@ -67,6 +67,73 @@ export function payloadOf(entries: readonly QueueEntry[], sdk: string, now: numb
 }
 
 /**
+ * Runs `call` with a deadline of `ms`: resolves to its result, to `undefined` when the deadline passed first (the call
+ * is aborted), or to `fallback` when it threw (a custom transport that throws is treated like a network failure).
+ */
+function withDeadline<T>(call: (signal: AbortSignal) => Promise<T>, fallback: T, ms: number, onError: DeliveryOptions['_onError']) {
+  return new Promise<T | undefined>((resolve) => {
+    const abort = new AbortController();
+    const timer = setTimeout(() => {
+      resolve(undefined);
+      abort.abort();
+    }, ms);
+    new Promise<T>((done) => done(call(abort.signal)))
+      .then(resolve, (error: unknown) => {
+        onError(error, 'transport');
+        resolve(fallback);
+      })
+      .finally(() => clearTimeout(timer));
+  });
+}
+
+/**
+ * Applies a final answer for `part` (accepted, refused, or too large on its own, or handed to a beacon outside page
+ * hide): its events leave the queue, those refused counted. True when the server accepted it (the backoff ends).
+ */
+function applyAnswer(queue: Queue, part: readonly QueueEntry[], result: TransportResult, options: DeliveryOptions): boolean {
+  const { _onDrop: onDrop, _onError: onError } = options;
+  let dropped = 0;
+  if (result.status === 'split') onDrop('too_large', 1);
+  else if (result.status === 'drop') {
+    dropped = part.length;
+    onError(Error(result.reason), 'ingest');
+  } else if (result.status === 'ok' && result.rejected?.[0]) {
+    dropped = result.rejected.length;
+    onError(Error(result.rejected[0].reason), 'ingest');
+  }
+  if (dropped) onDrop('rejected', dropped);
+  // A beacon outside page hide: the browser has taken the events; kept, they would be taken and sent again at once.
+  queue._settle(
+    part,
+    part.map((entry) => entry.id),
+  );
+  return result.status === 'ok';
+}
+
+/**
+ * Hand-offs past the deadline (`_timeoutMs`): the server says which it has; those leave the queue, the rest are sent
+ * again. False when a check had no answer: they stay handed, and `giveUp` backs off.
+ */
+async function confirmHanded(options: DeliveryOptions, giveUp: () => void): Promise<boolean> {
+  const { _queue: queue, _transport: transport, _timeoutMs: timeoutMs } = options;
+  for (let due = queue._handedBefore(options._now() - timeoutMs); due[0]; due = due.slice(CHECK_IDS)) {
+    const chunk = due.slice(0, CHECK_IDS);
+    const ids = chunk.map((entry) => entry.id);
+    const stored =
+      transport.confirm && (await withDeadline((signal) => transport.confirm!(ids, { signal }), null, timeoutMs, options._onError));
+    if (stored === null) {
+      // The check itself had no answer (a page that unloads cancels it): they stay handed, asked again later. Sent
+      // again now, they were a whole batch of copies in a reload loop.
+      queue._hand(due, 1);
+      giveUp();
+      return false;
+    }
+    queue._settle(chunk, stored ?? []);
+  }
+  return true;
+}
+
+/**
  * Creates the delivery loop. At-least-once: an event leaves the queue only when the transport reports it
  * accepted (or refused for good); backends store by `event_id`, so a resend is never counted twice.
  */
@@ -92,32 +159,18 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     attempt = round + 1;
   };
 
-  /** Runs `call` with the request deadline: resolves to its result, or to `undefined` when the deadline passed first. */
-  const withDeadline = <T>(call: (signal: AbortSignal) => Promise<T>, fallback: T): Promise<T | undefined> =>
-    new Promise((resolve) => {
-      const abort = new AbortController();
-      const timer = setTimeout(() => {
-        resolve(undefined);
-        abort.abort();
-      }, options._timeoutMs);
-      new Promise<T>((done) => done(call(abort.signal)))
-        .then(resolve, (error: unknown) => {
-          // A custom transport that throws is treated like a network failure.
-          onError(error, 'transport');
-          resolve(fallback);
-        })
-        .finally(() => clearTimeout(timer));
-    });
-
   /** Sends a batch, halving it on 413; false when the rest must wait for a retry. */
   const deliver = async (batch: QueueEntry[], unloading: boolean, round = attempt): Promise<boolean> => {
     const parts = [batch];
     while (parts[0]) {
       const part = parts.pop()!;
       const sentAt = now();
-      const result = await withDeadline<TransportResult>((signal) => transport.send(payloadOf(part, sdk, sentAt), { unloading, signal }), {
-        status: 'retry',
-      });
+      const result = await withDeadline<TransportResult>(
+        (signal) => transport.send(payloadOf(part, sdk, sentAt), { unloading, signal }),
+        { status: 'retry' },
+        options._timeoutMs,
+        onError,
+      );
       if (!result) {
         // No answer in time: the server may have it. Asked about later, resent only if missing; the lock is let go.
         queue._hand([part, ...parts].flat(), sentAt);
@@ -125,7 +178,6 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         return false;
       }
       const { status } = result;
-      let dropped = 0;
       if (status === 'retry') {
         backOff(round, result.afterMs);
         const rest = [part, ...parts].flat();
@@ -146,42 +198,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         queue._hand(part, sentAt);
         continue;
       }
-      if (status === 'split') onDrop('too_large', 1);
-      else if (status === 'drop') {
-        dropped = part.length;
-        onError(new Error(result.reason), 'ingest');
-      } else {
-        // The server answered (a beacon hand-off is no answer): the backoff ends.
-        if (status !== 'unknown') attempt = notBefore = 0;
-        if (status === 'ok' && result.rejected?.[0]) {
-          dropped = result.rejected.length;
-          onError(new Error(result.rejected[0].reason), 'ingest');
-        }
-      }
-      if (dropped) onDrop('rejected', dropped);
-      // A beacon outside page hide: the browser has taken the events; kept, they would be taken and sent again at once.
-      queue._settle(
-        part,
-        part.map((entry) => entry.id),
-      );
-    }
-    return true;
-  };
-
-  /** Hand-offs past the deadline: the server says which it has; those leave the queue, the rest are sent again. */
-  const confirmHanded = async () => {
-    for (let due = queue._handedBefore(now() - options._timeoutMs); due[0]; due = due.slice(CHECK_IDS)) {
-      const chunk = due.slice(0, CHECK_IDS);
-      const ids = chunk.map((entry) => entry.id);
-      const stored = transport.confirm && (await withDeadline((signal) => transport.confirm!(ids, { signal }), null));
-      if (stored === null) {
-        // The check itself had no answer (a page that unloads cancels it): they stay handed, asked again later. Sent
-        // again now, they were a whole batch of copies in a reload loop.
-        queue._hand(due, 1);
-        backOff(attempt);
-        return false;
-      }
-      queue._settle(chunk, stored ?? []);
+      if (applyAnswer(queue, part, result, options)) attempt = notBefore = 0;
     }
     return true;
   };
@@ -196,7 +213,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   const drain = async (): Promise<boolean> => {
     await queue._sync();
     expire();
-    if (!(await confirmHanded())) return false;
+    if (!(await confirmHanded(options, () => backOff(attempt)))) return false;
     for (;;) {
       const batch = batches(false);
       // Hand-offs not yet due keep the scheduler coming back.

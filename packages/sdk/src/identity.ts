@@ -63,14 +63,15 @@ const hostOf = (url: string): string => {
   }
 };
 
-/**
- * Creates the identity keeper: a visitor id persisted first-party, and sessions that end after
- * `timeoutMs` of inactivity, at local midnight, and when a new campaign or external referrer arrives.
- * State is shared through `kv` so every tab of an origin sees one session.
- */
-export function createIdentity(options: IdentityOptions): Identity {
-  const { _kv: kv, _timeoutMs: timeoutMs, _newId: newId, _onError: onError } = options;
-  let writable = options._writable;
+/** A new session at `now`, ending at the next local midnight, its first block of sequence numbers reserved. */
+function newSession(now: number, id: string, utm: string, ref: string, attr?: Attribution): SessionState {
+  const end = new Date(now);
+  end.setHours(24, 0, 0, 0);
+  return { id, last: now, seq: 1000, end: +end, utm, ref, attr };
+}
+
+/** Reads of the shared state: a storage that throws is reported and reads as nothing, a session not ours as none. */
+function reader(kv: KeyValue, onError: IdentityOptions['_onError']) {
   const read = (key: string): string | null => {
     try {
       return kv.get(key);
@@ -88,6 +89,18 @@ export function createIdentity(options: IdentityOptions): Identity {
       return undefined;
     }
   };
+  return [read, readSession] as const;
+}
+
+/**
+ * Creates the identity keeper: a visitor id persisted first-party, and sessions that end after
+ * `timeoutMs` of inactivity, at local midnight, and when a new campaign or external referrer arrives.
+ * State is shared through `kv` so every tab of an origin sees one session.
+ */
+export function createIdentity(options: IdentityOptions): Identity {
+  const { _kv: kv, _timeoutMs: timeoutMs, _newId: newId, _onError: onError } = options;
+  let writable = options._writable;
+  const [read, readSession] = reader(kv, onError);
   /** The visitor id as stored: it is written only when it differs (each `setItem` costs the page ~1 ms). */
   let storedVisitor = read(VISITOR_KEY);
   let visitorId = storedVisitor ?? newId();
@@ -111,12 +124,10 @@ export function createIdentity(options: IdentityOptions): Identity {
     }
   };
   const begin = (now: number, utm: string, ref: string, attr?: Attribution): SessionState => {
-    const end = new Date(now);
-    end.setHours(24, 0, 0, 0);
     // A new session reserves its first block of sequence numbers at once: one storage write, not two.
     seq = 0;
     seqEnd = 1000;
-    session = { id: newId(), last: now, seq: 1000, end: +end, utm, ref, attr };
+    session = newSession(now, newId(), utm, ref, attr);
     return session;
   };
   const alive = (state: SessionState | undefined, now: number) => !!state && now - state.last <= timeoutMs && now < state.end;
@@ -149,28 +160,22 @@ export function createIdentity(options: IdentityOptions): Identity {
           current = begin(now, '', '');
         }
       }
+      /** The page brings a new campaign or referrer: a new session, unless one began just now (then it is its own). */
+      const arrive = (reason: SplitReason, utm: string, ref: string, attr: Attribution | undefined) => {
+        if (split) Object.assign(current, { utm, ref, attr });
+        else {
+          split = reason;
+          current = begin(now, utm, ref, attr);
+        }
+      };
       if (href !== lastHref) {
         lastHref = href;
-        if (utm && utm !== current.utm) {
-          if (split) {
-            current.utm = utm;
-            current.attr = attribution;
-          } else {
-            split = 'campaign';
-            current = begin(now, utm, current.ref, attribution);
-          }
-        }
+        if (utm && utm !== current.utm) arrive('campaign', utm, current.ref, attribution);
       }
       if (firstTouch) {
         firstTouch = false;
         const ref = referrer && hostOf(referrer);
-        if (ref && ref !== hostOf(href) && ref !== current.ref) {
-          if (split) current.ref = ref;
-          else {
-            split = 'referrer';
-            current = begin(now, current.utm, ref, current.attr);
-          }
-        }
+        if (ref && ref !== hostOf(href) && ref !== current.ref) arrive('referrer', current.utm, ref, current.attr);
       }
       current.last = now;
       // The last-activity time is written at most every 5 s: the idle timeout is minutes, not ms.

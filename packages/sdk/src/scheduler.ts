@@ -11,7 +11,7 @@ export interface SchedulerOptions {
   /** Send at once when this many events, or this many bytes, wait. */
   _batchSize: number;
   _batchBytes: number;
-  /** False while consent is not granted: nothing is armed or sent. */
+  /** False while consent is not granted: nothing is sent (a timer armed meanwhile finds it so and stops). */
   _active: () => boolean;
   /** Moves the events tracked so far into the queue (the tracker's deferred serialisation). */
   _serialise: () => void;
@@ -62,7 +62,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const scheduler: Scheduler = {
     _arm(delay) {
       const at = Math.max(now() + delay, delivery._notBefore);
-      if (active() && !(timer && due <= at)) {
+      // Consent is asked at the tick, not here: asking loads the stored state, which start-up does not pay for.
+      if (!(timer && due <= at)) {
         clearTimeout(timer);
         due = at;
         timer = setTimeout(scheduler._tick, at - now());

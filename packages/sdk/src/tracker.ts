@@ -43,8 +43,13 @@ export function createTracker(options: TrackerOptions): Tracker {
 interface Parts {
   _options: TrackerOptions;
   _reporter: Reporter;
+  /** The ids, the super properties and the store they are kept in, loaded by `_load` (not at start: see there). */
   _identity: Identity;
   _supers: SuperProps;
+  /** Where ids and the consent decision are kept (none with `persistence: 'memory'`). */
+  _kv: KeyValue | undefined;
+  /** Reads the stored state the first time it is needed: the ids, super properties and a remembered denial. */
+  _load(): void;
   _serialiser: Serialiser;
   _buffer: Buffer;
   _queue: Queue;
@@ -53,8 +58,6 @@ interface Parts {
   _consent: { _state: ConsentState; _asked: boolean; _locked: boolean };
   /** The `user_id` of later events. */
   _user: { _id?: string | undefined };
-  /** Where ids and the consent decision are kept (none with `persistence: 'memory'`). */
-  _kv: KeyValue | undefined;
 }
 
 function startTracker(options: TrackerOptions, win: Window & typeof globalThis, live: Record<string, Tracker | undefined>): Tracker {
@@ -62,40 +65,37 @@ function startTracker(options: TrackerOptions, win: Window & typeof globalThis, 
   const { siteId } = options;
   const reporter = createReporter(!!options.debug, options.onError);
   const { _report: reportError, _drop: onDrop } = reporter;
-
-  const persistence = options.persistence;
-  let kv = typeof persistence === 'object' ? persistence : undefined;
-  if (!kv && persistence !== 'memory') {
-    // Sandboxed frames and some private modes throw on merely reading `localStorage`.
-    reporter._guard(() => {
-      kv = storageKV(win.localStorage);
-    }, 'storage');
-  }
   const gate = initialConsent(options, win.navigator);
-  const consent = { _state: gate.state, _asked: persistence !== 'consent', _locked: gate.locked };
-  // A denial given on an earlier page (or in another tab) stands until consent is given again.
-  reporter._guard(() => {
-    if (kv?.get(CONSENT_KEY) === 'denied') consent._state = 'denied';
-  }, 'storage');
-  const granted = () => consent._state === 'granted';
-  /** `consent` persistence: nothing is written until `consent('granted')` is called. */
-  const writable = () => consent._asked && granted();
+  const consent = { _state: gate.state, _asked: options.persistence !== 'consent', _locked: gate.locked };
+  /** Whether events may be stored and sent: the stored state is loaded first (a denial remembered there). */
+  const granted = () => {
+    parts._load();
+    return consent._state === 'granted';
+  };
   const uuidv7 = uuidv7Factory();
-  const identity = createIdentity({
-    _kv: kv ?? memoryKV(),
-    _writable: writable(),
-    _timeoutMs: options.sessionTimeout ?? 30 * 60_000,
-    _newId: () => uuidv7(now()),
-    _onError: reportError,
-  });
-  const supers = createSuperProps({ _kv: kv ?? memoryKV(), _writable: writable, _onError: reportError });
   const user: Parts['_user'] = {};
 
   // track → serialiser → buffer → queue → delivery → transport, the scheduler deciding when.
   const serialiser = createSerialiser({
     _siteId: siteId,
     _window: win,
-    _identity: identity,
+    _identity: () => {
+      parts._load();
+      return parts._identity;
+    },
+    _loaded: () => !!parts._identity,
+    _props(props) {
+      const own = parts._supers._props;
+      let all = own ? ({ ...own, ...props } as Props) : props;
+      const badRevenue = revenueProblem(all);
+      if (badRevenue) {
+        // The event is kept, without the revenue the reports could not read.
+        const { revenue: _, ...rest } = all!;
+        all = rest;
+        onDrop('invalid_revenue', 1, badRevenue);
+      }
+      return all;
+    },
     _newId: uuidv7,
     _now: now,
     _userId: () => user._id,
@@ -156,20 +156,17 @@ function startTracker(options: TrackerOptions, win: Window & typeof globalThis, 
     _onError: reportError,
   });
 
-  const parts: Parts = {
+  const parts = {
     _options: options,
     _reporter: reporter,
-    _identity: identity,
-    _supers: supers,
     _serialiser: serialiser,
     _buffer: buffer,
     _queue: queue,
     _scheduler: scheduler,
     _consent: consent,
     _user: user,
-    _kv: kv,
-  };
-  const api = trackerApi(parts, win, () => {
+  } as Parts;
+  const api = trackerApi(parts, win, uuidv7, () => {
     if (live[siteId] === api) delete live[siteId];
   });
   live[siteId] = api;
@@ -179,9 +176,60 @@ function startTracker(options: TrackerOptions, win: Window & typeof globalThis, 
   return api;
 }
 
+/**
+ * Makes `parts._load`: reads the stored ids, session, super properties and a remembered denial, the first time
+ * anything needs them (the first serialisation, in idle time; a flush or page hide; an API call that changes them;
+ * `track()` with `beforeSend`, `onEvent` listeners or sampling, which see or decide by the ids). The page's first
+ * `localStorage` access, and a `storage` listener (which loads the storage area too), cost 3–80 ms in Chromium
+ * on a fresh page: this keeps both off the page-load path. `forget` runs when consent is found denied.
+ */
+function storedState(
+  parts: Parts,
+  win: Window,
+  newId: (ts: number) => string,
+  forget: (late: boolean) => void,
+  onStorage: (event: StorageEvent) => void,
+) {
+  const { _options: options, _reporter: reporter, _consent: consent } = parts;
+  const { persistence } = options;
+  const writable = () => consent._asked && consent._state === 'granted';
+  return () => {
+    if (parts._identity) return;
+    let kv = typeof persistence === 'object' ? persistence : undefined;
+    if (!kv && persistence !== 'memory') {
+      // Sandboxed frames and some private modes throw on merely reading `localStorage`.
+      reporter._guard(() => {
+        kv = storageKV(win.localStorage);
+      }, 'storage');
+    }
+    parts._kv = kv;
+    // A denial given on an earlier page (or in another tab) stands until consent is given again. Found only now, it
+    // is "late": see `forget`.
+    let late = false;
+    reporter._guard(() => {
+      late = kv?.get(CONSENT_KEY) === 'denied' && consent._state !== 'denied';
+      if (late) consent._state = 'denied';
+    }, 'storage');
+    const now = options.now ?? Date.now;
+    parts._identity = createIdentity({
+      _kv: kv ?? memoryKV(),
+      _writable: writable(),
+      _timeoutMs: options.sessionTimeout ?? 30 * 60_000,
+      _newId: () => newId(now()),
+      _onError: reporter._report,
+    });
+    parts._supers = createSuperProps({ _kv: kv ?? memoryKV(), _writable: writable, _onError: reporter._report });
+    win.addEventListener('storage', onStorage);
+    // Denied (GPC, DNT, the option, or remembered): what an earlier, consenting visit left on the device goes.
+    if (consent._state === 'denied') forget(late);
+    // Events tracked before get their ids and super properties now, in the order they were tracked.
+    parts._serialiser._settle();
+  };
+}
+
 /** The tracker's methods over its parts; `release` lets the page have a new tracker for the site after shutdown. */
-function trackerApi(parts: Parts, win: Window, release: () => void): Tracker {
-  const { _options: options, _reporter: reporter, _identity: identity, _supers: supers, _buffer: buffer } = parts;
+function trackerApi(parts: Parts, win: Window, newId: (ts: number) => string, release: () => void): Tracker {
+  const { _options: options, _reporter: reporter, _buffer: buffer } = parts;
   const { _scheduler: scheduler, _consent: consent } = parts;
   const { _guard: guard } = reporter;
   const listeners = new Set<(event: TrailmarkEvent) => void>();
@@ -191,20 +239,29 @@ function trackerApi(parts: Parts, win: Window, release: () => void): Tracker {
   const follow = (stored: string | null | undefined) => {
     if (stored && stored !== consent._state && !consent._locked) api.consent(stored as ConsentState);
   };
-  const listen = watchPage(win, scheduler, guard, ({ key, newValue }) => {
-    // Another tab of the site decided consent, or reset (logout) or forgot the visitor: this tab follows.
-    if (key === CONSENT_KEY) follow(newValue);
-    else if (key === VISITOR_KEY && !newValue) api.reset();
-  });
+  const onStorage = (event: StorageEvent) =>
+    guard(() => {
+      // Another tab of the site decided consent, or reset (logout) or forgot the visitor: this tab follows.
+      const { key, newValue } = event;
+      if (key === CONSENT_KEY) follow(newValue);
+      else if (key === VISITOR_KEY && !newValue) api.reset();
+    }, 'storage');
+  const listen = watchPage(win, scheduler, guard);
   /** Consent denied: drops what waits, forgets the ids and clears the queue, stored or not. */
-  const forget = () => {
+  const forget = (late?: boolean) => {
     const held = buffer._clear();
     if (held) reporter._drop('consent_denied', held);
-    identity._forget();
-    supers._clear();
+    parts._identity._forget();
+    parts._supers._clear();
     scheduler._disarm();
-    parts._queue._clear().catch((error: unknown) => reporter._report(error, 'consent'));
+    // A denial remembered in storage and found late (when first needed: maybe by the very `consent('granted')` that
+    // ends it, or a moment before another tab's grant) clears the stored queue only if this tab is still denied when
+    // the clear runs: what other tabs queued after the grant is theirs to send (e2e/capture.spec.ts: an event tracked
+    // in another tab right after consent was given was lost). Any other denial clears it whatever follows.
+    parts._queue._clear(late ? () => consent._state === 'denied' : undefined).catch((error: unknown) => reporter._report(error, 'consent'));
   };
+  const load = storedState(parts, win, newId, forget, onStorage);
+  parts._load = load;
   const api: Tracker = {
     siteId: options.siteId,
     track: createTrack(parts, listeners, follow),
@@ -220,6 +277,7 @@ function trackerApi(parts: Parts, win: Window, release: () => void): Tracker {
     consent(state) {
       if (consent._locked && state !== 'denied')
         return debugLog(!!options.debug, 'consent ignored: the browser signals an opt-out (GPC/DNT)');
+      load();
       consent._state = state;
       consent._asked = true;
       // Kept even where ids are not yet (`consent` persistence): a word, no identifier.
@@ -227,8 +285,8 @@ function trackerApi(parts: Parts, win: Window, release: () => void): Tracker {
       if (state === 'denied') forget();
       else {
         // Pending again: ids stay where they are, and nothing more is written until consent returns.
-        identity._persist(writable());
-        supers._save();
+        parts._identity._persist(writable());
+        parts._supers._save();
         if (state === 'granted') {
           buffer._process();
           scheduler._arm(0);
@@ -241,16 +299,19 @@ function trackerApi(parts: Parts, win: Window, release: () => void): Tracker {
       if (parts._user._id && traits) api.track('identify', traits);
     },
     reset() {
-      // Events tracked so far hold their ids already (serialise.ts keeps each one's context): they leave unchanged.
+      // Events tracked so far keep their ids (loading settles them first): they leave unchanged.
+      load();
       parts._user._id = undefined;
-      supers._clear();
-      identity._forget(true);
+      parts._supers._clear();
+      parts._identity._forget(true);
     },
     register(props) {
-      guard(() => supers._register(props), 'register');
+      load();
+      guard(() => parts._supers._register(props), 'register');
     },
     unregister(key) {
-      supers._unregister(key);
+      load();
+      parts._supers._unregister(key);
     },
     dropped: () => ({ ...reporter._drops }),
     use(plugin: Plugin) {
@@ -268,21 +329,24 @@ function trackerApi(parts: Parts, win: Window, release: () => void): Tracker {
     async shutdown() {
       for (const teardown of teardowns.splice(0).reverse()) guard(teardown, 'shutdown');
       listen(false);
+      win.removeEventListener('storage', onStorage);
       listeners.clear();
       await api.flush();
       scheduler._disarm();
       release();
     },
     get visitorId() {
-      return identity._visitorId;
+      load();
+      return parts._identity._visitorId;
     },
     get sessionId() {
-      return identity._sessionId;
+      load();
+      return parts._identity._sessionId;
     },
   };
   listen(true);
-  // Denied from the start (GPC, DNT, the option): what an earlier, consenting visit left on the device goes.
-  if (consent._state === 'denied') forget();
+  // Denied from the start (GPC, DNT, the option): loaded now, so that what an earlier visit stored goes at once.
+  if (consent._state === 'denied') load();
   return api;
 }
 
@@ -295,7 +359,7 @@ function createTrack(
   listeners: ReadonlySet<(event: TrailmarkEvent) => void>,
   follow: (state: string | null | undefined) => void,
 ): Tracker['track'] {
-  const { _options: options, _reporter: reporter, _identity: identity, _buffer: buffer, _scheduler: scheduler } = parts;
+  const { _options: options, _reporter: reporter, _buffer: buffer, _scheduler: scheduler } = parts;
   const consent = parts._consent;
   const rate = options.sampleRate ?? 1;
   /** The visitor the sample was last decided for, and whether it is in: decided again after `reset()`. */
@@ -304,6 +368,9 @@ function createTrack(
   const priorities = new Map<string, number>();
   return (type, props, override) => {
     try {
+      // What sees or decides by an event's ids needs them now, and so does a tracker not granted consent (a decision
+      // another tab stored is followed at once); otherwise they are loaded later (see `storedState`).
+      if (options.beforeSend || listeners.size || rate < 1 || consent._state !== 'granted') parts._load();
       if (consent._state === 'denied') {
         // Consent given in another tab a moment ago: its `storage` event may not have reached this tab yet, so the
         // stored word is read again before the event is dropped (a read only while denied).
@@ -316,19 +383,12 @@ function createTrack(
         priority = LOW_PRIORITY.test(type) ? 0 : type === 'click' ? 1 : 2;
         priorities.set(type, priority);
       }
-      const visitor = identity._visitorId;
-      if (rate < 1 && sampled[0] !== visitor) sampled = [visitor, inSample(visitor, rate)];
-      if (!sampled[1]) return;
-      const own = parts._supers._props;
-      let all = own ? ({ ...own, ...props } as Props) : props;
-      const badRevenue = revenueProblem(all);
-      if (badRevenue) {
-        // The event is kept, without the revenue the reports could not read.
-        const { revenue: _, ...rest } = all!;
-        all = rest;
-        reporter._drop('invalid_revenue', 1, badRevenue);
+      if (rate < 1) {
+        const visitor = parts._identity._visitorId;
+        if (sampled[0] !== visitor) sampled = [visitor, inSample(visitor, rate)];
+        if (!sampled[1]) return;
       }
-      const prepared = parts._serialiser._prepare(type, priority, all, override);
+      const prepared = parts._serialiser._prepare(type, priority, props, override);
       if (!prepared) return;
       if (options.beforeSend) {
         // The hook sees the event as it will be sent: time zone included, resolved now if it is not yet.
@@ -367,12 +427,11 @@ function createTrack(
  * scroll depth) then tracks its events before the tracker hands the unload batch to the browser, and they leave in
  * that one request.
  */
-function watchPage(win: Window, scheduler: Scheduler, guard: Reporter['_guard'], onStorage: (event: StorageEvent) => void) {
+function watchPage(win: Window, scheduler: Scheduler, guard: Reporter['_guard']) {
   const doc = win.document;
   const onPage = (event: Event) =>
     guard(() => {
       const { type } = event;
-      if (type === 'storage') return onStorage(event as StorageEvent);
       const visible = doc.visibilityState !== 'hidden';
       if (type === 'online') scheduler._tick(true);
       else if (type === 'pagehide') scheduler._pagehide(visible);
@@ -380,7 +439,7 @@ function watchPage(win: Window, scheduler: Scheduler, guard: Reporter['_guard'],
       else scheduler._hide();
     }, event.type);
   return (add: boolean) => {
-    for (const type of ['visibilitychange', 'pagehide', 'pageshow', 'online', 'storage'])
+    for (const type of ['visibilitychange', 'pagehide', 'pageshow', 'online'])
       (type[0] === 'v' ? doc : win)[add ? 'addEventListener' : 'removeEventListener'](type, onPage);
   };
 }

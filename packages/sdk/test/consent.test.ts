@@ -173,6 +173,59 @@ describe('a remembered opt-out, and other tabs', () => {
     await third.shutdown();
   });
 
+  it('a denial remembered in storage, first read by the consent("granted") that ends it, clears nothing another tab queued after', async () => {
+    // e2e/capture.spec.ts, issue 23: the stored denial is read when first needed, and here that is the grant itself.
+    // Its clear of the shared queue came after another tab had queued an event in the moment after: that event was lost.
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    localStorage.setItem('tm_consent', 'denied');
+    const dbName = 'consent-late-denial';
+    // The other tab, sending to a server that is down for now: what it tracks waits in the shared queue.
+    const other = createTracker({
+      siteId: 'other-tab',
+      persistence: 'memory',
+      transport: { send: async () => ({ status: 'retry' }) },
+      queue: indexedDbQueue({ dbName }),
+    });
+    other.track('opened');
+    await other.flush();
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({ siteId: 's', transport, queue: indexedDbQueue({ dbName }) });
+    tracker.track('while_denied');
+    tracker.consent('granted');
+    other.track('granted_again');
+    await other.flush();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await tracker.flush();
+    expect(types(sent)).toEqual(expect.arrayContaining(['granted_again']));
+    expect(types(sent)).not.toContain('while_denied');
+    expect(tracker.dropped()).toEqual({ consent_denied: 1 });
+    await tracker.shutdown();
+    await other.shutdown();
+  });
+
+  it('a denial given in this tab clears the stored queue even when consent is granted again at once', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const dbName = 'consent-toggle';
+    // The server is down at first: the event waits in IndexedDB.
+    const { transport, sent } = recordingTransport([{ status: 'retry' }]);
+    const tracker = createTracker({ siteId: 's', transport, queue: indexedDbQueue({ dbName }) });
+    tracker.track('before_denial');
+    await tracker.flush();
+    tracker.consent('denied');
+    tracker.consent('granted');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    tracker.track('after_grant');
+    await tracker.flush();
+    expect(types(sent)).toEqual(['before_denial', 'after_grant']);
+    await tracker.shutdown();
+    // The next page finds nothing from before the denial in the store.
+    const next = recordingTransport();
+    const page = createTracker({ siteId: 's', transport: next.transport, queue: indexedDbQueue({ dbName }) });
+    await page.flush();
+    expect(types(next.sent)).toEqual([]);
+    await page.shutdown();
+  });
+
   it('a decision in another tab reaches this one: denied drops, granted sends', async () => {
     vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const { transport, sent } = recordingTransport();

@@ -155,6 +155,35 @@ describe('indexedDbQueue', () => {
     expect(errors).toEqual([]);
   });
 
+  it('a clear that finds consent granted again clears nothing, and the next re-read brings back all that is stored', async () => {
+    // A denial found late (issue 23): the queue empties its mirror, but the store keeps what another tab queued after
+    // the grant. The store must not answer the next re-read with "nothing changed" (null): the mirror lost those entries.
+    const tabA = queueOver(indexedDbQueue({ dbName: 'queue-clear-refused' })).queue;
+    const tabB = queueOver(indexedDbQueue({ dbName: 'queue-clear-refused' })).queue;
+    const queued = [entry(), entry()];
+    tabB._add(queued);
+    await tabB._persist();
+    await tabA._sync();
+    expect(tabA._waiting).toBe(2);
+    await tabA._clear(() => false);
+    await tabA._sync();
+    expect(tabA._take(10, 1e6).map((e) => e.id)).toEqual(queued.map((e) => e.id));
+  });
+
+  it('a clear while a re-read is under way: the read does not bring back what the clear removed (a denial)', async () => {
+    const tabA = queueOver(indexedDbQueue({ dbName: 'queue-clear-during-sync' })).queue;
+    const tabB = queueOver(indexedDbQueue({ dbName: 'queue-clear-during-sync' })).queue;
+    tabB._add([entry(), entry()]);
+    await tabB._persist();
+    // Tab A's flush re-reads the store; consent is denied before the read's answer is back.
+    const syncing = tabA._sync();
+    const clearing = tabA._clear();
+    await Promise.all([syncing, clearing]);
+    expect(tabA._take(10, 1e6)).toEqual([]);
+    await tabA._sync();
+    expect(tabA._take(10, 1e6)).toEqual([]);
+  });
+
   it('sees entries another tab removed as gone after a sync', async () => {
     const tabA = queueOver(indexedDbQueue({ dbName: 'queue-sync' })).queue;
     const tabB = queueOver(indexedDbQueue({ dbName: 'queue-sync' })).queue;
@@ -285,6 +314,92 @@ describe('indexedDbQueue', () => {
     const count = ledgers.length;
     queue._spill();
     expect(ledgers).toHaveLength(count);
+  });
+
+  it('keeps, sends and spills what it added while a re-read was under way, though the read missed it (issue 23)', async () => {
+    // Firefox, track 50 then reload at once: events tracked as a flush re-read the store had their write start after
+    // the read began; the read's snapshot lacked them and replaced the mirror, so the unload batch and the spill never
+    // saw them, and the page went before their write ended: lost.
+    let finishLoad: (entries: QueueEntry[]) => void = () => undefined;
+    const spilled: string[][] = [];
+    const store: QueueStore = {
+      ...memoryQueue(),
+      shared: true,
+      load: () =>
+        new Promise((resolve) => {
+          finishLoad = resolve;
+        }),
+      write: () => new Promise(() => undefined),
+      spill: (entries) => spilled.push(entries.map((e) => e.id)),
+    };
+    const { queue } = queueOver(store, { canSend: () => true });
+    const syncing = queue._sync();
+    await Promise.resolve();
+    const late = [entry(), entry()];
+    queue._add(late);
+    // The coalesced write starts (a microtask), then the read ends without them.
+    await Promise.resolve();
+    finishLoad([]);
+    await syncing;
+    expect(queue._take(10, 1e6).map((e) => e.id)).toEqual(late.map((e) => e.id));
+    queue._spill();
+    expect(spilled.at(-1)).toEqual(late.map((e) => e.id));
+  });
+
+  it('two tabs, one re-reading while the other removes what it sent and it adds its own: nothing sent twice, nothing lost (issue 23)', async () => {
+    // The re-read of a flush runs while (1) the other tab's removal of the events it sent is stored, and (2) this tab
+    // adds events, whose write starts after the read began so the read misses them. The read's answer must drop the
+    // removed events (sent once), keep this tab's new ones (lost at page hide otherwise: Firefox, track 50 then reload)
+    // and keep knowing where those are stored, so that sending them removes them for good (the two-tabs scenario put
+    // a whole 6-event write on the wire twice: its removal was never stored, and the other tab sent it again).
+    const proto = IDBObjectStore.prototype;
+    const getAllKeys = proto.getAllKeys;
+    for (const when of ['as the read begins', 'as its keys come back']) {
+      const db = `queue-two-tabs-${when}`;
+      const tabA = queueOver(indexedDbQueue({ dbName: db }), { canSend: () => true }).queue;
+      const tabB = queueOver(indexedDbQueue({ dbName: db }), { canSend: () => true }).queue;
+      const shared = [entry(), entry(), entry()];
+      tabA._add(shared);
+      await tabA._persist();
+      await tabB._sync();
+      const before = [entry()];
+      tabB._add(before);
+      // Tab A sent the shared events (it held the flush lock); their removal is stored as tab B's flush begins.
+      const sentByA = tabA._take(10, 1e6);
+      tabA._settle(
+        sentByA,
+        sentByA.map((e) => e.id),
+      );
+      const removing = tabA._persist();
+      const late = Array.from({ length: 6 }, () => entry());
+      proto.getAllKeys = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['getAllKeys']>) {
+        // Tab B's re-read is under way: it adds its own events now.
+        const request = getAllKeys.apply(this, args);
+        if (when === 'as the read begins') tabB._add(late);
+        else request.addEventListener('success', () => tabB._add(late));
+        proto.getAllKeys = getAllKeys;
+        return request;
+      };
+      try {
+        await tabB._sync();
+        await removing;
+      } finally {
+        proto.getAllKeys = getAllKeys;
+      }
+      const sentByB = tabB._take(100, 1e6);
+      expect(sentByB.map((e) => e.id).sort()).toEqual([...before, ...late].map((e) => e.id).sort());
+      tabB._settle(
+        sentByB,
+        sentByB.map((e) => e.id),
+      );
+      await tabB._persist();
+      // Neither tab, nor a tab opened now, finds anything left to send.
+      await tabA._sync();
+      expect(tabA._take(100, 1e6)).toEqual([]);
+      const tabC = queueOver(indexedDbQueue({ dbName: db })).queue;
+      await tabC._sync();
+      expect(tabC._take(100, 1e6)).toEqual([]);
+    }
   });
 
   it('past its caps while events can be sent, holds the burst in memory for the sender instead of evicting it', async () => {

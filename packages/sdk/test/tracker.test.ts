@@ -72,6 +72,58 @@ describe('createTracker', () => {
     await withoutHook.shutdown();
   });
 
+  it('reads nothing from storage at start-up, and events tracked before carry the ids, session and order they would have (issue 23)', async () => {
+    // A visitor and super properties an earlier page stored; the storage is watched for every access.
+    localStorage.setItem('tm_vid', 'visitor-before');
+    localStorage.setItem('tm_props', '{"plan":"pro"}');
+    const reads = vi.spyOn(Storage.prototype, 'getItem');
+    const listens = vi.spyOn(window, 'addEventListener');
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({
+      siteId: 'site',
+      transport,
+      plugins: [{ name: 'starter', setup: (t) => void t.track('pageview') }],
+    });
+    tracker.identify('user-1');
+    history.pushState(null, '', '/second');
+    tracker.track('signup');
+    // Start-up and track() touched no storage, and added no `storage` listener (which loads the storage area too).
+    expect(reads).not.toHaveBeenCalled();
+    expect(listens.mock.calls.map(([type]) => type)).not.toContain('storage');
+    // Registered after both events: they keep the super properties of when they were tracked.
+    tracker.register({ app: '2.0' });
+    tracker.track('upgrade');
+    await tracker.flush();
+    const events = sent.flatMap((s) => s.events);
+    expect(events.map((e) => [e.type, e.visitor_id, e.seq, e.user_id, new URL(e.url).pathname, e.props])).toEqual([
+      ['pageview', 'visitor-before', 1, undefined, '/', { plan: 'pro' }],
+      ['signup', 'visitor-before', 2, 'user-1', '/second', { plan: 'pro' }],
+      ['upgrade', 'visitor-before', 3, 'user-1', '/second', { plan: 'pro', app: '2.0' }],
+    ]);
+    expect(new Set(events.map((e) => e.session_id))).toEqual(new Set([tracker.sessionId]));
+    expect(events[0]!.split_reason).toBe('new');
+    expect(listens.mock.calls.map(([type]) => type)).toContain('storage');
+    history.replaceState(null, '', '/');
+    await tracker.shutdown();
+  });
+
+  it('drops, counted, what was tracked before a denial remembered in storage was read, and sends none of it', async () => {
+    localStorage.setItem('tm_consent', 'denied');
+    const { transport, sent } = recordingTransport();
+    const tracker = createTracker({ siteId: 'site', transport });
+    tracker.track('signup');
+    tracker.track('upgrade');
+    await tracker.flush();
+    await settle(5000);
+    expect(sent).toEqual([]);
+    expect(tracker.dropped()).toEqual({ consent_denied: 2 });
+    // Once read, a denied tracker drops at track() as before.
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    tracker.track('later');
+    expect(tracker.dropped()).toEqual({ consent_denied: 3 });
+    await tracker.shutdown();
+  });
+
   it('counts the UTF-8 bytes of text that is not ASCII (titles, props), which the batch limits are measured in', async () => {
     const { transport, sent } = recordingTransport();
     const tracker = createTracker({ siteId: 'site', transport, queue: memoryQueue() });

@@ -152,10 +152,9 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
       const ledgerKeys: string[] = [];
       let read = '';
       storage(() => {
-        for (let i = 0; i < localStorage.length; i++) {
-          const key = localStorage.key(i);
-          if (key?.startsWith(spillPrefix)) spills.push(key);
-          if (key?.startsWith(ledgerPrefix)) ledgerKeys.push(key);
+        for (const key of Object.keys(localStorage)) {
+          if (key.startsWith(spillPrefix)) spills.push(key);
+          if (key.startsWith(ledgerPrefix)) ledgerKeys.push(key);
         }
         for (const key of spills) spilledEntries.push(...decode(localStorage.getItem(key) ?? ''));
         for (const key of ledgerKeys) {
@@ -217,7 +216,7 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
         for (const entry of entries) spilled.add(entry.id);
       });
     },
-    clear: async () => {
+    clear: async (still = () => true) => {
       // Nothing to clear in a database never created: opening it to clear it would create it (consent denied).
       if (
         !store &&
@@ -227,17 +226,26 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
         ))
       )
         return;
+      let cleared = false;
       await run('readwrite', (os) => {
-        os.clear();
+        // Asked here, in the transaction: no other tab writes between the answer and the clear.
+        cleared = still();
+        // Forgotten even when not cleared (granted again since): the queue above emptied its mirror all the same, so
+        // the next load must return every record, not "nothing changed" (what other tabs queued would wait for a page).
         seen.clear();
-        chunkOf.clear();
-        live.clear();
+        if (cleared) {
+          os.clear();
+          chunkOf.clear();
+          live.clear();
+        }
       });
-      storage(() => {
-        localStorage.removeItem(spillKey);
-        localStorage.removeItem(ledgerPrefix + tab);
-      });
-      spilled.clear();
+      if (cleared) {
+        storage(() => {
+          localStorage.removeItem(spillKey);
+          localStorage.removeItem(ledgerPrefix + tab);
+        });
+        spilled.clear();
+      }
     },
     reset() {
       store = undefined;

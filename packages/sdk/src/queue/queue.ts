@@ -62,8 +62,11 @@ export interface Queue {
   _sync(): Promise<void>;
   /** At page hide: hands entries whose write may not finish before the page goes to the store's synchronous spill. */
   _spill(): void;
-  /** Removes everything, stored or not. */
-  _clear(): Promise<void>;
+  /**
+   * Removes everything, stored or not; the shared store only if `still()` holds when its clear runs (see
+   * `QueueStore.clear`).
+   */
+  _clear(still?: () => boolean): Promise<void>;
   /** Entries waiting: neither in flight nor handed (held overflow included). */
   readonly _waiting: number;
   /** Bytes of every entry held, in flight or not. */
@@ -270,18 +273,30 @@ export function createQueue(options: QueueOptions): Queue {
     _persist: write,
     async _sync() {
       if (!store.shared) return;
-      await write();
-      const stored = await run(() => store.load());
-      if (stored) {
-        const unsaved = toPut;
+      // The read takes its turn among the writes: those begun before it are in what it reads (or, removed by another
+      // tab since, provably gone), those begun after wait for its end. So what it misses is exactly what this tab
+      // added or removed since, which nobody else has seen: kept, or kept out (issue 23). Run beside the writes, it
+      // missed entries whose write had begun, and the store no longer knew where they were, so sending them never
+      // removed them and another tab sent them again (two tabs: a 6-event write twice on the wire).
+      void write();
+      const mirror = entries;
+      writing = writing.then(() => run(() => store.load()));
+      const stored = (await writing) as QueueEntry[] | null | undefined;
+      // A clear (consent denied) began while the read ran (it makes a new mirror): the answer holds what the clear
+      // removes, kept out. (Re-reads never overlap: one flush at a time, under the lock.)
+      if (stored && mirror === entries) {
+        let mine = toPut;
+        for (const put of unsaved) mine = mine.concat(put);
+        mine = mine.filter((entry) => entries.has(entry.id));
+        const gone = new Set(toRemove.concat(...unremoved));
         stored.sort((a, b) => a.ts - b.ts);
         entries = new Map();
         bytes = 0;
-        const before = handed.size;
-        fill(stored.concat(unsaved));
+        const had = handed.size;
+        fill(stored.filter((entry) => !gone.has(entry.id)).concat(mine));
         // Hand-offs of other pages (their ledgers) are now this tab's to resolve; gone entries need none.
         for (const id of handed.keys()) if (!entries.has(id)) handed.delete(id);
-        if (handed.size || before) record();
+        if (handed.size || had) record();
       }
     },
     _spill() {
@@ -296,8 +311,8 @@ export function createQueue(options: QueueOptions): Queue {
       for (const removed of unremoved) for (const id of removed) gone.set(id, 1);
       if (gone.size > handed.size) store.ledger?.(gone);
     },
-    async _clear() {
-      entries.clear();
+    async _clear(still) {
+      entries = new Map();
       inFlight.clear();
       handed.clear();
       overflow = [];
@@ -305,8 +320,9 @@ export function createQueue(options: QueueOptions): Queue {
       bytes = 0;
       toPut = [];
       toRemove = [];
+      // In turn among the writes and re-reads, as `_sync`'s read is: a read begun before it is dropped there.
+      writing = writing.then(() => run(() => store.clear(still)));
       await writing;
-      await run(() => store.clear());
     },
     get _waiting() {
       let waiting = entries.size - inFlight.size + overflow.length;

@@ -23,10 +23,16 @@ export interface QueueStore {
   /**
    * Every entry stored, oldest first not required; or `null` when nothing changed since this store's own last load
    * or write (no other tab wrote or removed anything), so the queue's mirror is still exact and need not be rebuilt.
+   * The queue never calls it while one of its writes runs (a store may rebuild what it knows of its records from
+   * the read alone).
    */
   load(): Promise<QueueEntry[] | null>;
   write(put: readonly QueueEntry[], remove: readonly string[]): Promise<void>;
-  clear(): Promise<void>;
+  /**
+   * Removes every entry; where `still` is given, only if it holds when the removal runs (in IndexedDB, inside its
+   * transaction): a denial found late must not clear what another tab queued after consent was granted since.
+   */
+  clear(still?: () => boolean): Promise<void>;
   /**
    * The origin-wide lock flushes take when the store is shared, so two tabs never send the same event.
    * Stores seen by one tab only have none.
