@@ -1,13 +1,4 @@
-import {
-  CHANNEL_PATTERNS,
-  DEVICE_WIDTHS,
-  personSql,
-  type StatsDimension,
-  type StatsQuery,
-  socialPlatforms,
-  timezoneCountries,
-  VISIT_MARGIN_MS,
-} from '@trailmark/protocol';
+import { personSql, type StatsDimension, type StatsQuery, VISIT_MARGIN_MS } from '@trailmark/protocol';
 
 // The pieces every panel's SQL is built from (stats-queries.ts, report-queries.ts): bind parameters, the visits of a
 // request (range, traffic, filters), their dimensions, and the one expression that names a person.
@@ -21,55 +12,30 @@ export type Binds = ReturnType<typeof binds>;
 
 /** Epoch milliseconds as an ISO timestamp. */
 export const iso = (ms: number) => new Date(ms).toISOString();
-/**
- * A visit's channel in SQL: `channelOf()` of @trailmark/protocol over the stored source, platform and UTM tags, the
- * same rules in the same order with the protocol's own patterns (JavaScript and PostgreSQL read them alike).
- */
-function channelSql(b: Binds): string {
-  const medium = (pattern: string) => `lower(s.utm_medium) ~ ${b.add(pattern)}`;
-  const paid = medium(CHANNEL_PATTERNS.paid);
-  return `CASE
-    WHEN ${medium(CHANNEL_PATTERNS.email)} OR lower(s.utm_source) ~ ${b.add(CHANNEL_PATTERNS.email)} THEN 'email'
-    WHEN ${medium(CHANNEL_PATTERNS.display)} THEN 'display'
-    WHEN ${medium(CHANNEL_PATTERNS.affiliates)} THEN 'affiliates'
-    WHEN s.referrer_type = 'social' OR (s.referrer_type = 'search' AND s.referrer_platform = ANY(${b.add(socialPlatforms())}::text[]))
-      THEN CASE WHEN ${paid} THEN 'paid_social' ELSE 'social' END
-    WHEN s.referrer_type = 'search' THEN CASE WHEN ${paid} THEN 'paid_search' ELSE 'search' END
-    WHEN ${paid} THEN 'paid_other'
-    WHEN s.referrer_type = 'direct' THEN 'direct'
-    ELSE 'referral' END`;
-}
 
 /** The SQL value of a visit's dimension (`s` is the user_sessions row). */
-export function dimensionSql(dimension: Exclude<StatsDimension, 'page'>, b: Binds): string {
+export function dimensionSql(dimension: Exclude<StatsDimension, 'page'>): string {
   switch (dimension) {
     case 'entry_page':
       return 's.entry_path';
     case 'exit_page':
       return 's.exit_path';
+    // Stored when the session is written (migration 11: the protocol's channelOf(), time-zone table and device
+    // widths as visit_channel(), zone_country() and screen_device()), so a panel groups a plain column.
     case 'source':
-      return channelSql(b);
+      return 's.channel';
     case 'referrer':
       return 's.referrer_platform';
+    // country and device are stored with the channel (migration 11), browser and os named from the user agent
+    // when the session is written (migration 09, agent_browser() and agent_os()).
     case 'utm_source':
     case 'utm_medium':
     case 'utm_campaign':
-      return `s.${dimension}`;
-    // The protocol's zone table as one JSON object: a lookup per visit (a binary search of its keys) that keeps the
-    // visits in the order they were read, where a join to the table as rows hashed them out of it.
     case 'country':
-      return `(${b.add(JSON.stringify(Object.fromEntries(timezoneCountries())))}::jsonb ->> s.timezone)`;
-    case 'device': {
-      const widths = DEVICE_WIDTHS.map(([max, label]) =>
-        Number.isFinite(max) ? `WHEN s.screen_width < ${b.add(max)} THEN ${b.add(label)}` : `ELSE ${b.add(label)}`,
-      );
-      return `CASE WHEN s.screen_width IS NULL OR s.screen_width <= 0 THEN NULL ${widths.join(' ')} END`;
-    }
-    // Named from the user agent when the session is written (migration 09, agent_browser() and agent_os()).
+    case 'device':
     case 'browser':
-      return 's.browser';
     case 'os':
-      return 's.os';
+      return `s.${dimension}`;
   }
 }
 
@@ -126,10 +92,10 @@ export function visitsCte(site: PanelSite, query: StatsQuery, b: Binds, by?: Exc
       );
       continue;
     }
-    const sql = dimensionSql(dimension, b);
+    const sql = dimensionSql(dimension);
     where.push(value === null ? `(${sql}) IS NULL` : `(${sql}) = ${b.add(value)}`);
   }
-  const value = by ? `, ${dimensionSql(by, b)} AS value` : '';
+  const value = by ? `, ${dimensionSql(by)} AS value` : '';
   return `WITH v AS (
     SELECT s.site_id, s.session_id, ${person('s', site)} AS visitor_id, s.session_start, s.pageview_count, s.bounce, s.duration_seconds${value}
     FROM user_sessions s
