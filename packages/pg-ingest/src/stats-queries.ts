@@ -13,6 +13,7 @@ import {
   rollupRows,
   streamable,
   streams,
+  valueFirst,
   visitsCte,
 } from './stats-sql.js';
 
@@ -70,7 +71,7 @@ async function breakdown(db: Queryable, site: PanelSite, query: StatsQuery) {
   }
   const skipNull = OPTIONAL_DIMENSIONS.includes(query.by) ? 'WHERE value IS NOT NULL' : '';
   const rows = await db.query(
-    `${visitsCte(site, query, b, query.by)}${perVisitor(streams(site, query, query.by), 'value')}
+    `${visitsCte(site, query, b, query.by)}${perVisitor(streams(site, query, query.by), 'value', valueFirst(query.by))}
      SELECT value, count(*)::int AS visitors, sum(visits)::int AS visits, sum(pageviews)::int AS pageviews
      FROM per ${skipNull} GROUP BY value ${ORDER('pageviews', 'value')} LIMIT ${b.add(query.limit)}`,
     b.values,
@@ -80,7 +81,8 @@ async function breakdown(db: Queryable, site: PanelSite, query: StatsQuery) {
 
 async function goals(db: Queryable, site: PanelSite, query: StatsQuery) {
   // The custom events by is_goal() (migration 05, the protocol's built-in types), which idx_user_events_goals
-  // (migration 10) holds alone: the range's goals without reading its other events.
+  // (migration 10) holds alone: the range's goals without reading its other events, joined to the range's visits
+  // read from idx_user_sessions_panels, which carries their session ids (migration 11), not from the table.
   const b = binds();
   const rows = await db.query(
     `${visitsCte(site, query, b)},
