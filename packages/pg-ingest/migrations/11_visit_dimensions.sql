@@ -29,7 +29,16 @@
 -- idx_user_sessions_panels (migration 09) carries the session id as well: the goals panel (and the completeness
 -- one) join the range's visits to their rows by it, and read the whole table for want of it (12,700 pages at a
 -- million events, where the index's range is about 2,300).
--- Write cost: see the note at the end.
+-- The goals panel reads 2,615 pages of idx_user_sessions_panels instead of the table's 13,400, but its time is the
+-- hash of the range's visits against the goals: no CPU measurably saved.
+-- Backend CPU at a million events (bench/dashboard-pg-cpu.mjs, best of 3, alternating with migration 10, load 8-13):
+-- source 350-510 -> 210-230 ms, country 360-510 -> 190-210, device 290-420 -> 160-170; the first screen's SQL
+-- 2,490-3,220 -> 2,360-2,370. The migration took 8.4-20.5 s on the million-event database (load 9-14).
+-- Write cost: the ETL over 40,000 of the bench's events (bench/dashboard-etl-cpu.mjs, a fresh schema, batches of
+-- 5,000) took 8.75 / 10.26 / 11.59 s of backend CPU migrated to 10 and 10.46 / 11.29 / 10.76 s migrated to 11, in
+-- alternating runs at load 8-10 (median 10.3 -> 10.8 s, about 5 %, within the noise): three more indexes on every
+-- session write and the generated columns computed with it (the first form, without the three indexes: 8.4 / 12.1
+-- / 9.3 s against 9.2 / 10.9 / 9.0).
 
 CREATE OR REPLACE FUNCTION visit_channel(utm_medium TEXT, utm_source TEXT, referrer_type TEXT, referrer_platform TEXT)
 RETURNS TEXT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
