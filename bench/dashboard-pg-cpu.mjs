@@ -6,20 +6,13 @@
 //   DATABASE_URL=postgres://… BENCH_DASHBOARD_SCHEMA=bench node bench/dashboard-pg-cpu.mjs
 // Run after `npm run build`.
 
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { firstScreen, params } from './dashboard-requests.mjs';
+import { cpuMs } from './proc-cpu.mjs';
 
 const dist = new URL('../packages/pg-ingest/dist/index.js', import.meta.url);
 const SITE = 'bench';
 const RUNS = Number(process.env.BENCH_CPU_RUNS ?? 3);
-const TICK_MS = 10; // USER_HZ 100: /proc reports CPU time in hundredths of a second
-
-/** A process's user + system CPU time in ms. */
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-}
 
 const { openDatabase, statsPanelSql } = await import(dist.href);
 const databaseUrl = process.env.DATABASE_URL;

@@ -54,16 +54,17 @@ FROM generate_series($1::int, $2::int - 1) s,
                      '/p/' || ((s + i * 3) % 50) AS path,
                      $5::timestamptz + (s * $7::float8) * interval '1 ms' + i * interval '25 seconds' AS at) t`;
 
-/** Writes `target` events spread over the 30 days before `now`, then runs the ETL over them; bounded by SEED_CAP_MS. */
-async function seed(db, target, now) {
-  const started = Date.now();
+/**
+ * Writes about `target` events into events_log, spread over the 30 days before `now` (the bench's sessions, visitors
+ * and event types), stopping at `deadline` (epoch ms) between chunks.
+ */
+export async function writeEvents(db, target, now, deadline = Number.POSITIVE_INFINITY) {
   // Sessions average 51/13 = 3.92 events (lengths 1..8 by s * 7919 % 13 % 8).
   const sessions = Math.round((target * 13) / 51);
   const visitors = Math.round(sessions / 2);
   const spacing = (30 * DAY - 10 * 60_000) / sessions;
   const chunk = 25_000;
-  let written = 0;
-  for (let first = 0; first < sessions && Date.now() - started < SEED_CAP_MS; first += chunk) {
+  for (let first = 0; first < sessions && Date.now() < deadline; first += chunk) {
     await db.query(SEED_SQL, [
       first,
       Math.min(sessions, first + chunk),
@@ -74,8 +75,13 @@ async function seed(db, target, now) {
       spacing,
     ]);
   }
-  const [{ n }] = await db.query('SELECT count(*)::int AS n FROM events_log');
-  written = n;
+}
+
+/** Writes `target` events spread over the 30 days before `now`, then runs the ETL over them; bounded by SEED_CAP_MS. */
+async function seed(db, target, now) {
+  const started = Date.now();
+  await writeEvents(db, target, now, started + SEED_CAP_MS);
+  const [{ n: written }] = await db.query('SELECT count(*)::int AS n FROM events_log');
   const seeded = Date.now();
   let processed = 0;
   for (;;) {

@@ -1,13 +1,4 @@
-import {
-  CHANNEL_PATTERNS,
-  DEVICE_WIDTHS,
-  personSql,
-  type StatsDimension,
-  type StatsQuery,
-  socialPlatforms,
-  timezoneCountries,
-  VISIT_MARGIN_MS,
-} from '@trailmark/protocol';
+import { personSql, type StatsDimension, type StatsQuery, VISIT_MARGIN_MS } from '@trailmark/protocol';
 
 // The pieces every panel's SQL is built from (stats-queries.ts, report-queries.ts): bind parameters, the visits of a
 // request (range, traffic, filters), their dimensions, and the one expression that names a person.
@@ -21,55 +12,33 @@ export type Binds = ReturnType<typeof binds>;
 
 /** Epoch milliseconds as an ISO timestamp. */
 export const iso = (ms: number) => new Date(ms).toISOString();
-/**
- * A visit's channel in SQL: `channelOf()` of @trailmark/protocol over the stored source, platform and UTM tags, the
- * same rules in the same order with the protocol's own patterns (JavaScript and PostgreSQL read them alike).
- */
-function channelSql(b: Binds): string {
-  const medium = (pattern: string) => `lower(s.utm_medium) ~ ${b.add(pattern)}`;
-  const paid = medium(CHANNEL_PATTERNS.paid);
-  return `CASE
-    WHEN ${medium(CHANNEL_PATTERNS.email)} OR lower(s.utm_source) ~ ${b.add(CHANNEL_PATTERNS.email)} THEN 'email'
-    WHEN ${medium(CHANNEL_PATTERNS.display)} THEN 'display'
-    WHEN ${medium(CHANNEL_PATTERNS.affiliates)} THEN 'affiliates'
-    WHEN s.referrer_type = 'social' OR (s.referrer_type = 'search' AND s.referrer_platform = ANY(${b.add(socialPlatforms())}::text[]))
-      THEN CASE WHEN ${paid} THEN 'paid_social' ELSE 'social' END
-    WHEN s.referrer_type = 'search' THEN CASE WHEN ${paid} THEN 'paid_search' ELSE 'search' END
-    WHEN ${paid} THEN 'paid_other'
-    WHEN s.referrer_type = 'direct' THEN 'direct'
-    ELSE 'referral' END`;
-}
+
+/** The dimensions stored as columns with an index in (value, visitor) order each (migration 11). */
+const BY_VALUE_INDEX: readonly StatsDimension[] = ['source', 'country', 'device'];
 
 /** The SQL value of a visit's dimension (`s` is the user_sessions row). */
-export function dimensionSql(dimension: Exclude<StatsDimension, 'page'>, b: Binds): string {
+export function dimensionSql(dimension: Exclude<StatsDimension, 'page'>): string {
   switch (dimension) {
     case 'entry_page':
       return 's.entry_path';
     case 'exit_page':
       return 's.exit_path';
+    // Stored when the session is written (migration 11: the protocol's channelOf(), time-zone table and device
+    // widths as visit_channel(), zone_country() and screen_device()), so a panel groups a plain column.
     case 'source':
-      return channelSql(b);
+      return 's.channel';
     case 'referrer':
       return 's.referrer_platform';
+    // country and device are stored with the channel (migration 11), browser and os named from the user agent
+    // when the session is written (migration 09, agent_browser() and agent_os()).
     case 'utm_source':
     case 'utm_medium':
     case 'utm_campaign':
-      return `s.${dimension}`;
-    // The protocol's zone table as one JSON object: a lookup per visit (a binary search of its keys) that keeps the
-    // visits in the order they were read, where a join to the table as rows hashed them out of it.
     case 'country':
-      return `(${b.add(JSON.stringify(Object.fromEntries(timezoneCountries())))}::jsonb ->> s.timezone)`;
-    case 'device': {
-      const widths = DEVICE_WIDTHS.map(([max, label]) =>
-        Number.isFinite(max) ? `WHEN s.screen_width < ${b.add(max)} THEN ${b.add(label)}` : `ELSE ${b.add(label)}`,
-      );
-      return `CASE WHEN s.screen_width IS NULL OR s.screen_width <= 0 THEN NULL ${widths.join(' ')} END`;
-    }
-    // Named from the user agent when the session is written (migration 09, agent_browser() and agent_os()).
+    case 'device':
     case 'browser':
-      return 's.browser';
     case 'os':
-      return 's.os';
+      return `s.${dimension}`;
   }
 }
 
@@ -126,10 +95,10 @@ export function visitsCte(site: PanelSite, query: StatsQuery, b: Binds, by?: Exc
       );
       continue;
     }
-    const sql = dimensionSql(dimension, b);
+    const sql = dimensionSql(dimension);
     where.push(value === null ? `(${sql}) IS NULL` : `(${sql}) = ${b.add(value)}`);
   }
-  const value = by ? `, ${dimensionSql(by, b)} AS value` : '';
+  const value = by ? `, ${dimensionSql(by)} AS value` : '';
   return `WITH v AS (
     SELECT s.site_id, s.session_id, ${person('s', site)} AS visitor_id, s.session_start, s.pageview_count, s.bounce, s.duration_seconds${value}
     FROM user_sessions s
@@ -143,12 +112,13 @@ export function visitsCte(site: PanelSite, query: StatsQuery, b: Binds, by?: Exc
  * every value's visitors. When the request `streams`, the visits come in (visitor, value) order (`orderedBy`): read
  * from idx_user_sessions_by_visitor (migration 10), each (visitor, value) group is counted as it
  * streams past instead of hashing every pair (at a million events the summary 180 → 80 ms of CPU, the timeseries
- * 300 → 100); a short range is sorted instead, which the planner weighs.
+ * 300 → 100); a short range is sorted instead, which the planner weighs. `valueFirst`: in (value, visitor) order
+ * instead, for a dimension with an index in that order (`valueFirst()`, migration 11).
  */
-export function perVisitor(streamed: boolean, by?: string): string {
+export function perVisitor(streamed: boolean, by?: string, valueFirst = false): string {
   // The value is computed inside the ordered subquery, so the planner sees its rows sorted by the group's key.
   const rows = `SELECT visitor_id, ${by ?? 'NULL::text'} AS grp, pageview_count, bounce, duration_seconds FROM v`;
-  const keys = by === undefined ? 'visitor_id' : 'visitor_id, grp';
+  const keys = by === undefined ? 'visitor_id' : valueFirst ? 'grp, visitor_id' : 'visitor_id, grp';
   return `, per AS (
     SELECT ${by === undefined ? 'NULL::text' : 'grp'} AS value, visitor_id, count(*) AS visits, sum(pageview_count) AS pageviews,
            count(*) FILTER (WHERE bounce) AS bounces, sum(duration_seconds) AS duration_s
@@ -160,7 +130,14 @@ export function perVisitor(streamed: boolean, by?: string): string {
  * The dimensions whose value idx_user_sessions_by_visitor (migration 10) carries the columns of, beside the summary's
  * figures: their breakdowns, the summary and the timeseries can read it in visitor order.
  */
-const BY_VISITOR: ReadonlySet<string> = new Set(['source', 'referrer', 'utm_source', 'utm_medium', 'country', 'device']);
+const BY_VISITOR: ReadonlySet<string> = new Set(['referrer', 'utm_source', 'utm_medium', ...BY_VALUE_INDEX]);
+
+/**
+ * The dimensions with an index of their own in (value, visitor) order (migration 11: the first screen's source,
+ * country and device breakdowns): read in that order, each (value, visitor) group is counted as it streams past,
+ * where the visitor-ordered read sorted each visitor's few visits by value (at a million events half the panel).
+ */
+export const valueFirst = (by: StatsDimension): boolean => BY_VALUE_INDEX.includes(by);
 
 /**
  * Whether a request reads its rows in (visitor, value) order (`orderedBy`): when the site's people are its bare

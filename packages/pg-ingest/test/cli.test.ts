@@ -90,7 +90,7 @@ describe('trailmark-pg command line', () => {
     const dataDir = join(dir, 'db');
     expect(await run(['migrate', '--data-dir', dataDir])).toMatchObject({
       code: 0,
-      out: 'applied 01_init.sql, 02_analytics.sql, 03_procedures.sql, 04_visit_rollups.sql, 05_report_rollups.sql, 06_visitor_users.sql, 07_identity_retention.sql, 08_seq_gaps.sql, 09_session_panels.sql, 10_grouped_panels.sql',
+      out: 'applied 01_init.sql, 02_analytics.sql, 03_procedures.sql, 04_visit_rollups.sql, 05_report_rollups.sql, 06_visitor_users.sql, 07_identity_retention.sql, 08_seq_gaps.sql, 09_session_panels.sql, 10_grouped_panels.sql, 11_visit_dimensions.sql',
     });
     expect(await run(['migrate', '--data-dir', dataDir])).toMatchObject({ code: 0, out: 'the schema is up to date' });
     const db = await openDatabase({ dataDir });

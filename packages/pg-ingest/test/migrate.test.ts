@@ -18,6 +18,7 @@ const ALL = [
   '08_seq_gaps.sql',
   '09_session_panels.sql',
   '10_grouped_panels.sql',
+  '11_visit_dimensions.sql',
 ];
 
 /** Applies the first `count` migrations only, as a database made before the later ones. */
@@ -213,6 +214,48 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
       { block: 0, max_seq: 8, events: 6 },
     ]);
     expect(await t.db.query('SELECT reason, dropped::int AS dropped FROM drop_reports')).toEqual([{ reason: 'queue_full', dropped: 2 }]);
+  });
+
+  it("fills a visit's channel, country and device for the visits stored before migration 11, as the ETL writes them after", async () => {
+    t = await createTestDb(kind, { migrated: false });
+    await migrateFirst(t, 10);
+    const at = Date.now() - 60 * MINUTE;
+    // The same first events as visits `old-*`, written before the migration, and `new-*`, after it.
+    const firsts = [
+      { referrer: 'https://www.google.com/', timezone: 'Europe/Berlin', screen_w: 390 },
+      { referrer: 'https://www.linkedin.com/', utm_medium: 'cpc', timezone: 'America/New_York', screen_w: 1366 },
+      {
+        url: 'https://shop.example/?utm_source=newsletter&utm_medium=email',
+        utm_source: 'newsletter',
+        utm_medium: 'email',
+        screen_w: 2560,
+      },
+      { referrer: 'https://blog.example.org/a', timezone: 'UTC', screen_w: 0 },
+      { timezone: 'Asia/Kolkata' },
+    ];
+    const visits = (prefix: string) =>
+      firsts.flatMap((first, i) => [
+        event({ session_id: `${prefix}-${i}`, visitor_id: `v${i}`, ...first }, at),
+        event({ session_id: `${prefix}-${i}`, visitor_id: `v${i}`, path: '/b' }, at + MINUTE),
+      ]);
+    await store(t.db, visits('old'));
+    expect(await processEventsBatch(t.db, 100)).toBe(10);
+    expect(await migrate(t.db)).toEqual(ALL.slice(10));
+    await store(t.db, visits('new'));
+    expect(await processEventsBatch(t.db, 100)).toBe(10);
+    const rows = await t.db.query<{ session_id: string; channel: string; country: string | null; device: string | null }>(
+      'SELECT session_id, channel, country, device FROM user_sessions ORDER BY session_id',
+    );
+    const of = (prefix: string) =>
+      rows.filter((row) => row.session_id.startsWith(prefix)).map(({ channel, country, device }) => ({ channel, country, device }));
+    expect(of('old')).toEqual(of('new'));
+    expect(of('new')).toEqual([
+      { channel: 'search', country: 'DE', device: 'Mobile' },
+      { channel: 'paid_social', country: 'US', device: 'Laptop' },
+      { channel: 'email', country: null, device: 'Desktop' },
+      { channel: 'referral', country: null, device: null },
+      { channel: 'direct', country: 'IN', device: null },
+    ]);
   });
 
   it('applies each file once when two processes migrate at the same time (advisory lock)', async () => {

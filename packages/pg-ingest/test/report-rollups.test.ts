@@ -2,6 +2,10 @@ import {
   BROWSER_RULES,
   BUILTIN_TYPES,
   botAgent,
+  CHANNEL_PATTERNS,
+  channelOf,
+  countryLookup,
+  deviceOf,
   engagementSignal,
   NON_ENGAGEMENT_TYPES,
   OS_RULES,
@@ -10,9 +14,12 @@ import {
   propText,
   revenueMicros,
   revenueOf,
+  type SourceType,
   type StatsQuery,
+  socialPlatforms,
   statsEventOf,
   statsPanel,
+  timezoneCountries,
 } from '@trailmark/protocol';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { processEventsBatch } from '../src/etl.js';
@@ -130,6 +137,55 @@ describe.each(BACKENDS)('report rollups (migration 05) on %s', (kind) => {
     );
     expect(row?.browsers).toEqual(agents.map((agent) => parseAgentClass(agent)?.browser ?? null));
     expect(row?.oses).toEqual(agents.map((agent) => parseAgentClass(agent)?.os ?? null));
+  });
+
+  it("derives a visit's channel, country and device as the protocol does (migration 11's columns)", async () => {
+    // Every source type with no platform, a search and a social platform and a host; UTM tags that match each
+    // pattern (in any case), none, and what matches nothing.
+    const sources: SourceType[] = ['direct', 'search', 'social', 'referral'];
+    const platforms = [null, 'google', ...socialPlatforms(), 'news.example.org'];
+    const mediums = [
+      null,
+      '',
+      'email',
+      'E-Mail',
+      'newsletter',
+      'Banner',
+      'cpm',
+      'affiliate',
+      'affiliates',
+      'cpc',
+      'PPC',
+      'paid_social',
+      'organic',
+    ];
+    const tags = [null, 'Newsletter', 'e_mail', 'google'];
+    const visits = sources.flatMap((source) =>
+      platforms.flatMap((platform) =>
+        mediums.flatMap((utm_medium) => tags.map((utm_source) => ({ source, platform, utm_medium, utm_source }))),
+      ),
+    );
+    expect(Object.keys(CHANNEL_PATTERNS)).toEqual(['email', 'display', 'affiliates', 'paid']);
+    const zones = [...timezoneCountries().map(([zone]) => zone), 'UTC', 'Mars/Olympus', '', null];
+    const widths = [null, -1, 0, 1, 575, 576, 991, 992, 1439, 1440, 7680];
+    const [row] = await t.db.query<{ channels: string[]; countries: Array<string | null>; devices: Array<string | null> }>(
+      `SELECT (SELECT array_agg(visit_channel(m, u, s, p) ORDER BY n) FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+                 WITH ORDINALITY x(m, u, s, p, n)) AS channels,
+              (SELECT array_agg(zone_country(z) ORDER BY n) FROM unnest($5::text[]) WITH ORDINALITY x(z, n)) AS countries,
+              (SELECT array_agg(screen_device(w) ORDER BY n) FROM unnest($6::int[]) WITH ORDINALITY x(w, n)) AS devices`,
+      [
+        visits.map((v) => v.utm_medium),
+        visits.map((v) => v.utm_source),
+        visits.map((v) => v.source),
+        visits.map((v) => v.platform),
+        zones,
+        widths,
+      ],
+    );
+    expect(row?.channels).toEqual(visits.map((visit) => channelOf(visit)));
+    const country = countryLookup();
+    expect(row?.countries).toEqual(zones.map((zone) => country(zone)));
+    expect(row?.devices).toEqual(widths.map((width) => deviceOf(width)));
   });
 
   it('adds each event to the rollups once, in whatever batches and order it comes, and judges the visit on all of them', async () => {
