@@ -116,18 +116,13 @@ export function eventRowsTsv(rows: readonly EventRow[]): string {
 export function eventRowsBinary(rows: readonly EventRow[]): Buffer {
   const raws = rows.map((row) => JSON.stringify(row.raw));
   const nullable = (value: string | null) => 1 + (value === null ? 0 : maxStringBytes(value));
+  // At most the rows' bytes (each string's room from its length alone, without encoding it).
   let size = 0;
-  let facts = 0;
-  let factsOf: EventRow | undefined;
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as EventRow;
-    // The request's facts are the same on every row of a message: measured once. (At most: the rows' room.)
-    if (!factsOf || row.browser !== factsOf.browser || row.os !== factsOf.os || row.agent_device !== factsOf.agent_device) {
-      factsOf = row;
-      facts = nullable(row.browser) + nullable(row.os) + nullable(row.agent_device);
-    }
     size += maxStringBytes(row.site_id) + maxStringBytes(row.session_id) + UUID_BYTES + maxStringBytes(row.visitor_id);
-    size += maxStringBytes(row.type) + INT64_BYTES + facts + maxStringBytes(raws[i] as string);
+    size += maxStringBytes(row.type) + INT64_BYTES + nullable(row.browser) + nullable(row.os) + nullable(row.agent_device);
+    size += maxStringBytes(raws[i] as string);
   }
   const out = rowBinaryWriter(size);
   for (let i = 0; i < rows.length; i++) {
@@ -149,9 +144,10 @@ export function eventRowsBinary(rows: readonly EventRow[]): Buffer {
 /**
  * A request as the log carries it. The first line is a JSON index: the site, each visit of the request and its number
  * of events in it, and the byte length of the rows that follow. Then the request's `events` rows as `RowBinary`
- * (`eventRowsBinary`; `TabSeparated` text before: index without `ef`), then the `visits` rows its events make on their own (`visitRows`, each `version` the visit's
- * events in this request), as `TabSeparated` text too (`visitRowsTsv`; a JSON array before: index without `vf`). The ingest node has the events parsed anyway and does this work
- * once (ingest nodes are many and stateless); a loader copies both parts into ClickHouse as they are and reads only
+ * (`eventRowsBinary`; `TabSeparated` text before: index without `ef`), then the `visits` rows its events make on
+ * their own (`visitRows`, each `version` the visit's events in this request) as `TabSeparated` text (`visitRowsTsv`;
+ * a JSON array before: index without `vf`). The ingest node has the events parsed anyway and does this work once
+ * (ingest nodes are many and stateless); a loader copies both parts into ClickHouse as they are and reads only
  * the index. A visit with events elsewhere (another request) is rebuilt by the loader from all its stored events,
  * and that row, of more events, outranks the partial ones (`ReplacingMergeTree(version)`).
  */
