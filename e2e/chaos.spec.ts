@@ -429,7 +429,9 @@ test("the capture plugins' page-hide events leave in the unload batch: one reque
   // The page's own first batch (its pageview, first scroll depth and vitals) leaves on the timer a moment after load;
   // the window starts once it has, so on a loaded machine it cannot fall among the requests sent as the page goes (a
   // run at load 14 saw it there, sent after the click).
-  await expect.poll(() => proxy.batches.filter((batch) => batch.at >= opened).length, { message: 'the first batch sent' }).toBeGreaterThan(0);
+  await expect
+    .poll(() => proxy.batches.filter((batch) => batch.at >= opened).length, { message: 'the first batch sent' })
+    .toBeGreaterThan(0);
   await page.mouse.wheel(0, 1500);
   const leaving = Date.now();
   // The ticks and the click on the link in one task: the ticks arm the 2 s timer, and a Playwright click's own
