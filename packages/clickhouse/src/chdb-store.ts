@@ -121,7 +121,7 @@ const settingsClause = (settings: Record<string, string | number>): string =>
 export function openChdbStore(dataDir?: string): ChStore {
   const { Session } = loadChdb();
   const connectionArgs = ['--async_load_databases=0', '--async_load_system_database=0'];
-  // Two connections to the one data directory (libchdb runs the queries of a connection one at a time, and lets
+  // Connections to the one data directory (libchdb runs the queries of a connection one at a time, and lets
   // connections to the same directory run side by side): `bound` runs the queries with parameters (the panels, the
   // loader's and the SDK check's look-ups), `plain` the inserts and the queries without parameters (the health
   // check's `SELECT 1`, the read planner's look at system.parts). So an insert or a health check never waits behind
@@ -130,6 +130,23 @@ export function openChdbStore(dataDir?: string): ChStore {
   // each bounded by its budget (`ChStatsBudget`).
   const plain = new Session(dataDir ? resolve(dataDir) : undefined, { connectionArgs });
   const bound = new Session(plain.path, { connectionArgs });
+  // A third connection for bulk inserts, so a loader's two batches loading at once (`parallelLoads`) insert side by
+  // side: each insert takes whichever of `plain` and this one has fewer in flight.
+  const spare = new Session(plain.path, { connectionArgs });
+  const inserters = [
+    { session: plain, busy: 0 },
+    { session: spare, busy: 0 },
+  ];
+  const inserting = async <T>(work: (session: ChdbSession) => Promise<T>): Promise<T> => {
+    const [a, b] = inserters as [(typeof inserters)[0], (typeof inserters)[0]];
+    const inserter = b.busy < a.busy ? b : a;
+    inserter.busy++;
+    try {
+      return await work(inserter.session);
+    } finally {
+      inserter.busy--;
+    }
+  };
   let closed = false;
   const run = (sql: string, params: Record<string, unknown>) =>
     Object.keys(params).length === 0
@@ -170,8 +187,10 @@ export function openChdbStore(dataDir?: string): ChStore {
         const file = join(SCRATCH_ROOT, `trailmark-chdb-rows-${randomUUID()}.bin`);
         try {
           await writeChunks(file, chunks);
-          await plain.queryAsync(
-            `${insertInto(table, columns)} ${settingsClause(bulkInsertSettings(dedupToken))} SELECT * FROM file(${quoted(file)}, ${format})`,
+          await inserting((session) =>
+            session.queryAsync(
+              `${insertInto(table, columns)} ${settingsClause(bulkInsertSettings(dedupToken))} SELECT * FROM file(${quoted(file)}, ${format})`,
+            ),
           );
         } finally {
           await rm(file, { force: true });
@@ -180,7 +199,8 @@ export function openChdbStore(dataDir?: string): ChStore {
     async close() {
       if (closed) return;
       closed = true;
-      // The second connection first: closing the first removes a temporary data directory.
+      // The other connections first: closing the first removes a temporary data directory.
+      spare.close();
       bound.close();
       plain.close();
     },

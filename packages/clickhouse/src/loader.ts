@@ -25,6 +25,11 @@ export interface LoaderOptions {
    * requests) the bench's loader met that in about half its runs, a drain of 5 s taking 32 s.
    */
   readAheadMessages?: number;
+  /**
+   * Most batches loading at once (default 2): a batch's inserts run on ClickHouse's threads, one insert at a time
+   * each, so a second batch loading beside it uses another core.
+   */
+  parallelLoads?: number;
   /** How long the loader waits for more messages before it loads a batch that is not full, ms (default 20). */
   lingerMs?: number;
   /**
@@ -168,6 +173,7 @@ export function startLoader(options: LoaderOptions): Loader {
   const max = options.batchMessages ?? 1000;
   const maxBytes = options.batchBytes ?? 32 * 1024 * 1024;
   const readAhead = Math.max(1, Math.min(max, options.readAheadMessages ?? 250));
+  const parallel = Math.max(1, options.parallelLoads ?? 2);
   let running = true;
   let stopConsuming: (() => void) | undefined;
   const consumeRound = async () => {
@@ -187,75 +193,86 @@ export function startLoader(options: LoaderOptions): Loader {
       lingerMs: options.lingerMs ?? 20,
       maxWaitMs: options.maxWaitMs ?? 1000,
     });
-    // The next batch is taken while the one before loads: receiving and splitting messages is the loader's
-    // JavaScript, an insert is ClickHouse's threads (chDB's calls do not hold the event loop), so the two overlap
-    // and a load starts as soon as the one before is acked, with its batch in hand. Loads stay one at a time, in
-    // order. Measured: between two loads the loader otherwise sat 110-315 ms pulling the next 700 messages, 250 at
-    // a time (about a fifth of a drain's wall clock at load 5).
+    // Loads one batch, then acks it (or leaves it to redelivery); never rejects.
+    const loadAndAck = async (batch: JsMsg[]) => {
+      // While the batch loads, its messages are reported in progress a few times per ack wait: a large batch on a
+      // loaded machine can take longer than the ack wait, and the stream would hand it out again meanwhile (to be
+      // stored once all the same, at the cost of loading it twice). A loader killed stops reporting: the ack wait
+      // runs out and the batch goes to another loader.
+      // The first report at once: the batch's messages may have waited in the consumer's buffer while the batch
+      // before loaded, their ack waits running all the while.
+      const report = () => {
+        for (const m of batch) m.working();
+      };
+      report();
+      const beat = setInterval(report, beatMs);
+      try {
+        const result = await loadBatch(
+          store,
+          batch.map((m) => ({ seq: m.seq, data: m.data })),
+        ).finally(() => clearInterval(beat));
+        const redelivered = batch.filter((m) => m.redelivered).length;
+        options.onBatch?.('inserted', result.events, batch.length, redelivered);
+        if (options.holdBeforeAckMs) await new Promise((resolve) => setTimeout(resolve, options.holdBeforeAckMs));
+        // Acks without a reply each (`ackAck` is a request per message: about 1 of the 2.5-3.5 CPU-µs an event of
+        // receiving 100-event messages, measured draining 100,000 events at load 16-17), then one round trip that
+        // returns once the server has read them all. An ack lost on the way (the connection dropped) only brings
+        // its message back after the ack wait, to be loaded again and stored once all the same.
+        // A message of a format this loader does not know is never acked: the stream hands it out again after
+        // a while, to this loader or to an upgraded one, which stores it.
+        const unknown = new Set(result.unknown.map((u) => u.seq));
+        for (const { format } of result.unknown) {
+          if (formatsSaid.has(format)) continue;
+          formatsSaid.add(format);
+          say(
+            `a message in a format this loader does not know (${format}, a newer ingest node's?) is left unacked, handed out again every ${unknownRetryMs / 1000} s until a loader that knows it stores it: upgrade this loader`,
+          );
+        }
+        for (const m of batch) {
+          if (unknown.has(m.seq)) m.nak(unknownRetryMs);
+          else m.ack();
+        }
+        await log.nc.flush();
+        counters.batches++;
+        counters.events += result.events;
+        counters.skipped += result.skipped;
+        counters.unknownFormat += unknown.size;
+        counters.redelivered += redelivered;
+        options.onBatch?.('acked', result.events, batch.length, redelivered);
+      } catch (error) {
+        // Not acked: the stream delivers the batch again (here after a second, or to another loader).
+        counters.failures++;
+        say(`loading a batch failed (it will be redelivered): ${(error as Error).message}`);
+        for (const m of batch) m.nak(1000);
+        if (running) await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    };
+    // Up to `parallelLoads` batches load at once, as that many loaders would (each batch inserts its events, then
+    // brings its visits up to date; of two loading parts of one visit, the one that inserted last counts both), and
+    // the next batch is taken meanwhile: receiving and splitting messages is the loader's JavaScript, an insert is
+    // ClickHouse's threads (chDB's calls do not hold the event loop), so the three overlap. Measured with one load at
+    // a time and nothing taken meanwhile: between two loads the loader sat 110-315 ms pulling the next 700 messages
+    // 250 at a time (about a fifth of a drain's wall clock at load 5), and one load's inserts used one core at most.
+    const loads = new Set<Promise<void>>();
+    const room = () => (loads.size < parallel ? undefined : Promise.race(loads));
     let next = take(undefined);
     try {
       while (running) {
         const batch = await next;
         if (batch.length === 0) break;
-        // While the batch loads, its messages are reported in progress a few times per ack wait: a large batch on a
-        // loaded machine can take longer than the ack wait, and the stream would hand it out again meanwhile (to be
-        // stored once all the same, at the cost of loading it twice). A loader killed stops reporting: the ack wait
-        // runs out and the batch goes to another loader.
-        // The first report at once: the batch's messages may have waited in the consumer's buffer while the batch
-        // before loaded, their ack waits running all the while.
-        const report = () => {
-          for (const m of batch) m.working();
-        };
-        report();
-        const beat = setInterval(report, beatMs);
-        const loading = loadBatch(
-          store,
-          batch.map((m) => ({ seq: m.seq, data: m.data })),
-        ).finally(() => clearInterval(beat));
-        next = take(loading);
-        try {
-          const result = await loading;
-          const redelivered = batch.filter((m) => m.redelivered).length;
-          options.onBatch?.('inserted', result.events, batch.length, redelivered);
-          if (options.holdBeforeAckMs) await new Promise((resolve) => setTimeout(resolve, options.holdBeforeAckMs));
-          // Acks without a reply each (`ackAck` is a request per message: about 1 of the 2.5-3.5 CPU-µs an event of
-          // receiving 100-event messages, measured draining 100,000 events at load 16-17), then one round trip that
-          // returns once the server has read them all. An ack lost on the way (the connection dropped) only brings
-          // its message back after the ack wait, to be loaded again and stored once all the same.
-          // A message of a format this loader does not know is never acked: the stream hands it out again after
-          // a while, to this loader or to an upgraded one, which stores it.
-          const unknown = new Set(result.unknown.map((u) => u.seq));
-          for (const { format } of result.unknown) {
-            if (formatsSaid.has(format)) continue;
-            formatsSaid.add(format);
-            say(
-              `a message in a format this loader does not know (${format}, a newer ingest node's?) is left unacked, handed out again every ${unknownRetryMs / 1000} s until a loader that knows it stores it: upgrade this loader`,
-            );
-          }
-          for (const m of batch) {
-            if (unknown.has(m.seq)) m.nak(unknownRetryMs);
-            else m.ack();
-          }
-          await log.nc.flush();
-          counters.batches++;
-          counters.events += result.events;
-          counters.skipped += result.skipped;
-          counters.unknownFormat += unknown.size;
-          counters.redelivered += redelivered;
-          options.onBatch?.('acked', result.events, batch.length, redelivered);
-        } catch (error) {
-          // Not acked: the stream delivers the batch again (here after a second, or to another loader).
-          counters.failures++;
-          say(`loading a batch failed (it will be redelivered): ${(error as Error).message}`);
-          for (const m of batch) m.nak(1000);
-          if (running) await new Promise((resolve) => setTimeout(resolve, 500));
-        }
+        while (loads.size >= parallel) await Promise.race(loads);
+        if (!running) break;
+        const loading = loadAndAck(batch);
+        loads.add(loading);
+        void loading.then(() => loads.delete(loading));
+        next = take(room());
       }
     } finally {
-      // Stopping (or the subscription failing): what was taken for the next batch goes back to the stream at once,
-      // for this loader's next round or another loader, rather than after the ack wait.
+      // Stopping (or the subscription failing): what was taken and not loaded goes back to the stream at once, for
+      // this loader's next round or another loader, rather than after the ack wait.
       void messages.stop();
       for (const m of await next) m.nak();
+      await Promise.all(loads);
     }
   };
   // Each round subscribes (the consumer's info and a pull subscription, both JetStream API requests that time out
