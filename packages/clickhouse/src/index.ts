@@ -16,6 +16,7 @@ export {
   eventRowsBinary,
   eventRowsTsv,
   messageId,
+  unknownFormatOf,
 } from './message.js';
 export { appliedMigrations, MIGRATIONS_DIR, migrate } from './migrate.js';
 export type { NatsNode, NatsNodeOptions } from './nats-node.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { EventLog } from './event-log.js';
-import { decodeMessage, EVENT_COLUMNS } from './message.js';
+import { decodeMessage, EVENT_COLUMNS, unknownFormatOf } from './message.js';
 import type { ChStore, RowFormat } from './store.js';
 import { type StoredEvent, type VisitRow, visitRows } from './visit-rows.js';
 import { VISIT_COLUMNS, visitRowsTsv } from './visit-rows-tsv.js';
@@ -25,6 +25,11 @@ export interface LoaderOptions {
    * requests) the bench's loader met that in about half its runs, a drain of 5 s taking 32 s.
    */
   readAheadMessages?: number;
+  /**
+   * Most batches loading at once (default 2): a batch's inserts run on ClickHouse's threads, one insert at a time
+   * each, so a second batch loading beside it uses another core.
+   */
+  parallelLoads?: number;
   /** How long the loader waits for more messages before it loads a batch that is not full, ms (default 20). */
   lingerMs?: number;
   /**
@@ -37,6 +42,11 @@ export interface LoaderOptions {
    * after its inserts and before its acks (default 0).
    */
   holdBeforeAckMs?: number;
+  /**
+   * How long a message in a format this loader does not know (a newer ingest node's) waits before the stream hands it
+   * out again, ms (default 30 s): never acked, it stays in the log for a loader that knows the format.
+   */
+  unknownFormatRetryMs?: number;
   /** Called once a batch is inserted and again once acked (progress lines of the CLI). */
   onBatch?: (stage: 'inserted' | 'acked', events: number, messages: number, redelivered: number) => void;
   say?: (line: string) => void;
@@ -44,7 +54,19 @@ export interface LoaderOptions {
 
 /** A running loader. */
 export interface Loader {
-  readonly counters: { batches: number; events: number; redelivered: number; failures: number; skipped: number };
+  readonly counters: {
+    batches: number;
+    events: number;
+    redelivered: number;
+    failures: number;
+    /** Messages that are no message of this backend (written by something else): acked, nothing stored. */
+    skipped: number;
+    /**
+     * Deliveries of messages in a format this loader does not know (a newer ingest node's), each left unacked for
+     * redelivery: not zero means a loader needs upgrading (see docs/backends/clickhouse.md).
+     */
+    unknownFormat: number;
+  };
   /** Stops taking batches; resolves once the batch in hand is acked (or left to redelivery). */
   stop(): Promise<void>;
 }
@@ -62,11 +84,14 @@ export interface Loader {
  *    inserted last counts every part and writes the row of all of them. Every visit of a message an older ingest
  *    node wrote (its rows without migration 07's columns) is rebuilt, its partial rows left out.
  * Killed at any point before the ack, the messages are redelivered and loading them again stores nothing twice.
+ * A message in a format this code does not know (`unknownFormatOf`: a newer ingest node's) is loaded not at all and
+ * returned in `unknown`, for the caller to leave unacked; one that is no message of this backend is counted in
+ * `skipped`.
  */
 export async function loadBatch(
   store: ChStore,
   messages: ReadonlyArray<{ seq: number; data: Uint8Array }>,
-): Promise<{ events: number; skipped: number }> {
+): Promise<{ events: number; skipped: number; unknown: Array<{ seq: number; format: string }> }> {
   // The messages' `events` rows by their format: `RowBinary`, and `TabSeparated` from ingest nodes of before it.
   const events: Record<RowFormat, Uint8Array[]> = { RowBinary: [], TabSeparated: [] };
   // The messages' partial `visits` rows: `TabSeparated` lines, and JSON arrays from ingest nodes of before them.
@@ -76,10 +101,14 @@ export async function loadBatch(
   const touched = new Map<string, Map<string, number>>();
   let skipped = 0;
   let count = 0;
-  for (const { data } of messages) {
+  // Messages of a format this code does not know: loaded by nothing here, for the caller to leave unacked.
+  const unknown: Array<{ seq: number; format: string }> = [];
+  for (const { seq, data } of messages) {
     const message = decodeMessage(data);
     if (!message) {
-      skipped++;
+      const format = unknownFormatOf(data);
+      if (format) unknown.push({ seq, format });
+      else skipped++;
       continue;
     }
     if (message.sessions.size === 0) continue;
@@ -122,7 +151,7 @@ export async function loadBatch(
   if (rebuilt.length > 0) partial.push(Buffer.from(visitRowsTsv(rebuilt)));
   await store.insertRows('visits', VISIT_COLUMNS, 'TabSeparated', partial);
   if (partialJson.length > 0) await store.insertJsonArrays('visits', partialJson);
-  return { events: count, skipped };
+  return { events: count, skipped, unknown };
 }
 
 /** Events read back from `events`, their `raw` parsed. */
@@ -137,10 +166,14 @@ function* storedEvents(rows: ReadonlyArray<Omit<StoredEvent, 'raw'> & { raw: str
 export function startLoader(options: LoaderOptions): Loader {
   const { log, store } = options;
   const say = options.say ?? (() => undefined);
-  const counters = { batches: 0, events: 0, redelivered: 0, failures: 0, skipped: 0 };
+  const counters = { batches: 0, events: 0, redelivered: 0, failures: 0, skipped: 0, unknownFormat: 0 };
+  const unknownRetryMs = options.unknownFormatRetryMs ?? 30_000;
+  // Each unknown format is said once (a message of it comes back every `unknownRetryMs`), then only counted.
+  const formatsSaid = new Set<string>();
   const max = options.batchMessages ?? 1000;
   const maxBytes = options.batchBytes ?? 32 * 1024 * 1024;
   const readAhead = Math.max(1, Math.min(max, options.readAheadMessages ?? 250));
+  const parallel = Math.max(1, options.parallelLoads ?? 2);
   let running = true;
   let stopConsuming: (() => void) | undefined;
   const consumeRound = async () => {
@@ -160,9 +193,8 @@ export function startLoader(options: LoaderOptions): Loader {
       lingerMs: options.lingerMs ?? 20,
       maxWaitMs: options.maxWaitMs ?? 1000,
     });
-    while (running) {
-      const batch = await take();
-      if (batch.length === 0) break;
+    // Loads one batch, then acks it (or leaves it to redelivery); never rejects.
+    const loadAndAck = async (batch: JsMsg[]) => {
       // While the batch loads, its messages are reported in progress a few times per ack wait: a large batch on a
       // loaded machine can take longer than the ack wait, and the stream would hand it out again meanwhile (to be
       // stored once all the same, at the cost of loading it twice). A loader killed stops reporting: the ack wait
@@ -186,11 +218,25 @@ export function startLoader(options: LoaderOptions): Loader {
         // receiving 100-event messages, measured draining 100,000 events at load 16-17), then one round trip that
         // returns once the server has read them all. An ack lost on the way (the connection dropped) only brings
         // its message back after the ack wait, to be loaded again and stored once all the same.
-        for (const m of batch) m.ack();
+        // A message of a format this loader does not know is never acked: the stream hands it out again after
+        // a while, to this loader or to an upgraded one, which stores it.
+        const unknown = new Set(result.unknown.map((u) => u.seq));
+        for (const { format } of result.unknown) {
+          if (formatsSaid.has(format)) continue;
+          formatsSaid.add(format);
+          say(
+            `a message in a format this loader does not know (${format}, a newer ingest node's?) is left unacked, handed out again every ${unknownRetryMs / 1000} s until a loader that knows it stores it: upgrade this loader`,
+          );
+        }
+        for (const m of batch) {
+          if (unknown.has(m.seq)) m.nak(unknownRetryMs);
+          else m.ack();
+        }
         await log.nc.flush();
         counters.batches++;
         counters.events += result.events;
         counters.skipped += result.skipped;
+        counters.unknownFormat += unknown.size;
         counters.redelivered += redelivered;
         options.onBatch?.('acked', result.events, batch.length, redelivered);
       } catch (error) {
@@ -200,6 +246,33 @@ export function startLoader(options: LoaderOptions): Loader {
         for (const m of batch) m.nak(1000);
         if (running) await new Promise((resolve) => setTimeout(resolve, 500));
       }
+    };
+    // Up to `parallelLoads` batches load at once, as that many loaders would (each batch inserts its events, then
+    // brings its visits up to date; of two loading parts of one visit, the one that inserted last counts both), and
+    // the next batch is taken meanwhile: receiving and splitting messages is the loader's JavaScript, an insert is
+    // ClickHouse's threads (chDB's calls do not hold the event loop), so the three overlap. Measured with one load at
+    // a time and nothing taken meanwhile: between two loads the loader sat 110-315 ms pulling the next 700 messages
+    // 250 at a time (about a fifth of a drain's wall clock at load 5), and one load's inserts used one core at most.
+    const loads = new Set<Promise<void>>();
+    const room = () => (loads.size < parallel ? undefined : Promise.race(loads));
+    let next = take(undefined);
+    try {
+      while (running) {
+        const batch = await next;
+        if (batch.length === 0) break;
+        while (loads.size >= parallel) await Promise.race(loads);
+        if (!running) break;
+        const loading = loadAndAck(batch);
+        loads.add(loading);
+        void loading.then(() => loads.delete(loading));
+        next = take(room());
+      }
+    } finally {
+      // Stopping (or the subscription failing): what was taken and not loaded goes back to the stream at once, for
+      // this loader's next round or another loader, rather than after the ack wait.
+      void messages.stop();
+      for (const m of await next) m.nak();
+      await Promise.all(loads);
     }
   };
   // Each round subscribes (the consumer's info and a pull subscription, both JetStream API requests that time out
@@ -234,15 +307,34 @@ export function startLoader(options: LoaderOptions): Loader {
 function batcher(
   iterator: AsyncIterator<JsMsg>,
   limits: { max: number; maxBytes: number; lingerMs: number; maxWaitMs: number },
-): () => Promise<JsMsg[]> {
+): (busy: Promise<unknown> | undefined) => Promise<JsMsg[]> {
   let pending: Promise<IteratorResult<JsMsg>> | undefined;
   const idle = Symbol('idle');
-  return async () => {
+  const free = Symbol('free');
+  return async (busy) => {
     const batch: JsMsg[] = [];
     let bytes = 0;
     let deadline = Number.POSITIVE_INFINITY;
+    // While the batch before loads, this one could not load anyway: it keeps taking whatever arrives until it is
+    // full or that load ends, and only then do the linger and the deadline apply.
+    let loading: Promise<typeof free> | undefined = busy?.then(
+      () => free,
+      () => free,
+    );
     while (batch.length < limits.max && bytes < limits.maxBytes) {
       pending ??= iterator.next();
+      if (loading && batch.length > 0) {
+        const next = await Promise.race([pending, loading]);
+        if (next === free) {
+          loading = undefined;
+          continue;
+        }
+        pending = undefined;
+        if (next.done) break;
+        batch.push(next.value);
+        bytes += next.value.data.byteLength;
+        continue;
+      }
       const wait = Math.min(limits.lingerMs, deadline - Date.now());
       if (batch.length > 0 && wait <= 0) break;
       const next =

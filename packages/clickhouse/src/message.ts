@@ -229,6 +229,8 @@ export function decodeMessage(data: Uint8Array): DecodedMessage | undefined {
     if (bytes[0] === BRACE && first > 0) {
       const index = JSON.parse(bytes.subarray(0, first).toString('utf8')) as MessageIndex | null;
       if (index?.f !== 'tsv' || !validIndex(index) || typeof index.eventBytes !== 'number') return undefined;
+      // A format this code does not know is never read as another one (`unknownFormatOf`).
+      if (unknownPart(index)) return undefined;
       const events = bytes.subarray(first + 1, first + 1 + index.eventBytes);
       const visits = bytes.subarray(first + 1 + index.eventBytes);
       const eventsFormat = index.ef === 'rb' ? 'RowBinary' : 'TabSeparated';
@@ -250,6 +252,36 @@ export function decodeMessage(data: Uint8Array): DecodedMessage | undefined {
     const second = first < 0 ? -1 : bytes.indexOf(NEWLINE, first + 1);
     if (second < 0) return fromVersion1(JSON.parse(bytes.toString('utf8')) as LogMessage | null);
     return fromJsonLines(bytes, first, second);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The formats of a message's index this code reads: each part's known values (`undefined`, the part's older form). */
+const KNOWN_FORMATS = { f: ['tsv'], ef: [undefined, 'rb'], vf: [undefined, 'tsv'] } as const;
+
+/** The first part of an index whose format is not known here, as `ef=zz`, or undefined. */
+function unknownPart(index: object): string | undefined {
+  for (const [part, known] of Object.entries(KNOWN_FORMATS)) {
+    const value = (index as Record<string, unknown>)[part];
+    if (!(known as readonly unknown[]).includes(value)) return `${part}=${String(value)}`;
+  }
+  return undefined;
+}
+
+/**
+ * Which format of a message this code does not know, as `ef=zz` (its index names a format of its rows that a newer
+ * ingest node writes), or undefined: for a message `decodeMessage` does not read, whether it is another version's,
+ * to be left in the log for a loader that reads it, or not a message of this backend at all.
+ */
+export function unknownFormatOf(data: Uint8Array): string | undefined {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const first = bytes.indexOf(NEWLINE);
+  if (bytes[0] !== BRACE || first < 0) return undefined;
+  try {
+    const index = JSON.parse(bytes.subarray(0, first).toString('utf8')) as unknown;
+    if (typeof index !== 'object' || index === null || Array.isArray(index)) return undefined;
+    return 'f' in index ? unknownPart(index) : undefined;
   } catch {
     return undefined;
   }

@@ -19,7 +19,10 @@ export interface StartOptions extends StoreLocation {
   http?: boolean;
   /** Loaders run in this process (default 1 with a log, else 0). */
   loaders?: number;
-  loader?: Pick<LoaderOptions, 'batchMessages' | 'batchBytes' | 'lingerMs' | 'maxWaitMs' | 'holdBeforeAckMs' | 'onBatch'>;
+  loader?: Pick<
+    LoaderOptions,
+    'batchMessages' | 'batchBytes' | 'parallelLoads' | 'lingerMs' | 'maxWaitMs' | 'unknownFormatRetryMs' | 'holdBeforeAckMs' | 'onBatch'
+  >;
   /** Apply pending migrations at start (default true). */
   migrate?: boolean;
   port?: number;
