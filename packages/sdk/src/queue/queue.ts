@@ -161,8 +161,8 @@ export function createQueue(options: QueueOptions): Queue {
       // Backpressure: what does not fit waits in memory for the sender, oldest first, and is never evicted for space.
       const room = options._canSend() ? (overflow[0] ? 0 : roomFor(added, entries.size, bytes, maxEvents, maxBytes)) : added.length;
       // Concatenated, never spread: a burst of 100,000 would overflow the call stack as arguments.
-      if (room < added.length) overflow = overflow.concat(added.slice(room));
-      const kept = room < added.length ? added.slice(0, room) : added;
+      overflow = overflow.concat(added.slice(room));
+      const kept = added.slice(0, room);
       fill(kept);
       toPut = toPut.concat(kept);
       kick();
