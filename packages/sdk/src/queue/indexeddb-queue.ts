@@ -100,9 +100,7 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
     ledger(handed) {
       storage(() => {
         if (!handed.size) return localStorage.removeItem(ledgerPrefix + tab);
-        let text = '';
-        for (const [id, at] of handed) text += `${text ? '\n' : ''}${id}\t${at}`;
-        localStorage.setItem(ledgerPrefix + tab, text);
+        localStorage.setItem(ledgerPrefix + tab, [...handed].map(([id, at]) => `${id}\t${at}`).join('\n'));
       });
     },
     spill(entries) {

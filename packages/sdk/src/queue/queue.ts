@@ -81,7 +81,7 @@ export interface Queue {
  */
 export function createQueue(options: QueueOptions): Queue {
   const { _maxEvents: maxEvents, _maxBytes: maxBytes, _onDrop: onDrop } = options;
-  const [save, inTurn, saving, store] = storeWrites(options);
+  const [save, inTurn, unsaved, unremoved, store] = storeWrites(options);
   let entries = new Map<string, QueueEntry>();
   /** Entries handed to the transport and not settled yet. */
   const inFlight = new Set<string>();
@@ -212,7 +212,6 @@ export function createQueue(options: QueueOptions): Queue {
       // A clear (consent denied) began while the read ran (it makes a new mirror): the answer holds what the clear
       // removes, kept out. (Re-reads never overlap: one flush at a time, under the lock.)
       if (stored && mirror === entries) {
-        const [unsaved, unremoved] = saving();
         const had = handed.size;
         entries = new Map();
         bytes = 0;
@@ -223,9 +222,9 @@ export function createQueue(options: QueueOptions): Queue {
       }
     },
     _spill() {
-      // Start this tick's write now rather than in a microtask: then every entry not yet stored is in `saving`.
+      // Start this tick's write now rather than in a microtask: then every entry not yet stored is in `unsaved`.
       void write();
-      spill(store(), saving(), entries, handed);
+      spill(store(), unsaved, unremoved, entries, handed);
     },
     async _clear(still) {
       entries = new Map();
@@ -288,7 +287,8 @@ function due(entries: Map<string, QueueEntry>, inFlight: Set<string>, handed: Ma
  */
 function spill(
   store: QueueStore,
-  [unsaved, unremoved]: readonly [Set<readonly QueueEntry[]>, Set<readonly string[]>],
+  unsaved: Set<readonly QueueEntry[]>,
+  unremoved: Set<readonly string[]>,
   entries: Map<string, QueueEntry>,
   handed: Map<string, number>,
 ) {
@@ -322,9 +322,9 @@ function take(entries: Map<string, QueueEntry>, inFlight: Set<string>, handed: M
 }
 
 /**
- * The queue's store, written one transaction at a time: `[save, inTurn, saving, store]`. `save(put, removed)` chains a
- * write after those before; `inTurn(operation)` runs a read or a clear in turn among them; `saving()` gives what the
- * writes not finished yet put (entry lists) and remove (ids); `store()` is the store in use. A store that fails is
+ * The queue's store, written one transaction at a time: `[save, inTurn, unsaved, unremoved, store]`. `save(put, removed)` chains a
+ * write after those before; `inTurn(operation)` runs a read or a clear in turn among them; `unsaved` and `unremoved`
+ * hold what the writes not finished yet put (entry lists) and remove (id lists); `store()` is the store in use. A store that fails is
  * reopened once; if it fails again the queue moves to memory, said once through `onError`.
  */
 function storeWrites(options: QueueOptions) {
@@ -365,5 +365,5 @@ function storeWrites(options: QueueOptions) {
     }
     return writing as Promise<void>;
   };
-  return [save, inTurn, () => [unsaved, unremoved] as const, () => store] as const;
+  return [save, inTurn, unsaved, unremoved, () => store] as const;
 }
