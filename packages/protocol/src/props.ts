@@ -11,7 +11,7 @@ export type PropsFault = 'object' | 'finite' | 'string' | 'type' | 'depth' | 'ke
 export function propsFault(value: unknown): PropsFault | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'object';
   const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
+  while (stack[0]) {
     const [node, depth] = stack.pop() as [unknown, number];
     if (node === null || typeof node === 'boolean') continue;
     if (typeof node === 'number') {

@@ -187,20 +187,23 @@ export function createQueue(options: QueueOptions): Queue {
       record();
     },
     _handInFlight(at) {
-      if (inFlight.size) {
-        for (const id of inFlight) handed.set(id, at);
-        record();
-      }
+      for (const id of inFlight) handed.set(id, at);
+      record();
     },
     _handedBefore: (before) => due(entries, inFlight, handed, before),
     get _handed() {
       return handed.size > 0;
     },
     _expire(before) {
-      const expired = [...entries.values()].filter((entry) => entry.ts < before && !inFlight.has(entry.id));
-      for (const entry of expired) remove(entry.id);
+      let expired = 0;
+      for (const entry of entries.values()) {
+        if (entry.ts < before && !inFlight.has(entry.id)) {
+          remove(entry.id);
+          expired++;
+        }
+      }
       kick();
-      return expired.length;
+      return expired;
     },
     _persist: write,
     async _sync() {
