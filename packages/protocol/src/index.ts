@@ -22,7 +22,7 @@ export type { BatchError, IngestResponse, ParseBatchOptions, ParsedBatch, Reject
 export { ingestResponse, parseBatch } from './parse-batch.js';
 export type { CheckAnswer, CheckRequest } from './parse-check.js';
 export { checkAnswer, isCheck, parseCheck } from './parse-check.js';
-export { propsProblem, utf8Length } from './props.js';
+export { type PropsFault, propsFault, propsProblem, utf8Length } from './props.js';
 export type { Redactor } from './redact.js';
 export { createRedactor, redactEvent } from './redact.js';
 export type { SourceType, TrafficSource } from './referrer.js';

@@ -171,16 +171,17 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         options._timeoutMs,
         onError,
       );
+      // This part and those after it, when the rest must wait.
+      const rest = [part, ...parts].flat();
       if (!result) {
         // No answer in time: the server may have it. Asked about later, resent only if missing; the lock is let go.
-        queue._hand([part, ...parts].flat(), sentAt);
+        queue._hand(rest, sentAt);
         backOff(round);
         return false;
       }
       const { status } = result;
       if (status === 'retry') {
         backOff(round, result.afterMs);
-        const rest = [part, ...parts].flat();
         // No answer (a network error): the server may have them. Handed, due at once: the next flush, this page's
         // after the backoff or the next page's, asks the server (ids only) before sending any body again, and a page
         // hide meanwhile leaves them out of the unload batch.

@@ -7,6 +7,7 @@ import {
   type PageContext,
   type Props,
   parseUtm,
+  propsFault,
   propsProblem,
   type SplitReason,
   type TrailmarkEvent,
@@ -147,7 +148,7 @@ function entryOf(entry: QueueEntry, full: TrailmarkEvent | undefined, props: Pro
   let detail: string | undefined;
   try {
     // Every backend refuses props over the protocol's limits: refused here instead, before a round trip.
-    detail = props && propsProblem(props);
+    detail = props && (__DEBUG_BUILD__ ? propsProblem : propsFault)(props);
     if (detail) throw Error(detail);
     if (full) {
       clip(full);

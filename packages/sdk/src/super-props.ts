@@ -1,4 +1,4 @@
-import { type Props, propsProblem } from '@trailmark/protocol';
+import { type Props, propsFault, propsProblem } from '@trailmark/protocol';
 import type { KeyValue } from './kv.js';
 
 const PROPS_KEY = 'tm_props';
@@ -41,7 +41,7 @@ export function createSuperProps(options: SuperPropsOptions): SuperProps {
   attempt(() => {
     const stored = JSON.parse(kv.get(PROPS_KEY)!) as unknown;
     // Anything else under our key (tampered, from another version) is ignored, never sent.
-    if (stored && !propsProblem(stored)) props = stored as Props;
+    if (stored && !propsFault(stored)) props = stored as Props;
   });
   const save = () => {
     if (options._writable()) attempt(() => (props ? kv.set(PROPS_KEY, JSON.stringify(props)) : kv.remove(PROPS_KEY)));
@@ -56,7 +56,7 @@ export function createSuperProps(options: SuperPropsOptions): SuperProps {
     },
     _register(more) {
       const next = { ...props, ...more };
-      const problem = propsProblem(next);
+      const problem = (__DEBUG_BUILD__ ? propsProblem : propsFault)(next);
       if (problem) throw Error(problem);
       change(next);
     },

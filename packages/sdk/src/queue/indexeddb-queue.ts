@@ -38,65 +38,12 @@ const decode = (text: string): QueueEntry[] =>
  */
 export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore {
   const { dbName = 'trailmark', storeName = 'queue' } = options;
-  let store: UseStore | undefined;
+  const [run, opened, reset] = transactions(dbName, storeName, options);
   /** Records seen so far, by key: a chunk's entries, or a tombstone's ids. */
-  let seen = new Map<string, Array<QueueEntry | string>>();
+  let seen: Seen = new Map();
   /** Which chunk holds each live entry, and how many live entries each chunk still has. */
   const chunkOf = new Map<string, string>();
   const live = new Map<string, number>();
-  /** Transactions in progress, and while the page sits in the back/forward cache, a promise of its return. */
-  const active = new Set<IDBTransaction>();
-  let cached: Promise<void> | undefined;
-  let watching = false;
-  const use = () => {
-    if (!watching) {
-      watching = true;
-      watchCache(options.window ?? globalThis.window);
-    }
-    store ??= createStore(dbName, storeName);
-    return store;
-  };
-  /**
-   * WebKit keeps the transactions of a page in its back/forward cache open, and with them the object store, so every
-   * other page of the origin waits on IndexedDB until that page is evicted (measured in WebKitGTK 2.50: the page
-   * navigated to never read or flushed its queue). So a page entering the cache aborts what it has in progress and
-   * starts nothing more; it runs the same work again if it is shown again. Entries it was adding are in the
-   * page-hide spill meanwhile; removals it had not stored are sent again by another page, and deduplicated by id.
-   */
-  function watchCache(win: Window | undefined) {
-    let shown = () => {};
-    win?.addEventListener('pagehide', (event) => {
-      if (!(event as PageTransitionEvent).persisted) return;
-      cached ??= new Promise((resolve) => {
-        shown = resolve;
-      });
-      for (const tx of active) abort(tx);
-    });
-    win?.addEventListener('pageshow', () => {
-      cached = undefined;
-      shown();
-    });
-  }
-  /** Runs `fn` in a transaction, again after the page's return if entering the back/forward cache aborted it. */
-  const run = async (mode: IDBTransactionMode, fn: (os: IDBObjectStore) => void): Promise<void> => {
-    for (;;) {
-      await cached;
-      let tx: IDBTransaction | undefined;
-      try {
-        return await use()(mode, (os) => {
-          tx = os.transaction;
-          active.add(tx);
-          if (cached) abort(tx);
-          else fn(os);
-          return promisifyRequest(tx);
-        });
-      } catch (error) {
-        if (!cached) throw error;
-      } finally {
-        if (tx) active.delete(tx);
-      }
-    }
-  };
   /** localStorage keys of page-hide spills (see `spill`): one per tab, so tabs never overwrite each other's. */
   const spillPrefix = `trailmark:${dbName}:spill:`;
   const tab = Math.random().toString(36).slice(2);
@@ -107,86 +54,34 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
   let ledgers = '';
   /** Ids this tab spilled that have not reached IndexedDB (or left the queue) yet. */
   const spilled = new Set<string>();
-  /** A write reached IndexedDB: what it stored or removed needs the spill no more. */
-  const unspill = (put: readonly QueueEntry[], remove: readonly string[]) => {
-    if (!spilled.size) return;
-    for (const entry of put) spilled.delete(entry.id);
-    for (const id of remove) spilled.delete(id);
-    if (!spilled.size) storage(() => localStorage.removeItem(spillKey));
+
+  const write = (put: readonly QueueEntry[], remove: readonly string[]): Promise<void> => {
+    /** The records to put (text, key) and key ranges to delete, worked out (and the maps updated) once, so a second run repeats them. */
+    let ops: Op[] | undefined;
+    return run('readwrite', (os) => {
+      ops ??= plan(put, remove, seen, chunkOf, live);
+      for (const [value, key] of ops) key === undefined ? os.delete(value) : os.put(value, key);
+    }).then(() => {
+      // What this write stored or removed needs the spill no more.
+      if (!spilled.size) return;
+      for (const entry of put) spilled.delete(entry.id);
+      for (const id of remove) spilled.delete(id);
+      if (!spilled.size) storage(() => localStorage.removeItem(spillKey));
+    });
   };
 
   return {
     shared: true,
     async load() {
-      let keys: string[] = [];
-      let known = 0;
-      const fresh = new Map<string, Array<QueueEntry | string>>();
-      await run('readonly', (os) => {
-        // Run again after a return from the back/forward cache: from scratch.
-        known = 0;
-        fresh.clear();
-        const request = os.getAllKeys();
-        request.onsuccess = () => {
-          keys = request.result as string[];
-          for (const key of keys) {
-            const records = seen.get(key);
-            if (records) {
-              fresh.set(key, records);
-              known++;
-            } else {
-              const get = os.get(key);
-              get.onsuccess = () => {
-                const text: unknown = get.result;
-                // Anything but our own text (another library's record) is left alone.
-                if (typeof text === 'string') fresh.set(key, key.includes(' ') ? text.split('\n') : decode(text));
-              };
-            }
-          }
-        };
-      });
+      const [fresh, unchanged] = await readRecords(run, seen);
       // Spills of pages that went before their last write finished: into IndexedDB first, then out of localStorage.
       // Ledgers of hand-offs whose outcome no page saw: those events are checked with the server, not sent again.
-      const spills: string[] = [];
-      const spilledEntries: QueueEntry[] = [];
-      const sent = new Map<string, number>();
-      const ledgerKeys: string[] = [];
-      let read = '';
-      storage(() => {
-        for (const key of Object.keys(localStorage)) {
-          if (key.startsWith(spillPrefix)) spills.push(key);
-          if (key.startsWith(ledgerPrefix)) ledgerKeys.push(key);
-        }
-        for (const key of spills) spilledEntries.push(...decode(localStorage.getItem(key) ?? ''));
-        for (const key of ledgerKeys) {
-          const text = localStorage.getItem(key) ?? '';
-          read += text;
-          for (const line of text.split('\n')) {
-            const [id = '', at = ''] = line.split('\t');
-            if (id) sent.set(id, Math.max(sent.get(id) ?? 0, +at));
-          }
-        }
-      });
+      const [spills, spilledEntries, ledgerKeys, sent, read] = readTabs(spillPrefix, ledgerPrefix);
       // The records are exactly those this tab last read or wrote: its mirror (and chunkOf, live) is still exact.
-      if (!spills[0] && read === ledgers && known === keys.length && known === seen.size) return null;
+      if (unchanged && !spills[0] && read === ledgers) return null;
       ledgers = read;
       seen = fresh;
-      const removed = new Set<unknown>();
-      for (const [key, records] of fresh) if (key.includes(' ')) for (const id of records) removed.add(id);
-      const all: QueueEntry[] = [];
-      chunkOf.clear();
-      live.clear();
-      for (const [key, records] of fresh) {
-        if (key.includes(' ')) continue;
-        let count = 0;
-        for (const entry of records as QueueEntry[]) {
-          if (!removed.has(entry.id)) {
-            all.push(entry);
-            chunkOf.set(entry.id, key);
-            count++;
-          }
-        }
-        live.set(key, count);
-      }
+      const [all, removed] = liveEntries(seen, chunkOf, live);
       const missing = spilledEntries.filter((entry) => entry.id && !chunkOf.has(entry.id) && !removed.has(entry.id));
       if (missing[0]) await write(missing, []);
       // Copies: the records themselves are this tab's mirror of what is stored, and stay as they were written.
@@ -205,9 +100,7 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
     ledger(handed) {
       storage(() => {
         if (!handed.size) return localStorage.removeItem(ledgerPrefix + tab);
-        let text = '';
-        for (const [id, at] of handed) text += `${text ? '\n' : ''}${id}\t${at}`;
-        localStorage.setItem(ledgerPrefix + tab, text);
+        localStorage.setItem(ledgerPrefix + tab, [...handed].map(([id, at]) => `${id}\t${at}`).join('\n'));
       });
     },
     spill(entries) {
@@ -219,7 +112,7 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
     clear: async (still = () => true) => {
       // Nothing to clear in a database never created: opening it to clear it would create it (consent denied).
       if (
-        !store &&
+        !opened() &&
         (await indexedDB.databases?.().then(
           (dbs) => !dbs.some((db) => db.name === dbName),
           () => false,
@@ -247,53 +140,198 @@ export function indexedDbQueue(options: IndexedDbQueueOptions = {}): QueueStore 
         spilled.clear();
       }
     },
-    reset() {
-      store = undefined;
-    },
+    reset,
     lock: (name) => createFlushLock(`trailmark:${dbName}:${name}`),
   };
+}
 
-  function write(put: readonly QueueEntry[], remove: readonly string[]): Promise<void> {
-    /** The records to put (text, key) and key ranges to delete, worked out (and the mirror updated) once, so a second run repeats them. */
-    let ops: Op[] | undefined;
-    return run('readwrite', (os) => {
-      ops ??= plan(put, remove);
-      for (const [value, key] of ops) key === undefined ? os.delete(value) : os.put(value, key);
-    }).then(() => unspill(put, remove));
-  }
+/** Records by key: a chunk's entries, or a tombstone's ids. */
+type Seen = Map<string, Array<QueueEntry | string>>;
+type Run = (mode: IDBTransactionMode, fn: (os: IDBObjectStore) => void) => Promise<void>;
 
-  function plan(put: readonly QueueEntry[], remove: readonly string[]) {
-    const ops: Op[] = [];
-    for (let start = 0, end = 0; start < put.length; start = end) {
-      for (let bytes = 0; end < put.length && (end === start || bytes + put[end]!.bytes <= CHUNK_BYTES); end++) bytes += put[end]!.bytes;
-      const chunk = put.slice(start, end);
-      const key = chunk[0]!.id;
-      ops.push([encode(chunk), key]);
-      seen.set(key, chunk);
-      live.set(key, chunk.length);
-      for (const entry of chunk) chunkOf.set(entry.id, key);
+/**
+ * The store's transactions, `[run, opened, reset]`: `run` runs `fn` in a transaction (the connection opens on first
+ * use), `opened` says whether it was, `reset` drops it. WebKit keeps the transactions of a page in its back/forward
+ * cache open, and with them the object store, so every other page of the origin waits on IndexedDB until that page
+ * is evicted (measured in WebKitGTK 2.50: the page navigated to never read or flushed its queue). So a page entering
+ * the cache aborts what it has in progress and starts nothing more; `run` runs the same work again if it is shown
+ * again. Entries it was adding are in the page-hide spill meanwhile; removals it had not stored are sent again by
+ * another page, and deduplicated by id.
+ */
+function transactions(dbName: string, storeName: string, options: IndexedDbQueueOptions): [Run, () => boolean, () => void] {
+  let store: UseStore | undefined;
+  /** Transactions in progress, and while the page sits in the back/forward cache, a promise of its return. */
+  const active = new Set<IDBTransaction>();
+  let cached: Promise<void> | undefined;
+  let watching = false;
+  const use = () => {
+    if (!watching) {
+      watching = true;
+      const win = options.window ?? globalThis.window;
+      let shown = () => {};
+      win?.addEventListener('pagehide', (event) => {
+        if (!(event as PageTransitionEvent).persisted) return;
+        cached ??= new Promise((resolve) => {
+          shown = resolve;
+        });
+        for (const tx of active) abort(tx);
+      });
+      win?.addEventListener('pageshow', () => {
+        cached = undefined;
+        shown();
+      });
     }
-    const gone = new Map<string, string[]>();
-    for (const id of remove) {
-      const key = chunkOf.get(id);
-      chunkOf.delete(id);
-      if (key) (gone.get(key) ?? gone.set(key, []).get(key)!).push(id);
-    }
-    for (const [key, ids] of gone) live.set(key, live.get(key)! - ids.length);
-    for (const [key, count] of live) {
-      if (count < 1) {
-        // The chunk and its tombstones: `<key> …` sorts between `<key>` and `<key>!`.
-        ops.push([IDBKeyRange.bound(key, `${key}!`)]);
-        live.delete(key);
-        for (const record of seen.keys()) if (record.startsWith(key)) seen.delete(record);
-      } else if (gone.has(key)) {
-        const tomb = `${key} ${Math.random()}`;
-        ops.push([gone.get(key)!.join('\n'), tomb]);
-        seen.set(tomb, gone.get(key)!);
+    store ??= createStore(dbName, storeName);
+    return store;
+  };
+  const run: Run = async (mode, fn) => {
+    for (;;) {
+      await cached;
+      let tx: IDBTransaction | undefined;
+      try {
+        return await use()(mode, (os) => {
+          tx = os.transaction;
+          active.add(tx);
+          if (cached) abort(tx);
+          else fn(os);
+          return promisifyRequest(tx);
+        });
+      } catch (error) {
+        if (!cached) throw error;
+      } finally {
+        if (tx) active.delete(tx);
       }
     }
-    return ops;
+  };
+  return [
+    run,
+    () => !!store,
+    () => {
+      store = undefined;
+    },
+  ];
+}
+
+/**
+ * Every record stored, by key (those in `seen` as they are, the others read), and whether the keys are exactly those
+ * seen (no other tab wrote or removed anything since).
+ */
+async function readRecords(run: Run, seen: Seen): Promise<[Seen, boolean]> {
+  let keys: string[] = [];
+  let known = 0;
+  const fresh: Seen = new Map();
+  await run('readonly', (os) => {
+    // Run again after a return from the back/forward cache: from scratch.
+    known = 0;
+    fresh.clear();
+    const request = os.getAllKeys();
+    request.onsuccess = () => {
+      keys = request.result as string[];
+      for (const key of keys) {
+        const records = seen.get(key);
+        if (records) {
+          fresh.set(key, records);
+          known++;
+        } else {
+          const get = os.get(key);
+          get.onsuccess = () => {
+            const text: unknown = get.result;
+            // Anything but our own text (another library's record) is left alone.
+            if (typeof text === 'string') fresh.set(key, key.includes(' ') ? text.split('\n') : decode(text));
+          };
+        }
+      }
+    };
+  });
+  return [fresh, known === keys.length && known === seen.size];
+}
+
+/**
+ * Every tab's records in localStorage: the spills' keys and entries, and the ledgers' keys, id → latest hand-off, and
+ * their text as read.
+ */
+function readTabs(spillPrefix: string, ledgerPrefix: string): [string[], QueueEntry[], string[], Map<string, number>, string] {
+  const spills: string[] = [];
+  const entries: QueueEntry[] = [];
+  const ledgers: string[] = [];
+  const sent = new Map<string, number>();
+  let read = '';
+  storage(() => {
+    for (const key of Object.keys(localStorage)) {
+      if (key.startsWith(spillPrefix)) spills.push(key);
+      if (key.startsWith(ledgerPrefix)) ledgers.push(key);
+    }
+    for (const key of spills) entries.push(...decode(localStorage.getItem(key) ?? ''));
+    for (const key of ledgers) {
+      const text = localStorage.getItem(key) ?? '';
+      read += text;
+      for (const line of text.split('\n')) {
+        const [id = '', at = ''] = line.split('\t');
+        if (id) sent.set(id, Math.max(sent.get(id) ?? 0, +at));
+      }
+    }
+  });
+  return [spills, entries, ledgers, sent, read];
+}
+
+/** The live entries of `seen` (its chunks less its tombstones) and the removed ids; `chunkOf` and `live` made again. */
+function liveEntries(seen: Seen, chunkOf: Map<string, string>, live: Map<string, number>): [QueueEntry[], Set<unknown>] {
+  const removed = new Set<unknown>();
+  for (const [key, records] of seen) if (key.includes(' ')) for (const id of records) removed.add(id);
+  const all: QueueEntry[] = [];
+  chunkOf.clear();
+  live.clear();
+  for (const [key, records] of seen) {
+    if (key.includes(' ')) continue;
+    let count = 0;
+    for (const entry of records as QueueEntry[]) {
+      if (!removed.has(entry.id)) {
+        all.push(entry);
+        chunkOf.set(entry.id, key);
+        count++;
+      }
+    }
+    live.set(key, count);
   }
+  return [all, removed];
+}
+
+/**
+ * The records to put and the key ranges to delete for one write, the maps updated to match: `put` in chunks of at
+ * most CHUNK_BYTES, a tombstone beside each chunk that loses entries, and a chunk whose last entry goes deleted with
+ * its tombstones.
+ */
+function plan(put: readonly QueueEntry[], remove: readonly string[], seen: Seen, chunkOf: Map<string, string>, live: Map<string, number>) {
+  const ops: Op[] = [];
+  for (let start = 0, end = 0; start < put.length; start = end) {
+    for (let bytes = 0; end < put.length && (end === start || bytes + put[end]!.bytes <= CHUNK_BYTES); end++) bytes += put[end]!.bytes;
+    const chunk = put.slice(start, end);
+    const key = chunk[0]!.id;
+    ops.push([encode(chunk), key]);
+    seen.set(key, chunk);
+    live.set(key, chunk.length);
+    for (const entry of chunk) chunkOf.set(entry.id, key);
+  }
+  const gone = new Map<string, string[]>();
+  for (const id of remove) {
+    const key = chunkOf.get(id);
+    chunkOf.delete(id);
+    if (key) (gone.get(key) ?? gone.set(key, []).get(key)!).push(id);
+  }
+  for (const [key, ids] of gone) live.set(key, live.get(key)! - ids.length);
+  for (const [key, count] of live) {
+    if (count < 1) {
+      // The chunk and its tombstones: `<key> …` sorts between `<key>` and `<key>!`.
+      ops.push([IDBKeyRange.bound(key, `${key}!`)]);
+      live.delete(key);
+      for (const record of seen.keys()) if (record.startsWith(key)) seen.delete(record);
+    } else if (gone.has(key)) {
+      const tomb = `${key} ${Math.random()}`;
+      ops.push([gone.get(key)!.join('\n'), tomb]);
+      seen.set(tomb, gone.get(key)!);
+    }
+  }
+  return ops;
 }
 
 /** A record to put, `[text, key]`, or a key range to delete, `[range]`. */
