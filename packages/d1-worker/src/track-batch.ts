@@ -12,7 +12,7 @@ import {
   upsertVisitorDaysStatement,
   upsertVisitorsStatement,
 } from './store-events.js';
-import { foldStored, queueStoredStatement } from './visit-fold.js';
+import { foldAfterBatch, queueStoredStatement } from './visit-fold.js';
 
 /** What a stored batch hands on to the live-visitor objects, per site. */
 export interface StoredBatch {
@@ -47,6 +47,7 @@ export async function trackBatch(
   let rows: EventRow[] = [];
   let wrote = false;
   let enrichment = enrich(undefined, null, '');
+  let fold = async () => {};
   // The SDK's check of sends it never saw answered: which of these ids are stored for the key's site.
   const lookup = async (ids: string[]) =>
     (
@@ -66,16 +67,19 @@ export async function trackBatch(
     const upsert = upsertVisitorsStatement(db, context, rows.length, enrichment, website);
     const days = upsertVisitorDaysStatement(db, context, rows.length);
     const queue = queueStoredStatement(db, context, rows.length);
+    // The fold's first reads end the batch: its visits' states and queued events as this batch left them.
+    const folding = foldAfterBatch(db, events);
     // One transaction: the visitors and the fold's queue hold exactly the events that were stored, or nothing is stored.
     wrote = true;
-    const results = await db.batch([...inserts, upsert, days, queue, ...extra]);
+    const results = await db.batch([...inserts, upsert, days, queue, ...extra, ...folding.statements]);
+    fold = () => folding.fold(results.slice(results.length - folding.statements.length));
     return insertedIds(results.slice(0, inserts.length));
   });
   if (!admission.ok) return errorResponse(admission.code, admission.error);
   const tsOf = new Map(rows.map((row) => [row.event_id, row.ts]));
   if (admission.stored.length > 0) {
     // The events are stored and queued; a fold that fails now leaves them queued for the next fold or the sweep.
-    await foldStored(db, admission.stored).catch((error: unknown) => console.error('trailmark d1-worker: visit fold failed', error));
+    await fold().catch((error: unknown) => console.error('trailmark d1-worker: visit fold failed', error));
   }
   // Nothing new to store (repeats, refusals): the extra statements still run, on their own.
   if (!wrote && extra.length > 0) await db.batch([...extra]);

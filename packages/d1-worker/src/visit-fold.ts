@@ -89,10 +89,10 @@ export function storedEvent(row: { ts: number; payload: string; user_agent: stri
   return { ...statsEventOf(event, row.ts, row.user_agent), site_id: event.site_id };
 }
 
-/** A site's visits' queued events and stored states, read in one batch (one snapshot). */
-async function readQueued(db: D1Database, site: string, sessions: readonly string[]) {
+/** The two reads of a site's visits' queued events and stored states, for one batch (one snapshot). */
+function readStatements(db: D1Database, site: string, sessions: readonly string[]): D1PreparedStatement[] {
   const list = JSON.stringify(sessions);
-  const [queued, states] = await db.batch([
+  return [
     db
       .prepare(
         `SELECT p.session_id, p.event_rowid, e.ts, e.payload, e.user_agent FROM visit_pending p
@@ -107,7 +107,11 @@ async function readQueued(db: D1Database, site: string, sessions: readonly strin
          WHERE s.site_id = ?1 AND s.session_id IN (SELECT value FROM json_each(?2))`,
       )
       .bind(site, list),
-  ]);
+  ];
+}
+
+/** What `readStatements` read: each visit's claim and stored row. */
+function claimsOf([queued, states]: readonly (D1Result | undefined)[]) {
   const claims = new Map<string, Claim>();
   type QueuedRow = { session_id: string; event_rowid: number; ts: number | null; payload: string | null; user_agent: string | null };
   for (const row of (queued?.results ?? []) as QueuedRow[]) {
@@ -129,24 +133,28 @@ async function readQueued(db: D1Database, site: string, sessions: readonly strin
 
 /**
  * Folds the queued events of a site's visits into their rollups (see the module comment). Resolves once nothing of
- * theirs read is left queued, or after the last attempt lost to another writer (the rows stay queued).
+ * theirs read is left queued, or after the last attempt lost to another writer (the rows stay queued). `read`: the
+ * first attempt's reads (`readStatements`), when the caller ran them at the end of its own batch.
  */
-export async function foldVisits(db: D1Database, site: string, sessions: readonly string[]): Promise<void> {
+export async function foldVisits(
+  db: D1Database,
+  site: string,
+  sessions: readonly string[],
+  read?: readonly (D1Result | undefined)[],
+): Promise<void> {
   if (sessions.length === 0) return;
   const country = countryLookup();
   for (let attempt = 1; ; attempt++) {
-    const { claims, stored } = await readQueued(db, site, sessions);
+    const { claims, stored } = claimsOf(attempt === 1 && read ? read : await db.batch(readStatements(db, site, sessions)));
     if (claims.size === 0) return;
     const statements: SqlStatement[] = [];
     const events: SiteEvent[] = [];
     for (const [session, claim] of claims) {
       const visit = stored.get(session);
-      statements.push(
-        { sql: VERSION_GUARD, params: [site, session, visit?.version ?? 0] },
-        ...claimStatements(site, session, claim.rowids),
-      );
+      const [guard, bump] = versionStatements(site, session, visit?.version ?? 0);
+      statements.push(guard, ...claimStatements(site, session, claim.rowids));
       for (const group of groupByVisit(claim.events)) statements.push(...visitRollupStatements(group, visit, country));
-      statements.push({ sql: 'UPDATE visits SET version = version + 1 WHERE site_id = ? AND session_id = ?', params: [site, session] });
+      statements.push(bump);
       for (const event of claim.events) events.push(event);
     }
     // Sequence numbers and drop reports add up, identities keep the earliest: each counts the claimed events once.
@@ -164,15 +172,38 @@ export async function foldVisits(db: D1Database, site: string, sessions: readonl
   }
 }
 
-/** Folds the visits of newly stored events (any sites). */
-export async function foldStored(db: D1Database, stored: Iterable<{ site_id: string; session_id: string }>): Promise<void> {
+/** Sessions by site. */
+function sessionsBySite(events: Iterable<{ site_id: string; session_id: string }>): Map<string, string[]> {
   const bySite = new Map<string, Set<string>>();
-  for (const event of stored) {
+  for (const event of events) {
     const sessions = bySite.get(event.site_id);
     if (sessions) sessions.add(event.session_id);
     else bySite.set(event.site_id, new Set([event.session_id]));
   }
-  for (const [site, sessions] of bySite) await foldVisits(db, site, [...sessions]);
+  return new Map([...bySite].map(([site, sessions]) => [site, [...sessions]]));
+}
+
+/** Folds the visits of these events (any sites). */
+export async function foldStored(db: D1Database, stored: Iterable<{ site_id: string; session_id: string }>): Promise<void> {
+  for (const [site, sessions] of sessionsBySite(stored)) await foldVisits(db, site, sessions);
+}
+
+/**
+ * The fold of a batch's visits with its first reads taken at the end of the storing `batch()` (`statements`, after
+ * the queue statement: the same snapshot, and no round trip of their own). `fold` is given those statements' results.
+ */
+export function foldAfterBatch(
+  db: D1Database,
+  events: Iterable<{ site_id: string; session_id: string }>,
+): { statements: D1PreparedStatement[]; fold(results: readonly (D1Result | undefined)[]): Promise<void> } {
+  const sites = [...sessionsBySite(events)];
+  return {
+    statements: sites.flatMap(([site, sessions]) => readStatements(db, site, sessions)),
+    async fold(results) {
+      for (const [index, [site, sessions]] of sites.entries())
+        await foldVisits(db, site, sessions, results.slice(index * 2, index * 2 + 2));
+    },
+  };
 }
 
 /**

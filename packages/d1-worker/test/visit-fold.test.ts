@@ -142,7 +142,7 @@ describe('d1 incremental visit fold', () => {
   it('leaves the events of a fold that failed queued, and the next stats read folds them', async () => {
     const events = sessionBatch('failed', 0, now - HOUR);
     let batches = 0;
-    // The second batch() of the request is the fold's read: it fails, after the events were stored and queued.
+    // The second batch() of the request is the fold's write: it fails, after the events were stored and queued.
     const failing = {
       prepare: (sql: string) => worker.db.prepare(sql),
       batch: (statements: Parameters<Db['batch']>[0]) =>
