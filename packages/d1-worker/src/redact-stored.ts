@@ -16,6 +16,7 @@ import { json } from './http.js';
 import { identityStep } from './identities.js';
 import { ParamError, textParam } from './query-params.js';
 import { SITE_VISITORS } from './read-api.js';
+import { guardFailed, versionStatements } from './visit-fold.js';
 import { rebuildVisits } from './visit-rollups.js';
 
 /** Events read per request: one request stays well inside a Worker's CPU time and D1's statement limits. */
@@ -33,7 +34,8 @@ const TABLES = ['events', 'visitor_users', 'visits'];
  * leave whole), or removed. Then the per-visit rollups (migration 0008), by session id: a visit whose rows the rules
  * change is rebuilt from its redacted events when its first event is still stored (retention deletes by time, so then
  * they all are), else its free-text columns are redacted (`redactVisitStatements`: ids kept whole); the first such
- * call also redacts the site's drop reports' reasons. Answers `{ done, table, read, changed, next }` (this chunk's table, the rows it read and changed, and
+ * call also redacts the site's drop reports' reasons (guarded by each visit's `version`, as the ingest's fold is: a fold
+ * or rebuild in between fails the chunk's batch, which is read and redacted again). Answers `{ done, table, read, changed, next }` (this chunk's table, the rows it read and changed, and
  * the `{ table, after }` of the next call, null when done); `scripts/redact-stored.mjs` calls it with `next` until
  * `done`. Idempotent.
  */
@@ -93,6 +95,21 @@ async function visitsStep(
   after: string,
   redactor: Redactor,
 ): Promise<{ next: string | undefined; read: number; changed: number }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await visitsStepOnce(db, site, after, redactor);
+    } catch (error) {
+      if (!guardFailed(error) || attempt >= 4) throw error;
+    }
+  }
+}
+
+async function visitsStepOnce(
+  db: D1Database,
+  site: string,
+  after: string,
+  redactor: Redactor,
+): Promise<{ next: string | undefined; read: number; changed: number }> {
   const states = await db
     .prepare('SELECT session_id, state FROM visit_states WHERE site_id = ?1 AND session_id > ?2 ORDER BY session_id LIMIT ?3')
     .bind(site, after, VISIT_CHUNK)
@@ -131,7 +148,11 @@ async function visitsStep(
     if (redacted.length === 0) continue;
     changed++;
     if (stored.has(visitFirstEventId(state))) rebuild.push(session);
-    else statements.push(...redacted);
+    else {
+      // Redacted in place over the version read: a fold of the visit's new events since then fails this batch.
+      const [guard, bump] = versionStatements(site, session, Number(rows?.visits[0]?.version ?? 0));
+      statements.push(guard, ...redacted, bump);
+    }
   }
   if (statements.length > 0) await db.batch(statements.map(({ sql, params }) => db.prepare(sql).bind(...params)));
   await rebuildVisits(db, site, rebuild);

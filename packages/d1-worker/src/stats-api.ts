@@ -17,7 +17,11 @@ import {
   statsResponse,
   type TrailmarkEvent,
 } from '@trailmark/protocol';
+import { foldPendingStep } from './visit-fold.js';
 import { backfillStep } from './visit-rollups.js';
+
+/** Sweep steps (`foldPendingStep`, up to 100 visits each) a stats read runs at most before it reads the rollups. */
+const SWEEP_STEPS = 10;
 
 /**
  * The Worker's stats budget: the protocol's time, and at most 50,000 events read by one request. Measured by
@@ -59,6 +63,8 @@ export async function statsApi(
   }
   // Events stored before migration 0008 are rolled up a step at a time; each read moves it on.
   await backfillStep(db);
+  // Events a failed or outrun fold left queued (normally none: one empty read) are folded before the rollups are read.
+  for (let step = 0; step < SWEEP_STEPS && (await foldPendingStep(db)); step++);
   // A rollup panel reads the range's visit rows: bounded like a raw read (issue 27) by counting them first.
   const count = rangeVisitsSql(siteId, query, budget.maxEvents + 1);
   const range = await db

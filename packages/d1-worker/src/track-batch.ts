@@ -1,4 +1,4 @@
-import { admitBatch, errorResponse, readJsonBody, statsEventOf } from '@trailmark/protocol';
+import { admitBatch, errorResponse, readJsonBody } from '@trailmark/protocol';
 import { enrich, hostOf } from './enrich.js';
 import { json } from './http.js';
 import type { SiteKey } from './keys.js';
@@ -12,7 +12,7 @@ import {
   upsertVisitorDaysStatement,
   upsertVisitorsStatement,
 } from './store-events.js';
-import { rollUpStored } from './visit-rollups.js';
+import { foldAfterBatch, queueStoredStatement } from './visit-fold.js';
 
 /** What a stored batch hands on to the live-visitor objects, per site. */
 export interface StoredBatch {
@@ -25,8 +25,9 @@ export interface StoredBatch {
 
 /**
  * `POST /track/batch`: the protocol's one ingest path (`admitBatch`: envelope, each event on its own, its site the
- * key's, one per id, redaction), then every new event stored (idempotently, by `event_id`) and every visitor
- * upserted in one D1 `batch()`. `extra` statements (the key's usage count) run in that same batch.
+ * key's, one per id, redaction), then every new event stored (idempotently, by `event_id`), every visitor upserted
+ * and the new events queued for their visits' fold in one D1 `batch()`; then the fold (`visit-fold.ts`). `extra`
+ * statements (the key's usage count) run in that same batch.
  */
 export async function trackBatch(
   request: Request,
@@ -46,6 +47,7 @@ export async function trackBatch(
   let rows: EventRow[] = [];
   let wrote = false;
   let enrichment = enrich(undefined, null, '');
+  let fold = async () => {};
   // The SDK's check of sends it never saw answered: which of these ids are stored for the key's site.
   const lookup = async (ids: string[]) =>
     (
@@ -64,20 +66,20 @@ export async function trackBatch(
     const inserts = insertEventsStatements(db, context, rows);
     const upsert = upsertVisitorsStatement(db, context, rows.length, enrichment, website);
     const days = upsertVisitorDaysStatement(db, context, rows.length);
-    // One transaction: the visitors count exactly the events that were stored, or nothing is stored.
+    const queue = queueStoredStatement(db, context, rows.length);
+    // The fold's first reads end the batch: its visits' states and queued events as this batch left them.
+    const folding = foldAfterBatch(db, events);
+    // One transaction: the visitors and the fold's queue hold exactly the events that were stored, or nothing is stored.
     wrote = true;
-    const results = await db.batch([...inserts, upsert, days, ...extra]);
+    const results = await db.batch([...inserts, upsert, days, queue, ...extra, ...folding.statements]);
+    fold = () => folding.fold(results.slice(results.length - folding.statements.length));
     return insertedIds(results.slice(0, inserts.length));
   });
   if (!admission.ok) return errorResponse(admission.code, admission.error);
   const tsOf = new Map(rows.map((row) => [row.event_id, row.ts]));
   if (admission.stored.length > 0) {
-    // The events are stored; a rollup that fails now is rebuilt with the visit's next event.
-    const stored = admission.stored.map((event) => ({
-      ...statsEventOf(event, tsOf.get(event.event_id) ?? now, context.userAgent?.slice(0, 512) ?? null),
-      site_id: event.site_id,
-    }));
-    await rollUpStored(db, stored).catch((error: unknown) => console.error('trailmark d1-worker: visit rollups failed', error));
+    // The events are stored and queued; a fold that fails now leaves them queued for the next fold or the sweep.
+    await fold().catch((error: unknown) => console.error('trailmark d1-worker: visit fold failed', error));
   }
   // Nothing new to store (repeats, refusals): the extra statements still run, on their own.
   if (!wrote && extra.length > 0) await db.batch([...extra]);

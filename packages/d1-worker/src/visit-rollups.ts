@@ -10,13 +10,15 @@ import {
   type TrailmarkEvent,
   visitRollupStatements,
 } from '@trailmark/protocol';
+import { claimStatements, guardFailed, storedEvent } from './visit-fold.js';
 
 /**
- * The per-visit rollups on D1 (migration 0008). D1 has no transaction that spans a read and a write, so a visit is
- * rebuilt from all its stored events after each batch that stored some: one `batch()` per rebuild that empties the
- * visit's rows and writes them again, guarded by the visit's `version` (a concurrent rebuild of the same visit
- * fails the guard, rolls back, and is read and written again). A rebuild from the events is always right, whatever
- * order or how many times the events arrived.
+ * Rebuilding visits from all their stored events (migration 0008), where the incremental fold (`visit-fold.ts`)
+ * cannot serve: the backfill of events stored before 0008, and the redaction of a visit's rows. One `batch()` per
+ * rebuild empties the visit's rows and writes them again, guarded by the visit's `version` (a concurrent rebuild or
+ * fold of the same visit fails the guard, rolls back, and is read and written again). The events of the visit
+ * still queued for the fold (`visit_pending`) are part of the rebuild: their queue rows are claimed in the same
+ * batch, and their drop reports counted.
  */
 
 type SiteEvent = StatsEvent & { site_id: string };
@@ -26,31 +28,46 @@ const GUARD_SQL = `INSERT INTO visit_guard (k) SELECT NULL
 const ATTEMPTS = 4;
 
 const prepare = (db: D1Database, { sql, params }: SqlStatement) => db.prepare(sql).bind(...params);
-const guardFailed = (error: unknown) => String((error as Error)?.message ?? error).includes('visit_guard');
 
-/** A site's visits' stored events and versions (the sessions given as a JSON array). */
+/** A site's visits' stored events, versions and queued rows (the sessions given as a JSON array), in one snapshot. */
 async function readVisits(db: D1Database, site: string, sessions: readonly string[]) {
   const list = JSON.stringify(sessions);
-  const [events, versions] = await db.batch([
+  const [events, versions, queued] = await db.batch([
     db
-      .prepare('SELECT ts, payload, user_agent FROM events WHERE site_id = ?1 AND session_id IN (SELECT value FROM json_each(?2))')
+      .prepare('SELECT rowid, ts, payload, user_agent FROM events WHERE site_id = ?1 AND session_id IN (SELECT value FROM json_each(?2))')
       .bind(site, list),
     db
       .prepare('SELECT session_id, version FROM visits WHERE site_id = ?1 AND session_id IN (SELECT value FROM json_each(?2))')
       .bind(site, list),
+    db
+      .prepare('SELECT session_id, event_rowid FROM visit_pending WHERE site_id = ?1 AND session_id IN (SELECT value FROM json_each(?2))')
+      .bind(site, list),
   ]);
+  const pending = new Map<string, number[]>();
+  for (const row of (queued?.results ?? []) as Array<{ session_id: string; event_rowid: number }>) {
+    const rowids = pending.get(row.session_id);
+    if (rowids) rowids.push(row.event_rowid);
+    else pending.set(row.session_id, [row.event_rowid]);
+  }
+  const queuedRows = new Set([...pending.values()].flat());
   const bySession = new Map<string, SiteEvent[]>();
-  for (const row of (events?.results ?? []) as Array<{ ts: number; payload: string; user_agent: string | null }>) {
-    const event = JSON.parse(row.payload) as TrailmarkEvent;
-    const list = bySession.get(event.session_id);
-    const stats = { ...statsEventOf(event, row.ts, row.user_agent), site_id: event.site_id };
-    if (list) list.push(stats);
-    else bySession.set(event.session_id, [stats]);
+  /** Per session, its events still queued for the fold: the rebuild counts their drop reports. */
+  const queuedEvents = new Map<string, SiteEvent[]>();
+  for (const row of (events?.results ?? []) as Array<{ rowid: number; ts: number; payload: string; user_agent: string | null }>) {
+    const stats = storedEvent(row);
+    push(bySession, stats.session_id, stats);
+    if (queuedRows.has(row.rowid)) push(queuedEvents, stats.session_id, stats);
   }
   const version = new Map(
     ((versions?.results ?? []) as Array<{ session_id: string; version: number }>).map((row) => [row.session_id, row.version]),
   );
-  return { bySession, version };
+  return { bySession, version, pending, queuedEvents };
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T) {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 /**
@@ -66,7 +83,7 @@ export async function rebuildVisits(
   if (sessions.length === 0 && extra.length === 0) return;
   const country = countryLookup();
   for (let attempt = 1; ; attempt++) {
-    const { bySession, version } = await readVisits(db, site, sessions);
+    const { bySession, version, pending, queuedEvents } = await readVisits(db, site, sessions);
     const statements: SqlStatement[] = [];
     for (const session of sessions) {
       const read = version.get(session) ?? 0;
@@ -78,6 +95,9 @@ export async function rebuildVisits(
       // The visitor's identity (migration 0010): an upsert that keeps the earliest, so a rebuild repeats it harmlessly.
       statements.push(...seqStatements(events), ...identityStatements(events));
       statements.push({ sql: 'UPDATE visits SET version = ? WHERE site_id = ? AND session_id = ?', params: [read + 1, site, session] });
+      // Its events still queued are folded by this rebuild: their rows claimed, their drop reports counted here.
+      const rowids = pending.get(session);
+      if (rowids) statements.push(...claimStatements(site, session, rowids), ...dropStatements(queuedEvents.get(session) ?? []));
     }
     statements.push(...extra);
     try {
@@ -86,19 +106,6 @@ export async function rebuildVisits(
     } catch (error) {
       if (!guardFailed(error) || attempt >= ATTEMPTS) throw error;
     }
-  }
-}
-
-/** After a batch stored `stored` events (server time on each): their visits rebuilt, their drop reports counted. */
-export async function rollUpStored(db: D1Database, stored: readonly SiteEvent[]): Promise<void> {
-  const bySite = new Map<string, SiteEvent[]>();
-  for (const event of stored) {
-    const list = bySite.get(event.site_id);
-    if (list) list.push(event);
-    else bySite.set(event.site_id, [event]);
-  }
-  for (const [site, events] of bySite) {
-    await rebuildVisits(db, site, [...new Set(events.map((event) => event.session_id))], dropStatements(events));
   }
 }
 

@@ -14,6 +14,7 @@ import { D1_STATS_BUDGET, statsApi } from './stats-api.js';
 import { trackBatch } from './track-batch.js';
 import { trackVisitor } from './track-visitor.js';
 import { updateVideoStatus } from './video.js';
+import { foldPendingStep } from './visit-fold.js';
 import { backfillStep } from './visit-rollups.js';
 
 export { LiveVisitors } from './live-visitors.js';
@@ -162,6 +163,8 @@ export default {
     ctx.waitUntil(
       (async () => {
         for (let step = 0; step < 50 && (await backfillStep(env.DB)); step++);
+        // And the visits whose queued events a failed fold left (migration 0013).
+        for (let step = 0; step < 50 && (await foldPendingStep(env.DB)); step++);
       })().catch((error: unknown) => console.error('trailmark d1-worker: visit rollup backfill failed', error)),
     );
   },

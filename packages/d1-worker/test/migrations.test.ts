@@ -91,6 +91,7 @@ describe('migrations', () => {
       '0010_visitor_users.sql',
       '0011_grouped_reports.sql',
       '0012_dimension_indexes.sql',
+      '0013_visit_pending.sql',
     ]);
     expect(splitStatements('-- note\nCREATE TABLE a (x);\nINSERT INTO a VALUES (1);')).toEqual([
       'CREATE TABLE a (x)',
@@ -134,6 +135,7 @@ describe('migrations', () => {
       '0010_visitor_users.sql',
       '0011_grouped_reports.sql',
       '0012_dimension_indexes.sql',
+      '0013_visit_pending.sql',
     ]);
     // Visitors known only from pings keep their page views, on the day of their last visit.
     const days = await db.prepare("SELECT day, page_views FROM visitor_days WHERE visitor_id = 'visitor_raced'").all();
