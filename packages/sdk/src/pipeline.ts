@@ -28,10 +28,12 @@ export function createPipeline(
   reporter: Reporter,
   buffer: Buffer,
   granted: () => boolean,
+  started: number,
   reportDrops: () => void,
 ): Pipeline {
   const { _report: onError, _drop: onDrop } = reporter;
   const now = options.now ?? Date.now;
+  const interval = options.flushInterval ?? 2000;
   const store = options.queue ?? memoryQueue();
   const queue = createQueue({
     _store: store,
@@ -60,7 +62,7 @@ export function createPipeline(
     _delivery: delivery,
     _queue: queue,
     _now: now,
-    _flushInterval: options.flushInterval ?? 2000,
+    _flushInterval: interval,
     _batchSize: options.batchSize ?? 20,
     _batchBytes: options.batchBytes ?? MAX_BATCH_BYTES,
     _active: granted,
@@ -68,5 +70,7 @@ export function createPipeline(
     _beforeSend: reportDrops,
     _onError: onError,
   });
+  // Events an earlier page left in a persistent queue go out soon after start (`started`, when the tracker began).
+  scheduler._arm((queue._shared ? 1000 : interval) - (now() - started));
   return { _queue: queue, _delivery: delivery, _scheduler: scheduler };
 }

@@ -52,8 +52,6 @@ interface Parts {
   _pipeline(): Pipeline;
   /** They once built, else `undefined`. */
   _pipes?: Pipeline;
-  /** Cancels the start's send timer if it is not set yet (shutdown). */
-  _startTimer(): void;
   /** Consent now, whether it was ever set (`consent` persistence writes nothing before), and if a browser signal locks it. */
   _consent: { _state: ConsentState; _asked: boolean; _locked: boolean };
   /** The `user_id` of later events. */
@@ -111,8 +109,9 @@ function startTracker(options: TrackerOptions, win: Window & typeof globalThis, 
     _queued: () => pipeline()._scheduler._queued(),
     _reporter: reporter,
   });
+  const started = now();
   const pipeline = () =>
-    (parts._pipes ??= createPipeline(options, win, reporter, buffer, granted, () => {
+    (parts._pipes ??= createPipeline(options, win, reporter, buffer, granted, started, () => {
       const counts = options.reportDrops && reporter._unreported();
       if (counts) {
         api.track('sdk_dropped', counts);
@@ -134,15 +133,8 @@ function startTracker(options: TrackerOptions, win: Window & typeof globalThis, 
   });
   live[siteId] = api;
   for (const plugin of options.plugins ?? []) api.use(plugin);
-  // Events an earlier page left in a persistent queue go out soon after start: the queue is built in idle time, and
-  // the timer counts from now.
-  const started = now();
-  parts._startTimer = whenIdle(win, () =>
-    reporter._guard(() => {
-      const { _queue: queue, _scheduler: scheduler } = pipeline();
-      scheduler._arm((queue._shared ? 1000 : (options.flushInterval ?? 2000)) - (now() - started));
-    }, 'flush'),
-  );
+  // The queue, delivery and scheduler are built in idle time at the latest (and not once shut down).
+  whenIdle(win, () => reporter._guard(() => live[siteId] === api && pipeline(), 'flush'));
   return api;
 }
 
@@ -201,7 +193,7 @@ function storedState(
 function trackerApi(parts: Parts, win: Window, newId: (ts: number) => string, release: () => void): Tracker {
   const { _options: options, _reporter: reporter, _buffer: buffer } = parts;
   const { _pipeline: pipeline, _consent: consent } = parts;
-  /** Stops the send timer, if the scheduler exists: else there is none (the start's is cancelled at shutdown). */
+  /** Stops the send timer, if the scheduler exists: else there is none (the start's is not set after shutdown). */
   const disarm = () => parts._pipes?._scheduler._disarm();
   const { _guard: guard } = reporter;
   const listeners = new Set<(event: TrailmarkEvent) => void>();
@@ -306,7 +298,6 @@ function trackerApi(parts: Parts, win: Window, newId: (ts: number) => string, re
       win.removeEventListener('storage', onStorage);
       listeners.clear();
       await api.flush();
-      parts._startTimer();
       disarm();
       release();
     },
@@ -389,8 +380,13 @@ function createTrack(
       // tab be closed first), then sent under the flush lock like any other. Otherwise: serialised in idle time.
       // No scheduler yet: the page has not hidden since start (a page hide builds it).
       const scheduler = parts._pipes?._scheduler;
-      const { _hiding: hiding, _unloading: unloading } = scheduler ?? {};
-      buffer._soon(hiding || unloading ? (hiding && unloading ? scheduler!._hide : buffer._writeThrough) : undefined);
+      buffer._soon(
+        scheduler && (scheduler._hiding || scheduler._unloading)
+          ? scheduler._hiding && scheduler._unloading
+            ? scheduler._hide
+            : buffer._writeThrough
+          : undefined,
+      );
     } catch (error) {
       reporter._drop('invalid', 1);
       reporter._report(error, 'track');
@@ -410,8 +406,6 @@ function watchPage(win: Window, parts: Parts, guard: Reporter['_guard']) {
     guard(() => {
       const { type } = event;
       const visible = doc.visibilityState !== 'hidden';
-      // Showing changes nothing in a scheduler not yet built; the rest builds it.
-      if (!parts._pipes && (type === 'pageshow' || (type[0] === 'v' && visible))) return;
       const scheduler = parts._pipeline()._scheduler;
       if (type === 'online') scheduler._tick(true);
       else if (type === 'pagehide') scheduler._pagehide(visible);
