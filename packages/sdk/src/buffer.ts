@@ -1,10 +1,12 @@
+import { whenIdle } from './idle.js';
 import type { Queue } from './queue/queue.js';
 import type { Reporter } from './report.js';
 import type { PreparedEvent } from './serialise.js';
 
 /** Options of `createBuffer()`. */
 export interface BufferOptions {
-  _queue: Queue;
+  /** The queue, built when first asked for (the tracker builds it at the first serialisation, off start-up). */
+  _queue: () => Queue;
   _window: Window;
   /** While consent is not granted, events wait here (memory only), at most this many: oldest first out. */
   _maxHeld: number;
@@ -45,11 +47,7 @@ export function createBuffer(options: BufferOptions): Buffer {
    * requestIdleCallback): serialising, and the time zone the first serialisation resolves, stay off the page-load
    * path. At most 2,000 events a run, so a burst of thousands is no long task for the page.
    */
-  const defer = () => {
-    const run = () => reporter._guard(() => self._process(2000), 'track');
-    if (win.requestIdleCallback) win.requestIdleCallback(run, { timeout: 1000 });
-    else setTimeout(run);
-  };
+  const defer = () => whenIdle(win, () => reporter._guard(() => self._process(2000), 'track'));
 
   const self: Buffer = {
     _push(prepared) {
@@ -73,7 +71,7 @@ export function createBuffer(options: BufferOptions): Buffer {
           const entry = prepared._entry();
           if (entry) entries.push(entry);
         }
-        queue._add(entries);
+        queue()._add(entries);
         options._queued();
         if (buffer[0]) {
           pending = true;
@@ -83,7 +81,7 @@ export function createBuffer(options: BufferOptions): Buffer {
     },
     _writeThrough() {
       self._process();
-      queue._spill();
+      queue()._spill();
     },
     _clear() {
       const held = buffer.length;

@@ -1,17 +1,15 @@
-import { EVENT_TYPE_PATTERN, MAX_BATCH_BYTES, type Props, type TrailmarkEvent } from '@trailmark/protocol';
+import { EVENT_TYPE_PATTERN, type Props, type TrailmarkEvent } from '@trailmark/protocol';
 import { type Buffer, createBuffer } from './buffer.js';
 import { CONSENT_KEY, type ConsentState, initialConsent } from './consent.js';
 import { debugLog } from './debug.js';
-import { createDelivery } from './delivery.js';
 import { createIdentity, type Identity, VISITOR_KEY } from './identity.js';
+import { whenIdle } from './idle.js';
 import { type KeyValue, memoryKV, storageKV } from './kv.js';
+import { createPipeline, type Pipeline } from './pipeline.js';
 import type { Plugin } from './plugin.js';
-import { memoryQueue } from './queue/memory-queue.js';
-import { createQueue, type Queue } from './queue/queue.js';
 import { createReporter, type Reporter } from './report.js';
 import { revenueProblem } from './revenue.js';
 import { inSample } from './sampling.js';
-import { createScheduler, type Scheduler } from './scheduler.js';
 import { createSerialiser, type Serialiser } from './serialise.js';
 import { liveTrackers, noopTracker } from './ssr.js';
 import { createSuperProps, type SuperProps } from './super-props.js';
@@ -21,8 +19,6 @@ import { uuidv7Factory } from './uuid.js';
 export type { Tracker, TrackerOptions } from './tracker-types.js';
 
 const LOW_PRIORITY = /^(web_vital|page_visibility|heartbeat|scroll_depth|text_copy|sdk_dropped)$/;
-/** A backoff shorter than this still counts as able to send: a burst is held for it rather than evicted. */
-const SHORT_BACKOFF_MS = 5000;
 
 /**
  * Creates a tracker. Nothing is sent or stored until events are tracked (and consent allows it).
@@ -52,8 +48,10 @@ interface Parts {
   _load(): void;
   _serialiser: Serialiser;
   _buffer: Buffer;
-  _queue: Queue;
-  _scheduler: Scheduler;
+  /** Queue, delivery and scheduler: built the first time this is called (not at start, see `createPipeline`). */
+  _pipeline(): Pipeline;
+  /** They once built, else `undefined`. */
+  _pipes?: Pipeline;
   /** Consent now, whether it was ever set (`consent` persistence writes nothing before), and if a browser signal locks it. */
   _consent: { _state: ConsentState; _asked: boolean; _locked: boolean };
   /** The `user_id` of later events. */
@@ -75,7 +73,7 @@ function startTracker(options: TrackerOptions, win: Window & typeof globalThis, 
   const uuidv7 = uuidv7Factory();
   const user: Parts['_user'] = {};
 
-  // track → serialiser → buffer → queue → delivery → transport, the scheduler deciding when.
+  // track → serialiser → buffer → (built when first needed) queue → delivery → transport, the scheduler deciding when.
   const serialiser = createSerialiser({
     _siteId: siteId,
     _window: win,
@@ -103,66 +101,30 @@ function startTracker(options: TrackerOptions, win: Window & typeof globalThis, 
     _onError: reportError,
     _pageUrl: options.pageUrl,
   });
-
-  const maxHeld = options.maxQueueEvents ?? 1000;
-  const store = options.queue ?? memoryQueue();
-  const queue = createQueue({
-    _store: store,
-    _maxEvents: maxHeld,
-    _maxBytes: options.maxQueueBytes ?? 2 * 1024 * 1024,
-    _canSend: () => granted() && win.navigator.onLine !== false && delivery._notBefore < now() + SHORT_BACKOFF_MS,
-    _onDrop: onDrop,
-    _onError: reportError,
-  });
   const buffer = createBuffer({
-    _queue: queue,
+    _queue: () => pipeline()._queue,
     _window: win,
-    _maxHeld: maxHeld,
+    _maxHeld: options.maxQueueEvents ?? 1000,
     _granted: granted,
-    _queued: () => scheduler._queued(),
+    _queued: () => pipeline()._scheduler._queued(),
     _reporter: reporter,
   });
-  const delivery = createDelivery({
-    _queue: queue,
-    _transport: options.transport,
-    _lock: store.lock?.(siteId) ?? { run: (fn) => fn() },
-    _sdk: `trailmark/${__SDK_VERSION__}`,
-    _maxBatchEvents: 500,
-    _maxBatchBytes: options.maxBatchBytes ?? 256 * 1024,
-    _maxUnloadBytes: Math.min(options.maxBatchBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES),
-    _maxEventAgeMs: options.maxEventAge ?? 3 * 24 * 3600_000,
-    _timeoutMs: options.requestTimeout ?? 10_000,
-    _now: now,
-    _random: options.random ?? Math.random,
-    _onDrop: onDrop,
-    _onError: reportError,
-  });
-  const scheduler = createScheduler({
-    _delivery: delivery,
-    _queue: queue,
-    _now: now,
-    _flushInterval: options.flushInterval ?? 2000,
-    _batchSize: options.batchSize ?? 20,
-    _batchBytes: options.batchBytes ?? MAX_BATCH_BYTES,
-    _active: granted,
-    _serialise: () => buffer._process(),
-    _beforeSend() {
+  const started = now();
+  const pipeline = () =>
+    (parts._pipes ??= createPipeline(options, win, reporter, buffer, granted, started, () => {
       const counts = options.reportDrops && reporter._unreported();
       if (counts) {
         api.track('sdk_dropped', counts);
         buffer._process();
       }
-    },
-    _onError: reportError,
-  });
+    }));
 
   const parts = {
     _options: options,
     _reporter: reporter,
     _serialiser: serialiser,
     _buffer: buffer,
-    _queue: queue,
-    _scheduler: scheduler,
+    _pipeline: pipeline,
     _consent: consent,
     _user: user,
   } as Parts;
@@ -171,8 +133,8 @@ function startTracker(options: TrackerOptions, win: Window & typeof globalThis, 
   });
   live[siteId] = api;
   for (const plugin of options.plugins ?? []) api.use(plugin);
-  // Events an earlier page left in a persistent queue go out soon after start.
-  scheduler._arm(queue._shared ? 1000 : (options.flushInterval ?? 2000));
+  // The queue, delivery and scheduler are built in idle time at the latest (and not once shut down).
+  whenIdle(win, () => reporter._guard(() => live[siteId] === api && pipeline(), 'flush'));
   return api;
 }
 
@@ -230,7 +192,9 @@ function storedState(
 /** The tracker's methods over its parts; `release` lets the page have a new tracker for the site after shutdown. */
 function trackerApi(parts: Parts, win: Window, newId: (ts: number) => string, release: () => void): Tracker {
   const { _options: options, _reporter: reporter, _buffer: buffer } = parts;
-  const { _scheduler: scheduler, _consent: consent } = parts;
+  const { _pipeline: pipeline, _consent: consent } = parts;
+  /** Stops the send timer, if the scheduler exists: else there is none (the start's is not set after shutdown). */
+  const disarm = () => parts._pipes?._scheduler._disarm();
   const { _guard: guard } = reporter;
   const listeners = new Set<(event: TrailmarkEvent) => void>();
   const teardowns: Array<() => void> = [];
@@ -246,19 +210,21 @@ function trackerApi(parts: Parts, win: Window, newId: (ts: number) => string, re
       if (key === CONSENT_KEY) follow(newValue);
       else if (key === VISITOR_KEY && !newValue) api.reset();
     }, 'storage');
-  const listen = watchPage(win, scheduler, guard);
+  const listen = watchPage(win, parts, guard);
   /** Consent denied: drops what waits, forgets the ids and clears the queue, stored or not. */
   const forget = (late?: boolean) => {
     const held = buffer._clear();
     if (held) reporter._drop('consent_denied', held);
     parts._identity._forget();
     parts._supers._clear();
-    scheduler._disarm();
+    disarm();
     // A denial remembered in storage and found late (when first needed: maybe by the very `consent('granted')` that
     // ends it, or a moment before another tab's grant) clears the stored queue only if this tab is still denied when
     // the clear runs: what other tabs queued after the grant is theirs to send (e2e/capture.spec.ts: an event tracked
     // in another tab right after consent was given was lost). Any other denial clears it whatever follows.
-    parts._queue._clear(late ? () => consent._state === 'denied' : undefined).catch((error: unknown) => reporter._report(error, 'consent'));
+    pipeline()
+      ._queue._clear(late ? () => consent._state === 'denied' : undefined)
+      .catch((error: unknown) => reporter._report(error, 'consent'));
   };
   const load = storedState(parts, win, newId, forget, onStorage);
   parts._load = load;
@@ -272,7 +238,7 @@ function trackerApi(parts: Parts, win: Window, newId: (ts: number) => string, re
     reportError: reporter._report,
     async flush() {
       guard(buffer._process, 'flush');
-      await scheduler._tick(true);
+      await pipeline()._scheduler._tick(true);
     },
     consent(state) {
       if (consent._locked && state !== 'denied')
@@ -289,8 +255,8 @@ function trackerApi(parts: Parts, win: Window, newId: (ts: number) => string, re
         parts._supers._save();
         if (state === 'granted') {
           buffer._process();
-          scheduler._arm(0);
-        } else scheduler._disarm();
+          pipeline()._scheduler._arm(0);
+        } else disarm();
       }
     },
     identify(id, traits) {
@@ -332,7 +298,7 @@ function trackerApi(parts: Parts, win: Window, newId: (ts: number) => string, re
       win.removeEventListener('storage', onStorage);
       listeners.clear();
       await api.flush();
-      scheduler._disarm();
+      disarm();
       release();
     },
     get visitorId() {
@@ -359,7 +325,7 @@ function createTrack(
   listeners: ReadonlySet<(event: TrailmarkEvent) => void>,
   follow: (state: string | null | undefined) => void,
 ): Tracker['track'] {
-  const { _options: options, _reporter: reporter, _buffer: buffer, _scheduler: scheduler } = parts;
+  const { _options: options, _reporter: reporter, _buffer: buffer } = parts;
   const consent = parts._consent;
   const rate = options.sampleRate ?? 1;
   /** The visitor the sample was last decided for, and whether it is in: decided again after `reset()`. */
@@ -412,8 +378,15 @@ function createTrack(
       // pagehide and the visibilitychange that follows: written through now, sent with the batch then. Tracked in a
       // hidden tab that lives on (Firefox and WebKit hide background tabs): stored at once (and spilled, should the
       // tab be closed first), then sent under the flush lock like any other. Otherwise: serialised in idle time.
-      const { _hiding: hiding, _unloading: unloading } = scheduler;
-      buffer._soon(hiding || unloading ? (hiding && unloading ? scheduler._hide : buffer._writeThrough) : undefined);
+      // No scheduler yet: the page has not hidden since start (a page hide builds it).
+      const scheduler = parts._pipes?._scheduler;
+      buffer._soon(
+        scheduler && (scheduler._hiding || scheduler._unloading)
+          ? scheduler._hiding && scheduler._unloading
+            ? scheduler._hide
+            : buffer._writeThrough
+          : undefined,
+      );
     } catch (error) {
       reporter._drop('invalid', 1);
       reporter._report(error, 'track');
@@ -427,12 +400,13 @@ function createTrack(
  * scroll depth) then tracks its events before the tracker hands the unload batch to the browser, and they leave in
  * that one request.
  */
-function watchPage(win: Window, scheduler: Scheduler, guard: Reporter['_guard']) {
+function watchPage(win: Window, parts: Parts, guard: Reporter['_guard']) {
   const doc = win.document;
   const onPage = (event: Event) =>
     guard(() => {
       const { type } = event;
       const visible = doc.visibilityState !== 'hidden';
+      const scheduler = parts._pipeline()._scheduler;
       if (type === 'online') scheduler._tick(true);
       else if (type === 'pagehide') scheduler._pagehide(visible);
       else if (type === 'pageshow' || visible) scheduler._show();

@@ -1,5 +1,5 @@
 import { redactCards } from './cards.js';
-import { EMAIL_PATTERN } from './emails.js';
+import { emailPattern } from './emails.js';
 import { redactIban } from './ibans.js';
 import { isPhone } from './phones.js';
 
@@ -30,7 +30,12 @@ export const DEFAULT_REDACTION_RULES: readonly RedactionRule[] = [
   // At most one space or dash between two characters after the check digits (`DE89 3704 …`, `DE89-3704-0044…`, none
   // at all); at most 30 characters after the check digits, with a separator between each: 60 at most.
   { name: 'iban', pattern: /\b[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]){11,60}/g, redact: redactIban },
-  { name: 'email', pattern: EMAIL_PATTERN },
+  {
+    name: 'email',
+    get pattern() {
+      return emailPattern();
+    },
+  },
   // A US social security number as written (`078-05-1120`).
   { name: 'ssn', pattern: /\b\d{3}-\d{2}-\d{4}\b/g },
   // Runs of digit groups that `isPhone` judges. A `+` right after a digit or `)` is a form-encoded space

@@ -18,19 +18,26 @@ function fakeObservers() {
 
 beforeEach(() => History.prototype.replaceState.call(history, null, '', '/landing'));
 
+/** The observers start in idle time (happy-dom has no requestIdleCallback: after the current task). */
+const idle = () => new Promise((done) => setTimeout(done));
+
 describe('webVitals', () => {
-  it('observes the five metrics, with reportAllChanges when asked', () => {
+  it('observes the five metrics in idle time, not during setup, with reportAllChanges when asked', async () => {
     const plain = fakeObservers();
     mount(webVitals({ observers: plain.observers }));
+    for (const observe of plain.observers) expect(observe).not.toHaveBeenCalled();
+    await idle();
     for (const observe of plain.observers) expect(observe).toHaveBeenCalledWith(expect.any(Function), {});
     const all = fakeObservers();
     mount(webVitals({ observers: all.observers, reportAllChanges: true }));
+    await idle();
     for (const observe of all.observers) expect(observe).toHaveBeenCalledWith(expect.any(Function), { reportAllChanges: true });
   });
 
-  it('sends web_vital with name, rounded value and delta, rating, id and navigation type, at the landing URL', () => {
+  it('sends web_vital with name, rounded value and delta, rating, id and navigation type, at the landing URL', async () => {
     const { observers, report } = fakeObservers();
     const tracker = mount(webVitals({ observers }));
+    await idle();
     history.pushState(null, '', '/after-spa-navigation');
     report('LCP', 1234.56, 'v5-1', { rating: 'needs-improvement', navigationType: 'reload' });
     report('CLS', 0.123456, 'v5-2');
@@ -44,9 +51,10 @@ describe('webVitals', () => {
     ]);
   });
 
-  it('drops a repeated report of a metric id, and sends a changed value again with its delta', () => {
+  it('drops a repeated report of a metric id, and sends a changed value again with its delta', async () => {
     const { observers, report } = fakeObservers();
     const tracker = mount(webVitals({ observers }));
+    await idle();
     report('INP', 200, 'v5-3');
     report('INP', 200, 'v5-3', { delta: 0 });
     report('CLS', 0.05, 'v5-4');
@@ -58,9 +66,10 @@ describe('webVitals', () => {
     ]);
   });
 
-  it('marks metrics measured after a bfcache restore, at the page as it is now', () => {
+  it('marks metrics measured after a bfcache restore, at the page as it is now', async () => {
     const { observers, report } = fakeObservers();
     const tracker = mount(webVitals({ observers }));
+    await idle();
     history.pushState(null, '', '/restored');
     report('FCP', 300, 'v5-5', { navigationType: 'back-forward-cache' });
     expect(tracker.calls[0]).toMatchObject({
@@ -70,16 +79,25 @@ describe('webVitals', () => {
     });
   });
 
-  it('sends nothing after teardown (web-vitals cannot unsubscribe: its callbacks go inert)', () => {
+  it('sends nothing after teardown (web-vitals cannot unsubscribe: its callbacks go inert)', async () => {
     const { observers, report } = fakeObservers();
     const tracker = mount(webVitals({ observers }));
+    await idle();
     tracker.teardown();
     report('TTFB', 80, 'v5-6');
     expect(tracker.calls).toEqual([]);
   });
 
-  it('runs the bundled web-vitals observers by default without error where the browser lacks their APIs', () => {
+  it('starts no observer when torn down before idle time', async () => {
+    const { observers } = fakeObservers();
+    mount(webVitals({ observers })).teardown();
+    await idle();
+    for (const observe of observers) expect(observe).not.toHaveBeenCalled();
+  });
+
+  it('runs the bundled web-vitals observers by default without error where the browser lacks their APIs', async () => {
     const tracker = mount(webVitals());
+    await idle();
     expect(tracker.calls).toEqual([]);
   });
 });
