@@ -1,6 +1,6 @@
 // The capture features of issue 24 in a real Chromium, from the built script tag: JavaScript errors, form start and
 // abandonment, not-found pages and dead clicks. The recorder is the oracle: what the page sent.
-import { expect, test } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 import { control, events, recorded } from './support/recorder-client.js';
 
 const of = async (type: string) => (await events()).filter((e) => e.type === type);
@@ -79,6 +79,22 @@ test('dead clicks: a click on an element that changes nothing is a dead click; o
   expect((await of('click')).filter((e) => e.props?.id === 'title')).toEqual([]);
 });
 
+/**
+ * Starts listening in `tab` for the `storage` event that says another tab set `key` to `value` (`null`: removed);
+ * resolves to a wait for it. The tracker's own listener, added at its start, runs before this one.
+ */
+async function watchStorage(tab: Page, key: string, value: string | null): Promise<() => Promise<void>> {
+  await tab.evaluate(
+    ([k, v]) => {
+      (window as unknown as { storageSeen: Promise<void> }).storageSeen = new Promise((resolve) =>
+        addEventListener('storage', (event) => event.key === k && (event.newValue ?? null) === v && resolve()),
+      );
+    },
+    [key, value] as const,
+  );
+  return () => tab.evaluate(() => (window as unknown as { storageSeen: Promise<void> }).storageSeen);
+}
+
 test('identify with traits; a reset and a denial in one tab reach the other; the denial is kept on reload until consent is given', async ({
   context,
   page,
@@ -95,7 +111,12 @@ test('identify with traits; a reset and a denial in one tab reach the other; the
 
   // Logout in the first tab: the second tab's next event is anonymous, under a new visitor id.
   const visitor = (await of('identify'))[0]!.visitor_id;
+  // A reset reaches the other tab as a `storage` event, which the browser delivers when it does: the second tab
+  // tracks once that event has come. Tracking at once raced it: at load 12 the event came after the track, which
+  // still carried the user.
+  const reset = await watchStorage(other, 'tm_vid', null);
   await call(page, 'reset');
+  await reset();
   await call(other, 'track', 'after_reset');
   await expect.poll(async () => (await of('after_reset')).length).toBe(1);
   const [after] = await of('after_reset');
@@ -103,14 +124,18 @@ test('identify with traits; a reset and a denial in one tab reach the other; the
   expect(after!.visitor_id).not.toBe(visitor);
 
   // The site owner opts their own browser out in one tab: the other tab and later pages send nothing.
+  const denied = await watchStorage(other, 'tm_consent', 'denied');
   await call(page, 'consent', 'denied');
+  await denied();
   await call(other, 'track', 'while_denied');
   await page.reload();
   await call(page, 'track', 'while_denied');
   await page.waitForTimeout(800);
   expect(await of('while_denied')).toEqual([]);
   expect((await of('pageview')).length).toBe(2);
+  const granted = await watchStorage(other, 'tm_consent', 'granted');
   await call(page, 'consent', 'granted');
+  await granted();
   await call(other, 'track', 'granted_again');
   await expect.poll(async () => (await of('granted_again')).length).toBe(1);
 });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LONGEST_FIRST } from '../../vitest.sequencer.js';
-import { STEPS } from '../test-all.mjs';
+import { BACKGROUND_NICE, E2E_NICE, STEPS } from '../test-all.mjs';
 
 describe('npm test (scripts/test-all.mjs)', () => {
   it('runs every check the package has, each once, and the build before anything that needs it', () => {
@@ -43,6 +43,12 @@ describe('npm test (scripts/test-all.mjs)', () => {
   it('keeps the tests with timed windows and what gates them at normal CPU priority, the untimed steps below them', () => {
     const background = STEPS.filter((step) => step.background).map((step) => step.name);
     expect(background.sort()).toEqual(['lint', 'test:surface', 'typecheck:sources']);
+    // The browser tests a little below the unit tests, whose hostile runs have a hang guard; above the background.
+    const e2e = STEPS.find((step) => step.name === 'test:e2e');
+    expect(e2e?.nice).toBe(E2E_NICE);
+    expect(E2E_NICE).toBeGreaterThan(0);
+    expect(E2E_NICE).toBeLessThan(BACKGROUND_NICE);
+    expect(STEPS.find((step) => step.name === 'test:unit')?.nice).toBeUndefined();
   });
 
   it('starts the unit test files that take longest first, each of them a file that exists', () => {
