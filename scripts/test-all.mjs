@@ -2,8 +2,9 @@
 // The build, the sources' type check and the lint start at once (none reads what another writes: that type check
 // resolves every workspace package to its sources, the lint reads the files as they are). The build gates the rest:
 // the examples' type check (they import the built packages, as an app does), the unit tests, the package surface and
-// the framework apps' builds the browser tests drive, and then the browser tests beside the unit tests (see STEPS).
-// The steps that have no timed window and gate nothing (the surface, the sources' type check, the lint) run at a
+// the framework apps' builds the browser tests drive, which then run side by side, and the browser tests after the
+// unit tests (see STEPS).
+// The steps that have no timed window (the surface, the apps' builds, the sources' type check, the lint) run at a
 // lower CPU priority (`nice` 10), so they take what the others leave of the cores. The unit tests keep normal
 // priority: their contract suites time a backend under 10,000 requests, and at `nice` 10 on a machine busy with
 // other work the D1 Worker's run starved past its 240 s (twice, at load average 11). The first failing step stops
@@ -11,12 +12,9 @@
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
 
-/** The `nice` value of the browser tests beside the unit tests. */
-export const E2E_NICE = 5;
-
 /**
  * The steps (npm scripts of package.json): `after` are the steps each waits for, `background` the ones that run at
- * the lower CPU priority, `nice` a step's own priority where it has one.
+ * the lower CPU priority.
  */
 export const STEPS = [
   { name: 'build', after: [] },
@@ -25,20 +23,15 @@ export const STEPS = [
   { name: 'typecheck:examples', after: ['build'] },
   { name: 'test:unit', after: ['build'] },
   { name: 'test:surface', after: ['build'], background: true },
-  // The framework apps' production builds (next build, vite build) that the browser tests drive, after the examples'
-  // type check, which reads the .next/types that next build rewrites. At normal priority: the browser tests wait for
-  // them.
-  { name: 'build:apps', after: ['build', 'typecheck:examples'] },
-  // Beside the unit tests: the browser tests mostly wait (on timers, pages, servers) and leave a core idle most of
-  // their 6 minutes, while the unit tests are CPU-bound; one after the other took 894 s of the 970 s run (2026-12-07).
-  // Every wait in them is on an event, not a clock: the waits that ran out under load (a timed flush, a page-hide
-  // batch, a scroll measured in a frame, the offline window) were each made event-driven; beside the unit tests and
-  // four other agents' work (load 12-27) the suite passed 127 of 128 (a Next.js title streamed in after its pageview).
-  // At `nice` 5: under two cores' contention the unit tests' 10,000-request hostile runs get about three times the
-  // browser tests' share, so the D1 Worker's keeps its distance from its 240 s hang guard (224 s at equal priority in
-  // the first fresh-clone run of this layout, 165-178 s with the browser tests after the unit tests); the browser
-  // tests, whose waits are on events, passed beside four agents' equal-priority work.
-  { name: 'test:e2e', after: ['build', 'build:apps'], nice: E2E_NICE },
+  // The framework apps' production builds (next build, vite build) that the browser tests drive: CPU work with no
+  // timed window, done beside the unit tests instead of inside the browser tests after them. After the examples' type
+  // check, which reads the .next/types that next build rewrites.
+  { name: 'build:apps', after: ['build', 'typecheck:examples'], background: true },
+  // After the unit tests, not beside them: beside them on two cores, four of the browser tests' waits (a timed flush,
+  // a page-hide batch, a scroll measured in a frame) ran out in three fresh-clone runs of four (npm test 396-434 s);
+  // each was made event-driven, and the run after still found a new one. They get the cores to themselves until every
+  // wait is proven under that load.
+  { name: 'test:e2e', after: ['build', 'test:unit', 'build:apps'] },
 ];
 
 /** The `nice` value of the background steps. */
@@ -61,14 +54,14 @@ function prefixLines(stream, name, out) {
 }
 
 /** Runs one npm script in a process group of its own; resolves to its exit code and how long it took. */
-function runScript({ name, background, nice = background ? BACKGROUND_NICE : 0 }, running) {
+function runScript({ name, background }, running) {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn('npm', ['run', '--silent', name], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    if (nice) {
+    if (background) {
       // Set before npm starts the script (it inherits the priority); where the OS refuses, the step runs as it is.
       try {
-        setPriority(child.pid, nice);
+        setPriority(child.pid, BACKGROUND_NICE);
       } catch {
         console.log(`npm test: could not lower the priority of ${name}; it runs at normal priority`);
       }
